@@ -1,0 +1,262 @@
+"""Parquet artifacts: their schemas, reading with validation, and atomic writing with provenance.
+
+Every file a stage reads or writes goes through here, so that a bad input is caught at the door with one
+clear line, and nothing half-written is ever left where a later stage would pick it up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from alsace_cli.errors import AlsaceError
+
+META_KEY = b"alsace"
+SCHEMA_VERSION = 1
+
+# Required columns of each artifact kind; a dataset's text columns come from its task.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "dataset": ("id", "lang"),
+    "predictions": ("id", "lang", "probs", "pred", "confidence"),
+    "pseudo_labels": ("id", "pseudo_label", "votes", "n_langs", "agreement"),
+    "languages": ("lang", "n", "avg_confidence", "score", "role"),
+    "pairs": ("id", "student_lang", "teacher_lang"),
+    "metrics": ("model", "lang", "n", "accuracy", "gap"),
+    "train_log": ("step", "epoch", "loss", "lr"),
+}
+
+
+@dataclass
+class Artifact:
+    """A validated artifact: its rows, its `alsace` metadata and where it was read from."""
+
+    frame: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.meta.get("labels", []))
+
+
+def write_artifact(
+    frame: pd.DataFrame, path: str | Path, kind: str, meta: dict[str, Any] | None = None
+) -> Path:
+    """Write `frame` as Parquet with the `alsace` metadata, via a temporary file renamed into place."""
+    path = Path(path)
+    missing = [c for c in COLUMNS[kind] if c not in frame.columns]
+    if missing:  # a bug in a stage, not a user error: fail loudly
+        raise ValueError(f"{kind} artifact is missing columns {missing}")
+    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    payload = {"artifact": kind, "schema_version": SCHEMA_VERSION, **(meta or {})}
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), META_KEY: json.dumps(payload, sort_keys=True, default=str).encode()}
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_file(path) as tmp:
+        pq.write_table(table, tmp)
+    return path
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_dir(path: Path) -> Iterator[Path]:
+    """Yield an empty temporary directory beside `path`; it replaces `path` only if the block succeeds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        yield tmp
+        if path.exists():
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+
+
+def read_meta(path: Path) -> dict[str, Any]:
+    raw = (pq.read_schema(path).metadata or {}).get(META_KEY)
+    return json.loads(raw) if raw else {}
+
+
+def read_artifact(path: str | Path, kind: str, what: str | None = None) -> Artifact:
+    """Read a Parquet artifact of `kind`, checking it exists, parses, is that kind, has its columns and rows."""
+    path = Path(path)
+    what = what or kind.replace("_", " ")
+    if not path.exists():
+        raise AlsaceError(f"{path}: no such file (expected a {what} Parquet file)")
+    if path.is_dir():
+        raise AlsaceError(f"{path}: is a directory, expected a {what} Parquet file")
+    try:
+        meta = read_meta(path)
+        frame = pq.read_table(path).to_pandas()
+    except (pa.ArrowInvalid, OSError, json.JSONDecodeError) as exc:
+        raise AlsaceError(f"{path}: not a readable Parquet file ({exc})") from None
+    found = meta.get("artifact")
+    if found and found != kind:
+        raise AlsaceError(f"{path}: is a {found.replace('_', ' ')} artifact, expected {what}")
+    missing = [c for c in COLUMNS[kind] if c not in frame.columns]
+    if missing:
+        raise AlsaceError(
+            f"{path}: missing column {missing[0]!r} (a {what} file needs {', '.join(COLUMNS[kind])})"
+        )
+    if frame.empty:
+        raise AlsaceError(f"{path}: no rows")
+    for column in ("id", "lang"):
+        if column in frame.columns:
+            bad = frame[column].isna()
+            if bad.any():
+                raise AlsaceError(f"{path}: row {int(bad.to_numpy().argmax())}: column {column!r} is empty")
+            frame[column] = frame[column].astype(str)
+    return Artifact(frame=frame, meta=meta, path=path)
+
+
+def check_known_languages(path: Path, languages: list[str], known: list[str], column: str = "lang") -> None:
+    unknown = [lang for lang in languages if lang not in set(known)]
+    if unknown:
+        raise AlsaceError(
+            f"{path}: column {column!r}: unknown language {unknown[0]!r} (languages present: {', '.join(known)})"
+        )
+
+
+def check_parallel(frame: pd.DataFrame, path: Path | None, hint: str = "") -> None:
+    """Raise unless every id appears in every language: the method compares languages on the same items."""
+    ids_per_lang = frame.groupby("lang", sort=True)["id"].agg(set)
+    all_ids = set().union(*ids_per_lang)
+    for lang, ids in ids_per_lang.items():
+        if len(ids) != len(all_ids):
+            missing = sorted(all_ids - ids)
+            raise AlsaceError(
+                f"{path}: ids not parallel across languages: lang {lang!r} lacks {len(missing)} of "
+                f"{len(all_ids)} ids (first: {missing[0]!r}){hint}"
+            )
+
+
+@dataclass
+class Dataset:
+    """A validated long-format dataset: one row per (id, lang), the task's text columns, maybe labels."""
+
+    frame: pd.DataFrame
+    task: str
+    labels: list[str]
+    path: Path
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted(self.frame["lang"].unique().tolist())
+
+    @property
+    def has_labels(self) -> bool:
+        return "label" in self.frame.columns and bool(self.frame["label"].notna().all())
+
+
+def load_dataset(path: str | Path, *, require_labels: bool = False) -> Dataset:
+    """Read and validate a dataset file; every problem is reported with the file, column or row."""
+    from alsace_cli.tasks import get_task, infer_task
+
+    artifact = read_artifact(path, "dataset", what="dataset")
+    frame, meta, path = artifact.frame, artifact.meta, Path(path)
+    task = get_task(meta["task"]) if meta.get("task") else infer_task(list(frame.columns))
+    if task is None:
+        raise AlsaceError(
+            f"{path}: no text columns: expected 'text_a' and 'text_b' (task pair) or 'text' (task single)"
+        )
+    for column in task.text_columns:
+        if column not in frame.columns:
+            raise AlsaceError(
+                f"{path}: missing column {column!r} (task {task.name!r} needs {task.text_columns})"
+            )
+        bad = frame[column].isna()
+        if bad.any():
+            raise AlsaceError(f"{path}: row {int(bad.to_numpy().argmax())}: column {column!r} is empty")
+    duplicated = frame.duplicated(["id", "lang"])
+    if duplicated.any():
+        row = int(duplicated.to_numpy().argmax())
+        raise AlsaceError(
+            f"{path}: row {row}: duplicate (id={frame['id'].iloc[row]!r}, lang={frame['lang'].iloc[row]!r})"
+        )
+    labels = [str(name) for name in meta.get("labels", [])]
+    if not labels:
+        raise AlsaceError(
+            f"{path}: no label names in its metadata; convert it with "
+            "`alsace data import FILE --format parquet --labels NAME,NAME,... --out OUT`"
+        )
+    if "label" in frame.columns:
+        _check_labels(frame, path, labels, require_labels)
+    elif require_labels:
+        raise AlsaceError(f"{path}: missing column 'label' (this stage needs labeled data)")
+    return Dataset(frame=frame, task=task.name, labels=labels, path=path, meta=meta)
+
+
+def _check_labels(frame: pd.DataFrame, path: Path, labels: list[str], require_labels: bool) -> None:
+    column = frame["label"]
+    missing = column.isna()
+    if require_labels and missing.any():
+        raise AlsaceError(
+            f"{path}: row {int(missing.to_numpy().argmax())}: column 'label' is empty (labeled data needed)"
+        )
+    present = column[~missing]
+    if not pd.api.types.is_integer_dtype(present) and not all(float(v).is_integer() for v in present):
+        raise AlsaceError(f"{path}: column 'label' must hold integer label indices")
+    values = present.astype("int64")
+    bad = (values < 0) | (values >= len(labels))
+    if bad.any():
+        row = int(bad[bad].index[0])
+        raise AlsaceError(
+            f"{path}: row {row}: label {int(values[row])} out of range 0..{len(labels) - 1} "
+            f"(labels: {', '.join(labels)})"
+        )
+    frame["label"] = column.astype("Int64")
+
+
+def dataset_meta(task: str, labels: list[str], provenance: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"task": task, "labels": labels, **({"provenance": provenance} if provenance else {})}
+
+
+def read_predictions(path: str | Path) -> Artifact:
+    """Predictions with their probability vectors checked against the label names."""
+    artifact = read_artifact(path, "predictions")
+    frame = artifact.frame
+    lengths = frame["probs"].map(len).to_numpy()
+    n_labels = len(artifact.labels) or int(lengths[0])
+    bad = lengths != n_labels
+    if bad.any():
+        row = int(bad.argmax())
+        raise AlsaceError(f"{path}: row {row}: column 'probs' has {lengths[row]} values, expected {n_labels}")
+    pred = frame["pred"].to_numpy()
+    bad = (pred < 0) | (pred >= n_labels)
+    if bad.any():
+        raise AlsaceError(f"{path}: row {int(bad.argmax())}: column 'pred' out of range 0..{n_labels - 1}")
+    duplicated = frame.duplicated(["id", "lang"])
+    if duplicated.any():
+        row = int(duplicated.to_numpy().argmax())
+        raise AlsaceError(
+            f"{path}: row {row}: duplicate (id={frame['id'].iloc[row]!r}, lang={frame['lang'].iloc[row]!r})"
+        )
+    if not artifact.labels:
+        artifact.meta["labels"] = [str(i) for i in range(n_labels)]
+    return artifact

@@ -1,0 +1,68 @@
+"""`alsace distill`: cross-lingual self-distillation from the teacher languages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from alsace_cli.cli.common import (
+    ConfigOption,
+    DeviceOption,
+    JsonOption,
+    PrecisionOption,
+    handle_errors,
+    resolve_config,
+)
+
+
+@handle_errors
+def distill_command(
+    model: Annotated[str | None, typer.Option(help="The fine-tuned model directory.")] = None,
+    data: Annotated[
+        str | None, typer.Option(help="Unlabeled parallel corpus (Parquet) the pairs refer to.")
+    ] = None,
+    pairs: Annotated[str | None, typer.Option(help="pairs.parquet from make-pairs.")] = None,
+    out: Annotated[str | None, typer.Option(help="Output model directory.")] = None,
+    learning_rate: Annotated[float | None, typer.Option("--learning-rate", "--lr")] = None,
+    epochs: Annotated[float | None, typer.Option(help="Passes over the pairs.")] = None,
+    max_steps: Annotated[
+        int | None, typer.Option("--max-steps", "--steps", help="Steps (overrides --epochs).")
+    ] = None,
+    pairs_per_batch: Annotated[int | None, typer.Option()] = None,
+    max_length: Annotated[int | None, typer.Option()] = None,
+    temperature: Annotated[
+        float | None, typer.Option(help="Softmax temperature of both sides; loss scaled by T².")
+    ] = None,
+    mutual: Annotated[
+        bool | None,
+        typer.Option(
+            "--mutual/--detached", help="Gradient through the teacher side too (default: detached)."
+        ),
+    ] = None,
+    ce_weight: Annotated[
+        float | None, typer.Option(help="Weight of an English cross-entropy term (needs --train).")
+    ] = None,
+    train: Annotated[str | None, typer.Option(help="Labeled data for the --ce-weight term.")] = None,
+    warmup_ratio: Annotated[float | None, typer.Option()] = None,
+    weight_decay: Annotated[float | None, typer.Option()] = None,
+    seed: Annotated[int | None, typer.Option()] = None,
+    device: DeviceOption = None,
+    precision: PrecisionOption = None,
+    config: ConfigOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Stage 6: minimise KL(P_teacher ‖ P_student) over the pairs; writes a model directory and its log."""
+    from alsace_cli.report import print_json
+    from alsace_cli.stages.distill import DistillConfig, distill
+
+    cfg = resolve_config(
+        DistillConfig, "distill", config, ("model", "data", "pairs"),
+        model=model, data=data, pairs=pairs, out=out, learning_rate=learning_rate, epochs=epochs,
+        max_steps=max_steps, pairs_per_batch=pairs_per_batch, max_length=max_length, temperature=temperature,
+        mutual=mutual, ce_weight=ce_weight, train=train, warmup_ratio=warmup_ratio, weight_decay=weight_decay,
+        seed=seed, device=device, precision=precision,
+    )  # fmt: skip
+    path = distill(cfg)
+    if json:
+        print_json({"model": str(path), "train_log": str(path / "train_log.parquet")})

@@ -1,0 +1,201 @@
+"""`alsace data import`: raw files → one long-format dataset (id, lang, text columns, label).
+
+Parallel instances share an `id`: taken from `--id-column`, or else from row order (the k-th row of every
+language is instance k, so those files must have the same number of rows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from alsace_cli import report
+from alsace_cli.artifacts import Artifact, dataset_meta, write_artifact
+from alsace_cli.data.readers import lang_from_filename, read_raw
+from alsace_cli.errors import AlsaceError
+from alsace_cli.provenance import make_provenance
+from alsace_cli.tasks import TASKS, get_task
+
+# Column names tried, in order, when no --*-column option names one.
+CANDIDATES = {
+    "text_a": ("text_a", "premise", "sentence1", "prem", "question"),
+    "text_b": ("text_b", "hypothesis", "sentence2", "hyp"),
+    "text": ("text", "sentence", "content"),
+    "label": ("label", "gold_label", "labels"),
+}
+
+
+@dataclass
+class ImportConfig:
+    inputs: list[str] = field(default_factory=list)
+    out: str = ""
+    format: str = "auto"
+    task: str | None = None
+    labels: list[str] = field(default_factory=list)
+    lang: list[str] = field(default_factory=list)
+    lang_column: str | None = None
+    id_column: str | None = None
+    text_a_column: str | None = None
+    text_b_column: str | None = None
+    text_column: str | None = None
+    label_column: str | None = None
+    drop_labels: bool = False
+    limit: int | None = None
+
+
+def _pick(frame: pd.DataFrame, path: Path, role: str, given: str | None, required: bool) -> str | None:
+    if given is not None:
+        if given not in frame.columns:
+            raise AlsaceError(f"{path}: no column {given!r} (columns: {', '.join(map(str, frame.columns))})")
+        return given
+    for name in CANDIDATES[role]:
+        if name in frame.columns:
+            return name
+    if required:
+        option = f"--{role.replace('_', '-')}-column"
+        raise AlsaceError(
+            f"{path}: no {role} column (tried {', '.join(CANDIDATES[role])}; columns: "
+            f"{', '.join(map(str, frame.columns))}); name it with {option}"
+        )
+    return None
+
+
+def _xtreme_columns(frame: pd.DataFrame, path: Path, task: str | None) -> tuple[str, dict[str, str]]:
+    """XTREME TSV: the text columns, then an optional label column."""
+    width = frame.shape[1]
+    if task is None:
+        task = "pair" if width >= 2 else "single"
+    n_text = len(get_task(task).text_columns)
+    if width not in (n_text, n_text + 1):
+        raise AlsaceError(
+            f"{path}: {width} tab-separated columns; task {task!r} expects {n_text} texts and an optional label"
+        )
+    mapping = {name: f"column{i}" for i, name in enumerate(get_task(task).text_columns)}
+    if width == n_text + 1:
+        mapping["label"] = f"column{n_text}"
+    return task, mapping
+
+
+def _generic_columns(frame: pd.DataFrame, path: Path, config: ImportConfig) -> tuple[str, dict[str, str]]:
+    task = config.task
+    if task is None:
+        has_pair = _pick(frame, path, "text_b", config.text_b_column, False) is not None
+        task = "pair" if has_pair else "single"
+    given = {"text_a": config.text_a_column, "text_b": config.text_b_column, "text": config.text_column}
+    mapping = {name: _pick(frame, path, name, given.get(name), True) for name in get_task(task).text_columns}
+    label = _pick(frame, path, "label", config.label_column, config.label_column is not None)
+    if label is not None:
+        mapping["label"] = label
+    return task, mapping  # type: ignore[return-value]
+
+
+def map_labels(values: pd.Series, names: list[str], path: Path) -> pd.Series:
+    """Label names or integer indices → integer indices into `names`; anything else names its line."""
+    index = {name: i for i, name in enumerate(names)}
+    out = []
+    for row, value in enumerate(values):
+        text = str(value).strip()
+        if text in index:
+            out.append(index[text])
+        elif text.lstrip("-").isdigit() and 0 <= int(text) < len(names):
+            out.append(int(text))
+        elif text == "" or text.lower() in ("nan", "none", "null"):
+            out.append(None)
+        else:
+            raise AlsaceError(
+                f"{path}: row {row}: label {text!r} is not one of {', '.join(names)} (or 0..{len(names) - 1})"
+            )
+    return pd.Series(out, dtype="Int64")
+
+
+def infer_label_names(values: pd.Series, path: Path) -> list[str]:
+    texts = [str(v).strip() for v in values if str(v).strip() not in ("", "nan", "None")]
+    if texts and all(t.isdigit() for t in texts):
+        return [str(i) for i in range(max(int(t) for t in texts) + 1)]
+    raise AlsaceError(
+        f"{path}: labels are names ({', '.join(sorted(set(texts))[:5])}); pass --labels NAME,NAME,... in label order"
+    )
+
+
+def import_data(config: ImportConfig) -> Artifact:
+    if not config.inputs:
+        raise AlsaceError("no input files given")
+    if not config.out:
+        raise AlsaceError("missing --out FILE.parquet")
+    if config.task is not None and config.task not in TASKS:
+        raise AlsaceError(f"--task: unknown task {config.task!r} (known: {', '.join(sorted(TASKS))})")
+    paths = [Path(p) for p in config.inputs]
+    if config.lang and len(config.lang) != len(paths):
+        raise AlsaceError(
+            f"--lang given {len(config.lang)} times for {len(paths)} files: give one per file, in order"
+        )
+    parts, task, labels = [], config.task, list(config.labels)
+    for position, path in enumerate(paths):
+        raw = read_raw(path, config.format)
+        is_xtreme = all(str(c).startswith("column") for c in raw.columns)
+        file_task, mapping = (
+            _xtreme_columns(raw, path, task) if is_xtreme else _generic_columns(raw, path, config)
+        )
+        if task is not None and file_task != task:
+            raise AlsaceError(
+                f"{path}: looks like task {file_task!r}, the other files are {task!r}; pass --task"
+            )
+        task = file_task
+        part = pd.DataFrame(
+            {name: raw[column].astype(str) for name, column in mapping.items() if name != "label"}
+        )
+        if "label" in mapping and not config.drop_labels:
+            labels = labels or infer_label_names(raw[mapping["label"]], path)
+            part["label"] = map_labels(raw[mapping["label"]], labels, path).to_numpy()
+        if config.lang_column:
+            if config.lang_column not in raw.columns:
+                raise AlsaceError(f"{path}: no column {config.lang_column!r} (--lang-column)")
+            part["lang"] = raw[config.lang_column].astype(str).to_numpy()
+        else:
+            part["lang"] = config.lang[position] if config.lang else lang_from_filename(path)
+        if config.id_column:
+            if config.id_column not in raw.columns:
+                raise AlsaceError(f"{path}: no column {config.id_column!r} (--id-column)")
+            part["id"] = raw[config.id_column].astype(str).to_numpy()
+        else:
+            part["id"] = part.groupby("lang", sort=False).cumcount().astype(str).to_numpy()
+        part["_file"] = str(path)
+        parts.append(part)
+    frame = pd.concat(parts, ignore_index=True)
+    if not labels:
+        raise AlsaceError(
+            f"{paths[0]}: no labels to take names from; pass --labels NAME,NAME,... (the task's label names, "
+            "which predictions and models are checked against)"
+        )
+    _check_rows(frame, config)
+    if config.limit is not None:
+        keep = set(pd.unique(frame["id"])[: config.limit])
+        frame = frame[frame["id"].isin(keep)]
+    columns = ["id", "lang", *get_task(task).text_columns] + (["label"] if "label" in frame.columns else [])
+    frame = frame[columns].reset_index(drop=True)
+    provenance = make_provenance("data import", config, {f"input{i}": p for i, p in enumerate(paths)})
+    out = write_artifact(frame, config.out, "dataset", dataset_meta(task, labels, provenance))
+    report.info(
+        f"data import: {len(frame)} rows, {frame['id'].nunique()} ids, {frame['lang'].nunique()} languages, "
+        f"task {task}, labels {', '.join(labels)} → {out}"
+    )
+    return Artifact(frame, dataset_meta(task, labels, provenance), out)
+
+
+def _check_rows(frame: pd.DataFrame, config: ImportConfig) -> None:
+    duplicated = frame.duplicated(["id", "lang"])
+    if duplicated.any():
+        row = frame[duplicated].iloc[0]
+        hint = "" if config.id_column else " (two files for one language?)"
+        raise AlsaceError(f"{row['_file']}: duplicate (id={row['id']!r}, lang={row['lang']!r}){hint}")
+    if not config.id_column:
+        sizes = frame.groupby("lang", sort=False).agg(rows=("id", "size"), file=("_file", "first"))
+        if sizes["rows"].nunique() > 1:
+            small, large = sizes["rows"].idxmin(), sizes["rows"].idxmax()
+            raise AlsaceError(
+                f"{sizes.loc[small, 'file']}: ids not parallel across languages: lang {small!r} has "
+                f"{sizes.loc[small, 'rows']} rows, {large!r} has {sizes.loc[large, 'rows']} "
+                "(ids come from row order; pass --id-column to match rows by id)"
+            )

@@ -1,0 +1,41 @@
+"""`alsace data info`: what a dataset holds, per language, and how parallel it is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from alsace_cli.artifacts import load_dataset
+
+
+def dataset_info(path: str) -> dict[str, Any]:
+    dataset = load_dataset(path)
+    frame = dataset.frame
+    per_lang = frame.groupby("lang", sort=True).size()
+    ids_per_lang = frame.groupby("id", sort=False)["lang"].nunique()
+    n_langs = frame["lang"].nunique()
+    rows = []
+    for lang, n in per_lang.items():
+        row: dict[str, Any] = {"lang": lang, "rows": int(n)}
+        if "label" in frame.columns:
+            counts = frame.loc[frame["lang"] == lang, "label"].value_counts(dropna=False)
+            for index, name in enumerate(dataset.labels):
+                row[name] = int(counts.get(index, 0))
+            row["unlabeled"] = int(frame.loc[frame["lang"] == lang, "label"].isna().sum())
+        rows.append(row)
+    return {
+        "path": str(path),
+        "task": dataset.task,
+        "labels": dataset.labels,
+        "rows": len(frame),
+        "ids": int(frame["id"].nunique()),
+        "languages": sorted(per_lang.index.tolist()),
+        "ids_in_every_language": int((ids_per_lang == n_langs).sum()),
+        "per_language": rows,
+        "labeled": dataset.has_labels,
+    }
+
+
+def info_table(info: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(info["per_language"])

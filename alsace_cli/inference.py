@@ -1,0 +1,117 @@
+"""Batched inference shared by predict, eval and finetune's dev check."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from alsace_cli import report
+from alsace_cli.errors import AlsaceError
+from alsace_cli.tasks import Task
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+    from alsace_cli.artifacts import Dataset
+
+PRECISIONS = ("fp32", "bf16", "fp16")
+
+
+def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    import torch
+
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def length_order(frame: pd.DataFrame, task: Task) -> np.ndarray:
+    """Row order by text length, longest first, so each batch pads to similar lengths (and OOM shows early)."""
+    lengths = sum(frame[column].astype(str).str.len().to_numpy() for column in task.text_columns)
+    return np.argsort(-lengths, kind="stable")
+
+
+def predict_probs(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    task: Task,
+    frame: pd.DataFrame,
+    *,
+    max_length: int,
+    batch_size: int,
+    device: torch.device,
+    precision: str = "fp32",
+    on_batch: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """P(y | x) for every row of `frame`, as float32 of shape (rows, labels), in the frame's row order."""
+    import torch
+
+    model.eval()
+    order = length_order(frame, task)
+    out = np.empty((len(frame), model.config.num_labels), dtype=np.float32)
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            index = order[start : start + batch_size]
+            batch = task.encode(tokenizer, frame.iloc[index], max_length).to(device)
+            with autocast(device, precision):
+                logits = model(**batch).logits
+            out[index] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+            if on_batch is not None:
+                on_batch(len(index))
+    return out
+
+
+def predictions_frame(ids: pd.Series, langs: pd.Series, probs: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": ids.to_numpy(),
+            "lang": langs.to_numpy(),
+            "probs": list(probs),
+            "pred": probs.argmax(axis=1).astype("int64"),
+            "confidence": probs.max(axis=1).astype("float64"),
+        }
+    )
+
+
+def run_model_on(
+    model_spec: str,
+    dataset_path: str,
+    batch_size: int,
+    max_length: int,
+    device: str = "auto",
+    precision: str = "fp32",
+    require_labels: bool = False,
+) -> tuple[Dataset, np.ndarray]:
+    """Load a dataset and a model that fits it; return the dataset and P(y | x) for each of its rows."""
+    from alsace_cli.artifacts import load_dataset
+    from alsace_cli.models import load_model, pick_device
+    from alsace_cli.tasks import get_task
+
+    if precision not in PRECISIONS:
+        raise AlsaceError(f"--precision: unknown precision {precision!r} (use {', '.join(PRECISIONS)})")
+    if batch_size < 1 or max_length < 2:
+        raise AlsaceError("--batch-size must be at least 1 and --max-length at least 2")
+    dataset = load_dataset(dataset_path, require_labels=require_labels)
+    model, tokenizer = load_model(model_spec, dataset.task, dataset.labels)
+    torch_device = pick_device(device)
+    model.to(torch_device)
+    with report.progress(f"predict {Path(model_spec).name}", len(dataset.frame)) as advance:
+        probs = predict_probs(
+            model,
+            tokenizer,
+            get_task(dataset.task),
+            dataset.frame,
+            max_length=max_length,
+            batch_size=batch_size,
+            device=torch_device,
+            precision=precision,
+            on_batch=advance,
+        )
+    return dataset, probs

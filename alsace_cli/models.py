@@ -1,0 +1,179 @@
+"""Loading models and tokenizers by hub id or path, checking they fit the task; the tiny local model.
+
+torch and transformers are imported inside functions so that `alsace --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from alsace_cli.errors import AlsaceError
+from alsace_cli.tasks import get_task
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+TINY_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+def quiet_transformers() -> None:
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+
+
+def pick_device(preference: str = "auto") -> torch.device:
+    import torch
+
+    if preference == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        return torch.device(preference)
+    except RuntimeError:
+        raise AlsaceError(
+            f"--device: unknown device {preference!r} (use auto, cpu, cuda, cuda:N or mps)"
+        ) from None
+
+
+def seed_everything(seed: int) -> None:
+    import random
+
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _default_label_names(names: list[str]) -> bool:
+    return all(name == f"LABEL_{i}" for i, name in enumerate(names))
+
+
+def load_tokenizer(spec: str) -> PreTrainedTokenizerBase:
+    from transformers import AutoTokenizer
+
+    quiet_transformers()
+    try:
+        return AutoTokenizer.from_pretrained(spec)
+    except (OSError, ValueError) as exc:
+        raise AlsaceError(f"{spec}: cannot load a tokenizer ({str(exc).splitlines()[0]})") from None
+
+
+def load_model(
+    spec: str, task: str, labels: list[str], *, new_head: bool = False
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Load `spec` (hub id or directory) as a classifier over `labels` for `task`.
+
+    With `new_head` (fine-tuning from a pretrained encoder) the classification head is created for these
+    labels; otherwise the model must already have been trained for exactly these labels, since predicting
+    with a head for other labels would silently give meaningless numbers.
+    """
+    from transformers import AutoConfig
+
+    quiet_transformers()
+    if Path(spec).exists() and not (Path(spec) / "config.json").exists():
+        raise AlsaceError(f"{spec}: not a model directory (no config.json)")
+    try:
+        config = AutoConfig.from_pretrained(spec)
+    except (OSError, ValueError) as exc:
+        raise AlsaceError(f"{spec}: cannot load a model config ({str(exc).splitlines()[0]})") from None
+    model_class = get_task(task).auto_model_class()
+    if new_head:
+        kwargs: dict[str, Any] = {
+            "num_labels": len(labels),
+            "id2label": dict(enumerate(labels)),
+            "label2id": {name: i for i, name in enumerate(labels)},
+            "ignore_mismatched_sizes": True,
+        }
+    else:
+        names = [config.id2label[i] for i in range(config.num_labels)]
+        if config.num_labels != len(labels):
+            raise AlsaceError(
+                f"{spec}: model does not fit the task: it has {config.num_labels} labels "
+                f"({', '.join(names)}), the data has {len(labels)} ({', '.join(labels)})"
+            )
+        if not _default_label_names(names) and names != labels:
+            raise AlsaceError(
+                f"{spec}: model does not fit the task: its labels are {', '.join(names)}, "
+                f"the data's are {', '.join(labels)} (same names in the same order needed)"
+            )
+        kwargs = {}
+    try:
+        model = model_class.from_pretrained(spec, **kwargs)
+    except (OSError, ValueError, KeyError) as exc:
+        raise AlsaceError(f"{spec}: model does not fit task {task!r} ({str(exc).splitlines()[0]})") from None
+    return model, load_tokenizer(spec)
+
+
+def save_model(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    directory: Path,
+    labels: list[str],
+    provenance: dict[str, Any],
+) -> None:
+    model.config.id2label = dict(enumerate(labels))
+    model.config.label2id = {name: i for i, name in enumerate(labels)}
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    (directory / "alsace_provenance.json").write_text(json.dumps(provenance, indent=2, default=str))
+
+
+def build_tiny_model(out_dir: str | Path, texts: list[str], seed: int = 0, vocab_size: int = 3000) -> Path:
+    """A small random BERT encoder and a WordPiece tokenizer trained on `texts`, all built locally.
+
+    For tests and the offline demo: it runs every stage in seconds on a CPU, learns little, and needs no
+    download. Its figures are a smoke run, never a result.
+    """
+    import torch
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    from alsace_cli.artifacts import atomic_dir
+
+    quiet_transformers()
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    # handle_chinese_chars spaces out CJK characters, so unsegmented scripts still get a vocabulary.
+    tokenizer.normalizer = normalizers.BertNormalizer(handle_chinese_chars=True, lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=TINY_SPECIALS)
+    tokenizer.train_from_iterator(sorted(set(texts)), trainer)
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+    )
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=256,
+    )
+    config = BertConfig(
+        vocab_size=len(fast),
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=128,
+        max_position_embeddings=256,
+    )
+    torch.manual_seed(seed)
+    model = BertModel(config)
+    out_dir = Path(out_dir)
+    with atomic_dir(out_dir) as tmp:
+        model.save_pretrained(tmp)
+        fast.save_pretrained(tmp)
+    return out_dir

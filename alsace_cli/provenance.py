@@ -1,0 +1,83 @@
+"""Where an artifact came from: versions, command, config, input hashes, seed.
+
+Every artifact carries this in its Parquet metadata (and model directories in `alsace_provenance.json`) so
+that a result can be traced back to the exact inputs and rerun.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import sys
+from dataclasses import asdict, is_dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from alsace_cli import __version__
+
+_PACKAGES = ("torch", "transformers", "accelerate", "pandas", "pyarrow", "numpy")
+# Files that do not change what a model computes: hashing them would make two identical models differ.
+_IGNORED_IN_DIRS = {"alsace_provenance.json", "training_args.bin"}
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"alsace": __version__, "python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+@lru_cache(maxsize=256)
+def _hash_file_cached(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def hash_path(path: str | Path) -> str:
+    """sha256 of a file, or of a directory's files (names and contents, sorted); hub ids hash their name.
+
+    Cached on (path, size, mtime) so that a model directory used by several stages is read once.
+    """
+    p = Path(path)
+    if p.is_file():
+        stat = p.stat()
+        return _hash_file_cached(str(p.resolve()), stat.st_size, stat.st_mtime_ns)
+    if p.is_dir():
+        digest = hashlib.sha256()
+        for child in sorted(q for q in p.rglob("*") if q.is_file() and q.name not in _IGNORED_IN_DIRS):
+            digest.update(str(child.relative_to(p)).encode())
+            digest.update(hash_path(child).encode())
+        return digest.hexdigest()
+    return "hub:" + hashlib.sha256(str(path).encode()).hexdigest()
+
+
+def config_to_dict(config: Any) -> dict[str, Any]:
+    raw = asdict(config) if is_dataclass(config) else dict(config)
+    return {key: (str(value) if isinstance(value, Path) else value) for key, value in raw.items()}
+
+
+def make_provenance(
+    stage: str, config: Any, inputs: dict[str, str | Path | None], seed: int | None = None
+) -> dict[str, Any]:
+    return {
+        "stage": stage,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join(sys.argv),
+        "versions": package_versions(),
+        "config": config_to_dict(config),
+        "inputs": {
+            name: {"path": str(value), "sha256": hash_path(value)}
+            for name, value in inputs.items()
+            if value is not None
+        },
+        "seed": seed,
+    }

@@ -1,0 +1,165 @@
+"""What people and scripts see: Rich tables and progress on stderr, JSON on stdout, plots."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+console = Console(stderr=True)
+if not console.is_terminal:  # logs and CI: wide enough that tables are not folded
+    console.width = 120
+
+
+def info(message: str) -> None:
+    console.print(message, highlight=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def progress(description: str, total: int) -> Iterator[Callable[..., None]]:
+    """A progress bar on stderr; yields `advance(n=1, status="")`.
+
+    Where stderr is not a terminal (a batch job's log), a plain line every 10% replaces the bar.
+    """
+    if not console.is_terminal:
+        done, every, next_report = 0, max(1, total // 10), max(1, total // 10)
+
+        def log_line(n: int = 1, status: str = "") -> None:
+            nonlocal done, next_report
+            done += n
+            if done >= next_report or done == total:
+                info(f"{description}: {done}/{total} {status}".rstrip())
+                next_report = done + every
+
+        yield log_line
+        return
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    with bar:
+        task = bar.add_task(description, total=total, status="")
+
+        def advance(n: int = 1, status: str = "") -> None:
+            bar.update(task, advance=n, status=status)
+
+        yield advance
+
+
+def print_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, indent=2, default=_json_default) + "\n")
+    sys.stdout.flush()
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    return str(value)
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return json.loads(frame.to_json(orient="records"))
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def table(title: str, frame: pd.DataFrame, digits: dict[str, int] | None = None) -> Table:
+    out = Table(title=title, title_justify="left")
+    for column in frame.columns:
+        out.add_column(str(column), justify="left" if frame[column].dtype == object else "right")
+    for row in frame.itertuples(index=False):
+        out.add_row(*(_fmt(v, (digits or {}).get(c, 4)) for c, v in zip(frame.columns, row, strict=True)))
+    return out
+
+
+def show_languages(languages: pd.DataFrame, threshold: float) -> None:
+    view = languages.sort_values("score", ascending=False)[["lang", "role", "avg_confidence", "score", "n"]]
+    console.print(table(f"Teacher selection (threshold on score: {threshold:.6f})", view))
+
+
+def show_gap_report(metrics: pd.DataFrame, summary: pd.DataFrame, source_lang: str) -> None:
+    """Per-language accuracy and gap per model, then the averages; a gap is never shown without accuracy."""
+    models = list(dict.fromkeys(metrics["model"]))
+    per_lang = Table(
+        title=f"Accuracy (%) and transfer gap Δ = acc_{source_lang} − acc_t", title_justify="left"
+    )
+    per_lang.add_column("lang")
+    if "role" in metrics.columns:
+        per_lang.add_column("role")
+    for index in range(len(models)):
+        per_lang.add_column(f"acc [{index}]", justify="right")
+        per_lang.add_column(f"Δ [{index}]", justify="right")
+    per_lang.add_column("n", justify="right")
+    for lang in list(dict.fromkeys(metrics["lang"])):
+        rows = metrics[metrics["lang"] == lang].set_index("model")
+        cells = [lang] + ([str(rows["role"].iloc[0])] if "role" in metrics.columns else [])
+        for model in models:
+            cells += [_fmt(100 * rows.loc[model, "accuracy"]), _fmt(100 * rows.loc[model, "gap"])]
+        per_lang.add_row(*cells, str(int(rows["n"].iloc[0])))
+    console.print(per_lang)
+    for index, model in enumerate(models):
+        info(f"  [{index}] {model}")
+    averages = Table(
+        title="Averages (%): accuracy over all languages, gap over non-source ones", title_justify="left"
+    )
+    for column in ("model", "group", "langs", f"acc_{source_lang}", "avg acc", "avg Δ", "worst acc"):
+        averages.add_column(column, justify="left" if column in ("model", "group") else "right")
+    for row in summary.itertuples(index=False):
+        averages.add_row(
+            f"[{models.index(row.model)}]",
+            row.group,
+            str(row.n_langs),
+            _fmt(100 * row.source_accuracy),
+            _fmt(100 * row.avg_accuracy),
+            _fmt(100 * row.avg_gap),
+            f"{_fmt(100 * row.worst_accuracy)} ({row.worst_lang})",
+        )
+    console.print(averages)
+
+
+def plot_accuracy(metrics: pd.DataFrame, path: str | Path) -> Path:
+    """Grouped bars of per-language accuracy, one bar per model (before/after when two are given)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from alsace_cli.artifacts import atomic_file
+
+    pivot = metrics.pivot(index="lang", columns="model", values="accuracy") * 100
+    pivot = pivot.reindex(list(dict.fromkeys(metrics["lang"])))
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.6 * len(pivot) * max(1, len(pivot.columns))), 4))
+    pivot.plot.bar(ax=ax, width=0.8)
+    ax.set_ylabel("accuracy (%)")
+    ax.set_xlabel("language")
+    ax.set_ylim(0, 100)
+    ax.legend(title="model", fontsize="small")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_file(path) as tmp:
+        fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=120)
+    plt.close(fig)
+    return path

@@ -1,0 +1,130 @@
+"""Stage 7, eval: accuracy per language, its average, and the transfer gap Δ_t = acc_src − acc_t.
+
+Averages: accuracy over every language (the source included, as the paper reports it); the gap over the
+non-source languages only. With a languages file the same is given per group (students, teachers, all);
+the worst-language accuracy is always shown, because a gap that shrinks as every language gets worse is
+not progress.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from alsace_cli import report
+from alsace_cli.artifacts import Artifact, check_known_languages, load_dataset, read_artifact, write_artifact
+from alsace_cli.config import config_path_for, save_config
+from alsace_cli.errors import AlsaceError
+from alsace_cli.inference import predictions_frame, run_model_on
+from alsace_cli.provenance import make_provenance
+
+
+@dataclass
+class EvalConfig:
+    models: list[str] = field(default_factory=list)
+    data: str = ""
+    out: str = "metrics.parquet"
+    source_lang: str = "en"
+    languages: str | None = None
+    predictions_out: str | None = None
+    plot: str | None = None
+    batch_size: int = 64
+    max_length: int = 128
+    device: str = "auto"
+    precision: str = "fp32"
+
+
+def language_metrics(model: str, frame: pd.DataFrame, probs: np.ndarray, source_lang: str) -> pd.DataFrame:
+    correct = probs.argmax(axis=1) == frame["label"].to_numpy(dtype=np.int64)
+    scored = pd.DataFrame({"lang": frame["lang"].to_numpy(), "correct": correct})
+    per_lang = scored.groupby("lang", sort=False)["correct"].agg(["size", "mean"]).reset_index()
+    per_lang.columns = ["lang", "n", "accuracy"]
+    source = float(per_lang.loc[per_lang["lang"] == source_lang, "accuracy"].iloc[0])
+    per_lang["gap"] = np.where(per_lang["lang"] == source_lang, np.nan, source - per_lang["accuracy"])
+    per_lang.insert(0, "model", model)
+    return per_lang
+
+
+def summarize(metrics: pd.DataFrame, source_lang: str) -> pd.DataFrame:
+    """Per model and group: languages, source accuracy, average accuracy and gap, worst language."""
+    groups = [("all", None)]
+    if "role" in metrics.columns:
+        groups += [("teachers", "teacher"), ("students", "student")]
+    rows = []
+    for model, frame in metrics.groupby("model", sort=False):
+        source = float(frame.loc[frame["lang"] == source_lang, "accuracy"].iloc[0])
+        for group, role in groups:
+            part = frame if role is None else frame[frame["role"] == role]
+            if part.empty:
+                continue
+            worst = part.loc[part["accuracy"].idxmin()]
+            gaps = part["gap"].dropna()
+            rows.append(
+                {
+                    "model": model,
+                    "group": group,
+                    "n_langs": len(part),
+                    "source_accuracy": source,
+                    "avg_accuracy": float(part["accuracy"].mean()),
+                    "avg_gap": float(gaps.mean()) if len(gaps) else float("nan"),
+                    "worst_accuracy": float(worst["accuracy"]),
+                    "worst_lang": str(worst["lang"]),
+                    "std_accuracy": float(part["accuracy"].std(ddof=0)),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def evaluate(config: EvalConfig) -> tuple[Artifact, pd.DataFrame]:
+    if not config.models:
+        raise AlsaceError("missing --model (give it once per model to compare)")
+    repeated = sorted({m for m in config.models if config.models.count(m) > 1})
+    if repeated:
+        raise AlsaceError(f"--model {repeated[0]} is given twice; each model is compared once")
+    dataset = load_dataset(config.data, require_labels=True)
+    check_known_languages(
+        dataset.path, [config.source_lang], dataset.languages, column="lang (--source-lang)"
+    )
+    roles = None
+    if config.languages:
+        languages = read_artifact(config.languages, "languages")
+        roles = dict(zip(languages.frame["lang"], languages.frame["role"], strict=True))
+        missing = [lang for lang in dataset.languages if lang not in roles]
+        if missing:
+            raise AlsaceError(f"{config.languages}: no role for lang {missing[0]!r} of {config.data}")
+    parts, predictions = [], []
+    for model in config.models:
+        _, probs = run_model_on(
+            model, config.data, config.batch_size, config.max_length, config.device, config.precision, True
+        )
+        parts.append(language_metrics(model, dataset.frame, probs, config.source_lang))
+        if config.predictions_out:
+            frame = predictions_frame(dataset.frame["id"], dataset.frame["lang"], probs)
+            frame.insert(0, "model", model)
+            predictions.append(frame)
+    metrics = pd.concat(parts, ignore_index=True)
+    if roles is not None:
+        metrics["role"] = metrics["lang"].map(roles)
+    summary = summarize(metrics, config.source_lang)
+    inputs = {"data": config.data, "languages": config.languages} | {
+        f"model{i}": m for i, m in enumerate(config.models)
+    }
+    meta = {
+        "source_lang": config.source_lang,
+        "summary": report.frame_records(summary),
+        "provenance": make_provenance("eval", config, inputs),
+    }
+    out = write_artifact(metrics, config.out, "metrics", meta)
+    save_config(config, "eval", config_path_for(out))
+    if config.predictions_out:
+        write_artifact(
+            pd.concat(predictions, ignore_index=True),
+            config.predictions_out,
+            "predictions",
+            {"task": dataset.task, "labels": dataset.labels, "provenance": meta["provenance"]},
+        )
+    if config.plot:
+        report.plot_accuracy(metrics, config.plot)
+    return Artifact(metrics, meta, out), summary

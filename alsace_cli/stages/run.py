@@ -1,0 +1,202 @@
+"""`alsace run`: the whole pipeline from one TOML config, every artifact in one run directory.
+
+A stage is skipped when its output exists and its fingerprint (its resolved settings plus the sha256 of
+each input) matches the one recorded when the output was written, in `run_state.json`. Change a setting
+or an input and that stage and everything downstream whose inputs change reruns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import tomli_w
+
+from alsace_cli import report
+from alsace_cli.artifacts import atomic_file, load_dataset
+from alsace_cli.config import load_toml, resolve, to_toml_dict
+from alsace_cli.errors import AlsaceError
+from alsace_cli.models import build_tiny_model
+from alsace_cli.provenance import hash_path
+from alsace_cli.stages.distill import DistillConfig, distill
+from alsace_cli.stages.evaluate import EvalConfig, evaluate
+from alsace_cli.stages.finetune import FinetuneConfig, finetune
+from alsace_cli.stages.pairs import PairsConfig, make_pairs
+from alsace_cli.stages.predict import PredictConfig, predict
+from alsace_cli.stages.select import SelectConfig, select
+from alsace_cli.stages.vote import VoteConfig, vote
+
+TINY = "tiny"
+
+
+@dataclass
+class RunConfig:
+    dir: str = "runs/alsace"
+    model: str = ""
+    train: str = ""
+    unlabeled: str = ""
+    test: str = ""
+    dev: str | None = None
+    source_lang: str = "en"
+    seed: int = 42
+    device: str = "auto"
+    force: bool = False
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    ran: list[str]
+    skipped: list[str]
+    metrics: pd.DataFrame
+    summary: pd.DataFrame
+    source_lang: str
+
+
+def _fingerprint(stage: str, settings: Any, inputs: list[str | None]) -> str:
+    payload = {
+        "stage": stage,
+        "settings": to_toml_dict(settings) if not isinstance(settings, dict) else settings,
+        "inputs": {str(p): hash_path(p) for p in inputs if p},
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _sections(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    known = {"run", "finetune", "predict", "vote", "select", "make-pairs", "distill", "eval"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise AlsaceError(f"config: unknown section [{unknown[0]}] (known: {', '.join(sorted(known))})")
+    return {name: dict(raw.get(name, {})) for name in known}
+
+
+# Settings that `run` decides itself (where files go and come from); a config may not set them per stage.
+WIRED = {
+    "model",
+    "models",
+    "train",
+    "dev",
+    "data",
+    "out",
+    "predictions",
+    "pseudo_labels",
+    "languages",
+    "pairs",
+}
+
+
+def _stage_config(cls: type, name: str, section: dict[str, Any], wired: dict[str, Any]) -> Any:
+    clash = sorted(set(section) & WIRED)
+    if clash:
+        raise AlsaceError(f"config [{name}]: {clash[0]!r} is set by `run` itself; set it under [run] instead")
+    return resolve(cls, name, flags=wired, file_values=section)
+
+
+def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = None) -> RunResult:
+    sections = _sections(load_toml(config_file))
+    run = resolve(RunConfig, "run", flags=overrides, file_values=sections["run"],
+                  required=("model", "train", "unlabeled", "test"))  # fmt: skip
+    for name in ("train", "unlabeled", "test", "dev"):
+        value = getattr(run, name)
+        if value and not Path(value).exists():
+            raise AlsaceError(f"{value}: no such file ([run] {name} in {config_file})")
+    if run.dev and Path(run.dev).resolve() in {Path(run.unlabeled).resolve(), Path(run.test).resolve()}:
+        raise AlsaceError(
+            f"[run] dev: {run.dev} is also the unlabeled or test set; pick checkpoints on other data"
+        )
+    root = Path(run.dir)
+    root.mkdir(parents=True, exist_ok=True)
+    state_path = root / "run_state.json"
+    state: dict[str, str] = {} if run.force or not state_path.exists() else json.loads(state_path.read_text())
+    ran: list[str] = []
+    skipped: list[str] = []
+
+    def step(
+        name: str, settings: Any, inputs: list[str | None], output: Path, action: Callable[[], Any]
+    ) -> None:
+        fingerprint = _fingerprint(name, settings, inputs)
+        if output.exists() and state.get(name) == fingerprint:
+            report.info(f"[dim]run: {name} is up to date ({output}), skipped[/dim]")
+            skipped.append(name)
+            return
+        report.info(f"[bold]run: {name}[/bold]")
+        action()
+        state[name] = fingerprint
+        with atomic_file(state_path) as tmp:
+            tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
+        ran.append(name)
+
+    model = run.model
+    if run.model == TINY:
+        base = root / "tiny-base"
+        texts = _texts(run.train) + _texts(run.unlabeled)
+        step("tiny-model", {"seed": run.seed}, [run.train, run.unlabeled], base,
+             lambda: build_tiny_model(base, texts, seed=run.seed))  # fmt: skip
+        model = str(base)
+    common = {"device": run.device}
+    paths = {name: str(root / name) for name in ("finetuned", "distilled")}
+    paths |= {
+        name: str(root / f"{name}.parquet")
+        for name in ("predictions", "pseudo_labels", "languages", "pairs", "metrics")
+    }
+
+    ft = _stage_config(FinetuneConfig, "finetune", sections["finetune"],
+                       {**common, "model": model, "train": run.train, "dev": run.dev, "out": paths["finetuned"],
+                        "seed": sections["finetune"].get("seed", run.seed)})  # fmt: skip
+    step("finetune", ft, [model, run.train, run.dev], Path(ft.out), lambda: finetune(ft))
+    pr = _stage_config(PredictConfig, "predict", sections["predict"],
+                       {**common, "model": ft.out, "data": run.unlabeled, "out": paths["predictions"]})  # fmt: skip
+    step("predict", pr, [pr.model, pr.data], Path(pr.out), lambda: predict(pr))
+    vo = _stage_config(
+        VoteConfig, "vote", sections["vote"], {"predictions": pr.out, "out": paths["pseudo_labels"]}
+    )
+    step("vote", vo, [vo.predictions], Path(vo.out), lambda: vote(vo))
+    se = _stage_config(SelectConfig, "select", sections["select"],
+                       {"predictions": pr.out, "pseudo_labels": vo.out, "out": paths["languages"],
+                        "seed": sections["select"].get("seed", run.seed)})  # fmt: skip
+    step("select", se, [se.predictions, se.pseudo_labels], Path(se.out), lambda: select(se))
+    pa = _stage_config(PairsConfig, "make-pairs", sections["make-pairs"],
+                       {"data": run.unlabeled, "languages": se.out, "out": paths["pairs"]})  # fmt: skip
+    step("make-pairs", pa, [pa.data, pa.languages], Path(pa.out), lambda: make_pairs(pa))
+    di = _stage_config(DistillConfig, "distill", sections["distill"],
+                       {**common, "model": ft.out, "data": run.unlabeled, "pairs": pa.out, "out": paths["distilled"],
+                        "seed": sections["distill"].get("seed", run.seed)})  # fmt: skip
+    step("distill", di, [di.model, di.data, di.pairs, di.train], Path(di.out), lambda: distill(di))
+    ev = _stage_config(EvalConfig, "eval", sections["eval"],
+                       {**common, "models": [ft.out, di.out], "data": run.test, "languages": se.out,
+                        "out": paths["metrics"], "plot": str(root / "accuracy.png"),
+                        "source_lang": sections["eval"].get("source_lang", run.source_lang)})  # fmt: skip
+    step("eval", ev, [*ev.models, ev.data, ev.languages], Path(ev.out), lambda: evaluate(ev))
+
+    with atomic_file(root / "run_config.toml") as tmp:
+        resolved = {"run": to_toml_dict(run)} | {
+            name: to_toml_dict(cfg)
+            for name, cfg in (
+                ("finetune", ft),
+                ("predict", pr),
+                ("vote", vo),
+                ("select", se),
+                ("make-pairs", pa),
+                ("distill", di),
+                ("eval", ev),
+            )  # fmt: skip
+        }
+        tmp.write_text(tomli_w.dumps(resolved))
+    from alsace_cli.artifacts import read_artifact
+
+    metrics = read_artifact(ev.out, "metrics")
+    summary = pd.DataFrame(metrics.meta["summary"])
+    return RunResult(root, ran, skipped, metrics.frame, summary, ev.source_lang)
+
+
+def _texts(path: str) -> list[str]:
+    dataset = load_dataset(path)
+    from alsace_cli.tasks import get_task
+
+    columns = get_task(dataset.task).text_columns
+    return [text for column in columns for text in dataset.frame[column].astype(str)]

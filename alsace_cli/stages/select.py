@@ -1,0 +1,140 @@
+"""Stage 4, select: score each language by how confidently it predicts the pseudo-labels; pick teachers.
+
+s_t = mean_i P(y_i | x_{t,i}) with y_i the pseudo-label; ŝ = softmax over languages of s; a language is a
+teacher when ŝ_t ≥ θ, where θ is the mean of ŝ (`--threshold mean`, which is always 1/|T|) or a number.
+A score within 1e-12 of θ counts as reaching it, so float rounding never turns a tie into a student.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from alsace_cli import report
+from alsace_cli.artifacts import Artifact, check_parallel, read_artifact, read_predictions, write_artifact
+from alsace_cli.config import config_path_for, save_config
+from alsace_cli.errors import AlsaceError
+from alsace_cli.provenance import make_provenance
+
+TOLERANCE = 1e-12
+STRATEGIES = ("confidence", "random", "all")
+
+
+@dataclass
+class SelectConfig:
+    predictions: str = ""
+    pseudo_labels: str = ""
+    out: str = "languages.parquet"
+    threshold: str = "mean"
+    strategy: str = "confidence"
+    allow_partial: bool = False
+    seed: int = 42
+
+
+def parse_threshold(value: str | float) -> float | None:
+    """None for 'mean' (resolved once the scores are known), else a number in [0, 1]."""
+    if isinstance(value, str) and value.strip().lower() == "mean":
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise AlsaceError(
+            f"--threshold: expected 'mean' or a number between 0 and 1, got {value!r}"
+        ) from None
+    if not 0.0 <= number <= 1.0:
+        raise AlsaceError(f"--threshold: {number} is outside 0..1 (ŝ is a softmax over languages)")
+    return number
+
+
+def language_scores(predictions: pd.DataFrame, pseudo: pd.DataFrame) -> pd.DataFrame:
+    """Per language: n, s_t (mean probability of the pseudo-label) and ŝ_t (softmax of s over languages)."""
+    label_of = pseudo.set_index("id")["pseudo_label"]
+    labels = predictions["id"].map(label_of).to_numpy(dtype=np.int64)
+    probs = np.stack(predictions["probs"].to_numpy()).astype(np.float64)
+    confidence = probs[np.arange(len(probs)), labels]
+    scored = pd.DataFrame({"lang": predictions["lang"].to_numpy(), "c": confidence})
+    grouped = scored.groupby("lang", sort=True)["c"].agg(["size", "mean"]).reset_index()
+    s = grouped["mean"].to_numpy()
+    exp = np.exp(s - s.max())
+    return pd.DataFrame(
+        {
+            "lang": grouped["lang"],
+            "n": grouped["size"].astype("int64"),
+            "avg_confidence": s,
+            "score": exp / exp.sum(),
+        }
+    )
+
+
+def assign_roles(
+    scores: pd.DataFrame, threshold: float | None, strategy: str, seed: int
+) -> tuple[pd.DataFrame, float]:
+    """Mark teachers and students; returns the table and the threshold applied to ŝ."""
+    theta = float(scores["score"].mean()) if threshold is None else threshold
+    confident = scores["score"].to_numpy() >= theta - TOLERANCE
+    if strategy == "confidence":
+        teacher = confident
+    elif strategy == "all":
+        teacher = np.ones(len(scores), dtype=bool)
+    elif strategy == "random":
+        # As many teachers as the confidence rule would pick, chosen by a seeded draw: the control that
+        # tells whether *which* languages teach matters, not just how many.
+        rng = np.random.default_rng(seed)
+        teacher = np.zeros(len(scores), dtype=bool)
+        teacher[rng.choice(len(scores), size=int(confident.sum()), replace=False)] = True
+    else:
+        raise AlsaceError(f"--strategy: unknown strategy {strategy!r} (use {', '.join(STRATEGIES)})")
+    out = scores.copy()
+    out["role"] = np.where(teacher, "teacher", "student")
+    out["rank"] = out["score"].rank(ascending=False, method="min").astype("int64")
+    return out, theta
+
+
+def select(config: SelectConfig) -> Artifact:
+    threshold = parse_threshold(config.threshold)
+    predictions = read_predictions(config.predictions)
+    pseudo = read_artifact(config.pseudo_labels, "pseudo_labels", what="pseudo labels")
+    missing = ~predictions.frame["id"].isin(set(pseudo.frame["id"]))
+    if missing.any():
+        row = int(missing.to_numpy().argmax())
+        raise AlsaceError(
+            f"{config.pseudo_labels}: no pseudo-label for id {predictions.frame['id'].iloc[row]!r} "
+            f"(row {row} of {config.predictions}); run vote on the same predictions"
+        )
+    n_labels = len(predictions.labels)
+    out_of_range = (pseudo.frame["pseudo_label"] < 0) | (pseudo.frame["pseudo_label"] >= n_labels)
+    if out_of_range.any():
+        raise AlsaceError(
+            f"{config.pseudo_labels}: row {int(out_of_range.to_numpy().argmax())}: "
+            f"column 'pseudo_label' out of range 0..{n_labels - 1}"
+        )
+    if not config.allow_partial:
+        check_parallel(
+            predictions.frame,
+            predictions.path,
+            "; pass --allow-partial to score each language on the ids it has",
+        )
+    scores = language_scores(predictions.frame, pseudo.frame)
+    languages, theta = assign_roles(scores, threshold, config.strategy, config.seed)
+    meta = {
+        "threshold": theta,
+        "threshold_spec": str(config.threshold),
+        "strategy": config.strategy,
+        "tolerance": TOLERANCE,
+        "provenance": make_provenance(
+            "select",
+            config,
+            {"predictions": config.predictions, "pseudo_labels": config.pseudo_labels},
+            config.seed,
+        ),
+    }
+    out = write_artifact(languages, config.out, "languages", meta)
+    save_config(config, "select", config_path_for(out))
+    report.show_languages(languages, theta)
+    teachers = languages.loc[languages["role"] == "teacher", "lang"].tolist()
+    report.info(
+        f"select: {len(teachers)} teachers ({', '.join(teachers)}) of {len(languages)} languages → {out}"
+    )
+    return Artifact(languages, meta, out)

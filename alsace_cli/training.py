@@ -1,0 +1,90 @@
+"""What finetune and distill share: the accelerator, optimizer and schedule, batches, a log."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from alsace_cli.errors import AlsaceError
+
+if TYPE_CHECKING:
+    import torch
+    from accelerate import Accelerator
+    from transformers import PreTrainedModel
+
+
+def make_accelerator(device: str, precision: str) -> Accelerator:
+    """An Accelerator, so the same loop runs on a CPU, one GPU, or many under `accelerate launch`."""
+    from accelerate import Accelerator
+
+    if precision not in ("fp32", "bf16", "fp16"):
+        raise AlsaceError(f"--precision: unknown precision {precision!r} (use fp32, bf16 or fp16)")
+    mixed = "no" if precision == "fp32" else precision
+    if device not in ("auto", "cpu") and not device.startswith(("cuda", "mps")):
+        raise AlsaceError(f"--device: unknown device {device!r} (use auto, cpu, cuda or mps)")
+    return Accelerator(cpu=device == "cpu", mixed_precision=mixed)
+
+
+def make_optimizer(
+    model: PreTrainedModel, learning_rate: float, weight_decay: float, warmup_ratio: float, total_steps: int
+) -> tuple[torch.optim.Optimizer, Any]:
+    """AdamW with no decay on biases and norms, and linear warmup then linear decay to 0."""
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
+    decay, no_decay = [], []
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        (no_decay if param.ndim < 2 or "norm" in name.lower() else decay).append(param)
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=learning_rate,
+    )
+    warmup = int(math.ceil(warmup_ratio * total_steps))
+    return optimizer, get_linear_schedule_with_warmup(optimizer, warmup, total_steps)
+
+
+def freeze_word_embeddings(model: PreTrainedModel) -> None:
+    """Keep the (shared, multilingual) word embeddings fixed: English-only tuning then moves other languages less."""
+    model.get_input_embeddings().weight.requires_grad_(False)
+
+
+def shuffled_batches(n: int, batch_size: int, total_steps: int, seed: int) -> list[Any]:
+    """Index batches for `total_steps` steps: a fresh seeded permutation per pass, the last short batch dropped
+    unless a pass is smaller than one batch."""
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    batches: list[Any] = []
+    while len(batches) < total_steps:
+        perm = torch.randperm(n, generator=generator).numpy()
+        usable = max(len(perm) - len(perm) % batch_size, min(len(perm), batch_size))
+        batches.extend(perm[i : i + batch_size] for i in range(0, usable, batch_size))
+    return batches[:total_steps]
+
+
+def steps_for(n_items: int, batch_size: int, epochs: float, max_steps: int | None) -> int:
+    if max_steps is not None:
+        if max_steps < 1:
+            raise AlsaceError("--max-steps must be at least 1")
+        return max_steps
+    if epochs <= 0:
+        raise AlsaceError("--epochs must be positive")
+    return max(1, math.ceil(epochs * n_items / batch_size))
+
+
+@dataclass
+class TrainLog:
+    """Rows of the training log; each row is one optimizer step (plus dev checks where they happen)."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, **values: Any) -> None:
+        self.rows.append(values)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)

@@ -1,0 +1,72 @@
+"""`alsace run` end to end on the tiny model, and its skipping of stages that are up to date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from tests.cli.helpers import invoke, ok, stdout_json
+
+STAGES = ["tiny-model", "finetune", "predict", "vote", "select", "make-pairs", "distill", "eval"]
+
+
+def write_config(path: Path, data_dir: Path, run_dir: Path, distill_lr: float = 1e-4) -> Path:
+    path.write_text(
+        f"""
+[run]
+dir = "{run_dir}"
+model = "tiny"
+train = "{data_dir / "train.parquet"}"
+unlabeled = "{data_dir / "unlabeled.parquet"}"
+test = "{data_dir / "test.parquet"}"
+device = "cpu"
+
+[finetune]
+max_steps = 2
+batch_size = 8
+learning_rate = 1e-3
+
+[distill]
+max_steps = 2
+pairs_per_batch = 4
+learning_rate = {distill_lr}
+"""
+    )
+    return path
+
+
+def test_run_end_to_end_then_skips_then_reruns_what_changed(tmp_path: Path, data_dir: Path) -> None:
+    config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
+    first = stdout_json(ok("run", "--config", config, "--json"))
+    assert first["ran"] == STAGES and first["skipped"] == []
+    run_dir = tmp_path / "run"
+    for name in ("predictions", "pseudo_labels", "languages", "pairs", "metrics"):
+        assert (run_dir / f"{name}.parquet").exists(), name
+    assert (run_dir / "finetuned" / "model.safetensors").exists()
+    assert (run_dir / "distilled" / "model.safetensors").exists()
+    assert (run_dir / "accuracy.png").exists() and (run_dir / "run_config.toml").exists()
+    metrics = pd.read_parquet(run_dir / "metrics.parquet")
+    assert metrics["model"].nunique() == 2 and "role" in metrics.columns
+
+    second = stdout_json(ok("run", "--config", config, "--json"))
+    assert second["ran"] == [] and second["skipped"] == STAGES
+    assert second["summary"] == first["summary"]
+
+    write_config(config, data_dir, run_dir, distill_lr=5e-4)
+    third = stdout_json(ok("run", "--config", config, "--json"))
+    assert third["ran"] == ["distill", "eval"]
+
+    fourth = stdout_json(ok("run", "--config", config, "--json", "--force"))
+    assert fourth["ran"] == STAGES
+
+
+def test_run_rejects_unknown_settings_and_wired_paths(tmp_path: Path, data_dir: Path) -> None:
+    config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
+    config.write_text(config.read_text() + "\nbogus = 1\n")
+    result = invoke("run", "--config", config)
+    assert result.exit_code == 2 and "unknown setting 'bogus'" in result.stderr
+    config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
+    config.write_text(config.read_text().replace("[distill]", '[distill]\nout = "elsewhere"'))
+    result = invoke("run", "--config", config)
+    assert result.exit_code == 2 and "'out' is set by `run` itself" in result.stderr

@@ -1,0 +1,161 @@
+"""Each subcommand run through Typer on the tiny model, checking the Parquet it writes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from tests.cli.helpers import ok, stdout_json
+from tests.conftest import LANGS
+
+
+@pytest.fixture(scope="module")
+def stages(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, finetuned: Path) -> Path:
+    """predict → vote → select → make-pairs on the unlabeled fixture, through the CLI."""
+    out = tmp_path_factory.mktemp("stages")
+    ok("predict", "--model", finetuned, "--data", data_dir / "unlabeled.parquet", "--out", out / "predictions.parquet",
+       "--device", "cpu")  # fmt: skip
+    ok("vote", "--predictions", out / "predictions.parquet", "--out", out / "pseudo_labels.parquet")
+    ok("select", "--predictions", out / "predictions.parquet", "--pseudo-labels", out / "pseudo_labels.parquet",
+       "--out", out / "languages.parquet", "--threshold", "mean")  # fmt: skip
+    ok("make-pairs", "--data", data_dir / "unlabeled.parquet", "--languages", out / "languages.parquet",
+       "--out", out / "pairs.parquet")  # fmt: skip
+    return out
+
+
+def test_finetune_writes_model_log_config_and_provenance(finetuned: Path) -> None:
+    names = {p.name for p in finetuned.iterdir()}
+    assert {"config.json", "model.safetensors", "tokenizer.json", "train_log.parquet", "alsace_config.toml",
+            "alsace_provenance.json"} <= names  # fmt: skip
+    log = pd.read_parquet(finetuned / "train_log.parquet")
+    assert log["step"].tolist() == [1, 2] and log["loss"].notna().all()
+    config = json.loads((finetuned / "config.json").read_text())
+    assert config["id2label"] == {"0": "entailment", "1": "neutral", "2": "contradiction"}
+    provenance = json.loads((finetuned / "alsace_provenance.json").read_text())
+    assert provenance["seed"] == 42 and provenance["config"]["max_steps"] == 2
+    assert len(provenance["inputs"]["train"]["sha256"]) == 64
+
+
+def test_finetune_cli_with_dev_keeps_a_dev_accuracy(tmp_path: Path, data_dir: Path, tiny_base: Path) -> None:
+    result = ok("finetune", "--model", tiny_base, "--train", data_dir / "train.parquet",
+                "--dev", data_dir / "train.parquet", "--out", tmp_path / "ft", "--max-steps", "3", "--batch-size", "8",
+                "--device", "cpu", "--json")  # fmt: skip
+    assert stdout_json(result)["model"] == str(tmp_path / "ft")
+    log = pd.read_parquet(tmp_path / "ft" / "train_log.parquet")
+    assert log["dev_accuracy"].notna().sum() >= 1  # 24 rows / batch 8 = one epoch of 3 steps
+    assert (tmp_path / "ft" / "alsace_config.toml").read_text().count("max_steps = 3") == 1
+
+
+def test_predict_writes_distributions_with_provenance(stages: Path, data_dir: Path) -> None:
+    frame = pd.read_parquet(stages / "predictions.parquet")
+    assert len(frame) == 8 * len(LANGS)
+    probs = np.stack(frame["probs"].to_numpy())
+    assert probs.shape == (32, 3) and np.allclose(probs.sum(axis=1), 1, atol=1e-5)
+    assert (frame["pred"].to_numpy() == probs.argmax(axis=1)).all()
+    assert np.allclose(frame["confidence"], probs.max(axis=1))
+    meta = json.loads(pq.read_schema(stages / "predictions.parquet").metadata[b"alsace"])
+    assert meta["artifact"] == "predictions" and meta["labels"] == ["entailment", "neutral", "contradiction"]
+    provenance = meta["provenance"]
+    assert {"torch", "transformers", "alsace", "python"} <= set(provenance["versions"])
+    assert provenance["inputs"]["data"]["path"] == str(data_dir / "unlabeled.parquet")
+    assert provenance["stage"] == "predict" and provenance["config"]["device"] == "cpu"
+    assert isinstance(provenance["command"], str) and provenance["created_at"]
+    assert (stages / "predictions.config.toml").exists()
+
+
+def test_vote_select_pairs_outputs(stages: Path) -> None:
+    pseudo = pd.read_parquet(stages / "pseudo_labels.parquet")
+    assert len(pseudo) == 8 and (pseudo["n_langs"] == len(LANGS)).all()
+    languages = pd.read_parquet(stages / "languages.parquet")
+    assert sorted(languages["lang"]) == sorted(LANGS)
+    assert languages["score"].sum() == pytest.approx(1.0)
+    meta = json.loads(pq.read_schema(stages / "languages.parquet").metadata[b"alsace"])
+    assert meta["threshold"] == pytest.approx(1 / len(LANGS)) and meta["threshold_spec"] == "mean"
+    pairs = pd.read_parquet(stages / "pairs.parquet")
+    roles = dict(zip(languages["lang"], languages["role"], strict=True))
+    teachers = [lang for lang, role in roles.items() if role == "teacher"]
+    assert len(pairs) == 8 * len(teachers) * (len(LANGS) - 1)
+    assert set(pairs["teacher_lang"]) == set(teachers)
+    assert (pairs["student_lang"] != pairs["teacher_lang"]).all()
+
+
+def test_select_json_and_numeric_threshold(stages: Path, tmp_path: Path) -> None:
+    result = ok("select", "--predictions", stages / "predictions.parquet",
+                "--pseudo-labels", stages / "pseudo_labels.parquet", "--out", tmp_path / "l.parquet",
+                "--threshold", "0", "--json")  # fmt: skip
+    payload = stdout_json(result)
+    assert payload["threshold"] == 0.0 and {row["role"] for row in payload["table"]} == {"teacher"}
+
+
+def test_distill_changes_the_model_and_logs_each_step(
+    stages: Path, data_dir: Path, finetuned: Path, tmp_path: Path
+) -> None:
+    from safetensors.numpy import load_file
+
+    out = tmp_path / "distilled"
+    ok("distill", "--model", finetuned, "--data", data_dir / "unlabeled.parquet", "--pairs", stages / "pairs.parquet",
+       "--out", out, "--steps", "2", "--pairs-per-batch", "4", "--lr", "1e-3", "--device", "cpu")  # fmt: skip
+    log = pd.read_parquet(out / "train_log.parquet")
+    assert log["step"].tolist() == [1, 2]
+    assert log["kl"].ge(0).all() and log["ce"].isna().all()
+    before, after = load_file(finetuned / "model.safetensors"), load_file(out / "model.safetensors")
+    assert any(not np.array_equal(before[k], after[k]) for k in before)
+
+
+def test_distill_with_english_ce_term(stages: Path, data_dir: Path, finetuned: Path, tmp_path: Path) -> None:
+    ok("distill", "--model", finetuned, "--data", data_dir / "unlabeled.parquet", "--pairs", stages / "pairs.parquet",
+       "--out", tmp_path / "d", "--steps", "2", "--ce-weight", "0.5", "--train", data_dir / "train.parquet",
+       "--mutual", "--temperature", "2", "--device", "cpu")  # fmt: skip
+    log = pd.read_parquet(tmp_path / "d" / "train_log.parquet")
+    assert log["ce"].notna().all()
+    assert np.allclose(log["loss"], log["kl"] + 0.5 * log["ce"], rtol=1e-5)
+
+
+def test_eval_compares_models_with_groups_json_and_plot(stages: Path, data_dir: Path, finetuned: Path,
+                                                        tmp_path: Path) -> None:  # fmt: skip
+    shutil.copytree(finetuned, tmp_path / "copy")
+    result = ok("eval", "--model", finetuned, "--model", tmp_path / "copy", "--data", data_dir / "test.parquet",
+                "--languages", stages / "languages.parquet", "--out", tmp_path / "metrics.parquet",
+                "--plot", tmp_path / "acc.png", "--report", "gaps", "--json", "--device", "cpu")  # fmt: skip
+    metrics = pd.read_parquet(tmp_path / "metrics.parquet")
+    assert len(metrics) == 2 * len(LANGS)
+    assert {"model", "lang", "n", "accuracy", "gap", "role"} <= set(metrics.columns)
+    en = metrics[metrics["lang"] == "en"]
+    assert en["gap"].isna().all()
+    de = metrics[metrics["lang"] == "de"].iloc[0]
+    assert de["gap"] == pytest.approx(en["accuracy"].iloc[0] - de["accuracy"])
+    payload = stdout_json(result)
+    groups = {row["group"] for row in payload["summary"]}
+    assert "all" in groups and groups <= {"all", "teachers", "students"}
+    assert (tmp_path / "acc.png").stat().st_size > 1000
+    assert "Δ" in result.stderr and "avg acc" in result.stderr
+
+
+def test_same_seed_same_predictions(tmp_path: Path, data_dir: Path, tiny_base: Path) -> None:
+    frames = []
+    for run in ("a", "b"):
+        ok("finetune", "--model", tiny_base, "--train", data_dir / "train.parquet", "--out", tmp_path / run,
+           "--max-steps", "2", "--batch-size", "8", "--lr", "1e-3", "--seed", "3", "--device", "cpu")  # fmt: skip
+        ok("predict", "--model", tmp_path / run, "--data", data_dir / "test.parquet",
+           "--out", tmp_path / f"{run}.parquet", "--device", "cpu")  # fmt: skip
+        frames.append(pd.read_parquet(tmp_path / f"{run}.parquet"))
+    assert np.array_equal(np.stack(frames[0]["probs"]), np.stack(frames[1]["probs"]))
+    assert frames[0][["id", "lang", "pred"]].equals(frames[1][["id", "lang", "pred"]])
+
+
+def test_config_file_sets_defaults_and_flags_override(tmp_path: Path, stages: Path) -> None:
+    config = tmp_path / "alsace.toml"
+    config.write_text(f'[select]\npredictions = "{stages / "predictions.parquet"}"\n'
+                      f'pseudo_labels = "{stages / "pseudo_labels.parquet"}"\nthreshold = "1.0"\n')  # fmt: skip
+    ok("select", "--config", config, "--out", tmp_path / "a.parquet")
+    assert (pd.read_parquet(tmp_path / "a.parquet")["role"] == "student").all()
+    ok("select", "--config", config, "--out", tmp_path / "b.parquet", "--threshold", "0")
+    assert (pd.read_parquet(tmp_path / "b.parquet")["role"] == "teacher").all()
+    saved = (tmp_path / "b.config.toml").read_text()
+    assert 'threshold = "0"' in saved and "[select]" in saved

@@ -1,0 +1,112 @@
+"""`alsace data import` on real XNLI and PAWS-X rows from ../shared, and on generic files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from alsace_cli.artifacts import load_dataset
+from tests.cli.helpers import invoke, leftovers, ok, stdout_json
+from tests.conftest import SHARED
+
+XNLI = SHARED / "data" / "xnli"
+PAWSX = SHARED / "data" / "pawsx"
+needs_shared = pytest.mark.skipif(not XNLI.exists(), reason="../shared/data is not beside this checkout")
+NLI = "entailment,neutral,contradiction"
+
+
+def first_lines(path: Path, n: int) -> list[str]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return [next(handle) for _ in range(n)]
+
+
+@needs_shared
+def test_xnli_test_tsv_with_crlf(tmp_path: Path) -> None:
+    files = [XNLI / f"test-{lang}.tsv" for lang in ("en", "ar", "zh")]
+    assert first_lines(files[0], 1)[0].endswith("\r\n")  # the real files have CRLF line ends
+    out = tmp_path / "xnli.parquet"
+    ok("data", "import", *files, "--labels", NLI, "--limit", "50", "--out", out)
+    dataset = load_dataset(out, require_labels=True)
+    assert dataset.task == "pair" and dataset.labels == NLI.split(",")
+    assert dataset.languages == ["ar", "en", "zh"] and len(dataset.frame) == 150
+    en = dataset.frame[dataset.frame["lang"] == "en"].set_index("id")
+    premise, hypothesis, label = first_lines(files[0], 1)[0].rstrip("\r\n").split("\t")
+    assert en.loc["0", "text_a"] == premise and en.loc["0", "text_b"] == hypothesis
+    assert en.loc["0", "label"] == NLI.split(",").index(label)
+    assert not dataset.frame["text_b"].str.endswith("\r").any()
+    ar = dataset.frame[dataset.frame["lang"] == "ar"].set_index("id")
+    assert (ar["label"] == en["label"]).all()  # parallel rows carry the same gold label
+
+
+@needs_shared
+def test_pawsx_dev_and_unlabeled_test(tmp_path: Path) -> None:
+    ok("data", "import", PAWSX / "dev-en.tsv", PAWSX / "dev-ja.tsv", "--labels", "different,paraphrase",
+       "--limit", "20", "--out", tmp_path / "dev.parquet")  # fmt: skip
+    dev = load_dataset(tmp_path / "dev.parquet", require_labels=True)
+    assert set(dev.frame["label"].unique()) <= {0, 1} and dev.languages == ["en", "ja"]
+    result = ok("data", "import", PAWSX / "test-de.tsv", PAWSX / "test-ko.tsv", "--labels", "different,paraphrase",
+                "--limit", "20", "--out", tmp_path / "test.parquet", "--json")  # fmt: skip
+    info = stdout_json(result)
+    assert info["labeled"] is False and info["ids_in_every_language"] == 20
+    assert "label" not in pd.read_parquet(tmp_path / "test.parquet").columns
+
+
+@needs_shared
+def test_data_info_reports_languages_and_balance(tmp_path: Path) -> None:
+    ok("data", "import", XNLI / "dev-en.tsv", XNLI / "dev-sw.tsv", "--labels", NLI, "--limit", "30",
+       "--out", tmp_path / "d.parquet")  # fmt: skip
+    info = stdout_json(ok("data", "info", tmp_path / "d.parquet", "--json"))
+    assert info["languages"] == ["en", "sw"] and info["rows"] == 60 and info["ids_in_every_language"] == 30
+    per_lang = {row["lang"]: row for row in info["per_language"]}
+    assert sum(per_lang["sw"][name] for name in NLI.split(",")) == 30
+    text = ok("data", "info", tmp_path / "d.parquet").stderr
+    assert "30 ids in every language" in text
+
+
+def test_generic_csv_jsonl_parquet_with_column_mapping(tmp_path: Path) -> None:
+    pd.DataFrame({"uid": ["a", "b"], "body": ["good day", "bad day"], "y": ["pos", "neg"]}).to_csv(
+        tmp_path / "en.csv", index=False
+    )
+    with open(tmp_path / "de.jsonl", "w", encoding="utf-8") as handle:
+        for uid, body, y in (("b", "schlechter Tag", "neg"), ("a", "guter Tag", "pos")):
+            handle.write(json.dumps({"uid": uid, "body": body, "y": y}) + "\n")
+    ok("data", "import", tmp_path / "en.csv", tmp_path / "de.jsonl", "--lang", "en", "--lang", "de",
+       "--text-column", "body", "--label-column", "y", "--id-column", "uid", "--labels", "neg,pos",
+       "--out", tmp_path / "out.parquet")  # fmt: skip
+    dataset = load_dataset(tmp_path / "out.parquet", require_labels=True)
+    assert dataset.task == "single"
+    got = dataset.frame.set_index(["id", "lang"])
+    assert got.loc[("a", "de"), "text"] == "guter Tag" and got.loc[("a", "de"), "label"] == 1
+    assert got.loc[("b", "en"), "label"] == 0
+
+
+def test_one_file_with_a_language_column(tmp_path: Path) -> None:
+    pd.DataFrame({"language": ["en", "fr", "en", "fr"], "premise": ["p1", "p1f", "p2", "p2f"],
+                  "hypothesis": ["h1", "h1f", "h2", "h2f"], "label": [0, 0, 2, 2]}).to_parquet(tmp_path / "all.parquet")  # fmt: skip
+    ok("data", "import", tmp_path / "all.parquet", "--lang-column", "language", "--labels", NLI,
+       "--out", tmp_path / "out.parquet")  # fmt: skip
+    frame = load_dataset(tmp_path / "out.parquet").frame.set_index(["id", "lang"])
+    assert frame.loc[("1", "fr"), "text_a"] == "p2f" and frame.loc[("1", "fr"), "label"] == 2
+
+
+def test_import_errors_name_the_file_and_row(tmp_path: Path) -> None:
+    (tmp_path / "a-en.tsv").write_text("x\ty\tentailment\r\nx2\ty2\tneutral\r\n", encoding="utf-8")
+    (tmp_path / "a-de.tsv").write_text("x\ty\tentailment\r\n", encoding="utf-8")
+    (tmp_path / "b-fr.tsv").write_text("x\ty\tentailment\nx2\ty2\tmaybe\n", encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    cases = [
+        ((tmp_path / "a-en.tsv", tmp_path / "a-de.tsv"), ("a-de.tsv", "not parallel", "'de' has 1 rows")),
+        ((tmp_path / "b-fr.tsv",), ("b-fr.tsv", "row 1", "'maybe'")),
+        ((tmp_path / "missing-en.tsv",), ("missing-en.tsv", "no such file")),
+    ]
+    for files, needles in cases:
+        result = invoke("data", "import", *files, "--labels", NLI, "--out", out)
+        assert result.exit_code == 2, result.output
+        assert all(n in result.stderr for n in needles), result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert not out.exists() and leftovers(tmp_path) == []
+    result = invoke("data", "import", tmp_path / "a-en.tsv", "--out", out)
+    assert result.exit_code == 2 and "pass --labels" in result.stderr
