@@ -6,6 +6,7 @@ torch and transformers are imported inside functions so that `alsace --help` sta
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -135,18 +136,26 @@ def build_tiny_model(out_dir: str | Path, texts: list[str], seed: int = 0, vocab
     download. Its figures are a smoke run, never a result.
     """
     import torch
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
     from alsace_cli.artifacts import atomic_dir
 
     quiet_transformers()
-    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    # handle_chinese_chars spaces out CJK characters, so unsegmented scripts still get a vocabulary.
-    tokenizer.normalizer = normalizers.BertNormalizer(handle_chinese_chars=True, lowercase=True)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=TINY_SPECIALS)
-    tokenizer.train_from_iterator(sorted(set(texts)), trainer)
+    normalizer = normalizers.BertNormalizer(handle_chinese_chars=True, lowercase=True)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    # The vocabulary is built here rather than by a `tokenizers` trainer, whose merges tie-break in hash
+    # order and so differ from process to process: every character (alone and as a ##continuation), then
+    # the most frequent words, ties broken alphabetically. Same texts, same vocabulary.
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(word for word, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text)))
+    chars = sorted({char for word in counts for char in word})
+    words = [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if len(w) > 1]
+    tokens = list(dict.fromkeys(TINY_SPECIALS + chars + [f"##{c}" for c in chars] + words))[:vocab_size]
+    tokenizer = Tokenizer(models.WordPiece(vocab={t: i for i, t in enumerate(tokens)}, unk_token="[UNK]"))
+    tokenizer.normalizer = normalizer
+    tokenizer.pre_tokenizer = pre_tokenizer
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     tokenizer.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+LOG_EVERY_S = 30.0
 console = Console(stderr=True)
 if not console.is_terminal:  # logs and CI: wide enough that tables are not folded
     console.width = 120
@@ -27,17 +29,20 @@ def info(message: str) -> None:
 def progress(description: str, total: int) -> Iterator[Callable[..., None]]:
     """A progress bar on stderr; yields `advance(n=1, status="")`.
 
-    Where stderr is not a terminal (a batch job's log), a plain line every 10% replaces the bar.
+    Where stderr is not a terminal (a batch job's log), a plain line every LOG_EVERY_S seconds (and one at
+    the end, if any was printed) replaces the bar, so short jobs stay quiet.
     """
     if not console.is_terminal:
-        done, every, next_report = 0, max(1, total // 10), max(1, total // 10)
+        done, start = 0, time.monotonic()
+        last = start
 
         def log_line(n: int = 1, status: str = "") -> None:
-            nonlocal done, next_report
+            nonlocal done, last
             done += n
-            if done >= next_report or done == total:
+            now = time.monotonic()
+            if now - last >= LOG_EVERY_S or (done >= total and last > start):
                 info(f"{description}: {done}/{total} {status}".rstrip())
-                next_report = done + every
+                last = now
 
         yield log_line
         return

@@ -99,4 +99,4 @@ def tiny_model_command(
         for column in get_task(dataset.task).text_columns:
             texts += dataset.frame[column].astype(str).tolist()
     build_tiny_model(out, texts, seed=seed)
-    info(f"tiny-model: random 2-layer BERT, tokenizer trained on {len(texts)} texts → {out}")
+    info(f"tiny-model: random 2-layer BERT, WordPiece vocabulary from {len(texts)} texts → {out}")
