@@ -154,3 +154,34 @@ def test_failed_stage_keeps_the_previous_output(bad: Path, finetuned: Path) -> N
     out.write_bytes(b"previous")
     result = invoke("predict", "--model", finetuned, "--data", bad / "nope.parquet", "--out", out)
     assert result.exit_code == 2 and out.read_bytes() == b"previous"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["finetune", "--model", "{model}", "--train", "{missing}", "--out", "{out}"],
+        ["predict", "--model", "{model}", "--data", "{missing}", "--out", "{out}"],
+        ["vote", "--predictions", "{missing}", "--out", "{out}"],
+        ["select", "--predictions", "{missing}", "--pseudo-labels", "{missing}", "--out", "{out}"],
+        ["make-pairs", "--data", "{missing}", "--languages", "{missing}", "--out", "{out}"],
+        ["distill", "--model", "{model}", "--data", "{missing}", "--pairs", "{missing}", "--out", "{out}"],
+        ["eval", "--model", "{model}", "--data", "{missing}", "--out", "{out}"],
+        ["data", "import", "{missing}", "--labels", "a,b", "--out", "{out}"],
+        ["data", "info", "{missing}"],
+        ["run", "--config", "{missing}", "--dir", "{out}"],
+        ["finetune", "--config", "{missing}", "--out", "{out}"],
+    ],
+    ids=lambda c: " ".join(c[:2]) if c[0] == "data" or "--config" in c[1:2] else c[0],
+)
+def test_every_command_names_a_missing_input(command: list[str], bad: Path, finetuned: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = [a.format(model=finetuned, missing=tmp_path / "absent.parquet", out=out) for a in command]
+    result = invoke(*args)
+    assert_clean_failure(result, out, "absent.parquet", "no such")
+
+
+def test_tiny_model_command(tmp_path: Path, bad: Path) -> None:
+    from tests.cli.helpers import ok
+
+    ok("tiny-model", tmp_path / "m", "--data", bad / "test.parquet", "--seed", "3")
+    assert {"config.json", "model.safetensors", "tokenizer.json"} <= {p.name for p in (tmp_path / "m").iterdir()}
