@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -88,3 +89,25 @@ class TrainLog:
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)
+
+
+def save_trained(
+    model: PreTrainedModel,
+    tokenizer: Any,
+    out: Path,
+    labels: list[str],
+    log: TrainLog,
+    config: Any,
+    section: str,
+    provenance: dict[str, Any],
+) -> Path:
+    """Model, tokenizer, label names, training log, resolved config and provenance, in one atomic directory."""
+    from alsace_cli.artifacts import atomic_dir, write_artifact
+    from alsace_cli.config import save_config
+    from alsace_cli.models import save_model
+
+    with atomic_dir(out) as tmp:
+        save_model(model, tokenizer, tmp, labels, provenance)
+        write_artifact(log.frame(), tmp / "train_log.parquet", "train_log", {"provenance": provenance})
+        save_config(config, section, tmp / "alsace_config.toml")
+    return out

@@ -17,13 +17,19 @@ import numpy as np
 import pandas as pd
 
 from alsace_cli import report
-from alsace_cli.artifacts import Dataset, atomic_dir, load_dataset, read_artifact, write_artifact
-from alsace_cli.config import save_config
+from alsace_cli.artifacts import Dataset, load_dataset, read_artifact
 from alsace_cli.errors import AlsaceError
-from alsace_cli.models import load_model, save_model, seed_everything
+from alsace_cli.models import load_model, seed_everything
 from alsace_cli.provenance import make_provenance
 from alsace_cli.tasks import get_task
-from alsace_cli.training import TrainLog, make_accelerator, make_optimizer, shuffled_batches, steps_for
+from alsace_cli.training import (
+    TrainLog,
+    make_accelerator,
+    make_optimizer,
+    save_trained,
+    shuffled_batches,
+    steps_for,
+)
 
 
 @dataclass
@@ -165,10 +171,7 @@ def distill(config: DistillConfig) -> Path:
     if accelerator.is_main_process:
         inputs = {"model": config.model, "data": config.data, "pairs": config.pairs, "train": config.train}
         provenance = make_provenance("distill", config, inputs, config.seed)
-        with atomic_dir(out) as tmp:
-            save_model(model, tokenizer, tmp, data.labels, provenance)
-            write_artifact(log.frame(), tmp / "train_log.parquet", "train_log", {"provenance": provenance})
-            save_config(config, "distill", tmp / "alsace_config.toml")
+        save_trained(model, tokenizer, out, data.labels, log, config, "distill", provenance)
     last = log.frame().tail(max(1, total // 10))
     report.info(
         f"distill: {total} steps of {config.pairs_per_batch} pairs ({len(pairs)} pairs), "

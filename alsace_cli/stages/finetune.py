@@ -8,11 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from alsace_cli import report
-from alsace_cli.artifacts import Dataset, atomic_dir, load_dataset, write_artifact
-from alsace_cli.config import save_config
+from alsace_cli.artifacts import Dataset, load_dataset
 from alsace_cli.errors import AlsaceError
 from alsace_cli.inference import predict_probs
-from alsace_cli.models import load_model, save_model, seed_everything
+from alsace_cli.models import load_model, seed_everything
 from alsace_cli.provenance import make_provenance
 from alsace_cli.tasks import get_task
 from alsace_cli.training import (
@@ -20,6 +19,7 @@ from alsace_cli.training import (
     freeze_word_embeddings,
     make_accelerator,
     make_optimizer,
+    save_trained,
     shuffled_batches,
     steps_for,
 )
@@ -125,10 +125,7 @@ def finetune(config: FinetuneConfig) -> Path:
         provenance = make_provenance(
             "finetune", config, {"model": config.model, "train": config.train, "dev": config.dev}, config.seed
         )
-        with atomic_dir(out) as tmp:
-            save_model(model, tokenizer, tmp, train.labels, provenance)
-            write_artifact(log.frame(), tmp / "train_log.parquet", "train_log", {"provenance": provenance})
-            save_config(config, "finetune", tmp / "alsace_config.toml")
+        save_trained(model, tokenizer, out, train.labels, log, config, "finetune", provenance)
     final = log.rows[-1]["loss"]
     dev_note = f", best dev accuracy {best_acc:.4f}" if dev is not None else ""
     report.info(f"finetune: {total} steps on {len(frame)} rows, final loss {final:.4f}{dev_note} → {out}")

@@ -173,7 +173,9 @@ def test_failed_stage_keeps_the_previous_output(bad: Path, finetuned: Path) -> N
     ],
     ids=lambda c: " ".join(c[:2]) if c[0] == "data" or "--config" in c[1:2] else c[0],
 )
-def test_every_command_names_a_missing_input(command: list[str], bad: Path, finetuned: Path, tmp_path: Path) -> None:
+def test_every_command_names_a_missing_input(
+    command: list[str], bad: Path, finetuned: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     args = [a.format(model=finetuned, missing=tmp_path / "absent.parquet", out=out) for a in command]
     result = invoke(*args)
@@ -184,4 +186,6 @@ def test_tiny_model_command(tmp_path: Path, bad: Path) -> None:
     from tests.cli.helpers import ok
 
     ok("tiny-model", tmp_path / "m", "--data", bad / "test.parquet", "--seed", "3")
-    assert {"config.json", "model.safetensors", "tokenizer.json"} <= {p.name for p in (tmp_path / "m").iterdir()}
+    assert {"config.json", "model.safetensors", "tokenizer.json"} <= {
+        p.name for p in (tmp_path / "m").iterdir()
+    }
