@@ -220,9 +220,15 @@ def _check_labels(frame: pd.DataFrame, path: Path, labels: list[str], require_la
             f"{path}: row {int(missing.to_numpy().argmax())}: column 'label' is empty (labeled data needed)"
         )
     present = column[~missing]
-    if not pd.api.types.is_integer_dtype(present) and not all(float(v).is_integer() for v in present):
-        raise AlsaceError(f"{path}: column 'label' must hold integer label indices")
-    values = present.astype("int64")
+    values = pd.to_numeric(present, errors="coerce")
+    not_index = values.isna() | (values != values.round())
+    if not_index.any():
+        row = int(not_index[not_index].index[0])
+        raise AlsaceError(
+            f"{path}: row {row}: column 'label' holds {present[row]!r}, not a label index; "
+            "convert names with `alsace data import FILE --labels NAME,NAME,...`"
+        )
+    values = values.astype("int64")
     bad = (values < 0) | (values >= len(labels))
     if bad.any():
         row = int(bad[bad].index[0])

@@ -189,3 +189,12 @@ def test_tiny_model_command(tmp_path: Path, bad: Path) -> None:
     assert {"config.json", "model.safetensors", "tokenizer.json"} <= {
         p.name for p in (tmp_path / "m").iterdir()
     }
+
+
+def test_label_names_where_indices_belong(bad: Path, tiny_base: Path, tmp_path: Path) -> None:
+    frame = pair_rows(["en"], 4, labeled=True)
+    frame["label"] = ["entailment", "neutral", "contradiction", "neutral"]
+    write_dataset(frame, tmp_path / "names.parquet")
+    out = tmp_path / "ft"
+    result = invoke("finetune", "--model", tiny_base, "--train", tmp_path / "names.parquet", "--out", out)
+    assert_clean_failure(result, out, "names.parquet", "row 0", "'entailment'", "not a label index")
