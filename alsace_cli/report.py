@@ -123,6 +123,7 @@ def show_gap_report(metrics: pd.DataFrame, summary: pd.DataFrame, source_lang: s
             cells += [_fmt(100 * rows.loc[model, "accuracy"]), _fmt(100 * rows.loc[model, "gap"])]
         per_lang.add_row(*cells, str(int(rows["n"].iloc[0])))
     console.print(per_lang)
+    info(f"  Δ_t = acc_{source_lang} − acc_t, in points")
     for index, model in enumerate(models):
         info(f"  [{index}] {model}")
     averages = Table(
