@@ -82,15 +82,13 @@ def predictions_frame(ids: pd.Series, langs: pd.Series, probs: np.ndarray) -> pd
 
 def run_model_on(
     model_spec: str,
-    dataset_path: str,
+    dataset: Dataset,
     batch_size: int,
     max_length: int,
     device: str = "auto",
     precision: str = "fp32",
-    require_labels: bool = False,
-) -> tuple[Dataset, np.ndarray]:
-    """Load a dataset and a model that fits it; return the dataset and P(y | x) for each of its rows."""
-    from alsace_cli.artifacts import load_dataset
+) -> np.ndarray:
+    """Load a model that fits `dataset` and return P(y | x) for each of its rows."""
     from alsace_cli.models import load_model, pick_device
     from alsace_cli.tasks import get_task
 
@@ -98,12 +96,11 @@ def run_model_on(
         raise AlsaceError(f"--precision: unknown precision {precision!r} (use {', '.join(PRECISIONS)})")
     if batch_size < 1 or max_length < 2:
         raise AlsaceError("--batch-size must be at least 1 and --max-length at least 2")
-    dataset = load_dataset(dataset_path, require_labels=require_labels)
     model, tokenizer = load_model(model_spec, dataset.task, dataset.labels)
     torch_device = pick_device(device)
     model.to(torch_device)
     with report.progress(f"predict {Path(model_spec).name}", len(dataset.frame)) as advance:
-        probs = predict_probs(
+        return predict_probs(
             model,
             tokenizer,
             get_task(dataset.task),
@@ -114,4 +111,3 @@ def run_model_on(
             precision=precision,
             on_batch=advance,
         )
-    return dataset, probs

@@ -66,9 +66,6 @@ def read_raw(path: Path, fmt: str) -> pd.DataFrame:
         raise AlsaceError(f"{path}: cannot read as {fmt} ({message})") from None
     if frame.empty:
         raise AlsaceError(f"{path}: no rows")
-    for column in frame.columns:
-        if frame[column].dtype == object:
-            frame[column] = frame[column].map(lambda v: v.strip("\r") if isinstance(v, str) else v)
     return frame
 
 

@@ -96,8 +96,8 @@ def evaluate(config: EvalConfig) -> tuple[Artifact, pd.DataFrame]:
             raise AlsaceError(f"{config.languages}: no role for lang {missing[0]!r} of {config.data}")
     parts, predictions = [], []
     for model in config.models:
-        _, probs = run_model_on(
-            model, config.data, config.batch_size, config.max_length, config.device, config.precision, True
+        probs = run_model_on(
+            model, dataset, config.batch_size, config.max_length, config.device, config.precision
         )
         parts.append(language_metrics(model, dataset.frame, probs, config.source_lang))
         if config.predictions_out:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from alsace_cli import report
-from alsace_cli.artifacts import Artifact, write_artifact
+from alsace_cli.artifacts import Artifact, load_dataset, write_artifact
 from alsace_cli.config import config_path_for, save_config
 from alsace_cli.inference import predictions_frame, run_model_on
 from alsace_cli.provenance import make_provenance
@@ -23,8 +23,9 @@ class PredictConfig:
 
 
 def predict(config: PredictConfig) -> Artifact:
-    dataset, probs = run_model_on(
-        config.model, config.data, config.batch_size, config.max_length, config.device, config.precision
+    dataset = load_dataset(config.data)
+    probs = run_model_on(
+        config.model, dataset, config.batch_size, config.max_length, config.device, config.precision
     )
     frame = predictions_frame(dataset.frame["id"], dataset.frame["lang"], probs)
     meta = {

@@ -18,7 +18,7 @@ import pandas as pd
 import tomli_w
 
 from alsace_cli import report
-from alsace_cli.artifacts import atomic_file, load_dataset
+from alsace_cli.artifacts import atomic_file, load_dataset, read_artifact
 from alsace_cli.config import load_toml, resolve, to_toml_dict
 from alsace_cli.errors import AlsaceError
 from alsace_cli.models import build_tiny_model
@@ -30,6 +30,7 @@ from alsace_cli.stages.pairs import PairsConfig, make_pairs
 from alsace_cli.stages.predict import PredictConfig, predict
 from alsace_cli.stages.select import SelectConfig, select
 from alsace_cli.stages.vote import VoteConfig, vote
+from alsace_cli.tasks import get_task
 
 TINY = "tiny"
 
@@ -187,8 +188,6 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
             )  # fmt: skip
         }
         tmp.write_text(tomli_w.dumps(resolved))
-    from alsace_cli.artifacts import read_artifact
-
     metrics = read_artifact(ev.out, "metrics")
     summary = pd.DataFrame(metrics.meta["summary"])
     return RunResult(root, ran, skipped, metrics.frame, summary, ev.source_lang)
@@ -196,7 +195,5 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
 
 def _texts(path: str) -> list[str]:
     dataset = load_dataset(path)
-    from alsace_cli.tasks import get_task
-
     columns = get_task(dataset.task).text_columns
     return [text for column in columns for text in dataset.frame[column].astype(str)]
