@@ -111,3 +111,29 @@ def run_model_on(
             precision=precision,
             on_batch=advance,
         )
+
+
+def dataset_accuracy(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    dataset: Dataset,
+    *,
+    max_length: int,
+    batch_size: int,
+    device: torch.device,
+    precision: str = "fp32",
+) -> float:
+    """Accuracy of `model` on a labeled dataset (all its languages pooled): finetune's and distill's dev check."""
+    from alsace_cli.tasks import get_task
+
+    probs = predict_probs(
+        model,
+        tokenizer,
+        get_task(dataset.task),
+        dataset.frame,
+        max_length=max_length,
+        batch_size=batch_size,
+        device=device,
+        precision=precision,
+    )
+    return float((probs.argmax(axis=1) == dataset.frame["label"].to_numpy(dtype=np.int64)).mean())

@@ -31,6 +31,8 @@ def test_unknown_key_and_missing_required(tmp_path: Path) -> None:
 
 
 def test_saved_config_reruns_the_same_job(tmp_path: Path) -> None:
-    config = DistillConfig(model="m", data="d", pairs="p", temperature=1.5, mutual=True)
+    config = DistillConfig(
+        model="m", data="d", pairs="p", temperature=1.5, teacher="mutual", dev="dev.parquet"
+    )
     saved = save_config(config, "distill", tmp_path / "saved.toml")
     assert resolve(DistillConfig, "distill", config_file=saved) == config

@@ -40,7 +40,12 @@ def import_command(
     drop_labels: Annotated[
         bool, typer.Option("--drop-labels", help="Leave labels out (unlabeled corpus).")
     ] = False,
-    limit: Annotated[int | None, typer.Option(help="Keep only the first N instances (ids).")] = None,
+    skip: Annotated[
+        int, typer.Option(help="Leave out the first N instances (ids), e.g. for disjoint slices.")
+    ] = 0,
+    limit: Annotated[
+        int | None, typer.Option(help="Keep only the first N instances (ids) after --skip.")
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Convert XTREME TSV or CSV/TSV/JSONL/Parquet files into one long-format dataset."""
@@ -52,7 +57,7 @@ def import_command(
         inputs=[str(p) for p in inputs], out=out, format=format, task=task, labels=split_list(labels) or [],
         lang=lang or [], lang_column=lang_column, id_column=id_column, text_a_column=text_a_column,
         text_b_column=text_b_column, text_column=text_column, label_column=label_column, drop_labels=drop_labels,
-        limit=limit,
+        skip=skip, limit=limit,
     )  # fmt: skip
     artifact = import_data(config)
     if json:

@@ -34,11 +34,28 @@ def distill_command(
     temperature: Annotated[
         float | None, typer.Option(help="Softmax temperature of both sides; loss scaled by T².")
     ] = None,
-    mutual: Annotated[
-        bool | None,
+    teacher: Annotated[
+        str | None,
         typer.Option(
-            "--mutual/--detached", help="Gradient through the teacher side too (default: detached)."
+            help="Teacher distribution: live (the model, detached, eval mode; default), static (fixed, "
+            "from --predictions), mutual (gradient through both sides, the authors' code)."
         ),
+    ] = None,
+    predictions: Annotated[
+        str | None, typer.Option(help="predict's output on --data: the targets of --teacher static.")
+    ] = None,
+    student_dropout: Annotated[
+        bool | None,
+        typer.Option("--student-dropout/--no-student-dropout", help="Dropout on the student side."),
+    ] = None,
+    dev: Annotated[
+        str | None,
+        typer.Option(
+            help="Labeled source-language dev set: the collapse guard keeps the best checkpoint on it."
+        ),
+    ] = None,
+    eval_every: Annotated[
+        int | None, typer.Option(help="Guard check every N steps (and at start and end).")
     ] = None,
     ce_weight: Annotated[
         float | None, typer.Option(help="Weight of an English cross-entropy term (needs --train).")
@@ -60,7 +77,8 @@ def distill_command(
         DistillConfig, "distill", config, ("model", "data", "pairs"),
         model=model, data=data, pairs=pairs, out=out, learning_rate=learning_rate, epochs=epochs,
         max_steps=max_steps, pairs_per_batch=pairs_per_batch, max_length=max_length, temperature=temperature,
-        mutual=mutual, ce_weight=ce_weight, train=train, warmup_ratio=warmup_ratio, weight_decay=weight_decay,
+        teacher=teacher, predictions=predictions, student_dropout=student_dropout,
+        dev=dev, eval_every=eval_every, ce_weight=ce_weight, train=train, warmup_ratio=warmup_ratio, weight_decay=weight_decay,
         seed=seed, device=device, precision=precision,
     )  # fmt: skip
     path = distill(cfg)

@@ -18,7 +18,10 @@ def select_command(
         str | None, typer.Option(help="'mean' (of the softmaxed scores) or a number in 0..1.")
     ] = None,
     strategy: Annotated[
-        str | None, typer.Option(help="confidence (the paper's), random (as many teachers, seeded) or all.")
+        str | None,
+        typer.Option(
+            help="confidence (the paper's), random (as many teachers, seeded), all, or scale (as many teachers: most CC-100 data)."
+        ),
     ] = None,
     allow_partial: Annotated[
         bool | None, typer.Option("--allow-partial", help="Score each language on the ids it has.")

@@ -42,6 +42,7 @@ class ImportConfig:
     text_column: str | None = None
     label_column: str | None = None
     drop_labels: bool = False
+    skip: int = 0
     limit: int | None = None
 
 
@@ -170,8 +171,12 @@ def import_data(config: ImportConfig) -> Artifact:
             "which predictions and models are checked against)"
         )
     _check_rows(frame, config)
-    if config.limit is not None:
-        keep = set(pd.unique(frame["id"])[: config.limit])
+    if config.skip or config.limit is not None:
+        # Ids keep their original values, so slices taken with different --skip never share an id.
+        ids = pd.unique(frame["id"])[config.skip :]
+        keep = set(ids if config.limit is None else ids[: config.limit])
+        if not keep:
+            raise AlsaceError(f"{paths[0]}: --skip {config.skip} leaves no instances")
         frame = frame[frame["id"].isin(keep)]
     columns = ["id", "lang", *get_task(task).text_columns] + (["label"] if "label" in frame.columns else [])
     frame = frame[columns].reset_index(drop=True)

@@ -2,10 +2,20 @@
 
 Loss: the mean over a batch of pairs of KL(P(x_teacher) ‖ P(x_student)), each distribution a softmax of
 logits / temperature, times temperature² (so gradients keep their scale as the temperature changes).
-By default the teacher side is a target only: computed without dropout (eval mode) and without gradient.
-`--mutual` sends the gradient through both sides with both in train mode, as the authors' code does.
-`--ce-weight W --train FILE` adds W × cross-entropy on labeled (English) batches, which anchors the model:
-the KL term alone is minimised by predicting the same distribution for every input.
+Where the teacher distribution comes from (`--teacher`):
+- `live` (default): the model being trained, run on the teacher side in eval mode (no dropout) without
+  gradient. The target moves as the model moves.
+- `static`: the fine-tuned model's own predictions from `predict` (`--predictions`), fixed for the whole run.
+  The KL loss alone has a trivial minimum (one distribution for every input) that a moving teacher can
+  drift into; fixed per-instance targets do not have it. It also saves the teacher forward pass.
+- `mutual`: gradient through both sides, both in train mode, as the authors' code does.
+`--ce-weight W --train FILE` adds W × cross-entropy on labeled (English) batches, another anchor.
+
+The collapse guard (`--dev FILE`, labeled source-language data, which the zero-shot setting allows): the
+model's accuracy on it is measured before the first step, every `--eval-every` steps and after the last,
+and the checkpoint with the best dev accuracy is the one saved (ties go to the later step). A collapsed
+model predicts one label for everything, so its dev accuracy falls to the majority-class rate and it
+cannot be picked; a shrinking "gap" cannot fool it either, since it does not look at the gap.
 """
 
 from __future__ import annotations
@@ -17,8 +27,9 @@ import numpy as np
 import pandas as pd
 
 from alsace_cli import report
-from alsace_cli.artifacts import Dataset, load_dataset, read_artifact
+from alsace_cli.artifacts import Dataset, load_dataset, read_artifact, read_predictions
 from alsace_cli.errors import AlsaceError
+from alsace_cli.inference import dataset_accuracy
 from alsace_cli.models import load_model, seed_everything
 from alsace_cli.provenance import make_provenance
 from alsace_cli.tasks import get_task
@@ -44,7 +55,12 @@ class DistillConfig:
     pairs_per_batch: int = 16
     max_length: int = 128
     temperature: float = 1.0
-    mutual: bool = False
+    teacher: str = "live"
+    predictions: str | None = None
+    student_dropout: bool = True
+    dev: str | None = None
+    eval_every: int = 0
+    eval_batch_size: int = 64
     ce_weight: float = 0.0
     train: str | None = None
     warmup_ratio: float = 0.0
@@ -74,6 +90,26 @@ def pair_rows(dataset: Dataset, pairs: pd.DataFrame, pairs_path: Path) -> tuple[
     return sides[0], sides[1]
 
 
+def static_targets(config: DistillConfig, data: Dataset, teacher_rows: np.ndarray) -> np.ndarray:
+    """log P(y | x_teacher) from predict's artifact, one row per pair: the fixed targets of --teacher static."""
+    predictions = read_predictions(config.predictions)
+    if predictions.labels and predictions.labels != data.labels:
+        raise AlsaceError(
+            f"{config.predictions}: labels {predictions.labels} differ from {config.data}'s {data.labels}"
+        )
+    keys = pd.MultiIndex.from_frame(predictions.frame[["id", "lang"]].astype(str))
+    wanted = pd.MultiIndex.from_frame(data.frame[["id", "lang"]].astype(str).iloc[teacher_rows])
+    position = pd.Series(np.arange(len(keys)), index=keys).reindex(wanted)
+    if position.isna().any():
+        row = int(position.isna().to_numpy().argmax())
+        raise AlsaceError(
+            f"{config.predictions}: no prediction for (id={wanted[row][0]!r}, lang={wanted[row][1]!r}), "
+            f"a teacher side of {config.pairs}; predict on {config.data} first"
+        )
+    probs = np.stack(predictions.frame["probs"].to_numpy())[position.to_numpy(dtype=np.int64)]
+    return np.log(np.clip(probs.astype(np.float32), 1e-12, None))
+
+
 def kl_teacher_student(student_logits, teacher_logits, temperature: float):
     import torch.nn.functional as F
 
@@ -84,7 +120,20 @@ def kl_teacher_student(student_logits, teacher_logits, temperature: float):
     return kl * temperature**2, log_student
 
 
+TEACHERS = ("live", "static", "mutual")
+
+
 def validate(config: DistillConfig) -> None:
+    if config.teacher not in TEACHERS:
+        raise AlsaceError(f"--teacher: unknown teacher {config.teacher!r} (use {', '.join(TEACHERS)})")
+    if config.teacher == "static" and not config.predictions:
+        raise AlsaceError("--teacher static needs --predictions FILE (predict's output on --data)")
+    if config.predictions and config.teacher != "static":
+        raise AlsaceError("--predictions is only used by --teacher static")
+    if config.eval_every < 0:
+        raise AlsaceError("--eval-every must be zero (start and end only) or positive")
+    if config.eval_every and not config.dev:
+        raise AlsaceError("--eval-every needs --dev FILE (labeled data the guard measures accuracy on)")
     if config.temperature <= 0:
         raise AlsaceError("--temperature must be positive")
     if config.ce_weight < 0:
@@ -104,9 +153,14 @@ def distill(config: DistillConfig) -> Path:
     data = load_dataset(config.data)
     pairs = read_artifact(config.pairs, "pairs").frame
     student_rows, teacher_rows = pair_rows(data, pairs, Path(config.pairs))
+    targets = static_targets(config, data, teacher_rows) if config.teacher == "static" else None
     train = load_dataset(config.train, require_labels=True) if config.train else None
-    if train is not None and train.labels != data.labels:
-        raise AlsaceError(f"{config.train}: labels {train.labels} differ from {config.data}'s {data.labels}")
+    dev = load_dataset(config.dev, require_labels=True) if config.dev else None
+    for extra, path in ((train, config.train), (dev, config.dev)):
+        if extra is not None and (extra.labels != data.labels or extra.task != data.task):
+            raise AlsaceError(
+                f"{path}: task or labels {extra.labels} differ from {config.data}'s {data.labels}"
+            )
     task = get_task(data.task)
     model, tokenizer = load_model(config.model, data.task, data.labels)
     accelerator = make_accelerator(config.device, config.precision)
@@ -122,18 +176,28 @@ def distill(config: DistillConfig) -> Path:
         shuffled_batches(len(train.frame), config.pairs_per_batch, total, config.seed + 1) if train else None
     )
     log = TrainLog()
+    guard = Guard(config, dev, tokenizer, accelerator)
+    guard.check(model, 0, log)
     with report.progress("distill", total) as advance:
         for step, index in enumerate(batches, start=1):
-            model.train()
-            student = task.encode(tokenizer, frame.iloc[student_rows[index]], config.max_length).to(device)
-            teacher = task.encode(tokenizer, frame.iloc[teacher_rows[index]], config.max_length).to(device)
-            if config.mutual:
+            if config.teacher == "static":
+                teacher_logits = torch.from_numpy(targets[index]).to(device)
+            elif config.teacher == "mutual":
+                model.train()
+                teacher = task.encode(tokenizer, frame.iloc[teacher_rows[index]], config.max_length).to(
+                    device
+                )
                 teacher_logits = model(**teacher).logits
             else:
                 model.eval()
+                teacher = task.encode(tokenizer, frame.iloc[teacher_rows[index]], config.max_length).to(
+                    device
+                )
                 with torch.no_grad():
                     teacher_logits = model(**teacher).logits
-                model.train()
+            # Without dropout the student's distribution is the one predict will see.
+            model.train(config.student_dropout)
+            student = task.encode(tokenizer, frame.iloc[student_rows[index]], config.max_length).to(device)
             student_logits = model(**student).logits
             kl, log_student = kl_teacher_student(student_logits, teacher_logits, config.temperature)
             loss = kl
@@ -141,8 +205,8 @@ def distill(config: DistillConfig) -> Path:
             if train is not None and ce_batches is not None:
                 rows = train.frame.iloc[ce_batches[step - 1]]
                 labeled = task.encode(tokenizer, rows, config.max_length).to(device)
-                targets = torch.tensor(rows["label"].to_numpy(dtype=np.int64), device=device)
-                ce = F.cross_entropy(model(**labeled).logits.float(), targets)
+                gold = torch.tensor(rows["label"].to_numpy(dtype=np.int64), device=device)
+                ce = F.cross_entropy(model(**labeled).logits.float(), gold)
                 loss = loss + config.ce_weight * ce
                 ce_value = ce.item()
             accelerator.backward(loss)
@@ -151,8 +215,7 @@ def distill(config: DistillConfig) -> Path:
             scheduler.step()
             optimizer.zero_grad()
             with torch.no_grad():
-                # Logged to spot collapse: one distribution for every input shows as entropy drifting to a
-                # constant while agreement with the teacher nears 1.
+                # Collapse shows as entropy drifting to a constant while agreement with the teacher nears 1.
                 entropy = -(log_student.exp() * log_student).sum(-1).mean().item()
                 agree = (student_logits.argmax(-1) == teacher_logits.argmax(-1)).float().mean().item()
             log.add(
@@ -165,16 +228,60 @@ def distill(config: DistillConfig) -> Path:
                 student_entropy=entropy,
                 teacher_agreement=agree,
             )
+            if config.eval_every and step % config.eval_every == 0 or step == total:
+                guard.check(model, step, log)
             advance(status=f"kl {kl.item():.4f}")
     model = accelerator.unwrap_model(model)
+    guard.restore_best(model, total)
     out = Path(config.out)
     if accelerator.is_main_process:
-        inputs = {"model": config.model, "data": config.data, "pairs": config.pairs, "train": config.train}
+        inputs = {"model": config.model, "data": config.data, "pairs": config.pairs, "train": config.train,
+                  "predictions": config.predictions, "dev": config.dev}  # fmt: skip
         provenance = make_provenance("distill", config, inputs, config.seed)
         save_trained(model, tokenizer, out, data.labels, log, config, "distill", provenance)
-    last = log.frame().tail(max(1, total // 10))
+    last = log.frame().dropna(subset=["kl"]).tail(max(1, total // 10))
     report.info(
         f"distill: {total} steps of {config.pairs_per_batch} pairs ({len(pairs)} pairs), "
         f"last-10% mean KL {last['kl'].mean():.4f}, student entropy {last['student_entropy'].mean():.3f} → {out}"
     )
     return out
+
+
+class Guard:
+    """Dev accuracy before, during and after training; keeps the best state (see the module docstring)."""
+
+    def __init__(self, config: DistillConfig, dev: Dataset | None, tokenizer, accelerator) -> None:
+        self.config, self.dev, self.tokenizer, self.accelerator = config, dev, tokenizer, accelerator
+        self.history: list[tuple[int, float]] = []
+        self.best_state: dict | None = None
+
+    def check(self, model, step: int, log: TrainLog) -> None:
+        if self.dev is None:
+            return
+        accuracy = dataset_accuracy(
+            model, self.tokenizer, self.dev, max_length=self.config.max_length,
+            batch_size=self.config.eval_batch_size, device=self.accelerator.device,
+            precision=self.config.precision,
+        )  # fmt: skip
+        if not self.history or accuracy >= max(acc for _, acc in self.history):
+            unwrapped = self.accelerator.unwrap_model(model)
+            self.best_state = {k: v.detach().cpu().clone() for k, v in unwrapped.state_dict().items()}
+        self.history.append((step, accuracy))
+        log.add(step=step, dev_accuracy=accuracy)
+
+    def restore_best(self, model, total: int) -> None:
+        if self.dev is None or self.best_state is None:
+            return
+        best_step, best = max(self.history, key=lambda item: (item[1], item[0]))
+        start, final = self.history[0][1], self.history[-1][1]
+        if best_step != total:
+            model.load_state_dict(self.best_state)
+        warn = (
+            "  [yellow]dev accuracy fell during training: possible collapse[/yellow]"
+            if final < start - 0.02
+            else ""
+        )
+        report.info(
+            f"distill guard: dev accuracy {start:.4f} at step 0, {final:.4f} at step {total}; "
+            f"kept step {best_step} ({best:.4f}){warn}"
+        )

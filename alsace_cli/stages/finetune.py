@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from alsace_cli import report
-from alsace_cli.artifacts import Dataset, load_dataset
+from alsace_cli.artifacts import load_dataset
 from alsace_cli.errors import AlsaceError
-from alsace_cli.inference import predict_probs
+from alsace_cli.inference import dataset_accuracy
 from alsace_cli.models import load_model, seed_everything
 from alsace_cli.provenance import make_provenance
 from alsace_cli.tasks import get_task
@@ -44,20 +44,6 @@ class FinetuneConfig:
     seed: int = 42
     device: str = "auto"
     precision: str = "fp32"
-
-
-def accuracy_on(model, tokenizer, dataset: Dataset, config: FinetuneConfig, device) -> float:
-    probs = predict_probs(
-        model,
-        tokenizer,
-        get_task(dataset.task),
-        dataset.frame,
-        max_length=config.max_length,
-        batch_size=config.eval_batch_size,
-        device=device,
-        precision=config.precision,
-    )
-    return float((probs.argmax(axis=1) == dataset.frame["label"].to_numpy(dtype=np.int64)).mean())
 
 
 def finetune(config: FinetuneConfig) -> Path:
@@ -109,7 +95,15 @@ def finetune(config: FinetuneConfig) -> Path:
                 "lr": scheduler.get_last_lr()[0],
             }
             if dev is not None and (step % steps_per_epoch == 0 or step == total):
-                row["dev_accuracy"] = accuracy_on(model, tokenizer, dev, config, accelerator.device)
+                row["dev_accuracy"] = dataset_accuracy(
+                    model,
+                    tokenizer,
+                    dev,
+                    max_length=config.max_length,
+                    batch_size=config.eval_batch_size,
+                    device=accelerator.device,
+                    precision=config.precision,
+                )
                 model.train()
                 if row["dev_accuracy"] > best_acc:
                     best_acc = row["dev_accuracy"]

@@ -3,6 +3,14 @@
 Every teacher language teaches every other language: student-teacher pairs, and teacher-teacher pairs in
 both directions. Student-student pairs are never made: neither side is trusted. A pair needs the instance
 in both languages; pairs lost to missing translations are counted and reported.
+
+The paper's ablations, as we read them ("weak" = ŝ below the mean ŝ of its own group, the selection rule
+applied once more within the group; the languages file carries ŝ as `score`):
+- `--exclude-weak-students`: the weak students are left out as students (they get no pairs): does pulling
+  the weakest languages towards the teachers help or hurt?
+- `--exclude-weak-teachers`: the weak teachers teach no one (they still learn from the strong teachers):
+  does a teacher that only just passed the threshold help?
+- `--include-student-pairs`: students also teach each other (student-student pairs): what selection saves.
 """
 
 from __future__ import annotations
@@ -26,21 +34,44 @@ class PairsConfig:
     data: str = ""
     languages: str = ""
     out: str = "pairs.parquet"
+    exclude_weak_students: bool = False
+    exclude_weak_teachers: bool = False
+    include_student_pairs: bool = False
 
 
-def make_pairs_frame(frame: pd.DataFrame, roles: dict[str, str]) -> tuple[pd.DataFrame, int]:
-    """All allowed pairs over the ids of `frame`, in id order of first appearance; returns (pairs, dropped)."""
+def weak_languages(scores: dict[str, float], roles: dict[str, str], role: str) -> set[str]:
+    """The languages of `role` whose ŝ is below the group's mean (none if the group has one language)."""
+    group = {lang: scores[lang] for lang, r in roles.items() if r == role}
+    if len(group) < 2:
+        return set()
+    mean = sum(group.values()) / len(group)
+    return {lang for lang, score in group.items() if score < mean - 1e-12}
+
+
+def make_pairs_frame(
+    frame: pd.DataFrame,
+    roles: dict[str, str],
+    *,
+    no_students: set[str] = frozenset(),  # type: ignore[assignment]
+    no_teachers: set[str] = frozenset(),  # type: ignore[assignment]
+    student_pairs: bool = False,
+) -> tuple[pd.DataFrame, int]:
+    """All allowed pairs over the ids of `frame`, in id order of first appearance; returns (pairs, dropped).
+
+    `no_students` never appear on the student side, `no_teachers` never on the teacher side; with
+    `student_pairs` students teach each other too."""
     ids = pd.unique(frame["id"])
     present = pd.crosstab(frame["id"], frame["lang"]).reindex(ids).gt(0)
-    teachers = sorted(lang for lang, role in roles.items() if role == "teacher")
+    teaching = {"teacher", "student"} if student_pairs else {"teacher"}
+    teachers = sorted(lang for lang, role in roles.items() if role in teaching and lang not in no_teachers)
     parts, dropped = [], 0
     for teacher in teachers:
         for student in sorted(roles):
-            if student == teacher:
+            if student == teacher or student in no_students:
                 continue
             have = present.index[present[student].to_numpy() & present[teacher].to_numpy()]
             dropped += len(ids) - len(have)
-            pair_type = "teacher-teacher" if roles[student] == "teacher" else "student-teacher"
+            pair_type = f"{roles[student]}-{roles[teacher]}"
             parts.append(
                 pd.DataFrame(
                     {"id": have, "student_lang": student, "teacher_lang": teacher, "pair_type": pair_type}
@@ -68,7 +99,13 @@ def make_pairs(config: PairsConfig) -> Artifact:
             f"{config.data}: lang {without_role[0]!r} has no role in {config.languages} "
             "(run select on predictions for this dataset)"
         )
-    pairs, dropped = make_pairs_frame(dataset.frame, roles)
+    scores = dict(zip(languages.frame["lang"], languages.frame["score"], strict=True))
+    no_students = weak_languages(scores, roles, "student") if config.exclude_weak_students else set()
+    no_teachers = weak_languages(scores, roles, "teacher") if config.exclude_weak_teachers else set()
+    pairs, dropped = make_pairs_frame(
+        dataset.frame, roles, no_students=no_students, no_teachers=no_teachers,
+        student_pairs=config.include_student_pairs,
+    )  # fmt: skip
     if pairs.empty:
         raise AlsaceError(
             f"{config.languages}: no pairs can be made: need a teacher and at least one other language "
@@ -78,6 +115,8 @@ def make_pairs(config: PairsConfig) -> Artifact:
         "dropped_missing_translation": dropped,
         "teachers": sorted(k for k, v in roles.items() if v == "teacher"),
         "students": sorted(k for k, v in roles.items() if v == "student"),
+        "excluded_students": sorted(no_students),
+        "excluded_teachers": sorted(no_teachers),
         "provenance": make_provenance(
             "make-pairs", config, {"data": config.data, "languages": config.languages}
         ),
@@ -86,7 +125,10 @@ def make_pairs(config: PairsConfig) -> Artifact:
     save_config(config, "make-pairs", config_path_for(out))
     counts = pairs["pair_type"].value_counts()
     report.info(
-        f"make-pairs: {len(pairs)} pairs ({counts.get('student-teacher', 0)} student-teacher, "
-        f"{counts.get('teacher-teacher', 0)} teacher-teacher); {dropped} dropped for missing translations → {out}"
+        f"make-pairs: {len(pairs)} pairs ({', '.join(f'{n} {kind}' for kind, n in sorted(counts.items()))}); "
+        f"{dropped} dropped for missing translations"
+        + (f"; weak students left out: {', '.join(sorted(no_students))}" if no_students else "")
+        + (f"; weak teachers teach no one: {', '.join(sorted(no_teachers))}" if no_teachers else "")
+        + f" → {out}"
     )
     return Artifact(pairs, meta, out)

@@ -111,10 +111,49 @@ def test_distill_changes_the_model_and_logs_each_step(
 def test_distill_with_english_ce_term(stages: Path, data_dir: Path, finetuned: Path, tmp_path: Path) -> None:
     ok("distill", "--model", finetuned, "--data", data_dir / "unlabeled.parquet", "--pairs", stages / "pairs.parquet",
        "--out", tmp_path / "d", "--steps", "2", "--ce-weight", "0.5", "--train", data_dir / "train.parquet",
-       "--mutual", "--temperature", "2", "--device", "cpu")  # fmt: skip
+       "--teacher", "mutual", "--temperature", "2", "--device", "cpu")  # fmt: skip
     log = pd.read_parquet(tmp_path / "d" / "train_log.parquet")
     assert log["ce"].notna().all()
     assert np.allclose(log["loss"], log["kl"] + 0.5 * log["ce"], rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "flag", ["--exclude-weak-students", "--exclude-weak-teachers", "--include-student-pairs"]
+)
+def test_make_pairs_ablation_flags_write_their_pairs(
+    stages: Path, data_dir: Path, tmp_path: Path, flag: str
+) -> None:
+    result = ok("make-pairs", "--data", data_dir / "unlabeled.parquet", "--languages", stages / "languages.parquet",
+                "--out", tmp_path / "p.parquet", flag, "--json")  # fmt: skip
+    pairs, full = pd.read_parquet(tmp_path / "p.parquet"), pd.read_parquet(stages / "pairs.parquet")
+    meta = json.loads(pq.read_schema(tmp_path / "p.parquet").metadata[b"alsace"])
+    assert stdout_json(result)["rows"] == len(pairs)
+    if flag == "--include-student-pairs":
+        assert len(pairs) > len(full) and "student-student" in set(pairs["pair_type"])
+    else:
+        side, key = (
+            ("student_lang", "excluded_students")
+            if "students" in flag
+            else ("teacher_lang", "excluded_teachers")
+        )
+        assert meta[key] and not set(pairs[side]) & set(meta[key])
+        assert len(pairs) == len(full) - full[side].isin(meta[key]).sum()
+
+
+def test_static_teacher_starts_at_zero_kl_and_guard_logs_dev_checks(
+    stages: Path, data_dir: Path, finetuned: Path, tmp_path: Path
+) -> None:
+    # Static targets are the fine-tuned model's own predictions: with no dropout on the student, the first
+    # step compares the model with itself, so its KL is zero up to float error.
+    ok("distill", "--model", finetuned, "--data", data_dir / "unlabeled.parquet", "--pairs", stages / "pairs.parquet",
+       "--out", tmp_path / "d", "--steps", "3", "--teacher", "static", "--predictions", stages / "predictions.parquet",
+       "--no-student-dropout", "--max-length", "128", "--dev", data_dir / "train.parquet", "--eval-every", "2",
+       "--lr", "1e-2", "--device", "cpu")  # fmt: skip
+    log = pd.read_parquet(tmp_path / "d" / "train_log.parquet")
+    steps = log.dropna(subset=["kl"])
+    assert steps["step"].tolist() == [1, 2, 3]
+    assert steps["kl"].iloc[0] == pytest.approx(0.0, abs=1e-5) and steps["kl"].iloc[1:].gt(1e-6).any()
+    assert log.dropna(subset=["dev_accuracy"])["step"].tolist() == [0, 2, 3]
 
 
 def test_eval_compares_models_with_groups_json_and_plot(stages: Path, data_dir: Path, finetuned: Path,

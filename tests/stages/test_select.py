@@ -71,6 +71,17 @@ def test_random_strategy_keeps_the_teacher_count_and_is_seeded() -> None:
     assert (everyone["role"] == "teacher").all()
 
 
+def test_scale_strategy_picks_as_many_teachers_with_the_most_cc100_data() -> None:
+    # The confidence rule picks sw and ur (the two highest ŝ); scale picks the two largest CC-100 languages.
+    scores = pd.DataFrame({"lang": ["en", "ru", "sw", "ur", "zh"], "n": 1, "avg_confidence": 0.0,
+                           "score": np.array([0.1, 0.1, 0.35, 0.35, 0.1])})  # fmt: skip
+    roles, _ = assign_roles(scores, None, "scale", 0)
+    assert roles.loc[roles["role"] == "teacher", "lang"].tolist() == ["en", "ru"]
+    unknown = scores.assign(lang=["en", "ru", "sw", "ur", "xx"])
+    with pytest.raises(AlsaceError, match="no CC-100 size for lang 'xx'"):
+        assign_roles(unknown, None, "scale", 0)
+
+
 @pytest.mark.parametrize("value", ["median", "1.5", "-0.1"])
 def test_bad_threshold_is_rejected(value: str) -> None:
     with pytest.raises(AlsaceError, match="--threshold"):

@@ -1,0 +1,355 @@
+"""The quality benchmark: ALSACE against the paper's baselines and ablations on XNLI, PAWS-X and XCOPA.
+
+A benchmark, not a test: it trains a real encoder (multilingual-e5-small, built offline by
+../shared/tools/build-me5-small) on real data from ../shared/data, on a CPU, and prints what it measures.
+
+    python benchmarks/quality.py --quick                 # XNLI, one seed: baseline, ALSACE, random, all
+    python benchmarks/quality.py                         # full profile: + 3 seeds, every ablation, PAWS-X, XCOPA
+    python benchmarks/quality.py --bench xcopa --rows baseline,alsace
+
+Every step writes an artifact under --root and is skipped when that artifact exists, so an interrupted
+run resumes where it stopped (artifacts are written atomically: one that exists is complete). The
+fine-tuned baseline of a seed is trained once and shared by every row of that seed. Results go to
+<root>/<bench>/results.json and results.md; BENCHMARKS.md quotes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+DATA = SHARED / "data"
+
+XNLI_LANGS = "ar bg de el en es fr hi ru sw th tr ur vi zh".split()
+PAWSX_LANGS = "de en es fr ja ko zh".split()
+XCOPA_LANGS = "et ht id it qu sw ta th tr vi zh".split()
+NLI = ["entailment", "neutral", "contradiction"]
+
+
+@dataclass
+class Bench:
+    name: str
+    imports: dict[str, dict[str, Any]]  # dataset name → ImportConfig fields
+    finetune: dict[str, Any]
+    max_length: int
+    distill_steps: int = 150
+    tune: bool = True  # a labeled dev slice exists (hyperparameters and the collapse guard)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def xnli() -> Bench:
+    dev = [str(DATA / f"xnli/dev-{lang}.tsv") for lang in XNLI_LANGS]
+    return Bench(
+        name="xnli",
+        imports={
+            "train": {"inputs": [str(DATA / "taxinli/taxinli10k.tsv")], "lang": ["en"], "text_a_column": "prem",
+                      "labels": NLI},  # fmt: skip
+            # XNLI dev ids 0-499, labels dropped: the unlabeled parallel corpus ALSACE distils on.
+            "unlabeled": {"inputs": dev, "labels": NLI, "drop_labels": True, "limit": 500},
+            # XNLI dev ids 500-799, labeled: for choosing settings, and (English rows only) distill's guard.
+            "tune": {"inputs": dev, "labels": NLI, "skip": 500, "limit": 300},
+            "dev_en": {"inputs": [dev[XNLI_LANGS.index("en")]], "labels": NLI, "skip": 500, "limit": 300},
+            # XNLI test ids 0-999: the fixed evaluation sample, never distilled or tuned on.
+            "test": {"inputs": [str(DATA / f"xnli/test-{lang}.tsv") for lang in XNLI_LANGS], "labels": NLI,
+                     "limit": 1000},  # fmt: skip
+        },
+        finetune={"learning_rate": 5e-5, "epochs": 1, "batch_size": 32, "warmup_ratio": 0.1,
+                  "freeze_embeddings": True},  # fmt: skip
+        max_length=80,
+    )
+
+
+def pawsx() -> Bench:
+    test = [str(DATA / f"pawsx/test-{lang}.tsv") for lang in PAWSX_LANGS]
+    dev = [str(DATA / f"pawsx/dev-{lang}.tsv") for lang in PAWSX_LANGS]
+    labels = ["0", "1"]
+    return Bench(
+        name="pawsx",
+        imports={
+            "train": {"inputs": [str(DATA / "paws_wiki_en/train.tsv")], "lang": ["en"], "labels": labels,
+                      "limit": 4000},  # fmt: skip
+            # PAWS-X test ships without labels: the unlabeled corpus.
+            "unlabeled": {"inputs": test, "labels": labels, "drop_labels": True, "task": "pair", "limit": 500},
+            "dev_en": {"inputs": [dev[PAWSX_LANGS.index("en")]], "labels": labels, "skip": 1000, "limit": 300},
+            # PAWS-X dev ids 0-999: evaluation.
+            "test": {"inputs": dev, "labels": labels, "limit": 1000},
+        },
+        finetune={"learning_rate": 3e-5, "epochs": 1, "batch_size": 32, "warmup_ratio": 0.1,
+                  "freeze_embeddings": True},  # fmt: skip
+        max_length=96,
+        tune=False,
+    )
+
+
+def xcopa() -> Bench:
+    val = [str(DATA / f"xcopa/{lang}/val.{lang}.jsonl") for lang in XCOPA_LANGS]
+    test = [str(DATA / "copa_en/test.jsonl")] + [str(DATA / f"xcopa/{lang}/test.{lang}.jsonl") for lang in XCOPA_LANGS]
+    choices = ["choice1", "choice2"]
+    mc = {"task": "multiple-choice", "labels": choices}
+    return Bench(
+        name="xcopa",
+        imports={
+            "train": {"inputs": [str(DATA / "copa_en/train.jsonl")], "lang": ["en"], **mc},
+            # XCOPA val (11 languages; it has no English side): the unlabeled corpus.
+            "unlabeled": {"inputs": val, "lang": XCOPA_LANGS, "drop_labels": True, **mc},
+            "dev_en": {"inputs": [str(DATA / "copa_en/val.jsonl")], "lang": ["en"], **mc},
+            # XCOPA test row i is COPA test id 501+i: English + 11 languages, parallel by row order.
+            "test": {"inputs": test, "lang": ["en", *XCOPA_LANGS], **mc},
+        },
+        finetune={"learning_rate": 2e-5, "epochs": 5, "batch_size": 16, "warmup_ratio": 0.1,
+                  "freeze_embeddings": True},  # fmt: skip
+        max_length=64,
+        distill_steps=60,
+        tune=False,
+    )
+
+
+BENCHES: dict[str, Callable[[], Bench]] = {"xnli": xnli, "pawsx": pawsx, "xcopa": xcopa}
+
+# Distillation settings. "paper": the authors' learning rate; "kl-live": the KL loss alone with the model
+# as its own moving teacher (collapses at this learning rate); "best": what we recommend and report.
+DISTILL = {
+    "paper": {"learning_rate": 3e-8, "teacher": "live"},
+    "kl-live": {"learning_rate": 1e-5, "teacher": "live"},
+    "kl-ce": {"learning_rate": 1e-5, "teacher": "live", "ce_weight": 1.0},
+    "best": {"learning_rate": 2e-5, "teacher": "static"},
+}
+
+# Row name → (select strategy, make-pairs options, distill settings) or a special kind.
+ROWS: dict[str, dict[str, Any]] = {
+    "baseline": {"kind": "baseline"},
+    "alsace": {"strategy": "confidence", "distill": "best"},
+    "random": {"strategy": "random", "distill": "best"},
+    "all": {"strategy": "all", "distill": "best"},
+    "alsace-paper": {"strategy": "confidence", "distill": "paper"},
+    "alsace-kl-live": {"strategy": "confidence", "distill": "kl-live"},
+    "alsace-kl-ce": {"strategy": "confidence", "distill": "kl-ce"},
+    "scale": {"strategy": "scale", "distill": "best"},
+    "no-weak-students": {"strategy": "confidence", "pairs": {"exclude_weak_students": True}, "distill": "best"},
+    "no-weak-teachers": {"strategy": "confidence", "pairs": {"exclude_weak_teachers": True}, "distill": "best"},
+    "student-pairs": {"strategy": "confidence", "pairs": {"include_student_pairs": True}, "distill": "best"},
+    "self-train-en": {"kind": "self-train", "languages": "source"},
+    "self-train-full": {"kind": "self-train", "languages": "all"},
+}
+CORE = ["baseline", "alsace", "random", "all"]
+
+
+def log(message: str) -> None:
+    print(f"[quality {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+class Runner:
+    """Runs a step unless its output exists; records each step's wall time in <root>/timings.json."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.timings_path = root / "timings.json"
+        self.timings: dict[str, float] = (
+            json.loads(self.timings_path.read_text()) if self.timings_path.exists() else {}
+        )
+
+    def step(self, name: str, output: Path, action: Callable[[], Any]) -> Path:
+        if output.exists():
+            return output
+        log(f"{name} → {output.relative_to(self.root)}")
+        start = time.perf_counter()
+        action()
+        self.timings[name] = round(time.perf_counter() - start, 1)
+        self.timings_path.write_text(json.dumps(self.timings, indent=2, sort_keys=True))
+        log(f"{name}: {self.timings[name]:.0f} s")
+        return output
+
+
+def run_bench(bench: Bench, rows: list[str], seeds: list[int], root: Path, model: str) -> None:
+    from alsace_cli.data.importer import ImportConfig, import_data
+    from alsace_cli.stages.distill import DistillConfig, distill
+    from alsace_cli.stages.evaluate import EvalConfig, evaluate
+    from alsace_cli.stages.finetune import FinetuneConfig, finetune
+    from alsace_cli.stages.pairs import PairsConfig, make_pairs
+    from alsace_cli.stages.predict import PredictConfig, predict
+    from alsace_cli.stages.select import SelectConfig, select
+    from alsace_cli.stages.vote import VoteConfig, vote
+
+    root.mkdir(parents=True, exist_ok=True)
+    runner = Runner(root)
+    data: dict[str, str] = {}
+    for name, fields in bench.imports.items():
+        out = root / "data" / f"{name}.parquet"
+        runner.step(f"import {name}", out, lambda f=fields, o=out: import_data(ImportConfig(out=str(o), **f)))
+        data[name] = str(out)
+    length = bench.max_length
+    for seed in seeds:
+        s = root / f"seed{seed}"
+        finetuned = s / "finetuned"
+        runner.step(f"seed{seed} finetune", finetuned, lambda: finetune(FinetuneConfig(
+            model=model, train=data["train"], out=str(finetuned), max_length=length, seed=seed,
+            **bench.finetune)))  # fmt: skip
+        predictions = s / "predictions.parquet"
+        runner.step(f"seed{seed} predict", predictions, lambda: predict(PredictConfig(
+            model=str(finetuned), data=data["unlabeled"], out=str(predictions), max_length=length)))  # fmt: skip
+        pseudo = s / "pseudo_labels.parquet"
+        runner.step(f"seed{seed} vote", pseudo,
+                    lambda: vote(VoteConfig(predictions=str(predictions), out=str(pseudo))))  # fmt: skip
+
+        def languages_for(strategy: str) -> Path:
+            out = s / f"languages-{strategy}.parquet"
+            return runner.step(f"seed{seed} select {strategy}", out, lambda: select(SelectConfig(
+                predictions=str(predictions), pseudo_labels=str(pseudo), out=str(out), strategy=strategy,
+                seed=seed)))  # fmt: skip
+
+        def evaluate_model(row: str, model_dir: Path, languages: Path) -> None:
+            out = s / f"metrics-{row}.parquet"
+            runner.step(f"seed{seed} eval {row}", out, lambda: evaluate(EvalConfig(
+                models=[str(model_dir)], data=data["test"], out=str(out), languages=str(languages),
+                predictions_out=str(s / f"test-predictions-{row}.parquet"), max_length=length)))  # fmt: skip
+
+        for row in rows:
+            if seed != seeds[0] and row not in CORE:
+                continue  # the full profile: 3 seeds for the core rows, one for the rest
+            spec = ROWS[row]
+            if spec.get("kind") == "baseline":
+                evaluate_model(row, finetuned, languages_for("confidence"))
+                continue
+            if spec.get("kind") == "self-train":
+                from alsace_cli.stages.selftrain import SelfTrainConfig, self_train
+
+                out = s / row
+                runner.step(f"seed{seed} {row}", out, lambda out=out, spec=spec: self_train(SelfTrainConfig(
+                    model=str(finetuned), predictions=str(predictions), data=data["unlabeled"],
+                    out=str(out), languages=spec["languages"], keep=0.5, max_length=length, seed=seed,
+                    **{k: v for k, v in bench.finetune.items() if k != "freeze_embeddings"})))  # fmt: skip
+                evaluate_model(row, out, languages_for("confidence"))
+                continue
+            languages = languages_for(spec["strategy"])
+            pair_options = spec.get("pairs", {})
+            pair_name = "-".join([spec["strategy"], *sorted(pair_options)]).replace("_", "-")
+            pairs = s / f"pairs-{pair_name}.parquet"
+            runner.step(f"seed{seed} make-pairs {pair_name}", pairs, lambda: make_pairs(PairsConfig(
+                data=data["unlabeled"], languages=str(languages), out=str(pairs), **pair_options)))  # fmt: skip
+            settings = dict(DISTILL[spec["distill"]])
+            if settings.get("ce_weight"):
+                settings["train"] = data["train"]
+            if settings.get("teacher") == "static":
+                settings["predictions"] = str(predictions)
+            distilled = s / f"distilled-{row}"
+            runner.step(f"seed{seed} distill {row}", distilled, lambda: distill(DistillConfig(
+                model=str(finetuned), data=data["unlabeled"], pairs=str(pairs), out=str(distilled),
+                max_steps=bench.distill_steps, pairs_per_batch=16, max_length=length, seed=seed,
+                dev=data["dev_en"], eval_every=bench.distill_steps // 6, **settings)))  # fmt: skip
+            evaluate_model(row, distilled, languages)
+    summarize_bench(bench, rows, seeds, root)
+
+
+def summarize_bench(bench: Bench, rows: list[str], seeds: list[int], root: Path) -> None:
+    """results.json and results.md: per row mean ± std over the seeds that finished, per-language tables."""
+    records, per_lang = [], []
+    for row in rows:
+        for seed in seeds:
+            path = root / f"seed{seed}" / f"metrics-{row}.parquet"
+            if not path.exists():
+                continue
+            metrics = pd.read_parquet(path)
+            source = float(metrics.loc[metrics["lang"] == "en", "accuracy"].iloc[0])
+            record = {"row": row, "seed": seed, "en": source}
+            for group, role in (("all", None), ("teachers", "teacher"), ("students", "student")):
+                part = metrics if role is None else metrics[metrics["role"] == role]
+                record[f"{group}_acc"] = float(part["accuracy"].mean()) if len(part) else np.nan
+                gaps = part["gap"].dropna()
+                record[f"{group}_gap"] = float(gaps.mean()) if len(gaps) else np.nan
+                record[f"{group}_n"] = len(part)
+            worst = metrics.loc[metrics["accuracy"].idxmin()]
+            record |= {"worst": float(worst["accuracy"]), "worst_lang": str(worst["lang"]),
+                       "std_langs": float(metrics["accuracy"].std(ddof=0))}  # fmt: skip
+            records.append(record)
+            per_lang.append(metrics.assign(row=row, seed=seed)[["row", "seed", "lang", "role", "accuracy"]])
+    if not records:
+        return
+    table = pd.DataFrame(records)
+    (root / "results.json").write_text(table.to_json(orient="records", indent=1))
+    lines = [f"### {bench.name}: seeds {', '.join(map(str, sorted(table['seed'].unique())))}", ""]
+    columns = ["en", "all_acc", "all_gap", "students_acc", "students_gap", "teachers_acc", "teachers_gap",
+               "worst", "std_langs"]  # fmt: skip
+    header = ["row", "n seeds", "English", "avg acc", "avg gap", "students acc", "students gap",
+              "teachers acc", "teachers gap", "worst lang", "std across langs"]  # fmt: skip
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row, part in table.groupby("row", sort=False):
+        cells = [row, str(len(part))]
+        for column in columns:
+            values = part[column].to_numpy(dtype=float) * 100
+            cell = f"{values.mean():.2f}" + (f" ± {values.std(ddof=1):.2f}" if len(values) > 1 else "")
+            if column == "worst":
+                cell += f" ({'/'.join(sorted(part['worst_lang'].unique()))})"
+            cells.append(cell)
+        lines.append("| " + " | ".join(cells) + " |")
+    langs = pd.concat(per_lang).groupby(["row", "lang"], sort=False)["accuracy"].mean().unstack() * 100
+    lines += ["", "Per-language accuracy (mean over seeds):", "",
+              "| row | " + " | ".join(langs.columns) + " |", "|---|" + "---|" * len(langs.columns)]  # fmt: skip
+    for row, values in langs.iterrows():
+        lines.append(f"| {row} | " + " | ".join(f"{v:.1f}" for v in values) + " |")
+    roles = pd.concat(per_lang).drop_duplicates(["row", "seed", "lang"])
+    first = roles[roles["row"] == "alsace"]
+    if len(first):
+        teach = sorted(first[(first["role"] == "teacher") & (first["seed"] == first["seed"].min())]["lang"])
+        lines += ["", f"ALSACE teachers (seed {first['seed'].min()}): {' '.join(teach)}"]
+    timings = json.loads((root / "timings.json").read_text()) if (root / "timings.json").exists() else {}
+    lines += ["", f"Step wall times: total {sum(timings.values()) / 60:.1f} min on this machine"]
+    (root / "results.md").write_text("\n".join(lines) + "\n")
+    plot(langs, root / "accuracy.png")
+    print("\n".join(lines))
+
+
+def plot(langs: pd.DataFrame, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(max(6, len(langs.columns) * 0.6), 3.5))
+    for row in [r for r in ("baseline", "alsace", "random", "all") if r in langs.index]:
+        ax.plot(langs.columns, langs.loc[row], marker="o", label=row)
+    ax.set_ylabel("accuracy (%)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="XNLI, seed 1, rows baseline alsace random all")
+    parser.add_argument("--bench", default=None, help="comma-separated: xnli, pawsx, xcopa")
+    parser.add_argument("--rows", default=None, help=f"comma-separated, from: {', '.join(ROWS)}")
+    parser.add_argument("--seeds", default=None, help="comma-separated seeds")
+    parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/quality"))
+    parser.add_argument("--model-dir", default=str(Path.home() / ".cache/alsace-bench/me5-small"))
+    args = parser.parse_args()
+    if not DATA.exists():
+        sys.exit(f"error: {DATA} not found: the benchmark reads ../shared/data")
+    model = subprocess.run([str(SHARED / "tools/build-me5-small"), args.model_dir], check=True,
+                           capture_output=True, text=True).stdout.strip().splitlines()[-1]  # fmt: skip
+    benches = (args.bench or ("xnli" if args.quick else "xnli,pawsx,xcopa")).split(",")
+    for name in benches:
+        bench = BENCHES[name]()
+        default_rows = CORE if args.quick or name != "xnli" else list(ROWS)
+        rows = args.rows.split(",") if args.rows else default_rows
+        seeds = [int(x) for x in args.seeds.split(",")] if args.seeds else ([1] if args.quick else [1, 2, 3])
+        start = time.perf_counter()
+        # One directory for both profiles: quick's steps are full's first seed, so they are reused.
+        run_bench(bench, rows, seeds, Path(args.root) / name, model)
+        log(f"{name}: done in {(time.perf_counter() - start) / 60:.1f} min (this invocation)")
+
+
+if __name__ == "__main__":
+    main()
