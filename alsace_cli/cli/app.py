@@ -13,6 +13,7 @@ from alsace_cli.cli.pairs import pairs_command
 from alsace_cli.cli.predict import predict_command
 from alsace_cli.cli.run import run_command
 from alsace_cli.cli.select import select_command
+from alsace_cli.cli.selftrain import self_train_command
 from alsace_cli.cli.vote import vote_command
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.command("select")(select_command)
 app.command("make-pairs")(pairs_command)
 app.command("distill")(distill_command)
 app.command("eval")(eval_command)
+app.command("self-train")(self_train_command)
 app.command("run")(run_command)
 app.command("tiny-model")(tiny_model_command)
 

@@ -140,6 +140,24 @@ def test_make_pairs_ablation_flags_write_their_pairs(
         assert len(pairs) == len(full) - full[side].isin(meta[key]).sum()
 
 
+@pytest.mark.parametrize(("mode", "langs"), [("source", ["en"]), ("all", sorted(LANGS))])
+def test_self_train_writes_its_pseudo_labeled_set_and_a_model(
+    stages: Path, data_dir: Path, finetuned: Path, tmp_path: Path, mode: str, langs: list[str]
+) -> None:
+    out = tmp_path / "st"
+    result = ok("self-train", "--model", finetuned, "--predictions", stages / "predictions.parquet",
+                "--data", data_dir / "unlabeled.parquet", "--out", out, "--languages", mode, "--steps", "2",
+                "--batch-size", "4", "--device", "cpu", "--json")  # fmt: skip
+    assert stdout_json(result)["model"] == str(out) and (out / "model.safetensors").exists()
+    train = pd.read_parquet(f"{out}.train.parquet")
+    preds = pd.read_parquet(stages / "predictions.parquet").set_index(["id", "lang"])
+    assert sorted(train["lang"].unique()) == langs
+    assert train.groupby("lang").size().eq(4).all()  # half of the 8 ids per language
+    assert (
+        train["label"].to_numpy() == preds.loc[list(zip(train["id"], train["lang"], strict=True)), "pred"].to_numpy()
+    ).all()
+
+
 def test_static_teacher_starts_at_zero_kl_and_guard_logs_dev_checks(
     stages: Path, data_dir: Path, finetuned: Path, tmp_path: Path
 ) -> None:
