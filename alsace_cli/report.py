@@ -144,6 +144,19 @@ def show_gap_report(metrics: pd.DataFrame, summary: pd.DataFrame, source_lang: s
     console.print(averages)
 
 
+def show_ensemble(rows: list[dict]) -> None:
+    """The ensemble analysis: accuracy of one prediction per instance combined across its languages."""
+    models = list(dict.fromkeys(row["model"] for row in rows))
+    table = Table(title="Ensemble across languages: accuracy (%) per instance", title_justify="left")
+    for column in ("model", "method", "accuracy", "n"):
+        table.add_column(column, justify="left" if column in ("model", "method") else "right")
+    for row in rows:
+        table.add_row(
+            f"[{models.index(row['model'])}]", row["method"], _fmt(100 * row["accuracy"]), str(row["n"])
+        )
+    console.print(table)
+
+
 def plot_accuracy(metrics: pd.DataFrame, path: str | Path) -> Path:
     """Grouped bars of per-language accuracy, one bar per model (before/after when two are given)."""
     import matplotlib

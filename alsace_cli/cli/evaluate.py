@@ -30,7 +30,10 @@ def eval_command(
         str | None, typer.Option(help="languages.parquet: adds student/teacher groups.")
     ] = None,
     report_kind: Annotated[
-        str, typer.Option("--report", help="gaps: print the gap report; none: print nothing.")
+        str,
+        typer.Option(
+            "--report", help="gaps: the gap report; ensemble: the cross-language ensemble table; all; none."
+        ),
     ] = "gaps",
     plot: Annotated[str | None, typer.Option(help="Write a per-language accuracy plot (PNG).")] = None,
     predictions_out: Annotated[str | None, typer.Option(help="Also keep the test predictions here.")] = None,
@@ -43,11 +46,11 @@ def eval_command(
 ) -> None:
     """Stage 7: metrics.parquet (model, lang, n, accuracy, gap) and the gap report."""
     from alsace_cli.errors import AlsaceError
-    from alsace_cli.report import frame_records, print_json, show_gap_report
+    from alsace_cli.report import frame_records, print_json, show_ensemble, show_gap_report
     from alsace_cli.stages.evaluate import EvalConfig, evaluate
 
-    if report_kind not in ("gaps", "none"):
-        raise AlsaceError(f"--report: unknown report {report_kind!r} (use gaps or none)")
+    if report_kind not in ("gaps", "ensemble", "all", "none"):
+        raise AlsaceError(f"--report: unknown report {report_kind!r} (use gaps, ensemble, all or none)")
     cfg = resolve_config(
         EvalConfig, "eval", config, ("models", "data"),
         models=model or None, data=data, out=out, source_lang=source_lang, languages=languages, plot=plot,
@@ -55,8 +58,10 @@ def eval_command(
         precision=precision,
     )  # fmt: skip
     artifact, summary = evaluate(cfg)
-    if report_kind == "gaps":
+    if report_kind in ("gaps", "all"):
         show_gap_report(artifact.frame, summary, cfg.source_lang)
+    if report_kind in ("ensemble", "all"):
+        show_ensemble(artifact.meta["ensemble"])
     if json:
         print_json({"metrics": frame_records(artifact.frame), "summary": frame_records(summary),
-                    "path": str(artifact.path)})  # fmt: skip
+                    "ensemble": artifact.meta["ensemble"], "path": str(artifact.path)})  # fmt: skip

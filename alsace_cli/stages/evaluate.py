@@ -47,6 +47,36 @@ def language_metrics(model: str, frame: pd.DataFrame, probs: np.ndarray, source_
     return per_lang
 
 
+def ensemble_accuracy(
+    model: str, frame: pd.DataFrame, probs: np.ndarray, source_lang: str, scores: dict[str, float] | None
+) -> list[dict]:
+    """The paper's ensemble analysis: one prediction per instance from all its languages, three ways.
+
+    vote: the label most languages predict (ties as in `vote`: summed probability, then lowest index);
+    source: the source-language prediction alone; weighted: argmax of Σ_t ŝ_t P(y | x_t), languages
+    without a score (not in the languages file) weighing 0. Scored on the ids the source language has.
+    """
+    from alsace_cli.stages.vote import vote_frame
+
+    ids = frame.loc[frame["lang"] == source_lang, "id"]
+    keep = frame["id"].isin(set(ids)).to_numpy()
+    part, part_probs = frame[keep].reset_index(drop=True), probs[keep]
+    gold = part.drop_duplicates("id").set_index("id")["label"].astype("int64")
+    predictions = predictions_frame(part["id"], part["lang"], part_probs)
+    voted = vote_frame(predictions, probs.shape[1]).set_index("id")["pseudo_label"]
+    source = predictions[predictions["lang"] == source_lang].set_index("id")["pred"]
+    rows = [("vote", voted), (f"{source_lang} only", source)]
+    if scores is not None:
+        weights = part["lang"].map(scores).fillna(0.0).to_numpy()[:, None]
+        weighted = pd.DataFrame(part_probs * weights).groupby(part["id"].to_numpy(), sort=False).sum()
+        rows.append(("ŝ-weighted", pd.Series(weighted.to_numpy().argmax(axis=1), index=weighted.index)))
+    return [
+        {"model": model, "method": method, "n": len(gold),
+         "accuracy": float((pred.reindex(gold.index).to_numpy() == gold.to_numpy()).mean())}
+        for method, pred in rows
+    ]  # fmt: skip
+
+
 def summarize(metrics: pd.DataFrame, source_lang: str) -> pd.DataFrame:
     """Per model and group: languages, source accuracy, average accuracy and gap, worst language."""
     groups = [("all", None)]
@@ -87,26 +117,29 @@ def evaluate(config: EvalConfig) -> tuple[Artifact, pd.DataFrame]:
     check_known_languages(
         dataset.path, [config.source_lang], dataset.languages, column="lang (--source-lang)"
     )
-    roles = None
+    roles = scores = None
     if config.languages:
         languages = read_artifact(config.languages, "languages")
         roles = dict(zip(languages.frame["lang"], languages.frame["role"], strict=True))
-        missing = [lang for lang in dataset.languages if lang not in roles]
+        scores = dict(zip(languages.frame["lang"], languages.frame["score"], strict=True))
+        # The source language may be absent from the unlabeled corpus (XCOPA has no English side there).
+        missing = [lang for lang in dataset.languages if lang not in roles and lang != config.source_lang]
         if missing:
             raise AlsaceError(f"{config.languages}: no role for lang {missing[0]!r} of {config.data}")
-    parts, predictions = [], []
+    parts, predictions, ensemble = [], [], []
     for model in config.models:
         probs = run_model_on(
             model, dataset, config.batch_size, config.max_length, config.device, config.precision
         )
         parts.append(language_metrics(model, dataset.frame, probs, config.source_lang))
+        ensemble += ensemble_accuracy(model, dataset.frame, probs, config.source_lang, scores)
         if config.predictions_out:
             frame = predictions_frame(dataset.frame["id"], dataset.frame["lang"], probs)
             frame.insert(0, "model", model)
             predictions.append(frame)
     metrics = pd.concat(parts, ignore_index=True)
     if roles is not None:
-        metrics["role"] = metrics["lang"].map(roles)
+        metrics["role"] = metrics["lang"].map(roles).fillna("source")
     summary = summarize(metrics, config.source_lang)
     inputs = {"data": config.data, "languages": config.languages} | {
         f"model{i}": m for i, m in enumerate(config.models)
@@ -114,6 +147,7 @@ def evaluate(config: EvalConfig) -> tuple[Artifact, pd.DataFrame]:
     meta = {
         "source_lang": config.source_lang,
         "summary": report.frame_records(summary),
+        "ensemble": ensemble,
         "provenance": make_provenance("eval", config, inputs),
     }
     out = write_artifact(metrics, config.out, "metrics", meta)

@@ -154,7 +154,8 @@ def test_self_train_writes_its_pseudo_labeled_set_and_a_model(
     assert sorted(train["lang"].unique()) == langs
     assert train.groupby("lang").size().eq(4).all()  # half of the 8 ids per language
     assert (
-        train["label"].to_numpy() == preds.loc[list(zip(train["id"], train["lang"], strict=True)), "pred"].to_numpy()
+        train["label"].to_numpy()
+        == preds.loc[list(zip(train["id"], train["lang"], strict=True)), "pred"].to_numpy()
     ).all()
 
 
@@ -179,7 +180,7 @@ def test_eval_compares_models_with_groups_json_and_plot(stages: Path, data_dir: 
     shutil.copytree(finetuned, tmp_path / "copy")
     result = ok("eval", "--model", finetuned, "--model", tmp_path / "copy", "--data", data_dir / "test.parquet",
                 "--languages", stages / "languages.parquet", "--out", tmp_path / "metrics.parquet",
-                "--plot", tmp_path / "acc.png", "--report", "gaps", "--json", "--device", "cpu")  # fmt: skip
+                "--plot", tmp_path / "acc.png", "--report", "all", "--json", "--device", "cpu")  # fmt: skip
     metrics = pd.read_parquet(tmp_path / "metrics.parquet")
     assert len(metrics) == 2 * len(LANGS)
     assert {"model", "lang", "n", "accuracy", "gap", "role"} <= set(metrics.columns)
@@ -191,7 +192,13 @@ def test_eval_compares_models_with_groups_json_and_plot(stages: Path, data_dir: 
     groups = {row["group"] for row in payload["summary"]}
     assert "all" in groups and groups <= {"all", "teachers", "students"}
     assert (tmp_path / "acc.png").stat().st_size > 1000
-    assert "Δ" in result.stderr and "avg acc" in result.stderr
+    assert (
+        "Δ" in result.stderr and "avg acc" in result.stderr and "Ensemble across languages" in result.stderr
+    )
+    methods = [(row["model"], row["method"]) for row in payload["ensemble"]]
+    assert methods == [
+        (str(m), k) for m in (finetuned, tmp_path / "copy") for k in ("vote", "en only", "ŝ-weighted")
+    ]
 
 
 def test_same_seed_same_predictions(tmp_path: Path, data_dir: Path, tiny_base: Path) -> None:

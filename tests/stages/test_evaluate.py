@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alsace_cli.stages.evaluate import language_metrics, summarize
+from alsace_cli.stages.evaluate import ensemble_accuracy, language_metrics, summarize
 
 
 def test_gap_and_group_averages_by_hand() -> None:
@@ -26,3 +26,20 @@ def test_gap_and_group_averages_by_hand() -> None:
     assert summary.loc["students", "avg_accuracy"] == pytest.approx(0.25)
     assert summary.loc["all", "worst_lang"] == "sw" and summary.loc["all", "worst_accuracy"] == 0.25
     assert (summary["source_accuracy"] == 1.0).all()
+
+
+def test_ensemble_vote_source_and_score_weighted_disagree_where_they_should() -> None:
+    # id a: en says 0, de and sw say 1 → vote 1, en-only 0; weighted by ŝ (en 0.8) → 0. Gold is 0.
+    # id b: everyone says 2 → all methods right.
+    frame = pd.DataFrame(
+        {"id": ["a"] * 3 + ["b"] * 3, "lang": ["en", "de", "sw"] * 2, "label": [0] * 3 + [2] * 3}
+    )
+    probs = np.array([[0.9, 0.1, 0.0], [0.4, 0.6, 0.0], [0.3, 0.7, 0.0]] + [[0.1, 0.1, 0.8]] * 3)
+    rows = ensemble_accuracy("m", frame, probs, "en", {"en": 0.8, "de": 0.1, "sw": 0.1})
+    assert {row["method"]: row["accuracy"] for row in rows} == {
+        "vote": 0.5,
+        "en only": 1.0,
+        "ŝ-weighted": 1.0,
+    }
+    assert all(row["n"] == 2 for row in rows)
+    assert [row["method"] for row in ensemble_accuracy("m", frame, probs, "en", None)] == ["vote", "en only"]
