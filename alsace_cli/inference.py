@@ -55,17 +55,19 @@ def predict_probs(
 
     model.eval()
     order = length_order(frame, task)
-    out = np.empty((len(frame), model.config.num_labels), dtype=np.float32)
+    out: np.ndarray | None = None
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
             index = order[start : start + batch_size]
             batch = task.encode(tokenizer, frame.iloc[index], max_length).to(device)
             with autocast(device, precision):
                 logits = model(**batch).logits
+            if out is None:  # the width is the number of labels, or of choices for multiple choice
+                out = np.empty((len(frame), logits.shape[-1]), dtype=np.float32)
             out[index] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
             if on_batch is not None:
                 on_batch(len(index))
-    return out
+    return out if out is not None else np.empty((0, model.config.num_labels), dtype=np.float32)
 
 
 def predictions_frame(ids: pd.Series, langs: pd.Series, probs: np.ndarray) -> pd.DataFrame:

@@ -107,6 +107,13 @@ def load_model(
                 f"{spec}: model does not fit the task: its labels are {', '.join(names)}, "
                 f"the data's are {', '.join(labels)} (same names in the same order needed)"
             )
+        architectures = getattr(config, "architectures", None) or []
+        expected = get_task(task).head
+        if architectures and not any(name.endswith(expected) for name in architectures):
+            raise AlsaceError(
+                f"{spec}: model does not fit task {task!r}: it is a {architectures[0]}, the task needs a "
+                f"*{expected} model (fine-tune one for this task first)"
+            )
         kwargs = {}
     try:
         model = model_class.from_pretrained(spec, **kwargs)

@@ -51,13 +51,13 @@ def _pick(frame: pd.DataFrame, path: Path, role: str, given: str | None, require
         if given not in frame.columns:
             raise AlsaceError(f"{path}: no column {given!r} (columns: {', '.join(map(str, frame.columns))})")
         return given
-    for name in CANDIDATES[role]:
+    for name in CANDIDATES.get(role, (role,)):
         if name in frame.columns:
             return name
     if required:
         option = f"--{role.replace('_', '-')}-column"
         raise AlsaceError(
-            f"{path}: no {role} column (tried {', '.join(CANDIDATES[role])}; columns: "
+            f"{path}: no {role} column (tried {', '.join(CANDIDATES.get(role, (role,)))}; columns: "
             f"{', '.join(map(str, frame.columns))}); name it with {option}"
         )
     return None
@@ -81,10 +81,14 @@ def _xtreme_columns(frame: pd.DataFrame, path: Path, task: str | None) -> tuple[
 
 def _generic_columns(frame: pd.DataFrame, path: Path, config: ImportConfig) -> tuple[str, dict[str, str]]:
     task = config.task
+    if task is None and {"premise", "question", "choice1", "choice2"} <= set(map(str, frame.columns)):
+        task = "multiple-choice"  # XCOPA / COPA JSONL
     if task is None:
         has_pair = _pick(frame, path, "text_b", config.text_b_column, False) is not None
         task = "pair" if has_pair else "single"
     given = {"text_a": config.text_a_column, "text_b": config.text_b_column, "text": config.text_column}
+    if task == "multiple-choice":
+        given = {}
     mapping = {name: _pick(frame, path, name, given.get(name), True) for name in get_task(task).text_columns}
     label = _pick(frame, path, "label", config.label_column, config.label_column is not None)
     if label is not None:
