@@ -166,8 +166,10 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
     step("make-pairs", pa, [pa.data, pa.languages], Path(pa.out), lambda: make_pairs(pa))
     di = _stage_config(DistillConfig, "distill", sections["distill"],
                        {**common, "model": ft.out, "data": run.unlabeled, "pairs": pa.out, "out": paths["distilled"],
-                        "seed": sections["distill"].get("seed", run.seed)})  # fmt: skip
-    step("distill", di, [di.model, di.data, di.pairs, di.train], Path(di.out), lambda: distill(di))
+                        "seed": sections["distill"].get("seed", run.seed), "dev": run.dev,
+                        "predictions": pr.out if sections["distill"].get("teacher") == "static" else None})  # fmt: skip
+    step("distill", di, [di.model, di.data, di.pairs, di.train, di.predictions, di.dev], Path(di.out),
+         lambda: distill(di))  # fmt: skip
     ev = _stage_config(EvalConfig, "eval", sections["eval"],
                        {**common, "models": [ft.out, di.out], "data": run.test, "languages": se.out,
                         "out": paths["metrics"], "plot": str(root / "accuracy.png"),
