@@ -386,6 +386,20 @@ def summarize_bench(bench: Bench, rows: list[str], seeds: list[int], root: Path)
                   "| row | English | avg acc | avg gap | worst |", "|---|---|---|---|---|"]  # fmt: skip
         lines += [f"| {r} | {en * 100:.2f} | {acc * 100:.2f} | {gap * 100:.2f} | {worst * 100:.2f} |"
                   for r, en, acc, gap, worst in tune_rows]  # fmt: skip
+    ensemble = []
+    for row in rows:
+        path = root / f"seed{seeds[0]}" / f"metrics-{row}.parquet"
+        if path.exists():
+            import pyarrow.parquet as pq
+
+            meta = json.loads(pq.read_schema(path).metadata[b"alsace"])
+            ensemble.append((row, {e["method"]: e["accuracy"] for e in meta.get("ensemble", [])}))
+    if ensemble:
+        methods = list(dict.fromkeys(m for _, e in ensemble for m in e))
+        lines += ["", f"Ensemble across languages on test (seed {seeds[0]}): one prediction per instance", "",
+                  "| row | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]  # fmt: skip
+        lines += [f"| {r} | " + " | ".join(f"{e[m] * 100:.2f}" if m in e else "-" for m in methods) + " |"
+                  for r, e in ensemble]  # fmt: skip
     timings = json.loads((root / "timings.json").read_text()) if (root / "timings.json").exists() else {}
     lines += ["", f"Step wall times: total {sum(timings.values()) / 60:.1f} min on this machine"]
     (root / "results.md").write_text("\n".join(lines) + "\n")
@@ -418,6 +432,7 @@ def main() -> None:
     parser.add_argument("--rows", default=None, help=f"comma-separated, from: {', '.join(ROWS)}")
     parser.add_argument("--seeds", default=None, help="comma-separated seeds")
     parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/quality"))
+    parser.add_argument("--summarize-only", action="store_true", help="rewrite results from the artifacts")
     parser.add_argument("--model-dir", default=str(Path.home() / ".cache/alsace-bench/me5-small"))
     args = parser.parse_args()
     if not DATA.exists():
@@ -431,6 +446,9 @@ def main() -> None:
         rows = args.rows.split(",") if args.rows else default_rows
         seeds = [int(x) for x in args.seeds.split(",")] if args.seeds else ([1] if args.quick else [1, 2, 3])
         start = time.perf_counter()
+        if args.summarize_only:
+            summarize_bench(bench, rows, seeds, Path(args.root) / name)
+            continue
         # One directory for both profiles: quick's steps are full's first seed, so they are reused.
         run_bench(bench, rows, seeds, Path(args.root) / name, model)
         log(f"{name}: done in {(time.perf_counter() - start) / 60:.1f} min (this invocation)")
