@@ -182,18 +182,12 @@ def distill(config: DistillConfig) -> Path:
         for step, index in enumerate(batches, start=1):
             if config.teacher == "static":
                 teacher_logits = torch.from_numpy(targets[index]).to(device)
-            elif config.teacher == "mutual":
-                model.train()
-                teacher = task.encode(tokenizer, frame.iloc[teacher_rows[index]], config.max_length).to(
-                    device
-                )
-                teacher_logits = model(**teacher).logits
             else:
-                model.eval()
-                teacher = task.encode(tokenizer, frame.iloc[teacher_rows[index]], config.max_length).to(
-                    device
-                )
-                with torch.no_grad():
+                teacher = task.encode(tokenizer, frame.iloc[teacher_rows[index]], config.max_length)
+                teacher = teacher.to(device)
+                # mutual: both sides in train mode with gradient; live: a detached target without dropout.
+                model.train(config.teacher == "mutual")
+                with torch.set_grad_enabled(config.teacher == "mutual"):
                     teacher_logits = model(**teacher).logits
             # Without dropout the student's distribution is the one predict will see.
             model.train(config.student_dropout)
