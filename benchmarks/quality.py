@@ -170,6 +170,10 @@ DISTILL = {
     "static-lr5e-6": {"learning_rate": 5e-6, "teacher": "static"},
     "static-t2": {"learning_rate": 2e-5, "teacher": "static", "temperature": 2.0},
     "live-guard": {"learning_rate": 1e-5, "teacher": "live"},
+    # Noisy targets: count only pairs whose teacher side predicts the voted label, and/or sharpen the teacher.
+    "static-mask": {"learning_rate": 2e-5, "teacher": "static", "mask": True},
+    "static-sharpen": {"learning_rate": 2e-5, "teacher": "static", "sharpen": 0.5},
+    "static-mask-sharpen": {"learning_rate": 2e-5, "teacher": "static", "mask": True, "sharpen": 0.5},
 }
 
 # Row name → (select strategy, make-pairs options, distill settings) or a special kind.
@@ -184,6 +188,9 @@ ROWS: dict[str, dict[str, Any]] = {
     "alsace-static-lr5e-6": {"strategy": "confidence", "distill": "static-lr5e-6"},
     "alsace-static-t2": {"strategy": "confidence", "distill": "static-t2"},
     "alsace-live-guard": {"strategy": "confidence", "distill": "live-guard"},
+    "alsace-static-mask": {"strategy": "confidence", "distill": "static-mask"},
+    "alsace-static-sharpen": {"strategy": "confidence", "distill": "static-sharpen"},
+    "alsace-static-mask-sharpen": {"strategy": "confidence", "distill": "static-mask-sharpen"},
     "scale": {"strategy": "scale", "distill": "best"},
     "no-weak-students": {
         "strategy": "confidence",
@@ -228,7 +235,9 @@ class Runner:
         return output
 
 
-def run_bench(bench: Bench, rows: list[str], seeds: list[int], root: Path, model: str) -> None:
+def run_bench(
+    bench: Bench, rows: list[str], seeds: list[int], root: Path, model: str, tune_only: bool = False
+) -> None:
     from alsace_cli.data.importer import ImportConfig, import_data
     from alsace_cli.stages.distill import DistillConfig, distill
     from alsace_cli.stages.evaluate import EvalConfig, evaluate
@@ -267,9 +276,10 @@ def run_bench(bench: Bench, rows: list[str], seeds: list[int], root: Path, model
 
         def evaluate_model(row: str, model_dir: Path, languages: Path) -> None:
             out = s / f"metrics-{row}.parquet"
-            runner.step(f"seed{seed} eval {row}", out, lambda: evaluate(EvalConfig(
-                models=[str(model_dir)], data=data["test"], out=str(out), languages=str(languages),
-                predictions_out=str(s / f"test-predictions-{row}.parquet"), max_length=length)))  # fmt: skip
+            if not (tune_only and "tune" in data):  # --tune-only: compare settings without touching test
+                runner.step(f"seed{seed} eval {row}", out, lambda: evaluate(EvalConfig(
+                    models=[str(model_dir)], data=data["test"], out=str(out), languages=str(languages),
+                    predictions_out=str(s / f"test-predictions-{row}.parquet"), max_length=length)))  # fmt: skip
             if "tune" in data:  # the labeled dev slice settings are compared on
                 tune = s / f"tune-{row}.parquet"
                 runner.step(f"seed{seed} tune-eval {row}", tune, lambda: evaluate(EvalConfig(
@@ -303,6 +313,8 @@ def run_bench(bench: Bench, rows: list[str], seeds: list[int], root: Path, model
             guard = settings.pop("guard", True)
             if settings.get("ce_weight"):
                 settings["train"] = data["train"]
+            if settings.pop("mask", False):
+                settings["mask_pseudo_labels"] = str(pseudo)
             if settings.get("teacher") == "static":
                 settings["predictions"] = str(predictions)
             distilled = s / f"distilled-{row}"
@@ -372,20 +384,14 @@ def summarize_bench(bench: Bench, rows: list[str], seeds: list[int], root: Path)
         if path.exists():
             metrics = pd.read_parquet(path)
             en = float(metrics.loc[metrics["lang"] == "en", "accuracy"].iloc[0])
-            tune_rows.append(
-                (
-                    row,
-                    en,
-                    metrics["accuracy"].mean(),
-                    metrics["gap"].dropna().mean(),
-                    metrics["accuracy"].min(),
-                )
-            )
+            students = metrics.loc[metrics["role"] == "student", "accuracy"]
+            tune_rows.append((row, en, metrics["accuracy"].mean(), metrics["gap"].dropna().mean(),
+                              students.mean() if len(students) else np.nan, metrics["accuracy"].min()))  # fmt: skip
     if tune_rows:
         lines += ["", f"Labeled tune slice (seed {seeds[0]}; the data settings are compared on, not test):", "",
-                  "| row | English | avg acc | avg gap | worst |", "|---|---|---|---|---|"]  # fmt: skip
-        lines += [f"| {r} | {en * 100:.2f} | {acc * 100:.2f} | {gap * 100:.2f} | {worst * 100:.2f} |"
-                  for r, en, acc, gap, worst in tune_rows]  # fmt: skip
+                  "| row | English | avg acc | avg gap | students acc | worst |", "|---|---|---|---|---|---|"]  # fmt: skip
+        lines += [f"| {r} | {en * 100:.2f} | {acc * 100:.2f} | {gap * 100:.2f} | {st * 100:.2f} | {worst * 100:.2f} |"
+                  for r, en, acc, gap, st, worst in tune_rows]  # fmt: skip
     ensemble = []
     for row in rows:
         path = root / f"seed{seeds[0]}" / f"metrics-{row}.parquet"
@@ -433,6 +439,7 @@ def main() -> None:
     parser.add_argument("--seeds", default=None, help="comma-separated seeds")
     parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/quality"))
     parser.add_argument("--summarize-only", action="store_true", help="rewrite results from the artifacts")
+    parser.add_argument("--tune-only", action="store_true", help="evaluate on the labeled tune slice only")
     parser.add_argument("--model-dir", default=str(Path.home() / ".cache/alsace-bench/me5-small"))
     args = parser.parse_args()
     if not DATA.exists():
@@ -450,7 +457,7 @@ def main() -> None:
             summarize_bench(bench, rows, seeds, Path(args.root) / name)
             continue
         # One directory for both profiles: quick's steps are full's first seed, so they are reused.
-        run_bench(bench, rows, seeds, Path(args.root) / name, model)
+        run_bench(bench, rows, seeds, Path(args.root) / name, model, args.tune_only)
         log(f"{name}: done in {(time.perf_counter() - start) / 60:.1f} min (this invocation)")
 
 

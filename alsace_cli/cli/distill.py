@@ -34,6 +34,16 @@ def distill_command(
     temperature: Annotated[
         float | None, typer.Option(help="Softmax temperature of both sides; loss scaled by T².")
     ] = None,
+    sharpen: Annotated[
+        float | None,
+        typer.Option(help="Divide the teacher's logits by S too (S < 1 sharpens its distribution)."),
+    ] = None,
+    mask_pseudo_labels: Annotated[
+        str | None,
+        typer.Option(
+            help="vote's output: only pairs whose teacher side predicts the voted label count in the loss."
+        ),
+    ] = None,
     teacher: Annotated[
         str | None,
         typer.Option(
@@ -77,7 +87,7 @@ def distill_command(
         DistillConfig, "distill", config, ("model", "data", "pairs"),
         model=model, data=data, pairs=pairs, out=out, learning_rate=learning_rate, epochs=epochs,
         max_steps=max_steps, pairs_per_batch=pairs_per_batch, max_length=max_length, temperature=temperature,
-        teacher=teacher, predictions=predictions, student_dropout=student_dropout,
+        sharpen=sharpen, mask_pseudo_labels=mask_pseudo_labels, teacher=teacher, predictions=predictions, student_dropout=student_dropout,
         dev=dev, eval_every=eval_every, ce_weight=ce_weight, train=train, warmup_ratio=warmup_ratio, weight_decay=weight_decay,
         seed=seed, device=device, precision=precision,
     )  # fmt: skip

@@ -11,6 +11,13 @@ Where the teacher distribution comes from (`--teacher`):
 - `mutual`: gradient through both sides, both in train mode, as the authors' code does.
 `--ce-weight W --train FILE` adds W × cross-entropy on labeled (English) batches, another anchor.
 
+Two ways to make noisy targets less harmful (both off by default, so the default is the paper's loss):
+- `--sharpen S` divides the teacher's logits by S before its softmax (S < 1 sharpens): the student is pulled
+  toward the teacher's decision, not toward its uncertainty.
+- `--mask-pseudo-labels FILE` (vote's output): a pair counts in the loss only where the teacher side predicts
+  the instance's pseudo-label; the loss is the mean over the pairs that count. With a weak model the
+  teacher languages still disagree on many instances, and the disagreeing targets are mostly noise.
+
 The collapse guard (`--dev FILE`, labeled source-language data, which the zero-shot setting allows): the
 model's accuracy on it is measured before the first step, every `--eval-every` steps and after the last,
 and the checkpoint with the best dev accuracy is the one saved (ties go to the later step). A collapsed
@@ -55,6 +62,8 @@ class DistillConfig:
     pairs_per_batch: int = 16
     max_length: int = 128
     temperature: float = 1.0
+    sharpen: float = 1.0
+    mask_pseudo_labels: str | None = None
     teacher: str = "live"
     predictions: str | None = None
     student_dropout: bool = True
@@ -110,13 +119,31 @@ def static_targets(config: DistillConfig, data: Dataset, teacher_rows: np.ndarra
     return np.log(np.clip(probs.astype(np.float32), 1e-12, None))
 
 
-def kl_teacher_student(student_logits, teacher_logits, temperature: float):
+def pair_pseudo_labels(path: str, data: Dataset, pairs: pd.DataFrame) -> np.ndarray:
+    """The voted label of each pair's instance, for --mask-pseudo-labels."""
+    votes = read_artifact(path, "pseudo_labels").frame
+    by_id = pd.Series(votes["pseudo_label"].to_numpy(), index=votes["id"].astype(str))
+    found = by_id.reindex(pairs["id"].astype(str))
+    if found.isna().any():
+        row = int(found.isna().to_numpy().argmax())
+        raise AlsaceError(
+            f"{path}: no pseudo-label for id {pairs['id'].iloc[row]!r} (row {row} of the pairs)"
+        )
+    labels = found.to_numpy(dtype=np.int64)
+    if labels.min() < 0 or labels.max() >= len(data.labels):
+        raise AlsaceError(f"{path}: column pseudo_label: values outside 0..{len(data.labels) - 1}")
+    return labels
+
+
+def kl_teacher_student(student_logits, teacher_logits, temperature: float, sharpen: float = 1.0, mask=None):
+    """T² × mean over the pairs (those where mask is true) of KL(teacher ‖ student), and log P_student."""
     import torch.nn.functional as F
 
     log_student = F.log_softmax(student_logits.float() / temperature, dim=-1)
-    log_teacher = F.log_softmax(teacher_logits.float() / temperature, dim=-1)
-    # batchmean: the sum over labels, averaged over pairs, which is KL's definition (plain "mean" is not).
-    kl = F.kl_div(log_student, log_teacher, log_target=True, reduction="batchmean")
+    log_teacher = F.log_softmax(teacher_logits.float() / (temperature * sharpen), dim=-1)
+    # The sum over labels, averaged over pairs, is KL's definition (kl_div's plain "mean" is not).
+    per_pair = F.kl_div(log_student, log_teacher, log_target=True, reduction="none").sum(-1)
+    kl = per_pair.mean() if mask is None else (per_pair * mask).sum() / mask.sum().clamp(min=1)
     return kl * temperature**2, log_student
 
 
@@ -136,6 +163,8 @@ def validate(config: DistillConfig) -> None:
         raise AlsaceError("--eval-every needs --dev FILE (labeled data the guard measures accuracy on)")
     if config.temperature <= 0:
         raise AlsaceError("--temperature must be positive")
+    if config.sharpen <= 0:
+        raise AlsaceError("--sharpen must be positive (below 1 sharpens the teacher, 1 leaves it)")
     if config.ce_weight < 0:
         raise AlsaceError("--ce-weight must be zero or positive")
     if config.ce_weight > 0 and not config.train:
@@ -154,6 +183,7 @@ def distill(config: DistillConfig) -> Path:
     pairs = read_artifact(config.pairs, "pairs").frame
     student_rows, teacher_rows = pair_rows(data, pairs, Path(config.pairs))
     targets = static_targets(config, data, teacher_rows) if config.teacher == "static" else None
+    voted = pair_pseudo_labels(config.mask_pseudo_labels, data, pairs) if config.mask_pseudo_labels else None
     train = load_dataset(config.train, require_labels=True) if config.train else None
     dev = load_dataset(config.dev, require_labels=True) if config.dev else None
     for extra, path in ((train, config.train), (dev, config.dev)):
@@ -193,7 +223,13 @@ def distill(config: DistillConfig) -> Path:
             model.train(config.student_dropout)
             student = task.encode(tokenizer, frame.iloc[student_rows[index]], config.max_length).to(device)
             student_logits = model(**student).logits
-            kl, log_student = kl_teacher_student(student_logits, teacher_logits, config.temperature)
+            mask = None
+            if voted is not None:
+                wanted = torch.from_numpy(voted[index]).to(device)
+                mask = (teacher_logits.argmax(-1) == wanted).float()
+            kl, log_student = kl_teacher_student(
+                student_logits, teacher_logits, config.temperature, config.sharpen, mask
+            )
             loss = kl
             ce_value = float("nan")
             if train is not None and ce_batches is not None:
@@ -221,6 +257,7 @@ def distill(config: DistillConfig) -> Path:
                 lr=scheduler.get_last_lr()[0],
                 student_entropy=entropy,
                 teacher_agreement=agree,
+                pairs_kept=float("nan") if mask is None else mask.mean().item(),
             )
             if config.eval_every and step % config.eval_every == 0 or step == total:
                 guard.check(model, step, log)
@@ -230,7 +267,8 @@ def distill(config: DistillConfig) -> Path:
     out = Path(config.out)
     if accelerator.is_main_process:
         inputs = {"model": config.model, "data": config.data, "pairs": config.pairs, "train": config.train,
-                  "predictions": config.predictions, "dev": config.dev}  # fmt: skip
+                  "predictions": config.predictions, "dev": config.dev,
+                  "mask_pseudo_labels": config.mask_pseudo_labels}  # fmt: skip
         provenance = make_provenance("distill", config, inputs, config.seed)
         save_trained(model, tokenizer, out, data.labels, log, config, "distill", provenance)
     last = log.frame().dropna(subset=["kl"]).tail(max(1, total // 10))

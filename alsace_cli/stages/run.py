@@ -164,12 +164,16 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
     pa = _stage_config(PairsConfig, "make-pairs", sections["make-pairs"],
                        {"data": run.unlabeled, "languages": se.out, "out": paths["pairs"]})  # fmt: skip
     step("make-pairs", pa, [pa.data, pa.languages], Path(pa.out), lambda: make_pairs(pa))
-    di = _stage_config(DistillConfig, "distill", sections["distill"],
+    distill_section = dict(sections["distill"])
+    # `mask_pseudo_labels = true` under [distill] means vote's output from this run.
+    if isinstance(distill_section.get("mask_pseudo_labels"), bool):
+        distill_section["mask_pseudo_labels"] = vo.out if distill_section["mask_pseudo_labels"] else None
+    di = _stage_config(DistillConfig, "distill", distill_section,
                        {**common, "model": ft.out, "data": run.unlabeled, "pairs": pa.out, "out": paths["distilled"],
                         "seed": sections["distill"].get("seed", run.seed), "dev": run.dev,
                         "predictions": pr.out if sections["distill"].get("teacher") == "static" else None})  # fmt: skip
-    step("distill", di, [di.model, di.data, di.pairs, di.train, di.predictions, di.dev], Path(di.out),
-         lambda: distill(di))  # fmt: skip
+    step("distill", di, [di.model, di.data, di.pairs, di.train, di.predictions, di.dev, di.mask_pseudo_labels],
+         Path(di.out), lambda: distill(di))  # fmt: skip
     ev = _stage_config(EvalConfig, "eval", sections["eval"],
                        {**common, "models": [ft.out, di.out], "data": run.test, "languages": se.out,
                         "out": paths["metrics"], "plot": str(root / "accuracy.png"),

@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from alsace_cli.artifacts import read_artifact, write_artifact
 from tests.cli.helpers import ok, stdout_json
 from tests.conftest import LANGS
 
@@ -173,6 +174,43 @@ def test_static_teacher_starts_at_zero_kl_and_guard_logs_dev_checks(
     assert steps["step"].tolist() == [1, 2, 3]
     assert steps["kl"].iloc[0] == pytest.approx(0.0, abs=1e-5) and steps["kl"].iloc[1:].gt(1e-6).any()
     assert log.dropna(subset=["dev_accuracy"])["step"].tolist() == [0, 2, 3]
+
+
+def test_mask_pseudo_labels_counts_only_pairs_whose_teacher_predicts_the_vote(
+    stages: Path, data_dir: Path, finetuned: Path, tmp_path: Path
+) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    votes = pd.read_parquet(stages / "pseudo_labels.parquet")
+    predictions = pd.read_parquet(stages / "predictions.parquet")
+    pairs = pd.read_parquet(stages / "pairs.parquet")
+    teacher_pred = predictions.set_index(["id", "lang"])["pred"]
+    wanted = teacher_pred.reindex(pd.MultiIndex.from_arrays([pairs["id"], pairs["teacher_lang"]])).to_numpy()
+    meta = read_artifact(stages / "pseudo_labels.parquet", "pseudo_labels").meta
+    by_id = pd.Series(wanted, index=pairs["id"]).groupby(level=0)
+    assert (by_id.nunique() == 1).all()  # in this fixture the teacher sides of an id agree
+    first = by_id.first()
+    # Pseudo-labels no teacher side predicts: every pair is masked out, so nothing may train.
+    never = votes["id"].map(lambda i: (int(first[i]) + 1) % 3)
+    write_artifact(votes.assign(pseudo_label=never), tmp_path / "never.parquet", "pseudo_labels", meta)
+    common = ["--model", finetuned, "--data", data_dir / "unlabeled.parquet", "--pairs", stages / "pairs.parquet",
+              "--steps", "2", "--teacher", "static", "--predictions", stages / "predictions.parquet",
+              "--lr", "1e-2", "--device", "cpu"]  # fmt: skip
+    ok("distill", *common, "--out", tmp_path / "none", "--mask-pseudo-labels", tmp_path / "never.parquet")
+    log = pd.read_parquet(tmp_path / "none" / "train_log.parquet").dropna(subset=["kl"])
+    assert (log["pairs_kept"] == 0).all() and (log["kl"] == 0).all()
+    before, after = (
+        load_file(finetuned / "model.safetensors"),
+        load_file(tmp_path / "none" / "model.safetensors"),
+    )
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    always = votes["id"].map(first)
+    write_artifact(votes.assign(pseudo_label=always), tmp_path / "always.parquet", "pseudo_labels", meta)
+    ok("distill", *common, "--out", tmp_path / "all", "--mask-pseudo-labels", tmp_path / "always.parquet",
+       "--sharpen", "0.5")  # fmt: skip
+    log = pd.read_parquet(tmp_path / "all" / "train_log.parquet").dropna(subset=["kl"])
+    assert (log["pairs_kept"] == 1).all() and (log["kl"] > 0).all()
 
 
 def test_eval_compares_models_with_groups_json_and_plot(stages: Path, data_dir: Path, finetuned: Path,
