@@ -174,6 +174,16 @@ DISTILL = {
     "static-mask": {"learning_rate": 2e-5, "teacher": "static", "mask": True},
     "static-sharpen": {"learning_rate": 2e-5, "teacher": "static", "sharpen": 0.5},
     "static-mask-sharpen": {"learning_rate": 2e-5, "teacher": "static", "mask": True, "sharpen": 0.5},
+    # Adam's first steps move every weight by about lr whatever its gradient: warm up, smaller steps, and the
+    # shared word embeddings fixed as in fine-tuning.
+    "static-mask-sharpen-gentle": {
+        "learning_rate": 1e-5,
+        "teacher": "static",
+        "mask": True,
+        "sharpen": 0.5,
+        "warmup_ratio": 0.1,
+        "freeze_embeddings": True,
+    },  # fmt: skip
 }
 
 # Row name → (select strategy, make-pairs options, distill settings) or a special kind.
@@ -191,6 +201,7 @@ ROWS: dict[str, dict[str, Any]] = {
     "alsace-static-mask": {"strategy": "confidence", "distill": "static-mask"},
     "alsace-static-sharpen": {"strategy": "confidence", "distill": "static-sharpen"},
     "alsace-static-mask-sharpen": {"strategy": "confidence", "distill": "static-mask-sharpen"},
+    "alsace-static-mask-sharpen-gentle": {"strategy": "confidence", "distill": "static-mask-sharpen-gentle"},
     "scale": {"strategy": "scale", "distill": "best"},
     "no-weak-students": {
         "strategy": "confidence",

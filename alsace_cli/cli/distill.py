@@ -58,6 +58,10 @@ def distill_command(
         bool | None,
         typer.Option("--student-dropout/--no-student-dropout", help="Dropout on the student side."),
     ] = None,
+    freeze_embeddings: Annotated[
+        bool | None,
+        typer.Option("--freeze-embeddings/--no-freeze-embeddings", help="Keep the word embeddings fixed."),
+    ] = None,
     dev: Annotated[
         str | None,
         typer.Option(
@@ -87,7 +91,7 @@ def distill_command(
         DistillConfig, "distill", config, ("model", "data", "pairs"),
         model=model, data=data, pairs=pairs, out=out, learning_rate=learning_rate, epochs=epochs,
         max_steps=max_steps, pairs_per_batch=pairs_per_batch, max_length=max_length, temperature=temperature,
-        sharpen=sharpen, mask_pseudo_labels=mask_pseudo_labels, teacher=teacher, predictions=predictions, student_dropout=student_dropout,
+        sharpen=sharpen, mask_pseudo_labels=mask_pseudo_labels, teacher=teacher, predictions=predictions, student_dropout=student_dropout, freeze_embeddings=freeze_embeddings,
         dev=dev, eval_every=eval_every, ce_weight=ce_weight, train=train, warmup_ratio=warmup_ratio, weight_decay=weight_decay,
         seed=seed, device=device, precision=precision,
     )  # fmt: skip

@@ -42,6 +42,7 @@ from alsace_cli.provenance import make_provenance
 from alsace_cli.tasks import get_task
 from alsace_cli.training import (
     TrainLog,
+    freeze_word_embeddings,
     make_accelerator,
     make_optimizer,
     save_trained,
@@ -67,6 +68,7 @@ class DistillConfig:
     teacher: str = "live"
     predictions: str | None = None
     student_dropout: bool = True
+    freeze_embeddings: bool = False
     dev: str | None = None
     eval_every: int = 0
     eval_batch_size: int = 64
@@ -193,6 +195,8 @@ def distill(config: DistillConfig) -> Path:
             )
     task = get_task(data.task)
     model, tokenizer = load_model(config.model, data.task, data.labels)
+    if config.freeze_embeddings:  # as in finetune: the shared vocabulary stays where pre-training left it
+        freeze_word_embeddings(model)
     accelerator = make_accelerator(config.device, config.precision)
     total = steps_for(len(pairs), config.pairs_per_batch, config.epochs, config.max_steps)
     optimizer, scheduler = make_optimizer(

@@ -261,3 +261,20 @@ def test_config_file_sets_defaults_and_flags_override(tmp_path: Path, stages: Pa
     assert (pd.read_parquet(tmp_path / "b.parquet")["role"] == "teacher").all()
     saved = (tmp_path / "b.config.toml").read_text()
     assert 'threshold = "0"' in saved and "[select]" in saved
+
+
+def test_distill_freeze_embeddings_keeps_word_embeddings(
+    stages: Path, data_dir: Path, finetuned: Path, tmp_path: Path
+) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    ok("distill", "--model", finetuned, "--data", data_dir / "unlabeled.parquet", "--pairs", stages / "pairs.parquet",
+       "--out", tmp_path / "d", "--steps", "2", "--lr", "1e-2", "--freeze-embeddings", "--device", "cpu")  # fmt: skip
+    before, after = (
+        load_file(finetuned / "model.safetensors"),
+        load_file(tmp_path / "d" / "model.safetensors"),
+    )
+    embeddings = [k for k in before if "word_embeddings" in k]
+    assert embeddings and all(torch.equal(before[k], after[k]) for k in embeddings)
+    assert any(not torch.equal(before[k], after[k]) for k in before if k not in embeddings)
