@@ -338,6 +338,31 @@ def run_bench(
     summarize_bench(bench, rows, seeds, root)
 
 
+def paired_differences(table: pd.DataFrame) -> list[str]:
+    """Each row minus the baseline of the same seed: the seeds' baselines differ more than the rows do."""
+    base = table[table["row"] == "baseline"].set_index("seed")
+    if base.empty or table["seed"].nunique() < 2:
+        return []
+    columns = {"en": "English", "all_acc": "avg acc", "all_gap": "avg gap", "worst": "worst lang"}
+    lines = ["", "Difference from the baseline of the same seed (points; mean ± std over seeds):", "",
+             "| row | n seeds | " + " | ".join(columns.values()) + " | seeds with avg acc up and gap down |",
+             "|" + "---|" * (len(columns) + 3)]  # fmt: skip
+    for row, part in table[table["row"] != "baseline"].groupby("row", sort=False):
+        part = part[part["seed"].isin(base.index)].set_index("seed")
+        if part.empty:
+            continue
+        cells = [row, str(len(part))]
+        for column in columns:
+            delta = (part[column] - base.loc[part.index, column]).to_numpy(dtype=float) * 100
+            cells.append(f"{delta.mean():+.2f}" + (f" ± {delta.std(ddof=1):.2f}" if len(delta) > 1 else ""))
+        wins = (part["all_acc"] > base.loc[part.index, "all_acc"]) & (
+            part["all_gap"] < base.loc[part.index, "all_gap"]
+        )
+        cells.append(f"{int(wins.sum())} of {len(part)}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def summarize_bench(bench: Bench, rows: list[str], seeds: list[int], root: Path) -> None:
     """results.json and results.md: per row mean ± std over the seeds that finished, per-language tables."""
     records, per_lang = [], []
@@ -374,11 +399,15 @@ def summarize_bench(bench: Bench, rows: list[str], seeds: list[int], root: Path)
         cells = [row, str(len(part))]
         for column in columns:
             values = part[column].to_numpy(dtype=float) * 100
+            if np.isnan(values).all():  # e.g. the students of "all", which has none
+                cells.append("-")
+                continue
             cell = f"{values.mean():.2f}" + (f" ± {values.std(ddof=1):.2f}" if len(values) > 1 else "")
             if column == "worst":
                 cell += f" ({'/'.join(sorted(part['worst_lang'].unique()))})"
             cells.append(cell)
         lines.append("| " + " | ".join(cells) + " |")
+    lines += paired_differences(table)
     langs = pd.concat(per_lang).groupby(["row", "lang"], sort=False)["accuracy"].mean().unstack() * 100
     lines += ["", "Per-language accuracy (mean over seeds):", "",
               "| row | " + " | ".join(langs.columns) + " |", "|---|" + "---|" * len(langs.columns)]  # fmt: skip
