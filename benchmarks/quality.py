@@ -428,9 +428,10 @@ def summarize_bench(bench: Bench, rows: list[str], seeds: list[int], root: Path)
             tune_rows.append((row, en, metrics["accuracy"].mean(), metrics["gap"].dropna().mean(),
                               students.mean() if len(students) else np.nan, metrics["accuracy"].min()))  # fmt: skip
     if tune_rows:
-        lines += ["", f"Labeled tune slice (seed {seeds[0]}; the data settings are compared on, not test):", "",
+        lines += ["", f"Labeled tune slice (seed {seeds[0]}; the data settings are compared on, not test; 'students' are"
+                  " each row's own student group):", "",
                   "| row | English | avg acc | avg gap | students acc | worst |", "|---|---|---|---|---|---|"]  # fmt: skip
-        lines += [f"| {r} | {en * 100:.2f} | {acc * 100:.2f} | {gap * 100:.2f} | {st * 100:.2f} | {worst * 100:.2f} |"
+        lines += [f"| {r} | {en * 100:.2f} | {acc * 100:.2f} | {gap * 100:.2f} | {'-' if np.isnan(st) else f'{st * 100:.2f}'} | {worst * 100:.2f} |"
                   for r, en, acc, gap, st, worst in tune_rows]  # fmt: skip
     ensemble = []
     for row in rows:
