@@ -243,8 +243,8 @@ def dataset_meta(task: str, labels: list[str], provenance: dict[str, Any] | None
     return {"task": task, "labels": labels, **({"provenance": provenance} if provenance else {})}
 
 
-def read_predictions(path: str | Path) -> Artifact:
-    """Predictions with their probability vectors checked against the label names."""
+def read_predictions(path: str | Path, data: Dataset | None = None) -> Artifact:
+    """Predictions with their probability vectors checked against the label names (and `data`'s, if given)."""
     artifact = read_artifact(path, "predictions")
     frame = artifact.frame
     lengths = frame["probs"].map(len).to_numpy()
@@ -265,4 +265,6 @@ def read_predictions(path: str | Path) -> Artifact:
         )
     if not artifact.labels:
         artifact.meta["labels"] = [str(i) for i in range(n_labels)]
+    if data is not None and artifact.labels != data.labels:
+        raise AlsaceError(f"{path}: labels {artifact.labels} differ from {data.path}'s {data.labels}")
     return artifact

@@ -103,11 +103,7 @@ def pair_rows(dataset: Dataset, pairs: pd.DataFrame, pairs_path: Path) -> tuple[
 
 def static_targets(config: DistillConfig, data: Dataset, teacher_rows: np.ndarray) -> np.ndarray:
     """log P(y | x_teacher) from predict's artifact, one row per pair: the fixed targets of --teacher static."""
-    predictions = read_predictions(config.predictions)
-    if predictions.labels and predictions.labels != data.labels:
-        raise AlsaceError(
-            f"{config.predictions}: labels {predictions.labels} differ from {config.data}'s {data.labels}"
-        )
+    predictions = read_predictions(config.predictions, data)
     keys = pd.MultiIndex.from_frame(predictions.frame[["id", "lang"]].astype(str))
     wanted = pd.MultiIndex.from_frame(data.frame[["id", "lang"]].astype(str).iloc[teacher_rows])
     position = pd.Series(np.arange(len(keys)), index=keys).reindex(wanted)

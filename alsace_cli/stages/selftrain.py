@@ -71,11 +71,7 @@ def self_train(config: SelfTrainConfig) -> Path:
     if not 0 < config.keep <= 1:
         raise AlsaceError(f"--keep: {config.keep} is outside (0, 1] (the fraction of rows kept per language)")
     data = load_dataset(config.data)
-    predictions = read_predictions(config.predictions)
-    if predictions.labels and predictions.labels != data.labels:
-        raise AlsaceError(
-            f"{config.predictions}: labels {predictions.labels} differ from {config.data}'s {data.labels}"
-        )
+    predictions = read_predictions(config.predictions, data)
     languages = None
     if config.languages == "source":
         if config.source_lang not in data.languages:
