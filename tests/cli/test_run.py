@@ -72,18 +72,24 @@ def test_run_rejects_unknown_settings_and_wired_paths(tmp_path: Path, data_dir: 
     assert result.exit_code == 2 and "'out' is set by `run` itself" in result.stderr
 
 
-def test_run_wires_static_teacher_predictions_and_the_dev_guard(tmp_path: Path, data_dir: Path) -> None:
+def test_run_wires_static_predictions_the_pseudo_label_mask_and_the_dev_guard(
+    tmp_path: Path, data_dir: Path
+) -> None:
     config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
     text = config.read_text().replace(
         'device = "cpu"', f'device = "cpu"\ndev = "{data_dir / "train.parquet"}"'
     )
-    config.write_text(text.replace("[distill]", '[distill]\nteacher = "static"\neval_every = 1'))
+    config.write_text(
+        text.replace("[distill]", '[distill]\nteacher = "static"\neval_every = 1\nmask_pseudo_labels = true')
+    )
     ok("run", "--config", config)
     distilled = tmp_path / "run" / "distilled"
     log = pd.read_parquet(distilled / "train_log.parquet")
     assert log.dropna(subset=["dev_accuracy"])["step"].tolist() == [0, 1, 2]
+    assert log["pairs_kept"].notna().any()  # NaN on every step when no mask was applied
     saved = (distilled / "alsace_config.toml").read_text()
     assert (
         f'predictions = "{tmp_path / "run" / "predictions.parquet"}"' in saved
+        and f'mask_pseudo_labels = "{tmp_path / "run" / "pseudo_labels.parquet"}"' in saved
         and 'teacher = "static"' in saved
     )
