@@ -43,3 +43,12 @@ def test_ensemble_vote_source_and_score_weighted_disagree_where_they_should() ->
     }
     assert all(row["n"] == 2 for row in rows)
     assert [row["method"] for row in ensemble_accuracy("m", frame, probs, "en", None)] == ["vote", "en only"]
+
+
+def test_ensemble_scores_against_the_source_languages_label() -> None:
+    # The German row comes first and carries another label (translations can be relabeled, as in PAWS-X):
+    # the ensemble is an English-instance prediction, so English's label is the gold one.
+    frame = pd.DataFrame({"id": ["a", "a"], "lang": ["de", "en"], "label": [1, 0]})
+    probs = np.array([[0.9, 0.1], [0.8, 0.2]])
+    rows = ensemble_accuracy("m", frame, probs, "en", None)
+    assert {row["method"]: row["accuracy"] for row in rows} == {"vote": 1.0, "en only": 1.0}
