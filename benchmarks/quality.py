@@ -390,6 +390,27 @@ def paired_differences(table: pd.DataFrame) -> list[str]:
     return lines
 
 
+def recompute_ensemble(config: dict[str, Any]) -> dict[str, float]:
+    """The ensemble from eval's saved test predictions with the current code (empty if they are gone).
+
+    Metrics written before the ensemble took its gold labels from the source language (CHANGELOG) stay
+    correct for every other column, so re-scoring the saved predictions beats re-running the models.
+    """
+    from alsace_cli.stages.evaluate import ensemble_accuracy
+
+    predictions_path = config.get("predictions_out")
+    if not predictions_path or not Path(predictions_path).exists() or not config.get("languages"):
+        return {}
+    data = pd.read_parquet(config["data"])
+    predictions = pd.read_parquet(predictions_path).drop_duplicates(["id", "lang"])
+    merged = data.merge(predictions[["id", "lang", "probs"]], on=["id", "lang"], how="inner")
+    languages = pd.read_parquet(config["languages"])
+    scores = dict(zip(languages["lang"], languages["score"], strict=True))
+    probs = np.stack(merged["probs"].to_numpy())
+    rows = ensemble_accuracy("", merged, probs, config["source_lang"], scores)
+    return {row["method"]: row["accuracy"] for row in rows}
+
+
 def summarize_bench(bench: Bench, rows: list[str], seeds: list[int], root: Path) -> None:
     """results.json and results.md: per row mean ± std over the seeds that finished, per-language tables."""
     records, per_lang = [], []
@@ -467,7 +488,8 @@ def summarize_bench(bench: Bench, rows: list[str], seeds: list[int], root: Path)
             import pyarrow.parquet as pq
 
             meta = json.loads(pq.read_schema(path).metadata[b"alsace"])
-            ensemble.append((row, {e["method"]: e["accuracy"] for e in meta.get("ensemble", [])}))
+            found = {e["method"]: e["accuracy"] for e in meta.get("ensemble", [])}
+            ensemble.append((row, recompute_ensemble(meta["provenance"]["config"]) or found))
     if ensemble:
         methods = list(dict.fromkeys(m for _, e in ensemble for m in e))
         lines += ["", f"Ensemble across languages on test (seed {seeds[0]}): one prediction per instance", "",
