@@ -411,7 +411,9 @@ def recompute_ensemble(config: dict[str, Any]) -> dict[str, float]:
     return {row["method"]: row["accuracy"] for row in rows}
 
 
-def summarize_bench(bench: Bench, rows: list[str], seeds: list[int], root: Path) -> None:
+def summarize_bench(
+    bench: Bench, rows: list[str], seeds: list[int], root: Path, plot_rows: list[str] | None = None
+) -> None:
     """results.json and results.md: per row mean ± std over the seeds that finished, per-language tables."""
     records, per_lang = [], []
     for row in rows:
@@ -499,18 +501,18 @@ def summarize_bench(bench: Bench, rows: list[str], seeds: list[int], root: Path)
     timings = json.loads((root / "timings.json").read_text()) if (root / "timings.json").exists() else {}
     lines += ["", f"Step wall times: total {sum(timings.values()) / 60:.1f} min on this machine"]
     (root / "results.md").write_text("\n".join(lines) + "\n")
-    plot(langs, root / "accuracy.png")
+    plot(langs, root / "accuracy.png", plot_rows)
     print("\n".join(lines))
 
 
-def plot(langs: pd.DataFrame, path: Path) -> None:
+def plot(langs: pd.DataFrame, path: Path, rows: list[str] | None = None) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(max(6, len(langs.columns) * 0.6), 3.5))
-    for row in [r for r in ("baseline", "alsace", "random", "all") if r in langs.index]:
+    for row in [r for r in (rows or CORE) if r in langs.index]:
         ax.plot(langs.columns, langs.loc[row], marker="o", label=row)
     ax.set_ylabel("accuracy (%)")
     ax.legend()
@@ -527,6 +529,7 @@ def main() -> None:
     parser.add_argument("--bench", default=None, help=f"comma-separated, from: {', '.join(BENCHES)}")
     parser.add_argument("--rows", default=None, help=f"comma-separated, from: {', '.join(ROWS)}")
     parser.add_argument("--seeds", default=None, help="comma-separated seeds")
+    parser.add_argument("--plot-rows", default=None, help="rows in accuracy.png (default: the core rows)")
     parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/quality"))
     parser.add_argument("--summarize-only", action="store_true", help="rewrite results from the artifacts")
     parser.add_argument("--tune-only", action="store_true", help="evaluate on the labeled tune slice only")
@@ -544,7 +547,8 @@ def main() -> None:
         seeds = [int(x) for x in args.seeds.split(",")] if args.seeds else ([1] if args.quick else [1, 2, 3])
         start = time.perf_counter()
         if args.summarize_only:
-            summarize_bench(bench, rows, seeds, Path(args.root) / name)
+            plot_rows = args.plot_rows.split(",") if args.plot_rows else None
+            summarize_bench(bench, rows, seeds, Path(args.root) / name, plot_rows)
             continue
         # One directory for both profiles: quick's steps are full's first seed, so they are reused.
         run_bench(bench, rows, seeds, Path(args.root) / name, model, args.tune_only)
