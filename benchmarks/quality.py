@@ -274,7 +274,13 @@ class Runner:
 
 
 def run_bench(
-    bench: Bench, rows: list[str], seeds: list[int], root: Path, model: str, tune_only: bool = False
+    bench: Bench,
+    rows: list[str],
+    seeds: list[int],
+    root: Path,
+    model: str,
+    tune_only: bool = False,
+    plot_rows: list[str] | None = None,
 ) -> None:
     from alsace_cli.data.importer import ImportConfig, import_data
     from alsace_cli.stages.distill import DistillConfig, distill
@@ -362,7 +368,7 @@ def run_bench(
                 dev=data["dev_en"] if guard else None, eval_every=bench.distill_steps // 6 if guard else 0,
                 **settings)))  # fmt: skip
             evaluate_model(row, distilled, languages)
-    summarize_bench(bench, rows, seeds, root)
+    summarize_bench(bench, rows, seeds, root, plot_rows)
 
 
 def paired_differences(table: pd.DataFrame) -> list[str]:
@@ -546,12 +552,12 @@ def main() -> None:
         rows = args.rows.split(",") if args.rows else default_rows
         seeds = [int(x) for x in args.seeds.split(",")] if args.seeds else ([1] if args.quick else [1, 2, 3])
         start = time.perf_counter()
+        plot_rows = args.plot_rows.split(",") if args.plot_rows else None
         if args.summarize_only:
-            plot_rows = args.plot_rows.split(",") if args.plot_rows else None
             summarize_bench(bench, rows, seeds, Path(args.root) / name, plot_rows)
             continue
         # One directory for both profiles: quick's steps are full's first seed, so they are reused.
-        run_bench(bench, rows, seeds, Path(args.root) / name, model, args.tune_only)
+        run_bench(bench, rows, seeds, Path(args.root) / name, model, args.tune_only, plot_rows)
         log(f"{name}: done in {(time.perf_counter() - start) / 60:.1f} min (this invocation)")
 
 
