@@ -263,8 +263,9 @@ def read_predictions(path: str | Path, data: Dataset | None = None) -> Artifact:
         raise AlsaceError(
             f"{path}: row {row}: duplicate (id={frame['id'].iloc[row]!r}, lang={frame['lang'].iloc[row]!r})"
         )
+    # Compared before defaulting: predictions written without label names are checked by count alone.
+    if data is not None and artifact.labels and artifact.labels != data.labels:
+        raise AlsaceError(f"{path}: labels {artifact.labels} differ from {data.path}'s {data.labels}")
     if not artifact.labels:
         artifact.meta["labels"] = [str(i) for i in range(n_labels)]
-    if data is not None and artifact.labels != data.labels:
-        raise AlsaceError(f"{path}: labels {artifact.labels} differ from {data.path}'s {data.labels}")
     return artifact
