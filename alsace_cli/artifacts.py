@@ -263,7 +263,7 @@ def read_predictions(path: str | Path, data: Dataset | None = None) -> Artifact:
         raise AlsaceError(
             f"{path}: row {row}: duplicate (id={frame['id'].iloc[row]!r}, lang={frame['lang'].iloc[row]!r})"
         )
-    # Compared before defaulting: predictions written without label names are checked by count alone.
+    # Compared before the default names are filled in: predictions saved without label names are not compared.
     if data is not None and artifact.labels and artifact.labels != data.labels:
         raise AlsaceError(f"{path}: labels {artifact.labels} differ from {data.path}'s {data.labels}")
     if not artifact.labels:
