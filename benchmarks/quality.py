@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
+from quality_report import summarize_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -368,163 +367,7 @@ def run_bench(
                 dev=data["dev_en"] if guard else None, eval_every=bench.distill_steps // 6 if guard else 0,
                 **settings)))  # fmt: skip
             evaluate_model(row, distilled, languages)
-    summarize_bench(bench, rows, seeds, root, plot_rows)
-
-
-def paired_differences(table: pd.DataFrame) -> list[str]:
-    """Each row minus the baseline of the same seed: the seeds' baselines differ more than the rows do."""
-    base = table[table["row"] == "baseline"].set_index("seed")
-    if base.empty or table["seed"].nunique() < 2:
-        return []
-    columns = {"en": "English", "all_acc": "avg acc", "all_gap": "avg gap", "worst": "worst lang"}
-    lines = ["", "Difference from the baseline of the same seed (points; mean ± std over seeds):", "",
-             "| row | n seeds | " + " | ".join(columns.values()) + " | seeds with avg acc up and gap down |",
-             "|" + "---|" * (len(columns) + 3)]  # fmt: skip
-    for row, part in table[table["row"] != "baseline"].groupby("row", sort=False):
-        part = part[part["seed"].isin(base.index)].set_index("seed")
-        if part.empty:
-            continue
-        cells = [row, str(len(part))]
-        for column in columns:
-            delta = (part[column] - base.loc[part.index, column]).to_numpy(dtype=float) * 100
-            cells.append(f"{delta.mean():+.2f}" + (f" ± {delta.std(ddof=1):.2f}" if len(delta) > 1 else ""))
-        wins = (part["all_acc"] > base.loc[part.index, "all_acc"]) & (
-            part["all_gap"] < base.loc[part.index, "all_gap"]
-        )
-        cells.append(f"{int(wins.sum())} of {len(part)}")
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
-
-
-def recompute_ensemble(config: dict[str, Any]) -> dict[str, float]:
-    """The ensemble from eval's saved test predictions with the current code (empty if they are gone).
-
-    Metrics written before the ensemble took its gold labels from the source language (CHANGELOG) stay
-    correct for every other column, so re-scoring the saved predictions beats re-running the models.
-    """
-    from alsace_cli.stages.evaluate import ensemble_accuracy
-
-    predictions_path = config.get("predictions_out")
-    if not predictions_path or not Path(predictions_path).exists() or not config.get("languages"):
-        return {}
-    data = pd.read_parquet(config["data"])
-    predictions = pd.read_parquet(predictions_path).drop_duplicates(["id", "lang"])
-    merged = data.merge(predictions[["id", "lang", "probs"]], on=["id", "lang"], how="inner")
-    languages = pd.read_parquet(config["languages"])
-    scores = dict(zip(languages["lang"], languages["score"], strict=True))
-    probs = np.stack(merged["probs"].to_numpy())
-    rows = ensemble_accuracy("", merged, probs, config["source_lang"], scores)
-    return {row["method"]: row["accuracy"] for row in rows}
-
-
-def summarize_bench(
-    bench: Bench, rows: list[str], seeds: list[int], root: Path, plot_rows: list[str] | None = None
-) -> None:
-    """results.json and results.md: per row mean ± std over the seeds that finished, per-language tables."""
-    records, per_lang = [], []
-    for row in rows:
-        for seed in seeds:
-            path = root / f"seed{seed}" / f"metrics-{row}.parquet"
-            if not path.exists():
-                continue
-            metrics = pd.read_parquet(path)
-            source = float(metrics.loc[metrics["lang"] == "en", "accuracy"].iloc[0])
-            record = {"row": row, "seed": seed, "en": source}
-            for group, role in (("all", None), ("teachers", "teacher"), ("students", "student")):
-                part = metrics if role is None else metrics[metrics["role"] == role]
-                record[f"{group}_acc"] = float(part["accuracy"].mean()) if len(part) else np.nan
-                gaps = part["gap"].dropna()
-                record[f"{group}_gap"] = float(gaps.mean()) if len(gaps) else np.nan
-                record[f"{group}_n"] = len(part)
-            worst = metrics.loc[metrics["accuracy"].idxmin()]
-            record |= {"worst": float(worst["accuracy"]), "worst_lang": str(worst["lang"]),
-                       "std_langs": float(metrics["accuracy"].std(ddof=0))}  # fmt: skip
-            records.append(record)
-            per_lang.append(metrics.assign(row=row, seed=seed)[["row", "seed", "lang", "role", "accuracy"]])
-    if not records:
-        return
-    table = pd.DataFrame(records)
-    (root / "results.json").write_text(table.to_json(orient="records", indent=1))
-    lines = [f"### {bench.name}: seeds {', '.join(map(str, sorted(table['seed'].unique())))}", ""]
-    columns = ["en", "all_acc", "all_gap", "students_acc", "students_gap", "teachers_acc", "teachers_gap",
-               "worst", "std_langs"]  # fmt: skip
-    header = ["row", "n seeds", "English", "avg acc", "avg gap", "students acc", "students gap",
-              "teachers acc", "teachers gap", "worst lang", "std across langs"]  # fmt: skip
-    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for row, part in table.groupby("row", sort=False):
-        cells = [row, str(len(part))]
-        for column in columns:
-            values = part[column].to_numpy(dtype=float) * 100
-            if np.isnan(values).all():  # e.g. the students of "all", which has none
-                cells.append("-")
-                continue
-            cell = f"{values.mean():.2f}" + (f" ± {values.std(ddof=1):.2f}" if len(values) > 1 else "")
-            if column == "worst":
-                cell += f" ({'/'.join(sorted(part['worst_lang'].unique()))})"
-            cells.append(cell)
-        lines.append("| " + " | ".join(cells) + " |")
-    lines += paired_differences(table)
-    langs = pd.concat(per_lang).groupby(["row", "lang"], sort=False)["accuracy"].mean().unstack() * 100
-    lines += ["", "Per-language accuracy (mean over seeds):", "",
-              "| row | " + " | ".join(langs.columns) + " |", "|---|" + "---|" * len(langs.columns)]  # fmt: skip
-    for row, values in langs.iterrows():
-        lines.append(f"| {row} | " + " | ".join(f"{v:.1f}" for v in values) + " |")
-    roles = pd.concat(per_lang).drop_duplicates(["row", "seed", "lang"])
-    first = roles[roles["row"] == "alsace"]
-    if len(first):
-        teach = sorted(first[(first["role"] == "teacher") & (first["seed"] == first["seed"].min())]["lang"])
-        lines += ["", f"ALSACE teachers (seed {first['seed'].min()}): {' '.join(teach)}"]
-    tune_rows = []
-    for row in rows:
-        path = root / f"seed{seeds[0]}" / f"tune-{row}.parquet"
-        if path.exists():
-            metrics = pd.read_parquet(path)
-            en = float(metrics.loc[metrics["lang"] == "en", "accuracy"].iloc[0])
-            students = metrics.loc[metrics["role"] == "student", "accuracy"]
-            tune_rows.append((row, en, metrics["accuracy"].mean(), metrics["gap"].dropna().mean(),
-                              students.mean() if len(students) else np.nan, metrics["accuracy"].min()))  # fmt: skip
-    if tune_rows:
-        lines += ["", f"Labeled tune slice (seed {seeds[0]}; the data settings are compared on, not test; 'students' are"
-                  " each row's own student group):", "",
-                  "| row | English | avg acc | avg gap | students acc | worst |", "|---|---|---|---|---|---|"]  # fmt: skip
-        lines += [f"| {r} | {en * 100:.2f} | {acc * 100:.2f} | {gap * 100:.2f} | {'-' if np.isnan(st) else f'{st * 100:.2f}'} | {worst * 100:.2f} |"
-                  for r, en, acc, gap, st, worst in tune_rows]  # fmt: skip
-    ensemble = []
-    for row in rows:
-        path = root / f"seed{seeds[0]}" / f"metrics-{row}.parquet"
-        if path.exists():
-            import pyarrow.parquet as pq
-
-            meta = json.loads(pq.read_schema(path).metadata[b"alsace"])
-            found = {e["method"]: e["accuracy"] for e in meta.get("ensemble", [])}
-            ensemble.append((row, recompute_ensemble(meta["provenance"]["config"]) or found))
-    if ensemble:
-        methods = list(dict.fromkeys(m for _, e in ensemble for m in e))
-        lines += ["", f"Ensemble across languages on test (seed {seeds[0]}): one prediction per instance", "",
-                  "| row | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]  # fmt: skip
-        lines += [f"| {r} | " + " | ".join(f"{e[m] * 100:.2f}" if m in e else "-" for m in methods) + " |"
-                  for r, e in ensemble]  # fmt: skip
-    timings = json.loads((root / "timings.json").read_text()) if (root / "timings.json").exists() else {}
-    lines += ["", f"Step wall times: total {sum(timings.values()) / 60:.1f} min on this machine"]
-    (root / "results.md").write_text("\n".join(lines) + "\n")
-    plot(langs, root / "accuracy.png", plot_rows)
-    print("\n".join(lines))
-
-
-def plot(langs: pd.DataFrame, path: Path, rows: list[str] | None = None) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(max(6, len(langs.columns) * 0.6), 3.5))
-    for row in [r for r in (rows or CORE) if r in langs.index]:
-        ax.plot(langs.columns, langs.loc[row], marker="o", label=row)
-    ax.set_ylabel("accuracy (%)")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    summarize_bench(bench.name, rows, seeds, root, plot_rows or CORE)
 
 
 def main() -> None:
@@ -554,7 +397,7 @@ def main() -> None:
         start = time.perf_counter()
         plot_rows = args.plot_rows.split(",") if args.plot_rows else None
         if args.summarize_only:
-            summarize_bench(bench, rows, seeds, Path(args.root) / name, plot_rows)
+            summarize_bench(bench.name, rows, seeds, Path(args.root) / name, plot_rows or CORE)
             continue
         # One directory for both profiles: quick's steps are full's first seed, so they are reused.
         run_bench(bench, rows, seeds, Path(args.root) / name, model, args.tune_only, plot_rows)
