@@ -103,7 +103,7 @@ def paired_differences(table: pd.DataFrame) -> list[str]:
 
 def per_language_table(langs: pd.DataFrame) -> list[str]:
     rows = [[str(row), *(f"{v:.1f}" for v in values)] for row, values in langs.iterrows()]
-    intro = "Per-language accuracy (mean over seeds):"
+    intro = "Per-language accuracy (mean over each row's own seeds: n seeds above):"
     return ["", intro, "", *markdown_table(["row", *langs.columns], rows)]
 
 
