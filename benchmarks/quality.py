@@ -278,8 +278,8 @@ def run_bench(
     seeds: list[int],
     root: Path,
     model: str,
-    tune_only: bool = False,
-    plot_rows: list[str] | None = None,
+    tune_only: bool,
+    plot_rows: list[str],
 ) -> None:
     from alsace_cli.data.importer import ImportConfig, import_data
     from alsace_cli.stages.distill import DistillConfig, distill
@@ -367,7 +367,7 @@ def run_bench(
                 dev=data["dev_en"] if guard else None, eval_every=bench.distill_steps // 6 if guard else 0,
                 **settings)))  # fmt: skip
             evaluate_model(row, distilled, languages)
-    summarize_bench(bench.name, rows, seeds, root, plot_rows or CORE)
+    summarize_bench(bench.name, rows, seeds, root, plot_rows)
 
 
 def main() -> None:
@@ -395,9 +395,9 @@ def main() -> None:
         rows = args.rows.split(",") if args.rows else default_rows
         seeds = [int(x) for x in args.seeds.split(",")] if args.seeds else ([1] if args.quick else [1, 2, 3])
         start = time.perf_counter()
-        plot_rows = args.plot_rows.split(",") if args.plot_rows else None
+        plot_rows = args.plot_rows.split(",") if args.plot_rows else CORE
         if args.summarize_only:
-            summarize_bench(bench.name, rows, seeds, Path(args.root) / name, plot_rows or CORE)
+            summarize_bench(bench.name, rows, seeds, Path(args.root) / name, plot_rows)
             continue
         # One directory for both profiles: quick's steps are full's first seed, so they are reused.
         run_bench(bench, rows, seeds, Path(args.root) / name, model, args.tune_only, plot_rows)
