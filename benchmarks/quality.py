@@ -50,12 +50,15 @@ class Bench:
     # Keep fine-tuning's best epoch by English dev accuracy (zero-shot allows an English dev set).
     finetune_dev: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # The full profile's rows; empty means the core rows.
+    table_rows: list[str] = field(default_factory=list)
 
 
 def xnli() -> Bench:
     dev = [str(DATA / f"xnli/dev-{lang}.tsv") for lang in XNLI_LANGS]
     return Bench(
         name="xnli",
+        table_rows=XNLI_ROWS,
         imports={
             "train": {
                 "inputs": [str(DATA / "taxinli/taxinli10k.tsv")],
@@ -400,7 +403,7 @@ def main() -> None:
     benches = (args.bench or ("xnli-2ep" if args.quick else "xnli-2ep,pawsx,xcopa")).split(",")
     for name in benches:
         bench = BENCHES[name]()
-        default_rows = CORE if args.quick or not name.startswith("xnli") else XNLI_ROWS
+        default_rows = CORE if args.quick or not bench.table_rows else bench.table_rows
         rows = args.rows.split(",") if args.rows else default_rows
         seeds = [int(x) for x in args.seeds.split(",")] if args.seeds else ([1] if args.quick else [1, 2, 3])
         start = time.perf_counter()
