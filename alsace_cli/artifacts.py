@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from alsace_cli.errors import AlsaceError
+from alsace_cli.schemas import check_duplicates, check_text, validate_columns
 
 META_KEY = b"alsace"
 SCHEMA_VERSION = 1
@@ -125,12 +126,7 @@ def read_artifact(path: str | Path, kind: str, what: str | None = None) -> Artif
         )
     if frame.empty:
         raise AlsaceError(f"{path}: no rows")
-    for column in ("id", "lang"):
-        if column in frame.columns:
-            bad = frame[column].isna()
-            if bad.any():
-                raise AlsaceError(f"{path}: row {int(bad.to_numpy().argmax())}: column {column!r} is empty")
-            frame[column] = frame[column].astype(str)
+    validate_columns(kind, frame, path, meta)
     return Artifact(frame=frame, meta=meta, path=path)
 
 
@@ -190,15 +186,8 @@ def load_dataset(path: str | Path, *, require_labels: bool = False) -> Dataset:
             raise AlsaceError(
                 f"{path}: missing column {column!r} (task {task.name!r} needs {task.text_columns})"
             )
-        bad = frame[column].isna()
-        if bad.any():
-            raise AlsaceError(f"{path}: row {int(bad.to_numpy().argmax())}: column {column!r} is empty")
-    duplicated = frame.duplicated(["id", "lang"])
-    if duplicated.any():
-        row = int(duplicated.to_numpy().argmax())
-        raise AlsaceError(
-            f"{path}: row {row}: duplicate (id={frame['id'].iloc[row]!r}, lang={frame['lang'].iloc[row]!r})"
-        )
+        check_text(frame, path, column)
+    check_duplicates(frame, path, ["id", "lang"])
     labels = [str(name) for name in meta.get("labels", [])]
     if not labels:
         raise AlsaceError(
@@ -244,28 +233,23 @@ def dataset_meta(task: str, labels: list[str], provenance: dict[str, Any] | None
 
 
 def read_predictions(path: str | Path, data: Dataset | None = None) -> Artifact:
-    """Predictions with their probability vectors checked against the label names (and `data`'s, if given)."""
+    """Predictions, validated (see schemas.validate_predictions), their labels checked against `data`'s."""
     artifact = read_artifact(path, "predictions")
-    frame = artifact.frame
-    lengths = frame["probs"].map(len).to_numpy()
-    n_labels = len(artifact.labels) or int(lengths[0])
-    bad = lengths != n_labels
-    if bad.any():
-        row = int(bad.argmax())
-        raise AlsaceError(f"{path}: row {row}: column 'probs' has {lengths[row]} values, expected {n_labels}")
-    pred = frame["pred"].to_numpy()
-    bad = (pred < 0) | (pred >= n_labels)
-    if bad.any():
-        raise AlsaceError(f"{path}: row {int(bad.argmax())}: column 'pred' out of range 0..{n_labels - 1}")
-    duplicated = frame.duplicated(["id", "lang"])
-    if duplicated.any():
-        row = int(duplicated.to_numpy().argmax())
-        raise AlsaceError(
-            f"{path}: row {row}: duplicate (id={frame['id'].iloc[row]!r}, lang={frame['lang'].iloc[row]!r})"
-        )
+    n_labels = len(artifact.frame["probs"].iloc[0])
     # Compared before the default names are filled in: predictions saved without label names are not compared.
     if data is not None and artifact.labels and artifact.labels != data.labels:
         raise AlsaceError(f"{path}: labels {artifact.labels} differ from {data.path}'s {data.labels}")
+    if data is not None and n_labels != len(data.labels) and data.task != "multiple-choice":
+        raise AlsaceError(
+            f"{path}: column 'probs' has {n_labels} values, {data.path} has {len(data.labels)} labels"
+        )
     if not artifact.labels:
         artifact.meta["labels"] = [str(i) for i in range(n_labels)]
     return artifact
+
+
+def probs_matrix(artifact: Artifact):
+    """The predictions' probabilities as one (rows, labels) float64 array."""
+    import numpy as np
+
+    return np.array(artifact.frame["probs"].tolist(), dtype=np.float64)

@@ -7,6 +7,9 @@ same layout it is read in, so `alsace STAGE --config saved.toml` reruns the exac
 from __future__ import annotations
 
 import dataclasses
+import math
+import types
+import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,6 +31,60 @@ def load_toml(path: str | Path) -> dict[str, Any]:
         raise AlsaceError(f"{path}: not valid TOML ({exc})") from None
 
 
+def _type_name(hint: Any) -> str:
+    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) in (list, tuple):
+        return "a list of strings"
+    if args:
+        return " or ".join(_type_name(a) for a in args)
+    return names.get(hint, str(hint))
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether a TOML or flag value fits a field's type hint (int is accepted where a float is wanted)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, arg) for arg in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin in (list, tuple):
+        return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    return True
+
+
+def check_value(where: str, value: Any, hint: Any, meta: Any) -> None:
+    """Raise naming `where` (a flag, or file [section] key) unless `value` has the type and range allowed."""
+    if not _fits(value, hint):
+        raise AlsaceError(f"{where} = {value!r}: expected {_type_name(hint)}")
+    if value is None or isinstance(value, (bool, list, tuple)):
+        return
+    choices = meta.get("choices")
+    if choices and value not in choices:
+        raise AlsaceError(f"{where}: unknown value {value!r} (use {', '.join(choices)})")
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise AlsaceError(f"{where} = {value!r}: expected a finite number")
+        if meta.get("above") is not None and not value > meta["above"]:
+            raise AlsaceError(f"{where} = {value!r}: must be greater than {meta['above']:g}")
+        if meta.get("minimum") is not None and value < meta["minimum"]:
+            raise AlsaceError(f"{where} = {value!r}: must be at least {meta['minimum']:g}")
+        if meta.get("maximum") is not None and value > meta["maximum"]:
+            raise AlsaceError(f"{where} = {value!r}: must be at most {meta['maximum']:g}")
+
+
+def flag_name(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
 def resolve(
     cls: type[T],
     section: str,
@@ -35,29 +92,43 @@ def resolve(
     config_file: str | Path | None = None,
     file_values: dict[str, Any] | None = None,
     required: tuple[str, ...] = (),
+    file_label: str | None = None,
 ) -> T:
-    """Build `cls` from its defaults, then the file's `[section]`, then the flags that were given (not None)."""
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    """Build `cls` from its defaults, then the file's `[section]`, then the flags that were given (not None).
+
+    Every value is checked against its field's type and range; an error names the flag, or the file, section
+    and key, it came from.
+    """
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    hints = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
+    where: dict[str, str] = {}
     sources: list[tuple[str, dict[str, Any]]] = []
     if config_file is not None:
-        sources.append((f"{config_file} [{section}]", load_toml(config_file).get(section, {})))
+        raw = load_toml(config_file).get(section, {})
+        if not isinstance(raw, dict):
+            raise AlsaceError(f"{config_file}: {section} must be a [{section}] section, not a value")
+        sources.append((f"{config_file} [{section}]", raw))
     if file_values:
-        sources.append((f"[{section}]", file_values))
-    for where, section_values in sources:
-        unknown = sorted(set(section_values) - names)
+        sources.append((f"{file_label} [{section}]" if file_label else f"[{section}]", file_values))
+    for label, section_values in sources:
+        unknown = sorted(set(section_values) - set(fields))
         if unknown:
-            raise AlsaceError(f"{where}: unknown setting {unknown[0]!r} (known: {', '.join(sorted(names))})")
+            raise AlsaceError(f"{label}: unknown setting {unknown[0]!r} (known: {', '.join(sorted(fields))})")
         values.update(section_values)
-    values.update({key: value for key, value in (flags or {}).items() if value is not None})
+        where.update({key: f"{label} {key}" for key in section_values})
+    given = {key: value for key, value in (flags or {}).items() if value is not None}
+    values.update(given)
+    where.update({key: flag_name(key) for key in given})
     for name in required:
         if values.get(name) in (None, "", []):
-            option = "--" + name.replace("_", "-")
-            raise AlsaceError(f"missing {option} (or `{name}` in the [{section}] section of a --config file)")
-    try:
-        return cls(**values)
-    except TypeError as exc:
-        raise AlsaceError(f"[{section}]: {exc}") from None
+            raise AlsaceError(
+                f"missing {flag_name(name)} (or `{name}` in the [{section}] section of a --config file)"
+            )
+    for name, value in values.items():
+        if name in fields:
+            check_value(where.get(name, name), value, hints[name], fields[name].metadata)
+    return cls(**values)
 
 
 def to_toml_dict(config: Any) -> dict[str, Any]:

@@ -98,8 +98,8 @@ def run_model_on(
         raise AlsaceError(f"--precision: unknown precision {precision!r} (use {', '.join(PRECISIONS)})")
     if batch_size < 1 or max_length < 2:
         raise AlsaceError("--batch-size must be at least 1 and --max-length at least 2")
-    model, tokenizer = load_model(model_spec, dataset.task, dataset.labels)
     torch_device = pick_device(device)
+    model, tokenizer = load_model(model_spec, dataset.task, dataset.labels, max_length=max_length)
     model.to(torch_device)
     with report.progress(f"predict {Path(model_spec).name}", len(dataset.frame)) as advance:
         return predict_probs(

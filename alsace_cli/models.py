@@ -36,12 +36,36 @@ def pick_device(preference: str = "auto") -> torch.device:
         if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
-    try:
-        return torch.device(preference)
-    except RuntimeError:
-        raise AlsaceError(
-            f"--device: unknown device {preference!r} (use auto, cpu, cuda, cuda:N or mps)"
-        ) from None
+    check_device(preference)
+    return torch.device(preference)
+
+
+def check_device(preference: str) -> None:
+    """Refuse a device this machine does not have, rather than quietly running on the CPU."""
+    import torch
+
+    if preference in ("auto", "cpu"):
+        return
+    if preference == "mps":
+        if getattr(torch.backends, "mps", None) is None or not torch.backends.mps.is_available():
+            raise AlsaceError("--device mps: no Apple GPU (MPS) here; use --device cpu or auto")
+        return
+    if preference == "cuda" or preference.startswith("cuda:"):
+        index = preference.partition(":")[2]
+        if index and not index.isdigit():
+            raise AlsaceError(f"--device {preference}: expected cuda or cuda:N with N a GPU index")
+        if not torch.cuda.is_available():
+            raise AlsaceError(
+                f"--device {preference}: no CUDA GPU is visible on this machine "
+                "(torch.cuda.is_available() is False); use --device cpu or auto"
+            )
+        if index and int(index) >= torch.cuda.device_count():
+            raise AlsaceError(
+                f"--device {preference}: this machine has {torch.cuda.device_count()} CUDA GPU(s), 0.."
+                f"{torch.cuda.device_count() - 1}"
+            )
+        return
+    raise AlsaceError(f"--device: unknown device {preference!r} (use auto, cpu, cuda, cuda:N or mps)")
 
 
 def seed_everything(seed: int) -> None:
@@ -59,18 +83,55 @@ def _default_label_names(names: list[str]) -> bool:
     return all(name == f"LABEL_{i}" for i, name in enumerate(names))
 
 
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "sentencepiece.bpe.model",
+                   "spiece.model", "vocab.json")  # fmt: skip
+
+
 def load_tokenizer(spec: str) -> PreTrainedTokenizerBase:
     from transformers import AutoTokenizer
 
     quiet_transformers()
+    if Path(spec).is_dir() and not any((Path(spec) / name).exists() for name in TOKENIZER_FILES):
+        raise AlsaceError(
+            f"{spec}: no tokenizer in the model directory (none of {', '.join(TOKENIZER_FILES)}); "
+            "save the tokenizer the model was trained with beside it"
+        )
     try:
-        return AutoTokenizer.from_pretrained(spec)
-    except (OSError, ValueError) as exc:
+        tokenizer = AutoTokenizer.from_pretrained(spec)
+    except (OSError, ValueError, TypeError) as exc:
         raise AlsaceError(f"{spec}: cannot load a tokenizer ({str(exc).splitlines()[0]})") from None
+    return tokenizer
+
+
+def check_fit(
+    spec: str, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, max_length: int | None
+) -> None:
+    """The tokenizer must index the model's embeddings, and --max-length fit its position embeddings."""
+    rows = model.get_input_embeddings().num_embeddings
+    if len(tokenizer) > rows:
+        raise AlsaceError(
+            f"{spec}: the tokenizer does not fit the model: {len(tokenizer)} tokens, the embeddings have {rows} "
+            "rows (a tokenizer from another model?)"
+        )
+    for name in ("pad_token_id", "cls_token_id", "sep_token_id", "unk_token_id", "mask_token_id"):
+        value = getattr(tokenizer, name, None)
+        if value is not None and not 0 <= value < rows:
+            raise AlsaceError(
+                f"{spec}: the tokenizer's {name} {value} is outside the model's {rows} embeddings"
+            )
+    if max_length is None:
+        return
+    limit = getattr(model.config, "max_position_embeddings", None)
+    if limit and "roberta" in str(getattr(model.config, "model_type", "")):
+        limit -= (model.config.pad_token_id or 0) + 1  # RoBERTa-style positions start after the padding index
+    if tokenizer.model_max_length and tokenizer.model_max_length < 1_000_000:
+        limit = min(limit or tokenizer.model_max_length, tokenizer.model_max_length)
+    if limit and max_length > limit:
+        raise AlsaceError(f"--max-length {max_length}: the model {spec} takes at most {limit} tokens")
 
 
 def load_model(
-    spec: str, task: str, labels: list[str], *, new_head: bool = False
+    spec: str, task: str, labels: list[str], *, new_head: bool = False, max_length: int | None = None
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Load `spec` (hub id or directory) as a classifier over `labels` for `task`.
 
@@ -119,7 +180,9 @@ def load_model(
         model = model_class.from_pretrained(spec, **kwargs)
     except (OSError, ValueError, KeyError) as exc:
         raise AlsaceError(f"{spec}: model does not fit task {task!r} ({str(exc).splitlines()[0]})") from None
-    return model, load_tokenizer(spec)
+    tokenizer = load_tokenizer(spec)
+    check_fit(spec, model, tokenizer, max_length)
+    return model, tokenizer
 
 
 def save_model(

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -22,7 +23,20 @@ if not console.is_terminal:  # logs and CI: wide enough that tables are not fold
 
 
 def info(message: str) -> None:
+    """A line for people on stderr; Rich markup allowed, so user text in it goes through `esc`."""
     console.print(message, highlight=False, soft_wrap=True)
+
+
+def esc(value: object) -> str:
+    """User text (a path, a language code) made safe to put in a Rich-markup line: `[red]` stays literal."""
+    return escape(str(value))
+
+
+def error(message: str) -> None:
+    """One `error:` line on stderr; the message is printed literally, never read as markup."""
+    console.print(
+        "[bold red]error:[/bold red] " + escape(" ".join(message.split())), highlight=False, soft_wrap=True
+    )
 
 
 @contextlib.contextmanager

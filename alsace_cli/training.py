@@ -18,14 +18,22 @@ if TYPE_CHECKING:
 
 
 def make_accelerator(device: str, precision: str) -> Accelerator:
-    """An Accelerator, so the same loop runs on a CPU, one GPU, or many under `accelerate launch`."""
+    """An Accelerator, so the same loop runs on a CPU, one GPU, or many under `accelerate launch`.
+
+    fp16 gets accelerate's dynamic loss scaling (a GradScaler) with `accelerator.backward`.
+    """
     from accelerate import Accelerator
+
+    from alsace_cli.models import check_device
 
     if precision not in ("fp32", "bf16", "fp16"):
         raise AlsaceError(f"--precision: unknown precision {precision!r} (use fp32, bf16 or fp16)")
+    check_device(device)
+    if device.startswith("cuda:"):
+        import torch
+
+        torch.cuda.set_device(int(device.partition(":")[2]))  # accelerate runs on the current CUDA device
     mixed = "no" if precision == "fp32" else precision
-    if device not in ("auto", "cpu") and not device.startswith(("cuda", "mps")):
-        raise AlsaceError(f"--device: unknown device {device!r} (use auto, cpu, cuda or mps)")
     return Accelerator(cpu=device == "cpu", mixed_precision=mixed)
 
 

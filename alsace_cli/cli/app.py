@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from alsace_cli import __version__
+from alsace_cli.cli.common import OneLineErrors
 from alsace_cli.cli.data import data_app, tiny_model_command
 from alsace_cli.cli.distill import distill_command
 from alsace_cli.cli.evaluate import eval_command
@@ -14,6 +15,7 @@ from alsace_cli.cli.predict import predict_command
 from alsace_cli.cli.run import run_command
 from alsace_cli.cli.select import select_command
 from alsace_cli.cli.selftrain import self_train_command
+from alsace_cli.cli.verify import verify_command
 from alsace_cli.cli.vote import vote_command
 
 app = typer.Typer(
@@ -22,6 +24,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # help texts hold "[run]", "[finetune]": printed as written, never as markup
+    cls=OneLineErrors,
 )
 app.add_typer(data_app, name="data")
 app.command("finetune")(finetune_command)
@@ -34,6 +38,7 @@ app.command("eval")(eval_command)
 app.command("self-train")(self_train_command)
 app.command("run")(run_command)
 app.command("tiny-model")(tiny_model_command)
+app.command("verify")(verify_command)
 
 
 def _version(value: bool) -> None:

@@ -1,27 +1,97 @@
-"""What every command shares: error reporting, config resolution, JSON output."""
+"""What every command shares: options built from the typed configs, config resolution, error reporting.
+
+An option's default and help line come from its config field (alsace_cli.configs), so `--help` shows the
+default that is really used. Whether a flag was given is read from click's parameter source, so a value
+from `--config FILE` is only overridden by a flag the user actually typed.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from alsace_cli.errors import AlsaceError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", help="TOML file; its section for this command sets defaults that flags override."
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable result on stdout.")]
-DeviceOption = Annotated[str | None, typer.Option(help="auto (GPU if present), cpu, cuda, cuda:N or mps.")]
-PrecisionOption = Annotated[str | None, typer.Option(help="fp32, or bf16 / fp16 autocast on a GPU.")]
+
+def _field(cls: type, name: str) -> dataclasses.Field:
+    return {f.name: f for f in dataclasses.fields(cls)}[name]
+
+
+def opt(cls: type, name: str, *decls: str, help: str | None = None, shown: str | None = None) -> Any:
+    """A Typer option for field `name` of config `cls`: its default, its help line, its default shown."""
+    field = _field(cls, name)
+    default = None if field.default is dataclasses.MISSING else field.default
+    shown = shown or field.metadata.get("shown")
+    if shown == "required":
+        default = None
+    if isinstance(default, bool) and shown is None:
+        shown = "on" if default else "off"  # click shows no default for a plain flag that is off
+    show: Any = True if shown is None else shown
+    return typer.Option(default, *decls, help=help or field.metadata["help"], show_default=show)
+
+
+def config_option() -> Any:
+    return typer.Option(
+        None, "--config", help="TOML file; its section for this command sets defaults that flags override.",
+        show_default="none",
+    )  # fmt: skip
+
+
+def json_option() -> Any:
+    return typer.Option(False, "--json", help="Print a machine-readable result on stdout.", show_default="off")
+
+
+def overwrite_option() -> Any:
+    return typer.Option(
+        False, "--overwrite", show_default="off",
+        help="Replace outputs that exist (only ones alsace wrote; never an input).",
+    )  # fmt: skip
+
+
+def resume_option() -> Any:
+    return typer.Option(
+        False, "--resume", show_default="off",
+        help="Continue from the checkpoint an interrupted run left beside --out.",
+    )  # fmt: skip
+
+
+# By name: typer ships its own copy of click, whose ParameterSource is not click's.
+_GIVEN_SOURCES = {"COMMANDLINE", "ENVIRONMENT"}
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name in _GIVEN_SOURCES
+
+
+def given_flags(ctx: typer.Context, names: tuple[str, ...]) -> dict[str, Any]:
+    """The options among `names` that were typed on the command line (not left at their default)."""
+    return {name: ctx.params[name] for name in names if _given(ctx, name)}
+
+
+def config_from(
+    ctx: typer.Context, cls: type, section: str, required: tuple[str, ...] = (), rename: dict | None = None,
+    transform: dict[str, Callable[[Any], Any]] | None = None,
+) -> Any:  # fmt: skip
+    """Resolve `cls` from its defaults < the --config file's [section] < the flags typed on the command line."""
+    from alsace_cli.config import resolve
+
+    names = {f.name for f in dataclasses.fields(cls)}
+    flags: dict[str, Any] = {}
+    for param, value in ctx.params.items():
+        name = (rename or {}).get(param, param)
+        if name in names and _given(ctx, param):
+            flags[name] = (transform or {}).get(name, lambda v: v)(value)
+    return resolve(cls, section, flags=flags, config_file=ctx.params.get("config"), required=required)
 
 
 def handle_errors(func: F) -> F:
@@ -32,24 +102,38 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except AlsaceError as exc:
-            from alsace_cli.report import console
+            from alsace_cli.report import error
 
-            message = " ".join(str(exc).split())
-            console.print(f"[bold red]error:[/bold red] {message}", highlight=False, soft_wrap=True)
+            error(str(exc))
             raise typer.Exit(code=exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
 
 
-def resolve_config(
-    cls: type, section: str, config: Path | None, required: tuple[str, ...], **flags: Any
-) -> Any:
-    from alsace_cli.config import resolve
+class OneLineErrors(TyperGroup):
+    """click's usage errors (a bad value, an unknown option) as one `error:` line on stderr, exit code 2."""
 
-    return resolve(cls, section, flags=flags, config_file=config, required=required)
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.TyperException as exc:  # typer's click: UsageError, BadParameter, NoSuchOption
+            command = exc.ctx.command_path if getattr(exc, "ctx", None) else "alsace"
+            message = " ".join(exc.format_message().split())
+            print(f"error: {command}: {message} (see {command} --help)", file=sys.stderr)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            print("error: aborted", file=sys.stderr)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 def split_list(value: str | None) -> list[str] | None:
     if value is None:
         return None
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def path_or_none(value: Path | None) -> str | None:
+    return None if value is None else str(value)

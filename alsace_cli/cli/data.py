@@ -3,63 +3,54 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
-from alsace_cli.cli.common import JsonOption, handle_errors, split_list
+from alsace_cli.cli.common import handle_errors, json_option, opt, overwrite_option, split_list
+from alsace_cli.configs import ImportConfig as C
 
 data_app = typer.Typer(
-    help="Import datasets into alsace's Parquet format and inspect them.", no_args_is_help=True
+    help="Import datasets into alsace's Parquet format and inspect them.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 
 @data_app.command("import")
 @handle_errors
 def import_command(
-    inputs: Annotated[
-        list[Path], typer.Argument(help="One file per language, or one file with --lang-column.")
-    ],
-    out: Annotated[str, typer.Option(help="Output dataset Parquet.")],
-    format: Annotated[
-        str, typer.Option(help="auto, xtreme (TSV, no header), csv, tsv, jsonl, parquet.")
-    ] = "auto",
-    task: Annotated[str | None, typer.Option(help="pair or single (default: from the columns).")] = None,
-    labels: Annotated[str | None, typer.Option(help="Label names in index order, comma-separated.")] = None,
-    lang: Annotated[
-        list[str] | None, typer.Option(help="Language of each file, in order (default: file name).")
-    ] = None,
-    lang_column: Annotated[str | None, typer.Option(help="Column holding the language.")] = None,
-    id_column: Annotated[
-        str | None, typer.Option(help="Column holding the instance id (default: row order).")
-    ] = None,
-    text_a_column: Annotated[str | None, typer.Option()] = None,
-    text_b_column: Annotated[str | None, typer.Option()] = None,
-    text_column: Annotated[str | None, typer.Option()] = None,
-    label_column: Annotated[str | None, typer.Option()] = None,
-    drop_labels: Annotated[
-        bool, typer.Option("--drop-labels", help="Leave labels out (unlabeled corpus).")
-    ] = False,
-    skip: Annotated[
-        int, typer.Option(help="Leave out the first N instances (ids), e.g. for disjoint slices.")
-    ] = 0,
-    limit: Annotated[
-        int | None, typer.Option(help="Keep only the first N instances (ids) after --skip.")
-    ] = None,
-    json: JsonOption = False,
+    inputs: list[Path] = typer.Argument(..., help="One file per language, or one file with --lang-column."),
+    out: str = opt(C, "out"),
+    format: str = opt(C, "format"),
+    task: str = opt(C, "task"),
+    labels: str = opt(C, "labels"),
+    lang: list[str] = opt(C, "lang"),
+    lang_column: str = opt(C, "lang_column"),
+    id_column: str = opt(C, "id_column"),
+    text_a_column: str = opt(C, "text_a_column"),
+    text_b_column: str = opt(C, "text_b_column"),
+    text_column: str = opt(C, "text_column"),
+    label_column: str = opt(C, "label_column"),
+    drop_labels: bool = opt(C, "drop_labels", "--drop-labels"),
+    skip: int = opt(C, "skip"),
+    limit: int = opt(C, "limit"),
+    overwrite: bool = overwrite_option(),
+    json: bool = json_option(),
 ) -> None:
     """Convert XTREME TSV or CSV/TSV/JSONL/Parquet files into one long-format dataset."""
-    from alsace_cli.data.importer import ImportConfig, import_data
+    from alsace_cli.config import resolve
+    from alsace_cli.data.importer import import_data
     from alsace_cli.data.info import dataset_info
     from alsace_cli.report import print_json
 
-    config = ImportConfig(
-        inputs=[str(p) for p in inputs], out=out, format=format, task=task, labels=split_list(labels) or [],
-        lang=lang or [], lang_column=lang_column, id_column=id_column, text_a_column=text_a_column,
-        text_b_column=text_b_column, text_column=text_column, label_column=label_column, drop_labels=drop_labels,
-        skip=skip, limit=limit,
-    )  # fmt: skip
-    artifact = import_data(config)
+    config = resolve(C, "data import", flags={
+        "inputs": [str(p) for p in inputs], "out": out, "format": format, "task": task,
+        "labels": split_list(labels) or [], "lang": list(lang or []), "lang_column": lang_column,
+        "id_column": id_column, "text_a_column": text_a_column, "text_b_column": text_b_column,
+        "text_column": text_column, "label_column": label_column, "drop_labels": drop_labels, "skip": skip,
+        "limit": limit,
+    }, required=("out",))  # fmt: skip
+    artifact = import_data(config, overwrite=overwrite)
     if json:
         print_json(dataset_info(str(artifact.path)))
 
@@ -67,20 +58,21 @@ def import_command(
 @data_app.command("info")
 @handle_errors
 def info_command(
-    path: Annotated[Path, typer.Argument(help="A dataset Parquet file.")],
-    json: JsonOption = False,
+    path: Path = typer.Argument(..., help="A dataset Parquet file."),
+    json: bool = json_option(),
 ) -> None:
     """Languages, rows, label balance, and how many ids are present in every language."""
     from alsace_cli.data.info import dataset_info, info_table
-    from alsace_cli.report import console, print_json, table
+    from alsace_cli.report import console, esc, print_json, table
 
     info = dataset_info(str(path))
     if json:
         print_json(info)
         return
     console.print(
-        f"[bold]{path}[/bold]: task {info['task']}, labels {', '.join(info['labels'])}, {info['rows']} rows, "
-        f"{info['ids']} ids, {len(info['languages'])} languages; {info['ids_in_every_language']} ids in every language",
+        f"[bold]{esc(path)}[/bold]: task {info['task']}, labels {esc(', '.join(info['labels']))}, "
+        f"{info['rows']} rows, {info['ids']} ids, {len(info['languages'])} languages; "
+        f"{info['ids_in_every_language']} ids in every language",
         highlight=False,
     )
     console.print(table("Per language", info_table(info)))
@@ -88,20 +80,25 @@ def info_command(
 
 @handle_errors
 def tiny_model_command(
-    out: Annotated[Path, typer.Argument(help="Directory to write the model to.")],
-    data: Annotated[list[Path], typer.Option(help="Dataset(s) whose texts train the tokenizer.")],
-    seed: Annotated[int, typer.Option()] = 0,
+    out: Path = typer.Argument(..., help="Directory to write the model to."),
+    data: list[Path] = typer.Option(
+        ..., help="Dataset(s) whose texts train the tokenizer.", show_default="required"
+    ),
+    seed: int = typer.Option(0, help="Seed of the random weights.", show_default=True),
+    overwrite: bool = overwrite_option(),
 ) -> None:
     """Build a tiny random BERT and a WordPiece tokenizer locally (no download): for smoke runs and tests."""
     from alsace_cli.artifacts import load_dataset
     from alsace_cli.models import build_tiny_model
-    from alsace_cli.report import info
+    from alsace_cli.outputs import check_outputs, model_output
+    from alsace_cli.report import esc, info
     from alsace_cli.tasks import get_task
 
+    check_outputs([model_output("OUT", out)], {"--data": [str(p) for p in data]}, overwrite)
     texts: list[str] = []
     for path in data:
         dataset = load_dataset(path)
         for column in get_task(dataset.task).text_columns:
             texts += dataset.frame[column].astype(str).tolist()
     build_tiny_model(out, texts, seed=seed)
-    info(f"tiny-model: random 2-layer BERT, WordPiece vocabulary from {len(texts)} texts → {out}")
+    info(f"tiny-model: random 2-layer BERT, WordPiece vocabulary from {len(texts)} texts → {esc(out)}")

@@ -2,62 +2,57 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
 
 import typer
 
 from alsace_cli.cli.common import (
-    ConfigOption,
-    DeviceOption,
-    JsonOption,
-    PrecisionOption,
+    config_from,
+    config_option,
     handle_errors,
-    resolve_config,
+    json_option,
+    opt,
+    overwrite_option,
 )
+from alsace_cli.configs import EvalConfig as C
+
+REPORTS = ("gaps", "ensemble", "all", "none")
 
 
 @handle_errors
 def eval_command(
-    model: Annotated[
-        list[str] | None, typer.Option(help="Model to evaluate; repeat to compare side by side.")
-    ] = None,
-    data: Annotated[str | None, typer.Option(help="Labeled multilingual test set (Parquet).")] = None,
-    out: Annotated[str | None, typer.Option(help="Output metrics Parquet.")] = None,
-    source_lang: Annotated[
-        str | None, typer.Option(help="The language fine-tuned on; gaps are measured to it.")
-    ] = None,
-    languages: Annotated[
-        str | None, typer.Option(help="languages.parquet: adds student/teacher groups.")
-    ] = None,
-    report_kind: Annotated[
-        str,
-        typer.Option(
-            "--report", help="gaps: the gap report; ensemble: the cross-language ensemble table; all; none."
-        ),
-    ] = "gaps",
-    plot: Annotated[str | None, typer.Option(help="Write a per-language accuracy plot (PNG).")] = None,
-    predictions_out: Annotated[str | None, typer.Option(help="Also keep the test predictions here.")] = None,
-    batch_size: Annotated[int | None, typer.Option()] = None,
-    max_length: Annotated[int | None, typer.Option()] = None,
-    device: DeviceOption = None,
-    precision: PrecisionOption = None,
-    config: ConfigOption = None,
-    json: JsonOption = False,
+    ctx: typer.Context,
+    model: list[str] = opt(C, "models", "--model"),
+    data: str = opt(C, "data"),
+    out: str = opt(C, "out"),
+    source_lang: str = opt(C, "source_lang"),
+    languages: str = opt(C, "languages"),
+    report_kind: str = typer.Option(
+        "gaps",
+        "--report",
+        show_default=True,
+        help="gaps: the gap report; ensemble: the cross-language ensemble table; all; none.",
+    ),  # fmt: skip
+    plot: str = opt(C, "plot"),
+    predictions_out: str = opt(C, "predictions_out"),
+    batch_size: int = opt(C, "batch_size"),
+    max_length: int = opt(C, "max_length"),
+    device: str = opt(C, "device"),
+    precision: str = opt(C, "precision"),
+    overwrite: bool = overwrite_option(),
+    config: Path = config_option(),
+    json: bool = json_option(),
 ) -> None:
     """Stage 7: metrics.parquet (model, lang, n, accuracy, gap) and the gap report."""
     from alsace_cli.errors import AlsaceError
     from alsace_cli.report import frame_records, print_json, show_ensemble, show_gap_report
-    from alsace_cli.stages.evaluate import EvalConfig, evaluate
+    from alsace_cli.stages.evaluate import evaluate
 
-    if report_kind not in ("gaps", "ensemble", "all", "none"):
-        raise AlsaceError(f"--report: unknown report {report_kind!r} (use gaps, ensemble, all or none)")
-    cfg = resolve_config(
-        EvalConfig, "eval", config, ("models", "data"),
-        models=model or None, data=data, out=out, source_lang=source_lang, languages=languages, plot=plot,
-        predictions_out=predictions_out, batch_size=batch_size, max_length=max_length, device=device,
-        precision=precision,
-    )  # fmt: skip
-    artifact, summary = evaluate(cfg)
+    if report_kind not in REPORTS:
+        raise AlsaceError(f"--report: unknown report {report_kind!r} (use {', '.join(REPORTS)})")
+    cfg = config_from(ctx, C, "eval", ("models", "data"), rename={"model": "models"},
+                      transform={"models": list})  # fmt: skip
+    artifact, summary = evaluate(cfg, overwrite=overwrite)
     if report_kind in ("gaps", "all"):
         show_gap_report(artifact.frame, summary, cfg.source_lang)
     if report_kind in ("ensemble", "all"):

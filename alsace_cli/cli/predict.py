@@ -2,41 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
 
 import typer
 
 from alsace_cli.cli.common import (
-    ConfigOption,
-    DeviceOption,
-    JsonOption,
-    PrecisionOption,
+    config_from,
+    config_option,
     handle_errors,
-    resolve_config,
+    json_option,
+    opt,
+    overwrite_option,
 )
+from alsace_cli.configs import PredictConfig as C
 
 
 @handle_errors
 def predict_command(
-    model: Annotated[str | None, typer.Option(help="Model directory or hub id.")] = None,
-    data: Annotated[str | None, typer.Option(help="Dataset (Parquet), labeled or not.")] = None,
-    out: Annotated[str | None, typer.Option(help="Output predictions Parquet.")] = None,
-    batch_size: Annotated[int | None, typer.Option()] = None,
-    max_length: Annotated[int | None, typer.Option()] = None,
-    device: DeviceOption = None,
-    precision: PrecisionOption = None,
-    config: ConfigOption = None,
-    json: JsonOption = False,
+    ctx: typer.Context,
+    model: str = opt(C, "model"),
+    data: str = opt(C, "data"),
+    out: str = opt(C, "out"),
+    batch_size: int = opt(C, "batch_size"),
+    max_length: int = opt(C, "max_length"),
+    device: str = opt(C, "device"),
+    precision: str = opt(C, "precision"),
+    overwrite: bool = overwrite_option(),
+    config: Path = config_option(),
+    json: bool = json_option(),
 ) -> None:
     """Stage 2: P(y | x) for every (id, lang) → predictions.parquet (id, lang, probs, pred, confidence)."""
     from alsace_cli.report import print_json
-    from alsace_cli.stages.predict import PredictConfig, predict
+    from alsace_cli.stages.predict import predict
 
-    cfg = resolve_config(
-        PredictConfig, "predict", config, ("model", "data"),
-        model=model, data=data, out=out, batch_size=batch_size, max_length=max_length, device=device,
-        precision=precision,
-    )  # fmt: skip
-    artifact = predict(cfg)
+    cfg = config_from(ctx, C, "predict", ("model", "data"))
+    artifact = predict(cfg, overwrite=overwrite)
     if json:
-        print_json({"predictions": str(artifact.path), "rows": len(artifact.frame)})
+        print_json({"predictions": str(artifact.path), "rows": artifact.meta["rows"]})

@@ -3,39 +3,43 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
-from alsace_cli.cli.common import JsonOption, handle_errors
+from alsace_cli.cli.common import given_flags, handle_errors, json_option, opt
+from alsace_cli.configs import RunConfig as C
 
 
 @handle_errors
 def run_command(
-    config: Annotated[
-        Path, typer.Option("--config", help="Pipeline TOML: [run] plus one section per stage.")
-    ],
-    dir: Annotated[str | None, typer.Option("--dir", help="Run directory (overrides [run] dir).")] = None,
-    model: Annotated[
-        str | None, typer.Option(help="Model (overrides [run] model); 'tiny' builds one locally.")
-    ] = None,
-    device: Annotated[str | None, typer.Option(help="auto, cpu, cuda, mps.")] = None,
-    seed: Annotated[int | None, typer.Option()] = None,
-    force: Annotated[
-        bool | None, typer.Option("--force", help="Rerun every stage, even if up to date.")
-    ] = None,
-    json: JsonOption = False,
+    ctx: typer.Context,
+    config: Path = typer.Option(
+        ...,
+        "--config",
+        show_default="required",
+        help="Pipeline TOML: a run section plus one section per stage.",
+    ),
+    dir: str = opt(C, "dir", "--dir", help="Run directory (overrides dir in the run section).", shown="from --config, else runs/alsace"),
+    model: str = opt(
+        C, "model", help="Model (overrides the run section's); 'tiny' builds one locally.", shown="from --config"
+    ),
+    device: str = opt(C, "device"),
+    seed: int = opt(C, "seed"),
+    force: bool = opt(C, "force", "--force"),
+    json: bool = json_option(),
 ) -> None:
-    """Run finetune → predict → vote → select → make-pairs → distill → eval; skip stages already up to date."""
-    from alsace_cli.report import frame_records, info, print_json, show_gap_report
+    """Run finetune → predict → vote → select → make-pairs → distill → eval; skip stages already up to date.
+
+    A stage interrupted earlier (Ctrl-C, SIGTERM) resumes from its checkpoint.
+    """
+    from alsace_cli.report import esc, frame_records, info, print_json, show_gap_report
     from alsace_cli.stages.run import run_pipeline
 
-    result = run_pipeline(
-        config, {"dir": dir, "model": model, "device": device, "seed": seed, "force": force}
-    )
+    result = run_pipeline(config, given_flags(ctx, ("dir", "model", "device", "seed", "force")))
     show_gap_report(result.metrics, result.summary, result.source_lang)
     info(
-        f"run: ran {', '.join(result.ran) or 'nothing'}; skipped {', '.join(result.skipped) or 'nothing'} → {result.run_dir}"
+        f"run: ran {', '.join(result.ran) or 'nothing'}; skipped {', '.join(result.skipped) or 'nothing'} "
+        f"→ {esc(result.run_dir)}"
     )
     if json:
         print_json({"run_dir": str(result.run_dir), "ran": result.ran, "skipped": result.skipped,

@@ -2,54 +2,50 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
 
 import typer
 
 from alsace_cli.cli.common import (
-    ConfigOption,
-    DeviceOption,
-    JsonOption,
-    PrecisionOption,
+    config_from,
+    config_option,
     handle_errors,
-    resolve_config,
+    json_option,
+    opt,
+    overwrite_option,
 )
+from alsace_cli.configs import SelfTrainConfig as C
 
 
 @handle_errors
 def self_train_command(
-    model: Annotated[str | None, typer.Option(help="The fine-tuned model directory.")] = None,
-    predictions: Annotated[str | None, typer.Option(help="predict's output on --data.")] = None,
-    data: Annotated[str | None, typer.Option(help="The unlabeled parallel corpus (Parquet).")] = None,
-    out: Annotated[str | None, typer.Option(help="Output model directory (+ <out>.train.parquet).")] = None,
-    languages: Annotated[
-        str | None, typer.Option(help="source (English-only self-training) or all (full-language).")
-    ] = None,
-    source_lang: Annotated[str | None, typer.Option(help="The source language (default en).")] = None,
-    keep: Annotated[
-        float | None, typer.Option(help="Fraction kept per language, most confident first.")
-    ] = None,
-    learning_rate: Annotated[float | None, typer.Option("--learning-rate", "--lr")] = None,
-    epochs: Annotated[float | None, typer.Option()] = None,
-    max_steps: Annotated[int | None, typer.Option("--max-steps", "--steps")] = None,
-    batch_size: Annotated[int | None, typer.Option()] = None,
-    max_length: Annotated[int | None, typer.Option()] = None,
-    seed: Annotated[int | None, typer.Option()] = None,
-    device: DeviceOption = None,
-    precision: PrecisionOption = None,
-    config: ConfigOption = None,
-    json: JsonOption = False,
+    ctx: typer.Context,
+    model: str = opt(C, "model"),
+    predictions: str = opt(C, "predictions"),
+    data: str = opt(C, "data"),
+    out: str = opt(C, "out"),
+    languages: str = opt(C, "languages"),
+    source_lang: str = opt(C, "source_lang"),
+    keep: float = opt(C, "keep"),
+    learning_rate: float = opt(C, "learning_rate", "--learning-rate", "--lr"),
+    epochs: float = opt(C, "epochs"),
+    max_steps: int = opt(C, "max_steps", "--max-steps", "--steps"),
+    batch_size: int = opt(C, "batch_size"),
+    max_length: int = opt(C, "max_length"),
+    warmup_ratio: float = opt(C, "warmup_ratio"),
+    weight_decay: float = opt(C, "weight_decay"),
+    seed: int = opt(C, "seed"),
+    device: str = opt(C, "device"),
+    precision: str = opt(C, "precision"),
+    overwrite: bool = overwrite_option(),
+    config: Path = config_option(),
+    json: bool = json_option(),
 ) -> None:
     """Baseline: fine-tune further on the model's own most confident predictions on the unlabeled corpus."""
     from alsace_cli.report import print_json
-    from alsace_cli.stages.selftrain import SelfTrainConfig, self_train
+    from alsace_cli.stages.selftrain import self_train
 
-    cfg = resolve_config(
-        SelfTrainConfig, "self-train", config, ("model", "predictions", "data"),
-        model=model, predictions=predictions, data=data, out=out, languages=languages, source_lang=source_lang,
-        keep=keep, learning_rate=learning_rate, epochs=epochs, max_steps=max_steps, batch_size=batch_size,
-        max_length=max_length, seed=seed, device=device, precision=precision,
-    )  # fmt: skip
-    path = self_train(cfg)
+    cfg = config_from(ctx, C, "self-train", ("model", "predictions", "data"))
+    path = self_train(cfg, overwrite=overwrite)
     if json:
         print_json({"model": str(path), "train": f"{cfg.out}.train.parquet"})

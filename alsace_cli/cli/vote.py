@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
 
 import typer
 
-from alsace_cli.cli.common import ConfigOption, JsonOption, handle_errors, resolve_config
+from alsace_cli.cli.common import (
+    config_from,
+    config_option,
+    handle_errors,
+    json_option,
+    opt,
+    overwrite_option,
+)
+from alsace_cli.configs import VoteConfig as C
 
 
 @handle_errors
 def vote_command(
-    predictions: Annotated[str | None, typer.Option(help="predictions.parquet from predict.")] = None,
-    out: Annotated[str | None, typer.Option(help="Output pseudo labels Parquet.")] = None,
-    config: ConfigOption = None,
-    json: JsonOption = False,
+    ctx: typer.Context,
+    predictions: str = opt(C, "predictions"),
+    out: str = opt(C, "out"),
+    overwrite: bool = overwrite_option(),
+    config: Path = config_option(),
+    json: bool = json_option(),
 ) -> None:
     """Stage 3: majority vote over languages; ties go to the highest summed probability, then the lowest index."""
     from alsace_cli.report import print_json
-    from alsace_cli.stages.vote import VoteConfig, vote
+    from alsace_cli.stages.vote import vote
 
-    cfg = resolve_config(VoteConfig, "vote", config, ("predictions",), predictions=predictions, out=out)
-    artifact = vote(cfg)
+    cfg = config_from(ctx, C, "vote", ("predictions",))
+    artifact = vote(cfg, overwrite=overwrite)
     if json:
         frame = artifact.frame
         print_json(

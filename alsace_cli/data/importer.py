@@ -6,15 +6,16 @@ language is instance k, so those files must have the same number of rows).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from alsace_cli import report
 from alsace_cli.artifacts import Artifact, dataset_meta, write_artifact
+from alsace_cli.configs import ImportConfig
 from alsace_cli.data.readers import lang_from_filename, read_raw
 from alsace_cli.errors import AlsaceError
+from alsace_cli.outputs import artifact_output, check_outputs
 from alsace_cli.provenance import make_provenance
 from alsace_cli.tasks import TASKS, get_task
 
@@ -25,25 +26,6 @@ CANDIDATES = {
     "text": ("text", "sentence", "content"),
     "label": ("label", "gold_label", "labels"),
 }
-
-
-@dataclass
-class ImportConfig:
-    inputs: list[str] = field(default_factory=list)
-    out: str = ""
-    format: str = "auto"
-    task: str | None = None
-    labels: list[str] = field(default_factory=list)
-    lang: list[str] = field(default_factory=list)
-    lang_column: str | None = None
-    id_column: str | None = None
-    text_a_column: str | None = None
-    text_b_column: str | None = None
-    text_column: str | None = None
-    label_column: str | None = None
-    drop_labels: bool = False
-    skip: int = 0
-    limit: int | None = None
 
 
 def _pick(frame: pd.DataFrame, path: Path, role: str, given: str | None, required: bool) -> str | None:
@@ -63,9 +45,28 @@ def _pick(frame: pd.DataFrame, path: Path, role: str, given: str | None, require
     return None
 
 
-def _xtreme_columns(frame: pd.DataFrame, path: Path, task: str | None) -> tuple[str, dict[str, str]]:
-    """XTREME TSV: the text columns, then an optional label column."""
+def _xtreme_columns(
+    frame: pd.DataFrame, path: Path, task: str | None, labels: list[str]
+) -> tuple[str, dict[str, str]]:
+    """XTREME TSV: the text columns, then an optional label column.
+
+    Two columns are either two texts (pair, unlabeled) or a text and its label (single): with --labels, a
+    second column made only of label names (or indices) is read as labels; otherwise --task must say.
+    """
     width = frame.shape[1]
+    if task is None and width == 2:
+        second = frame["column1"].astype(str).str.strip()
+        names = set(labels) | {str(i) for i in range(len(labels))}
+        is_label = second.isin(names) if labels else pd.Series(False, index=second.index)
+        if labels and is_label.all():
+            task = "single"
+        elif labels and not is_label.any():
+            task = "pair"
+        else:
+            raise AlsaceError(
+                f"{path}: 2 tab-separated columns are either text and label (--task single) or two texts "
+                "(--task pair); pass --task"
+            )
     if task is None:
         task = "pair" if width >= 2 else "single"
     n_text = len(get_task(task).text_columns)
@@ -107,7 +108,9 @@ def map_labels(values: pd.Series, names: list[str], path: Path) -> pd.Series:
         elif text.lstrip("-").isdigit() and 0 <= int(text) < len(names):
             out.append(int(text))
         elif text == "" or text.lower() in ("nan", "none", "null"):
-            out.append(None)
+            raise AlsaceError(
+                f"{path}: row {row}: the label is empty (pass --drop-labels to import an unlabeled corpus)"
+            )
         else:
             raise AlsaceError(
                 f"{path}: row {row}: label {text!r} is not one of {', '.join(names)} (or 0..{len(names) - 1})"
@@ -124,11 +127,12 @@ def infer_label_names(values: pd.Series, path: Path) -> list[str]:
     )
 
 
-def import_data(config: ImportConfig) -> Artifact:
+def import_data(config: ImportConfig, overwrite: bool = False) -> Artifact:
     if not config.inputs:
         raise AlsaceError("no input files given")
     if not config.out:
         raise AlsaceError("missing --out FILE.parquet")
+    check_outputs([artifact_output("--out", config.out)], {"INPUTS": config.inputs}, overwrite)
     if config.task is not None and config.task not in TASKS:
         raise AlsaceError(f"--task: unknown task {config.task!r} (known: {', '.join(sorted(TASKS))})")
     paths = [Path(p) for p in config.inputs]
@@ -141,7 +145,7 @@ def import_data(config: ImportConfig) -> Artifact:
         raw = read_raw(path, config.format)
         is_xtreme = all(str(c).startswith("column") for c in raw.columns)
         file_task, mapping = (
-            _xtreme_columns(raw, path, task) if is_xtreme else _generic_columns(raw, path, config)
+            _xtreme_columns(raw, path, task, labels) if is_xtreme else _generic_columns(raw, path, config)
         )
         if task is not None and file_task != task:
             raise AlsaceError(
@@ -151,6 +155,10 @@ def import_data(config: ImportConfig) -> Artifact:
         part = pd.DataFrame(
             {name: raw[column].astype(str) for name, column in mapping.items() if name != "label"}
         )
+        for name, column in mapping.items():
+            blank = raw[column].isna().to_numpy() | (raw[column].astype(str).str.strip() == "").to_numpy()
+            if name != "label" and blank.any():
+                raise AlsaceError(f"{path}: row {int(blank.argmax())}: column {column!r} ({name}) is empty")
         if "label" in mapping and not config.drop_labels:
             labels = labels or infer_label_names(raw[mapping["label"]], path)
             part["label"] = map_labels(raw[mapping["label"]], labels, path).to_numpy()

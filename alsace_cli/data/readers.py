@@ -50,6 +50,7 @@ def read_raw(path: Path, fmt: str) -> pd.DataFrame:
                 encoding="utf-8",
             )  # fmt: skip
             frame.columns = [f"column{i}" for i in range(frame.shape[1])]
+            _check_field_counts(path, frame.shape[1])
         elif fmt in ("csv", "tsv"):
             frame = pd.read_csv(
                 path, sep="," if fmt == "csv" else "\t", dtype=str, keep_default_na=False, encoding="utf-8",
@@ -67,6 +68,18 @@ def read_raw(path: Path, fmt: str) -> pd.DataFrame:
     if frame.empty:
         raise AlsaceError(f"{path}: no rows")
     return frame
+
+
+def _check_field_counts(path: Path, width: int) -> None:
+    """pandas pads a short line of a headerless TSV with empty fields; a short line is an error instead."""
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            line = line.rstrip("\r\n")
+            if line and line.count("\t") + 1 != width:
+                raise AlsaceError(
+                    f"{path}: line {number} has {line.count(chr(9)) + 1} tab-separated fields, the file's "
+                    f"widest line {width}"
+                )
 
 
 def lang_from_filename(path: Path) -> str:

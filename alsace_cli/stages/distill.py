@@ -27,7 +27,6 @@ cannot be picked; a shrinking "gap" cannot fool it either, since it does not loo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -35,10 +34,13 @@ import pandas as pd
 
 from alsace_cli import report
 from alsace_cli.artifacts import Dataset, load_dataset, read_artifact, read_predictions
+from alsace_cli.checkpoints import Checkpointer, check_loss, interruptible
+from alsace_cli.configs import DistillConfig
 from alsace_cli.errors import AlsaceError
 from alsace_cli.inference import dataset_accuracy
 from alsace_cli.models import load_model, seed_everything
-from alsace_cli.provenance import make_provenance
+from alsace_cli.provenance import hash_path, make_provenance
+from alsace_cli.stages.finetune import check_training_outputs
 from alsace_cli.tasks import get_task
 from alsace_cli.training import (
     TrainLog,
@@ -49,37 +51,6 @@ from alsace_cli.training import (
     shuffled_batches,
     steps_for,
 )
-
-
-@dataclass
-class DistillConfig:
-    model: str = ""
-    data: str = ""
-    pairs: str = ""
-    out: str = "distilled"
-    learning_rate: float = 5e-6
-    epochs: float = 1.0
-    max_steps: int | None = None
-    pairs_per_batch: int = 16
-    max_length: int = 128
-    temperature: float = 1.0
-    sharpen: float = 1.0
-    mask_pseudo_labels: str | None = None
-    teacher: str = "live"
-    predictions: str | None = None
-    student_dropout: bool = True
-    freeze_embeddings: bool = False
-    dev: str | None = None
-    eval_every: int = 0
-    eval_batch_size: int = 64
-    ce_weight: float = 0.0
-    train: str | None = None
-    warmup_ratio: float = 0.0
-    weight_decay: float = 0.0
-    max_grad_norm: float = 1.0
-    seed: int = 42
-    device: str = "auto"
-    precision: str = "fp32"
 
 
 def pair_rows(dataset: Dataset, pairs: pd.DataFrame, pairs_path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -104,6 +75,7 @@ def pair_rows(dataset: Dataset, pairs: pd.DataFrame, pairs_path: Path) -> tuple[
 def static_targets(config: DistillConfig, data: Dataset, teacher_rows: np.ndarray) -> np.ndarray:
     """log P(y | x_teacher) from predict's artifact, one row per pair: the fixed targets of --teacher static."""
     predictions = read_predictions(config.predictions, data)
+    check_made_from(predictions.meta, config.predictions, "--predictions", config.data, config.force)
     keys = pd.MultiIndex.from_frame(predictions.frame[["id", "lang"]].astype(str))
     wanted = pd.MultiIndex.from_frame(data.frame[["id", "lang"]].astype(str).iloc[teacher_rows])
     position = pd.Series(np.arange(len(keys)), index=keys).reindex(wanted)
@@ -171,14 +143,38 @@ def validate(config: DistillConfig) -> None:
         raise AlsaceError("--train is only used by the cross-entropy term: also pass --ce-weight > 0")
 
 
-def distill(config: DistillConfig) -> Path:
+def check_made_from(meta: dict, path: str, option: str, data: str, force: bool) -> None:
+    """Refuse an artifact whose provenance does not record --data's very bytes as its corpus (unless --force)."""
+    if force:
+        return
+    recorded = ((meta.get("provenance") or {}).get("inputs") or {}).get("data") or {}
+    if not recorded.get("sha256"):
+        raise AlsaceError(
+            f"{path}: its provenance names no corpus, so {option} cannot be checked against --data {data}; "
+            "pass --force if you know they match"
+        )
+    if recorded["sha256"] != hash_path(data):
+        raise AlsaceError(
+            f"{path}: was made from {recorded.get('path')} (sha256 {recorded['sha256'][:12]}), not from --data "
+            f"{data} (sha256 {hash_path(data)[:12]}); rerun that stage on --data, or pass --force"
+        )
+
+
+def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str = False) -> Path:
+    """Train; `resume` True continues from the checkpoint, "auto" does so if it matches this job."""
     import torch
     import torch.nn.functional as F
 
     validate(config)
+    check_training_outputs(config.out, {"--model": config.model, "--data": config.data, "--pairs": config.pairs,
+                                        "--train": config.train, "--dev": config.dev,
+                                        "--predictions": config.predictions,
+                                        "--mask-pseudo-labels": config.mask_pseudo_labels}, overwrite, resume)  # fmt: skip
     seed_everything(config.seed)
     data = load_dataset(config.data)
-    pairs = read_artifact(config.pairs, "pairs").frame
+    pairs_artifact = read_artifact(config.pairs, "pairs")
+    check_made_from(pairs_artifact.meta, config.pairs, "--pairs", config.data, config.force)
+    pairs = pairs_artifact.frame
     student_rows, teacher_rows = pair_rows(data, pairs, Path(config.pairs))
     targets = static_targets(config, data, teacher_rows) if config.teacher == "static" else None
     voted = pair_pseudo_labels(config.mask_pseudo_labels, data, pairs) if config.mask_pseudo_labels else None
@@ -190,10 +186,10 @@ def distill(config: DistillConfig) -> Path:
                 f"{path}: task or labels {extra.labels} differ from {config.data}'s {data.labels}"
             )
     task = get_task(data.task)
-    model, tokenizer = load_model(config.model, data.task, data.labels)
+    accelerator = make_accelerator(config.device, config.precision)
+    model, tokenizer = load_model(config.model, data.task, data.labels, max_length=config.max_length)
     if config.freeze_embeddings:  # as in finetune: the shared vocabulary stays where pre-training left it
         freeze_word_embeddings(model)
-    accelerator = make_accelerator(config.device, config.precision)
     total = steps_for(len(pairs), config.pairs_per_batch, config.epochs, config.max_steps)
     optimizer, scheduler = make_optimizer(
         model, config.learning_rate, config.weight_decay, config.warmup_ratio, total
@@ -205,11 +201,21 @@ def distill(config: DistillConfig) -> Path:
     ce_batches = (
         shuffled_batches(len(train.frame), config.pairs_per_batch, total, config.seed + 1) if train else None
     )
-    log = TrainLog()
+    log, start = TrainLog(), 0
     guard = Guard(config, dev, tokenizer, accelerator)
-    guard.check(model, 0, log)
-    with report.progress("distill", total) as advance:
-        for step, index in enumerate(batches, start=1):
+    inputs = {"model": config.model, "data": config.data, "pairs": config.pairs, "train": config.train,
+              "predictions": config.predictions, "dev": config.dev,
+              "mask_pseudo_labels": config.mask_pseudo_labels}  # fmt: skip
+    checkpoints = Checkpointer(accelerator, config.out, "distill", config, inputs)
+    if resume is True or (resume == "auto" and checkpoints.matches()):
+        start, log.rows, state = checkpoints.load()
+        guard.history, guard.best_state = state["guard_history"], state["guard_best_state"]
+        report.info(f"distill: resumed at step {start} of {total} from {report.esc(checkpoints.dir)}")
+    else:
+        guard.check(model, 0, log)
+    with interruptible() as stop, report.progress("distill", total) as advance:
+        advance(start)
+        for step, index in enumerate(batches[start:], start=start + 1):
             if config.teacher == "static":
                 teacher_logits = torch.from_numpy(targets[index]).to(device)
             else:
@@ -239,6 +245,7 @@ def distill(config: DistillConfig) -> Path:
                 ce = F.cross_entropy(model(**labeled).logits.float(), gold)
                 loss = loss + config.ce_weight * ce
                 ce_value = ce.item()
+            check_loss(loss, step, pairs.index[index], "distill", checkpoints.dir)
             accelerator.backward(loss)
             accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
             optimizer.step()
@@ -262,19 +269,19 @@ def distill(config: DistillConfig) -> Path:
             if config.eval_every and step % config.eval_every == 0 or step == total:
                 guard.check(model, step, log)
             advance(status=f"kl {kl.item():.4f}")
+            state = {"guard_history": guard.history, "guard_best_state": guard.best_state}
+            checkpoints.after_step(step, total, stop, log.rows, state)
     model = accelerator.unwrap_model(model)
     guard.restore_best(model, total)
     out = Path(config.out)
     if accelerator.is_main_process:
-        inputs = {"model": config.model, "data": config.data, "pairs": config.pairs, "train": config.train,
-                  "predictions": config.predictions, "dev": config.dev,
-                  "mask_pseudo_labels": config.mask_pseudo_labels}  # fmt: skip
         provenance = make_provenance("distill", config, inputs, config.seed)
         save_trained(model, tokenizer, out, data.labels, log, config, "distill", provenance)
+    checkpoints.remove()
     last = log.frame().dropna(subset=["kl"]).tail(max(1, total // 10))
     report.info(
         f"distill: {total} steps of {config.pairs_per_batch} pairs ({len(pairs)} pairs), "
-        f"last-10% mean KL {last['kl'].mean():.4f}, student entropy {last['student_entropy'].mean():.3f} → {out}"
+        f"last-10% mean KL {last['kl'].mean():.4f}, student entropy {last['student_entropy'].mean():.3f} → {report.esc(out)}"
     )
     return out
 

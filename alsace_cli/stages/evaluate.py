@@ -8,32 +8,17 @@ not progress.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 
 from alsace_cli import report
 from alsace_cli.artifacts import Artifact, check_known_languages, load_dataset, read_artifact, write_artifact
 from alsace_cli.config import config_path_for, save_config
+from alsace_cli.configs import EvalConfig
 from alsace_cli.errors import AlsaceError
 from alsace_cli.inference import predictions_frame, run_model_on
+from alsace_cli.outputs import artifact_output, check_outputs, config_output, plot_output
 from alsace_cli.provenance import make_provenance
-
-
-@dataclass
-class EvalConfig:
-    models: list[str] = field(default_factory=list)
-    data: str = ""
-    out: str = "metrics.parquet"
-    source_lang: str = "en"
-    languages: str | None = None
-    predictions_out: str | None = None
-    plot: str | None = None
-    batch_size: int = 64
-    max_length: int = 128
-    device: str = "auto"
-    precision: str = "fp32"
 
 
 def language_metrics(model: str, frame: pd.DataFrame, probs: np.ndarray, source_lang: str) -> pd.DataFrame:
@@ -108,12 +93,19 @@ def summarize(metrics: pd.DataFrame, source_lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def evaluate(config: EvalConfig) -> tuple[Artifact, pd.DataFrame]:
+def evaluate(config: EvalConfig, overwrite: bool = False) -> tuple[Artifact, pd.DataFrame]:
     if not config.models:
         raise AlsaceError("missing --model (give it once per model to compare)")
     repeated = sorted({m for m in config.models if config.models.count(m) > 1})
     if repeated:
         raise AlsaceError(f"--model {repeated[0]} is given twice; each model is compared once")
+    outputs = [artifact_output("--out", config.out), config_output(config_path_for(config.out))]
+    if config.predictions_out:
+        outputs.append(artifact_output("--predictions-out", config.predictions_out))
+    if config.plot:
+        outputs.append(plot_output("--plot", config.plot))
+    inputs = {"--data": config.data, "--languages": config.languages, "--model": config.models}
+    check_outputs(outputs, inputs, overwrite)
     dataset = load_dataset(config.data, require_labels=True)
     check_known_languages(
         dataset.path, [config.source_lang], dataset.languages, column="lang (--source-lang)"

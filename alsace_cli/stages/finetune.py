@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from alsace_cli import report
 from alsace_cli.artifacts import load_dataset
+from alsace_cli.checkpoints import Checkpointer, check_loss, checkpoint_dir, interruptible
+from alsace_cli.configs import FinetuneConfig
 from alsace_cli.errors import AlsaceError
 from alsace_cli.inference import dataset_accuracy
 from alsace_cli.models import load_model, seed_everything
+from alsace_cli.outputs import Output, check_outputs, model_output
 from alsace_cli.provenance import make_provenance
 from alsace_cli.tasks import get_task
 from alsace_cli.training import (
@@ -25,31 +27,25 @@ from alsace_cli.training import (
 )
 
 
-@dataclass
-class FinetuneConfig:
-    model: str = ""
-    train: str = ""
-    dev: str | None = None
-    out: str = "finetuned"
-    learning_rate: float = 2e-5
-    epochs: float = 3.0
-    max_steps: int | None = None
-    batch_size: int = 32
-    max_length: int = 128
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    max_grad_norm: float = 1.0
-    freeze_embeddings: bool = False
-    eval_batch_size: int = 64
-    seed: int = 42
-    device: str = "auto"
-    precision: str = "fp32"
+def check_training_outputs(out: str, inputs: dict, overwrite: bool, resume: bool | str) -> None:
+    """The model directory and its checkpoint may be written (a checkpoint is kept only for --resume)."""
+    checkpoint = Output("the checkpoint beside --out", checkpoint_dir(out), "checkpoint")
+    check_outputs([model_output("--out", out)], inputs, overwrite)
+    if resume is False and checkpoint.path.exists() and not overwrite:
+        raise AlsaceError(
+            f"{checkpoint.path}: an interrupted run's checkpoint; pass --resume to continue it or --overwrite"
+        )
+    if resume is not True:
+        check_outputs([checkpoint], inputs, overwrite=True)
 
 
-def finetune(config: FinetuneConfig) -> Path:
+def finetune(config: FinetuneConfig, overwrite: bool = False, resume: bool | str = False) -> Path:
+    """Train; `resume` True continues from the checkpoint, "auto" does so if it matches this job."""
     import torch
     from torch.utils.data import DataLoader
 
+    inputs = {"--model": config.model, "--train": config.train, "--dev": config.dev}
+    check_training_outputs(config.out, inputs, overwrite, resume)
     seed_everything(config.seed)
     train = load_dataset(config.train, require_labels=True)
     dev = load_dataset(config.dev, require_labels=True) if config.dev else None
@@ -58,10 +54,12 @@ def finetune(config: FinetuneConfig) -> Path:
             f"{config.dev}: labels or task differ from {config.train} ({dev.labels} vs {train.labels})"
         )
     task = get_task(train.task)
-    model, tokenizer = load_model(config.model, train.task, train.labels, new_head=True)
+    accelerator = make_accelerator(config.device, config.precision)
+    model, tokenizer = load_model(
+        config.model, train.task, train.labels, new_head=True, max_length=config.max_length
+    )
     if config.freeze_embeddings:
         freeze_word_embeddings(model)
-    accelerator = make_accelerator(config.device, config.precision)
     frame = train.frame.reset_index(drop=True)
     total = steps_for(len(frame), config.batch_size, config.epochs, config.max_steps)
     steps_per_epoch = max(1, len(frame) // config.batch_size)
@@ -78,32 +76,32 @@ def finetune(config: FinetuneConfig) -> Path:
     batches = shuffled_batches(len(frame), config.batch_size, total, config.seed)
     loader = DataLoader(range(len(frame)), batch_sampler=batches, collate_fn=collate)
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
-    log, best_acc, best_state = TrainLog(), -1.0, None
+    checkpoints = Checkpointer(accelerator, config.out, "finetune", config,
+                               {"model": config.model, "train": config.train, "dev": config.dev})  # fmt: skip
+    log, best_acc, best_state, start = TrainLog(), -1.0, None, 0
+    if resume is True or (resume == "auto" and checkpoints.matches()):
+        start, log.rows, state = checkpoints.load()
+        best_acc, best_state = state["best_acc"], state["best_state"]
+        report.info(f"finetune: resumed at step {start} of {total} from {report.esc(checkpoints.dir)}")
+    steps = accelerator.skip_first_batches(loader, start) if start else loader
     model.train()
-    with report.progress("finetune", total) as advance:
-        for step, batch in enumerate(loader, start=1):
+    with interruptible() as stop, report.progress("finetune", total) as advance:
+        advance(start)
+        for step, batch in enumerate(steps, start=start + 1):
             loss = model(**batch).loss
+            check_loss(loss, step, batches[step - 1], "finetune", checkpoints.dir)
             accelerator.backward(loss)
             accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad()
-            row = {
-                "step": step,
-                "epoch": step / steps_per_epoch,
-                "loss": loss.item(),
-                "lr": scheduler.get_last_lr()[0],
-            }
+            row = {"step": step, "epoch": step / steps_per_epoch, "loss": loss.item(),
+                   "lr": scheduler.get_last_lr()[0]}  # fmt: skip
             if dev is not None and (step % steps_per_epoch == 0 or step == total):
                 row["dev_accuracy"] = dataset_accuracy(
-                    model,
-                    tokenizer,
-                    dev,
-                    max_length=config.max_length,
-                    batch_size=config.eval_batch_size,
-                    device=accelerator.device,
-                    precision=config.precision,
-                )
+                    model, tokenizer, dev, max_length=config.max_length, batch_size=config.eval_batch_size,
+                    device=accelerator.device, precision=config.precision,
+                )  # fmt: skip
                 model.train()
                 if row["dev_accuracy"] > best_acc:
                     best_acc = row["dev_accuracy"]
@@ -111,6 +109,9 @@ def finetune(config: FinetuneConfig) -> Path:
                     best_state = {k: v.detach().cpu().clone() for k, v in unwrapped.state_dict().items()}
             log.add(**row)
             advance(status=f"loss {row['loss']:.4f}")
+            checkpoints.after_step(
+                step, total, stop, log.rows, {"best_acc": best_acc, "best_state": best_state}
+            )
     model = accelerator.unwrap_model(model)
     if best_state is not None:
         model.load_state_dict(best_state)
@@ -120,7 +121,10 @@ def finetune(config: FinetuneConfig) -> Path:
             "finetune", config, {"model": config.model, "train": config.train, "dev": config.dev}, config.seed
         )
         save_trained(model, tokenizer, out, train.labels, log, config, "finetune", provenance)
+    checkpoints.remove()
     final = log.rows[-1]["loss"]
     dev_note = f", best dev accuracy {best_acc:.4f}" if dev is not None else ""
-    report.info(f"finetune: {total} steps on {len(frame)} rows, final loss {final:.4f}{dev_note} → {out}")
+    report.info(
+        f"finetune: {total} steps on {len(frame)} rows, final loss {final:.4f}{dev_note} → {report.esc(out)}"
+    )
     return out

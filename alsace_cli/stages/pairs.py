@@ -15,28 +15,18 @@ applied once more within the group; the languages file carries ŝ as `score`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from alsace_cli import report
 from alsace_cli.artifacts import Artifact, check_known_languages, load_dataset, read_artifact, write_artifact
 from alsace_cli.config import config_path_for, save_config
+from alsace_cli.configs import PairsConfig
 from alsace_cli.errors import AlsaceError
+from alsace_cli.outputs import artifact_output, check_outputs, config_output
 from alsace_cli.provenance import make_provenance
 
 COLUMNS = ("id", "student_lang", "teacher_lang", "pair_type")
-
-
-@dataclass
-class PairsConfig:
-    data: str = ""
-    languages: str = ""
-    out: str = "pairs.parquet"
-    exclude_weak_students: bool = False
-    exclude_weak_teachers: bool = False
-    include_student_pairs: bool = False
 
 
 def weak_languages(scores: dict[str, float], roles: dict[str, str], role: str) -> set[str]:
@@ -83,15 +73,15 @@ def make_pairs_frame(
     return pairs.reset_index(drop=True), dropped
 
 
-def make_pairs(config: PairsConfig) -> Artifact:
+def make_pairs(config: PairsConfig, overwrite: bool = False) -> Artifact:
+    check_outputs(
+        [artifact_output("--out", config.out), config_output(config_path_for(config.out))],
+        {"--data": config.data, "--languages": config.languages},
+        overwrite,
+    )
     dataset = load_dataset(config.data)
     languages = read_artifact(config.languages, "languages")
     roles = dict(zip(languages.frame["lang"], languages.frame["role"], strict=True))
-    bad_roles = sorted(set(roles.values()) - {"teacher", "student"})
-    if bad_roles:
-        raise AlsaceError(
-            f"{config.languages}: column 'role': unknown role {bad_roles[0]!r} (teacher or student)"
-        )
     check_known_languages(languages.path, list(roles), dataset.languages)
     without_role = [lang for lang in dataset.languages if lang not in roles]
     if without_role:
@@ -129,6 +119,6 @@ def make_pairs(config: PairsConfig) -> Artifact:
         f"{dropped} dropped for missing translations"
         + (f"; weak students left out: {', '.join(sorted(no_students))}" if no_students else "")
         + (f"; weak teachers teach no one: {', '.join(sorted(no_teachers))}" if no_teachers else "")
-        + f" → {out}"
+        + f" → {report.esc(out)}"
     )
     return Artifact(pairs, meta, out)

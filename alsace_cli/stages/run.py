@@ -20,10 +20,12 @@ import tomli_w
 from alsace_cli import report
 from alsace_cli.artifacts import atomic_file, load_dataset, read_artifact
 from alsace_cli.config import load_toml, resolve, to_toml_dict
+from alsace_cli.configs import RunConfig
 from alsace_cli.errors import AlsaceError
 from alsace_cli.models import build_tiny_model
 from alsace_cli.provenance import hash_path
 from alsace_cli.stages.distill import DistillConfig, distill
+from alsace_cli.stages.distill import validate as distill_validate
 from alsace_cli.stages.evaluate import EvalConfig, evaluate
 from alsace_cli.stages.finetune import FinetuneConfig, finetune
 from alsace_cli.stages.pairs import PairsConfig, make_pairs
@@ -33,20 +35,6 @@ from alsace_cli.stages.vote import VoteConfig, vote
 from alsace_cli.tasks import get_task
 
 TINY = "tiny"
-
-
-@dataclass
-class RunConfig:
-    dir: str = "runs/alsace"
-    model: str = ""
-    train: str = ""
-    unlabeled: str = ""
-    test: str = ""
-    dev: str | None = None
-    source_lang: str = "en"
-    seed: int = 42
-    device: str = "auto"
-    force: bool = False
 
 
 @dataclass
@@ -68,11 +56,16 @@ def _fingerprint(stage: str, settings: Any, inputs: list[str | None]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _sections(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _sections(raw: dict[str, Any], config_file: str | Path) -> dict[str, dict[str, Any]]:
     known = {"run", "finetune", "predict", "vote", "select", "make-pairs", "distill", "eval"}
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise AlsaceError(f"config: unknown section [{unknown[0]}] (known: {', '.join(sorted(known))})")
+        raise AlsaceError(
+            f"{config_file}: unknown section [{unknown[0]}] (known: {', '.join(sorted(known))})"
+        )
+    for name, value in raw.items():
+        if not isinstance(value, dict):
+            raise AlsaceError(f"{config_file}: {name} = {value!r} must be a [{name}] section")
     return {name: dict(raw.get(name, {})) for name in known}
 
 
@@ -91,16 +84,20 @@ WIRED = {
 }
 
 
-def _stage_config(cls: type, name: str, section: dict[str, Any], wired: dict[str, Any]) -> Any:
+def _stage_config(
+    cls: type, name: str, section: dict[str, Any], wired: dict[str, Any], config_file: str | Path = "config"
+) -> Any:
     clash = sorted(set(section) & WIRED)
     if clash:
-        raise AlsaceError(f"config [{name}]: {clash[0]!r} is set by `run` itself; set it under [run] instead")
-    return resolve(cls, name, flags=wired, file_values=section)
+        raise AlsaceError(
+            f"{config_file} [{name}]: {clash[0]!r} is set by `run` itself; set it in the [run] section instead"
+        )
+    return resolve(cls, name, flags=wired, file_values=section, file_label=str(config_file))
 
 
 def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = None) -> RunResult:
-    sections = _sections(load_toml(config_file))
-    run = resolve(RunConfig, "run", flags=overrides, file_values=sections["run"],
+    sections = _sections(load_toml(config_file), config_file)
+    run = resolve(RunConfig, "run", flags=overrides, file_values=sections["run"], file_label=str(config_file),
                   required=("model", "train", "unlabeled", "test"))  # fmt: skip
     for name in ("train", "unlabeled", "test", "dev"):
         value = getattr(run, name)
@@ -108,9 +105,45 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
             raise AlsaceError(f"{value}: no such file ([run] {name} in {config_file})")
     if run.dev and Path(run.dev).resolve() in {Path(run.unlabeled).resolve(), Path(run.test).resolve()}:
         raise AlsaceError(
-            f"[run] dev: {run.dev} is also the unlabeled or test set; pick checkpoints on other data"
+            f"{config_file} [run] dev: {run.dev} is also the unlabeled or test set; pick checkpoints on other data"
         )
+    # Every stage's settings are resolved and checked before any work, so a bad value in the last section
+    # fails in a second, not after hours of fine-tuning.
     root = Path(run.dir)
+    model = str(root / "tiny-base") if run.model == TINY else run.model
+    common = {"device": run.device}
+    paths = {name: str(root / name) for name in ("finetuned", "distilled")}
+    paths |= {
+        name: str(root / f"{name}.parquet")
+        for name in ("predictions", "pseudo_labels", "languages", "pairs", "metrics")
+    }
+    cfg = {"config_file": config_file}
+    ft = _stage_config(FinetuneConfig, "finetune", sections["finetune"], **cfg, wired=
+                       {**common, "model": model, "train": run.train, "dev": run.dev, "out": paths["finetuned"],
+                        "seed": sections["finetune"].get("seed", run.seed)})  # fmt: skip
+    pr = _stage_config(PredictConfig, "predict", sections["predict"], **cfg, wired=
+                       {**common, "model": ft.out, "data": run.unlabeled, "out": paths["predictions"]})  # fmt: skip
+    vo = _stage_config(VoteConfig, "vote", sections["vote"], **cfg,
+                       wired={"predictions": pr.out, "out": paths["pseudo_labels"]})  # fmt: skip
+    se = _stage_config(SelectConfig, "select", sections["select"], **cfg, wired=
+                       {"predictions": pr.out, "pseudo_labels": vo.out, "out": paths["languages"],
+                        "seed": sections["select"].get("seed", run.seed)})  # fmt: skip
+    pa = _stage_config(PairsConfig, "make-pairs", sections["make-pairs"], **cfg, wired=
+                       {"data": run.unlabeled, "languages": se.out, "out": paths["pairs"]})  # fmt: skip
+    distill_section = dict(sections["distill"])
+    # `mask_pseudo_labels = true` under [distill] means vote's output from this run.
+    if isinstance(distill_section.get("mask_pseudo_labels"), bool):
+        distill_section["mask_pseudo_labels"] = vo.out if distill_section["mask_pseudo_labels"] else None
+    di = _stage_config(DistillConfig, "distill", distill_section, **cfg, wired=
+                       {**common, "model": ft.out, "data": run.unlabeled, "pairs": pa.out, "out": paths["distilled"],
+                        "seed": sections["distill"].get("seed", run.seed), "dev": run.dev,
+                        "predictions": pr.out if sections["distill"].get("teacher") == "static" else None})  # fmt: skip
+    ev = _stage_config(EvalConfig, "eval", sections["eval"], **cfg, wired=
+                       {**common, "models": [ft.out, di.out], "data": run.test, "languages": se.out,
+                        "out": paths["metrics"], "plot": str(root / "accuracy.png"),
+                        "source_lang": sections["eval"].get("source_lang", run.source_lang)})  # fmt: skip
+    distill_validate(di)
+
     root.mkdir(parents=True, exist_ok=True)
     state_path = root / "run_state.json"
     state: dict[str, str] = {} if run.force or not state_path.exists() else json.loads(state_path.read_text())
@@ -122,7 +155,7 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
     ) -> None:
         fingerprint = _fingerprint(name, settings, inputs)
         if output.exists() and state.get(name) == fingerprint:
-            report.info(f"[dim]run: {name} is up to date ({output}), skipped[/dim]")
+            report.info(f"[dim]run: {name} is up to date ({report.esc(output)}), skipped[/dim]")
             skipped.append(name)
             return
         report.info(f"[bold]run: {name}[/bold]")
@@ -132,53 +165,20 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
             tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
         ran.append(name)
 
-    model = run.model
     if run.model == TINY:
-        base = root / "tiny-base"
         texts = _texts(run.train) + _texts(run.unlabeled)
-        step("tiny-model", {"seed": run.seed}, [run.train, run.unlabeled], base,
-             lambda: build_tiny_model(base, texts, seed=run.seed))  # fmt: skip
-        model = str(base)
-    common = {"device": run.device}
-    paths = {name: str(root / name) for name in ("finetuned", "distilled")}
-    paths |= {
-        name: str(root / f"{name}.parquet")
-        for name in ("predictions", "pseudo_labels", "languages", "pairs", "metrics")
-    }
-
-    ft = _stage_config(FinetuneConfig, "finetune", sections["finetune"],
-                       {**common, "model": model, "train": run.train, "dev": run.dev, "out": paths["finetuned"],
-                        "seed": sections["finetune"].get("seed", run.seed)})  # fmt: skip
-    step("finetune", ft, [model, run.train, run.dev], Path(ft.out), lambda: finetune(ft))
-    pr = _stage_config(PredictConfig, "predict", sections["predict"],
-                       {**common, "model": ft.out, "data": run.unlabeled, "out": paths["predictions"]})  # fmt: skip
-    step("predict", pr, [pr.model, pr.data], Path(pr.out), lambda: predict(pr))
-    vo = _stage_config(
-        VoteConfig, "vote", sections["vote"], {"predictions": pr.out, "out": paths["pseudo_labels"]}
-    )
-    step("vote", vo, [vo.predictions], Path(vo.out), lambda: vote(vo))
-    se = _stage_config(SelectConfig, "select", sections["select"],
-                       {"predictions": pr.out, "pseudo_labels": vo.out, "out": paths["languages"],
-                        "seed": sections["select"].get("seed", run.seed)})  # fmt: skip
-    step("select", se, [se.predictions, se.pseudo_labels], Path(se.out), lambda: select(se))
-    pa = _stage_config(PairsConfig, "make-pairs", sections["make-pairs"],
-                       {"data": run.unlabeled, "languages": se.out, "out": paths["pairs"]})  # fmt: skip
-    step("make-pairs", pa, [pa.data, pa.languages], Path(pa.out), lambda: make_pairs(pa))
-    distill_section = dict(sections["distill"])
-    # `mask_pseudo_labels = true` under [distill] means vote's output from this run.
-    if isinstance(distill_section.get("mask_pseudo_labels"), bool):
-        distill_section["mask_pseudo_labels"] = vo.out if distill_section["mask_pseudo_labels"] else None
-    di = _stage_config(DistillConfig, "distill", distill_section,
-                       {**common, "model": ft.out, "data": run.unlabeled, "pairs": pa.out, "out": paths["distilled"],
-                        "seed": sections["distill"].get("seed", run.seed), "dev": run.dev,
-                        "predictions": pr.out if sections["distill"].get("teacher") == "static" else None})  # fmt: skip
+        step("tiny-model", {"seed": run.seed}, [run.train, run.unlabeled], Path(model),
+             lambda: build_tiny_model(model, texts, seed=run.seed))  # fmt: skip
+    # A stage that was interrupted resumes from its checkpoint ("auto": if it matches these settings).
+    step("finetune", ft, [model, run.train, run.dev], Path(ft.out),
+         lambda: finetune(ft, overwrite=True, resume="auto"))  # fmt: skip
+    step("predict", pr, [pr.model, pr.data], Path(pr.out), lambda: predict(pr, overwrite=True))
+    step("vote", vo, [vo.predictions], Path(vo.out), lambda: vote(vo, overwrite=True))
+    step("select", se, [se.predictions, se.pseudo_labels], Path(se.out), lambda: select(se, overwrite=True))
+    step("make-pairs", pa, [pa.data, pa.languages], Path(pa.out), lambda: make_pairs(pa, overwrite=True))
     step("distill", di, [di.model, di.data, di.pairs, di.train, di.predictions, di.dev, di.mask_pseudo_labels],
-         Path(di.out), lambda: distill(di))  # fmt: skip
-    ev = _stage_config(EvalConfig, "eval", sections["eval"],
-                       {**common, "models": [ft.out, di.out], "data": run.test, "languages": se.out,
-                        "out": paths["metrics"], "plot": str(root / "accuracy.png"),
-                        "source_lang": sections["eval"].get("source_lang", run.source_lang)})  # fmt: skip
-    step("eval", ev, [*ev.models, ev.data, ev.languages], Path(ev.out), lambda: evaluate(ev))
+         Path(di.out), lambda: distill(di, overwrite=True, resume="auto"))  # fmt: skip
+    step("eval", ev, [*ev.models, ev.data, ev.languages], Path(ev.out), lambda: evaluate(ev, overwrite=True))
 
     with atomic_file(root / "run_config.toml") as tmp:
         resolved = {"run": to_toml_dict(run)} | {

@@ -7,15 +7,15 @@ A score within 1e-12 of θ counts as reaching it, so float rounding never turns 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from alsace_cli import report
 from alsace_cli.artifacts import Artifact, check_parallel, read_artifact, read_predictions, write_artifact
 from alsace_cli.config import config_path_for, save_config
+from alsace_cli.configs import SelectConfig
 from alsace_cli.errors import AlsaceError
+from alsace_cli.outputs import artifact_output, check_outputs, config_output
 from alsace_cli.provenance import make_provenance
 
 TOLERANCE = 1e-12
@@ -31,17 +31,6 @@ CC100_GIB: dict[str, float] = {
     "fr": 56.8, "ko": 54.2, "es": 53.3, "el": 46.9, "zh": 46.9, "it": 30.2, "ar": 28.0, "tr": 20.9,
     "hi": 20.2, "ta": 12.2, "et": 6.1, "ur": 5.7, "sw": 1.6, "ht": 0.0, "qu": 0.0,
 }  # fmt: skip
-
-
-@dataclass
-class SelectConfig:
-    predictions: str = ""
-    pseudo_labels: str = ""
-    out: str = "languages.parquet"
-    threshold: str = "mean"
-    strategy: str = "confidence"
-    allow_partial: bool = False
-    seed: int = 42
 
 
 def parse_threshold(value: str | float) -> float | None:
@@ -115,9 +104,20 @@ def assign_roles(
     return out, theta
 
 
-def select(config: SelectConfig) -> Artifact:
+def select(config: SelectConfig, overwrite: bool = False) -> Artifact:
     threshold = parse_threshold(config.threshold)
+    check_outputs(
+        [artifact_output("--out", config.out), config_output(config_path_for(config.out))],
+        {"--predictions": config.predictions, "--pseudo-labels": config.pseudo_labels},
+        overwrite,
+    )
     predictions = read_predictions(config.predictions)
+    n_languages = predictions.frame["lang"].nunique()
+    if n_languages < 2:
+        raise AlsaceError(
+            f"{config.predictions}: predictions in {n_languages} language only; selecting teachers among "
+            "languages needs at least 2"
+        )
     pseudo = read_artifact(config.pseudo_labels, "pseudo_labels", what="pseudo labels")
     missing = ~predictions.frame["id"].isin(set(pseudo.frame["id"]))
     if missing.any():
@@ -158,6 +158,6 @@ def select(config: SelectConfig) -> Artifact:
     report.show_languages(languages, theta)
     teachers = languages.loc[languages["role"] == "teacher", "lang"].tolist()
     report.info(
-        f"select: {len(teachers)} teachers ({', '.join(teachers)}) of {len(languages)} languages → {out}"
+        f"select: {len(teachers)} teachers ({report.esc(', '.join(teachers))}) of {len(languages)} languages → {report.esc(out)}"
     )
     return Artifact(languages, meta, out)

@@ -11,40 +11,20 @@ with `finetune`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from alsace_cli import report
 from alsace_cli.artifacts import dataset_meta, load_dataset, read_predictions, write_artifact
+from alsace_cli.configs import SelfTrainConfig
 from alsace_cli.errors import AlsaceError
+from alsace_cli.outputs import artifact_output, check_outputs, model_output
 from alsace_cli.provenance import make_provenance
 from alsace_cli.stages.finetune import FinetuneConfig, finetune
 from alsace_cli.tasks import get_task
 
 LANGUAGE_MODES = ("source", "all")
-
-
-@dataclass
-class SelfTrainConfig:
-    model: str = ""
-    predictions: str = ""
-    data: str = ""
-    out: str = "self-trained"
-    languages: str = "source"
-    source_lang: str = "en"
-    keep: float = 0.5
-    learning_rate: float = 2e-5
-    epochs: float = 1.0
-    max_steps: int | None = None
-    batch_size: int = 32
-    max_length: int = 128
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    seed: int = 42
-    device: str = "auto"
-    precision: str = "fp32"
 
 
 def pseudo_labeled(
@@ -65,11 +45,17 @@ def pseudo_labeled(
     return out.rename(columns={"pred": "label"}).drop(columns=["confidence"]).reset_index(drop=True)
 
 
-def self_train(config: SelfTrainConfig) -> Path:
+def self_train(config: SelfTrainConfig, overwrite: bool = False) -> Path:
     if config.languages not in LANGUAGE_MODES:
         raise AlsaceError(f"--languages: expected source or all, got {config.languages!r}")
     if not 0 < config.keep <= 1:
         raise AlsaceError(f"--keep: {config.keep} is outside (0, 1] (the fraction of rows kept per language)")
+    train_path = Path(f"{config.out}.train.parquet")
+    check_outputs(
+        [model_output("--out", config.out), artifact_output("the training set beside --out", train_path)],
+        {"--model": config.model, "--predictions": config.predictions, "--data": config.data},
+        overwrite,
+    )
     data = load_dataset(config.data)
     predictions = read_predictions(config.predictions, data)
     languages = None
@@ -86,7 +72,6 @@ def self_train(config: SelfTrainConfig) -> Path:
             f"{config.predictions}: no prediction matches a row of {config.data} (same ids and langs?)"
         )
     columns = ["id", "lang", *get_task(data.task).text_columns, "label"]
-    train_path = Path(f"{config.out}.train.parquet")
     provenance = make_provenance(
         "self-train", config, {"model": config.model, "predictions": config.predictions, "data": config.data},
         config.seed,
@@ -95,7 +80,7 @@ def self_train(config: SelfTrainConfig) -> Path:
     counts = rows["lang"].value_counts().sort_index()
     report.info(
         f"self-train: {len(rows)} pseudo-labeled rows ({', '.join(f'{k} {v}' for k, v in counts.items())}), "
-        f"the top {config.keep:.0%} by confidence per language → {train_path}"
+        f"the top {config.keep:.0%} by confidence per language → {report.esc(train_path)}"
     )
     return finetune(
         FinetuneConfig(
@@ -112,5 +97,6 @@ def self_train(config: SelfTrainConfig) -> Path:
             seed=config.seed,
             device=config.device,
             precision=config.precision,
-        )  # fmt: skip
+        ),  # fmt: skip
+        overwrite=overwrite,
     )

@@ -6,21 +6,16 @@ summed over all languages of the instance wins; if that is tied too, the lowest 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from alsace_cli import report
 from alsace_cli.artifacts import Artifact, read_predictions, write_artifact
 from alsace_cli.config import config_path_for, save_config
+from alsace_cli.configs import VoteConfig
+from alsace_cli.errors import AlsaceError
+from alsace_cli.outputs import artifact_output, check_outputs, config_output
 from alsace_cli.provenance import make_provenance
-
-
-@dataclass
-class VoteConfig:
-    predictions: str = ""
-    out: str = "pseudo_labels.parquet"
 
 
 def vote_frame(predictions: pd.DataFrame, n_labels: int) -> pd.DataFrame:
@@ -47,8 +42,19 @@ def vote_frame(predictions: pd.DataFrame, n_labels: int) -> pd.DataFrame:
     )
 
 
-def vote(config: VoteConfig) -> Artifact:
+def vote(config: VoteConfig, overwrite: bool = False) -> Artifact:
+    check_outputs(
+        [artifact_output("--out", config.out), config_output(config_path_for(config.out))],
+        {"--predictions": config.predictions},
+        overwrite,
+    )
     predictions = read_predictions(config.predictions)
+    languages = predictions.frame["lang"].nunique()
+    if languages < 2:
+        raise AlsaceError(
+            f"{config.predictions}: predictions in {languages} language only "
+            f"({predictions.frame['lang'].iloc[0]!r}); a vote across languages needs at least 2"
+        )
     labels = predictions.labels
     frame = vote_frame(predictions.frame, len(labels))
     meta = {
@@ -61,6 +67,6 @@ def vote(config: VoteConfig) -> Artifact:
     save_config(config, "vote", config_path_for(out))
     report.info(
         f"vote: {len(frame)} instances, mean agreement {frame['agreement'].mean():.3f}, "
-        f"{int(frame['tie'].sum())} ties broken → {out}"
+        f"{int(frame['tie'].sum())} ties broken → {report.esc(out)}"
     )
     return Artifact(frame, meta, out)
