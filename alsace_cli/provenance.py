@@ -7,6 +7,7 @@ that a result can be traced back to the exact inputs and rerun.
 from __future__ import annotations
 
 import hashlib
+import json
 import platform
 import sys
 from dataclasses import asdict, is_dataclass
@@ -33,8 +34,58 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+# When and by which command line an artifact was written: not what it holds.
+VOLATILE = ("created_at", "command")
+
+
+def content_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """alsace metadata without its volatile fields, at the top and in its provenance."""
+    out = {k: v for k, v in meta.items() if k not in VOLATILE}
+    if isinstance(out.get("provenance"), dict):
+        out["provenance"] = {k: v for k, v in out["provenance"].items() if k not in VOLATILE}
+    return out
+
+
+def _parquet_digest(path: str, size: int) -> str | None:
+    """sha256 of a Parquet artifact's data pages and its alsace metadata less VOLATILE, or None if not one.
+
+    The footer (which holds the metadata, time of writing included) is left out and the metadata hashed
+    without its time, so two runs that write the same rows record the same hash downstream.
+    """
+    import pyarrow.parquet as pq
+
+    with open(path, "rb") as handle:
+        if size < 12 or handle.read(4) != b"PAR1":
+            return None
+        handle.seek(size - 8)
+        footer = int.from_bytes(handle.read(4), "little")
+        if handle.read(4) != b"PAR1" or footer + 12 > size:
+            return None
+        try:
+            schema = pq.read_schema(path)
+        except Exception:  # noqa: BLE001 - an unreadable file is hashed as plain bytes
+            return None
+        raw = (schema.metadata or {}).get(b"alsace")
+        if raw is None:
+            return None
+        digest = hashlib.sha256(b"alsace-parquet-content-v1")
+        handle.seek(0)
+        remaining = size - 8 - footer
+        while remaining > 0:
+            chunk = handle.read(min(1 << 20, remaining))
+            digest.update(chunk)
+            remaining -= len(chunk)
+    digest.update(str(schema.remove_metadata()).encode())
+    digest.update(json.dumps(content_meta(json.loads(raw)), sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
 @lru_cache(maxsize=256)
 def _hash_file_cached(path: str, size: int, mtime_ns: int) -> str:
+    if path.endswith(".parquet"):
+        found = _parquet_digest(path, size)
+        if found is not None:
+            return found
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -44,6 +95,9 @@ def _hash_file_cached(path: str, size: int, mtime_ns: int) -> str:
 
 def hash_path(path: str | Path) -> str:
     """sha256 of a file, or of a directory's files (names and contents, sorted); hub ids hash their name.
+
+    An alsace Parquet artifact is hashed by content: its data and its metadata without the time and
+    command it was written with (see `_parquet_digest`); any other file by its bytes.
 
     Cached on (path, size, mtime) so that a model directory used by several stages is read once.
     """

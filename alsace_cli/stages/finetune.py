@@ -74,7 +74,10 @@ def finetune(config: FinetuneConfig, overwrite: bool = False, resume: bool | str
         return batch
 
     batches = shuffled_batches(len(frame), config.batch_size, total, config.seed)
-    loader = DataLoader(range(len(frame)), batch_sampler=batches, collate_fn=collate)
+    # Its own generator: a DataLoader's iterator otherwise draws its base seed from the global RNG, so a
+    # resumed run (one iterator more) would shift every dropout mask after the checkpoint.
+    generator = torch.Generator().manual_seed(config.seed)
+    loader = DataLoader(range(len(frame)), batch_sampler=batches, collate_fn=collate, generator=generator)
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
     checkpoints = Checkpointer(accelerator, config.out, "finetune", config,
                                {"model": config.model, "train": config.train, "dev": config.dev})  # fmt: skip
