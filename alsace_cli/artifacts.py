@@ -172,10 +172,14 @@ class Dataset:
 
 def load_dataset(path: str | Path, *, require_labels: bool = False) -> Dataset:
     """Read and validate a dataset file; every problem is reported with the file, column or row."""
+    artifact = read_artifact(path, "dataset", what="dataset")
+    return validate_dataset(artifact.frame, artifact.meta, Path(path), require_labels=require_labels)
+
+
+def validate_dataset(frame: pd.DataFrame, meta: dict[str, Any], path: Path, *, require_labels: bool) -> Dataset:
+    """The dataset rules on rows already read (and their key columns checked): text, duplicates, labels."""
     from alsace_cli.tasks import get_task, infer_task
 
-    artifact = read_artifact(path, "dataset", what="dataset")
-    frame, meta, path = artifact.frame, artifact.meta, Path(path)
     task = get_task(meta["task"]) if meta.get("task") else infer_task(list(frame.columns))
     if task is None:
         raise AlsaceError(

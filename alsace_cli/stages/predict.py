@@ -1,34 +1,57 @@
-"""Stage 2, predict: P(y | x_{t,i}) for every instance and language of a dataset."""
+"""Stage 2, predict: P(y | x_{t,i}) for every instance and language of a dataset.
+
+The dataset is read in chunks of Parquet rows and the predictions written row group by row group
+(alsace_cli.streaming), so memory stays bounded however many rows there are; within a chunk rows are
+sorted by length so batches pad little. The output holds the input's rows in the input's order.
+"""
 
 from __future__ import annotations
 
 from alsace_cli import report
-from alsace_cli.artifacts import Artifact, load_dataset, write_artifact
+from alsace_cli.artifacts import Artifact
 from alsace_cli.config import config_path_for, save_config
 from alsace_cli.configs import PredictConfig
-from alsace_cli.inference import predictions_frame, run_model_on
+from alsace_cli.errors import AlsaceError
+from alsace_cli.inference import PRECISIONS, predict_probs, predictions_frame
 from alsace_cli.outputs import artifact_output, check_outputs, config_output
 from alsace_cli.provenance import make_provenance
+from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, open_dataset
 
 
-def predict(config: PredictConfig, overwrite: bool = False) -> Artifact:
+def predict(config: PredictConfig, overwrite: bool = False, chunk_rows: int = CHUNK_ROWS) -> Artifact:
+    from alsace_cli.models import load_model, pick_device
+    from alsace_cli.tasks import get_task
+
     check_outputs(
         [artifact_output("--out", config.out), config_output(config_path_for(config.out))],
         {"--data": config.data, "--model": config.model},
         overwrite,
     )
-    dataset = load_dataset(config.data)
-    probs = run_model_on(
-        config.model, dataset, config.batch_size, config.max_length, config.device, config.precision
-    )
-    frame = predictions_frame(dataset.frame["id"], dataset.frame["lang"], probs)
+    source = open_dataset(config.data)
+    device = pick_device(config.device)
+    if config.precision not in PRECISIONS:
+        raise AlsaceError(f"--precision: unknown precision {config.precision!r} (use {', '.join(PRECISIONS)})")
+    model, tokenizer = load_model(config.model, source.task, source.labels, max_length=config.max_length)
+    model.to(device)
+    task = get_task(source.task)
     meta = {
-        "task": dataset.task,
-        "labels": dataset.labels,
-        "rows": len(frame),
+        "task": source.task,
+        "labels": source.labels,
+        "rows": source.rows,
         "provenance": make_provenance("predict", config, {"model": config.model, "data": config.data}),
     }
-    out = write_artifact(frame, config.out, "predictions", meta)
-    save_config(config, "predict", config_path_for(out))
-    report.info(f"predict: {len(frame)} rows in {len(dataset.languages)} languages → {report.esc(out)}")
-    return Artifact(frame, meta, out)
+    languages: set[str] = set()
+    with ArtifactWriter(config.out, "predictions", meta) as writer, report.progress(
+        f"predict {config.model}", source.rows
+    ) as advance:
+        for chunk in source.chunks(chunk_rows):
+            probs = predict_probs(
+                model, tokenizer, task, chunk.frame, max_length=config.max_length, batch_size=config.batch_size,
+                device=device, precision=config.precision, on_batch=advance,
+            )  # fmt: skip
+            writer.write(predictions_frame(chunk.frame["id"], chunk.frame["lang"], probs))
+            languages |= set(chunk.frame["lang"].unique())
+    save_config(config, "predict", config_path_for(config.out))
+    report.info(f"predict: {writer.rows} rows in {len(languages)} languages → {report.esc(config.out)}")
+    # The rows went to disk chunk by chunk and are not held here; read_predictions(path) reads them.
+    return Artifact(frame=None, meta=meta, path=writer.path)  # type: ignore[arg-type]
