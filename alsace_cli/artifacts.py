@@ -176,7 +176,9 @@ def load_dataset(path: str | Path, *, require_labels: bool = False) -> Dataset:
     return validate_dataset(artifact.frame, artifact.meta, Path(path), require_labels=require_labels)
 
 
-def validate_dataset(frame: pd.DataFrame, meta: dict[str, Any], path: Path, *, require_labels: bool) -> Dataset:
+def validate_dataset(
+    frame: pd.DataFrame, meta: dict[str, Any], path: Path, *, require_labels: bool
+) -> Dataset:
     """The dataset rules on rows already read (and their key columns checked): text, duplicates, labels."""
     from alsace_cli.tasks import get_task, infer_task
 

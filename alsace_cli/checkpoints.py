@@ -29,7 +29,7 @@ from alsace_cli.errors import AlsaceError
 from alsace_cli.provenance import hash_path
 
 # Settings that change how a run is checkpointed or trusted, not what it computes.
-NOT_FINGERPRINTED = {"save_every", "force", "device", "eval_batch_size"}
+NOT_FINGERPRINTED = {"save_every", "force", "device", "eval_batch_size", "report_to"}
 
 
 class TrainingInterrupted(AlsaceError):

@@ -63,6 +63,11 @@ class FinetuneConfig:
     save_every: int = setting(
         0, "Keep a rolling checkpoint every N steps (0: only on interruption).", minimum=0
     )
+    report_to: str = setting(
+        "none",
+        "Also send the training log to accelerate's trackers: none, tensorboard or wandb.",
+        choices=("none", "tensorboard", "wandb"),
+    )
     seed: int = setting(42, "Seed of the shuffling, dropout and head initialisation.")
     device: str = setting("auto", DEVICES_HELP)
     precision: str = setting("fp32", PRECISION_HELP, choices=PRECISIONS)
@@ -158,6 +163,11 @@ class DistillConfig:
         0, "Keep a rolling checkpoint every N steps (0: only on interruption).", minimum=0
     )
     force: bool = setting(False, "Accept pairs or predictions made from another corpus than --data.")
+    report_to: str = setting(
+        "none",
+        "Also send the training log to accelerate's trackers: none, tensorboard or wandb.",
+        choices=("none", "tensorboard", "wandb"),
+    )
     seed: int = setting(42, "Seed of the pair order and dropout.")
     device: str = setting("auto", DEVICES_HELP)
     precision: str = setting("fp32", PRECISION_HELP, choices=PRECISIONS)

@@ -47,7 +47,12 @@ class DatasetStream:
                 chunk = validate_dataset(frame, self.meta, self.path, require_labels=require_labels)
             except AlsaceError as exc:  # report the file's row number, not the chunk's
                 raise AlsaceError(
-                    re.sub(r"row (\d+)", lambda m, offset=offset: f"row {int(m.group(1)) + offset}", str(exc), count=1)
+                    re.sub(
+                        r"row (\d+)",
+                        lambda m, offset=offset: f"row {int(m.group(1)) + offset}",
+                        str(exc),
+                        count=1,
+                    )
                 ) from None
             hashes.append(pd.util.hash_pandas_object(frame[["id", "lang"]], index=False).to_numpy())
             offset += len(frame)

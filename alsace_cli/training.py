@@ -17,11 +17,19 @@ if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
 
-def make_accelerator(device: str, precision: str) -> Accelerator:
+TRACKER_PACKAGES = {"tensorboard": ("tensorboard", "tensorboardX"), "wandb": ("wandb",)}
+
+
+def make_accelerator(
+    device: str, precision: str, report_to: str = "none", logs: str | None = None
+) -> Accelerator:
     """An Accelerator, so the same loop runs on a CPU, one GPU, or many under `accelerate launch`.
 
-    fp16 gets accelerate's dynamic loss scaling (a GradScaler) with `accelerator.backward`.
+    fp16 gets accelerate's dynamic loss scaling (a GradScaler) with `accelerator.backward`. With
+    `report_to`, accelerate's tracker of that name also receives the training log (in `logs`).
     """
+    import importlib.util
+
     from accelerate import Accelerator
 
     from alsace_cli.models import check_device
@@ -34,7 +42,34 @@ def make_accelerator(device: str, precision: str) -> Accelerator:
 
         torch.cuda.set_device(int(device.partition(":")[2]))  # accelerate runs on the current CUDA device
     mixed = "no" if precision == "fp32" else precision
-    return Accelerator(cpu=device == "cpu", mixed_precision=mixed)
+    if report_to == "none":
+        return Accelerator(cpu=device == "cpu", mixed_precision=mixed)
+    packages = TRACKER_PACKAGES.get(report_to)
+    if packages is None:
+        raise AlsaceError(f"--report-to: unknown tracker {report_to!r} (use none, tensorboard or wandb)")
+    if not any(importlib.util.find_spec(name) for name in packages):
+        raise AlsaceError(
+            f"--report-to {report_to}: the {packages[0]} package is not installed (pip install {packages[0]})"
+        )
+    return Accelerator(cpu=device == "cpu", mixed_precision=mixed, log_with=report_to, project_dir=logs)
+
+
+def start_tracking(accelerator: Accelerator, stage: str, config: Any) -> None:
+    """Open accelerate's trackers (if --report-to asked for any) with the run's settings."""
+    if accelerator.log_with:
+        from alsace_cli.config import to_toml_dict
+
+        settings = {k: v for k, v in to_toml_dict(config).items() if isinstance(v, (int, float, str, bool))}
+        accelerator.init_trackers(stage, config=settings)
+
+
+def track(accelerator: Accelerator, row: dict[str, Any]) -> None:
+    """One training-log row to the trackers; finite numbers only, at its step."""
+    if accelerator.log_with:
+        values = {
+            k: v for k, v in row.items() if isinstance(v, (int, float)) and math.isfinite(v) and k != "step"
+        }
+        accelerator.log(values, step=int(row["step"]))
 
 
 def make_optimizer(

@@ -30,7 +30,9 @@ def write_rows(path: Path, n: int, group: int = 50_000) -> None:
     writer = None
     for start in range(0, n, group):
         rows = min(group, n - start)
-        frame = pair_rows(LANGS, (rows + len(LANGS) - 1) // len(LANGS), labeled=False, offset=start // len(LANGS))
+        frame = pair_rows(
+            LANGS, (rows + len(LANGS) - 1) // len(LANGS), labeled=False, offset=start // len(LANGS)
+        )
         table = pa.Table.from_pandas(frame.iloc[:rows], preserve_index=False).replace_schema_metadata(meta)
         writer = writer or pq.ParquetWriter(path, table.schema)
         writer.write_table(table)
@@ -48,7 +50,9 @@ def peak_rss_of(command: list[str]) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="1000,100000,1000000")
     parser.add_argument("--root", default="benchmarks/runs/memory")
     args = parser.parse_args()
@@ -75,14 +79,18 @@ def main() -> None:
         peak, seconds = peak_rss_of(["alsace", "predict", "--model", str(model), "--data", str(data),
                                      "--out", str(out), "--device", "cpu", "--batch-size", "256"])  # fmt: skip
         rows = pq.ParquetFile(out).metadata.num_rows
-        results.append({"rows": n, "written": rows, "peak_rss_mb": round(peak, 1), "seconds": round(seconds, 1)})
+        results.append(
+            {"rows": n, "written": rows, "peak_rss_mb": round(peak, 1), "seconds": round(seconds, 1)}
+        )
         print(json.dumps(results[-1]), flush=True)
         assert rows == n, (rows, n)
     base = results[0]["peak_rss_mb"]
     print(f"\n| rows | peak RSS (MB) | growth over {results[0]['rows']:,} rows (MB) | seconds |")
     print("|---|---|---|---|")
     for r in results:
-        print(f"| {r['rows']:,} | {r['peak_rss_mb']:.0f} | {r['peak_rss_mb'] - base:+.0f} | {r['seconds']:.0f} |")
+        print(
+            f"| {r['rows']:,} | {r['peak_rss_mb']:.0f} | {r['peak_rss_mb'] - base:+.0f} | {r['seconds']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

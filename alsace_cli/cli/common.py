@@ -47,7 +47,9 @@ def config_option() -> Any:
 
 
 def json_option() -> Any:
-    return typer.Option(False, "--json", help="Print a machine-readable result on stdout.", show_default="off")
+    return typer.Option(
+        False, "--json", help="Print a machine-readable result on stdout.", show_default="off"
+    )
 
 
 def overwrite_option() -> Any:

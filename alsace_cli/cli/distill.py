@@ -46,6 +46,7 @@ def distill_command(
     weight_decay: float = opt(C, "weight_decay"),
     max_grad_norm: float = opt(C, "max_grad_norm"),
     save_every: int = opt(C, "save_every"),
+    report_to: str = opt(C, "report_to"),
     force: bool = opt(C, "force", "--force"),
     seed: int = opt(C, "seed"),
     device: str = opt(C, "device"),

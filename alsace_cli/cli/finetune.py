@@ -36,6 +36,7 @@ def finetune_command(
     freeze_embeddings: bool = opt(C, "freeze_embeddings", "--freeze-embeddings/--no-freeze-embeddings"),
     eval_batch_size: int = opt(C, "eval_batch_size"),
     save_every: int = opt(C, "save_every"),
+    report_to: str = opt(C, "report_to"),
     seed: int = opt(C, "seed"),
     device: str = opt(C, "device"),
     precision: str = opt(C, "precision"),

@@ -19,9 +19,18 @@ def run_command(
         show_default="required",
         help="Pipeline TOML: a run section plus one section per stage.",
     ),
-    dir: str = opt(C, "dir", "--dir", help="Run directory (overrides dir in the run section).", shown="from --config, else runs/alsace"),
+    dir: str = opt(
+        C,
+        "dir",
+        "--dir",
+        help="Run directory (overrides dir in the run section).",
+        shown="from --config, else runs/alsace",
+    ),
     model: str = opt(
-        C, "model", help="Model (overrides the run section's); 'tiny' builds one locally.", shown="from --config"
+        C,
+        "model",
+        help="Model (overrides the run section's); 'tiny' builds one locally.",
+        shown="from --config",
     ),
     device: str = opt(C, "device"),
     seed: int = opt(C, "seed"),

@@ -49,7 +49,9 @@ from alsace_cli.training import (
     make_optimizer,
     save_trained,
     shuffled_batches,
+    start_tracking,
     steps_for,
+    track,
 )
 
 
@@ -186,7 +188,8 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
                 f"{path}: task or labels {extra.labels} differ from {config.data}'s {data.labels}"
             )
     task = get_task(data.task)
-    accelerator = make_accelerator(config.device, config.precision)
+    accelerator = make_accelerator(config.device, config.precision, config.report_to, f"{config.out}.logs")
+    start_tracking(accelerator, "distill", config)
     model, tokenizer = load_model(config.model, data.task, data.labels, max_length=config.max_length)
     if config.freeze_embeddings:  # as in finetune: the shared vocabulary stays where pre-training left it
         freeze_word_embeddings(model)
@@ -269,6 +272,7 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
             if config.eval_every and step % config.eval_every == 0 or step == total:
                 guard.check(model, step, log)
             advance(status=f"kl {kl.item():.4f}")
+            track(accelerator, log.rows[-1])
             state = {"guard_history": guard.history, "guard_best_state": guard.best_state}
             checkpoints.after_step(step, total, stop, log.rows, state)
     model = accelerator.unwrap_model(model)
@@ -278,6 +282,7 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
         provenance = make_provenance("distill", config, inputs, config.seed)
         save_trained(model, tokenizer, out, data.labels, log, config, "distill", provenance)
     checkpoints.remove()
+    accelerator.end_training()
     last = log.frame().dropna(subset=["kl"]).tail(max(1, total // 10))
     report.info(
         f"distill: {total} steps of {config.pairs_per_batch} pairs ({len(pairs)} pairs), "

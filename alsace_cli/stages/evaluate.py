@@ -8,17 +8,21 @@ not progress.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from alsace_cli import report
-from alsace_cli.artifacts import Artifact, check_known_languages, load_dataset, read_artifact, write_artifact
+from alsace_cli.artifacts import Artifact, check_known_languages, read_artifact, write_artifact
 from alsace_cli.config import config_path_for, save_config
 from alsace_cli.configs import EvalConfig
 from alsace_cli.errors import AlsaceError
-from alsace_cli.inference import predictions_frame, run_model_on
+from alsace_cli.inference import predict_probs, predictions_frame
 from alsace_cli.outputs import artifact_output, check_outputs, config_output, plot_output
 from alsace_cli.provenance import make_provenance
+from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, DatasetStream, open_dataset
 
 
 def language_metrics(model: str, frame: pd.DataFrame, probs: np.ndarray, source_lang: str) -> pd.DataFrame:
@@ -93,7 +97,48 @@ def summarize(metrics: pd.DataFrame, source_lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def evaluate(config: EvalConfig, overwrite: bool = False) -> tuple[Artifact, pd.DataFrame]:
+def _score(
+    model_spec: str, source: DatasetStream, config: EvalConfig, writer: ArtifactWriter | None, chunk_rows: int
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """One pass of a model over the test set, chunk by chunk.
+
+    Returns what the metrics need, compactly: per row a 64-bit hash of its id (ids are only compared for
+    equality), its language and label, and the probabilities (float32); about 25 bytes a row with 3 labels.
+    Predictions go to `writer` as they are made.
+    """
+    from alsace_cli.models import load_model, pick_device
+    from alsace_cli.tasks import get_task
+
+    device = pick_device(config.device)
+    model, tokenizer = load_model(model_spec, source.task, source.labels, max_length=config.max_length)
+    model.to(device)
+    task = get_task(source.task)
+    ids, langs, labels, probs = [], [], [], []
+    with report.progress(f"eval {model_spec}", source.rows) as advance:
+        for chunk in source.chunks(chunk_rows, require_labels=True):
+            frame = chunk.frame
+            chunk_probs = predict_probs(
+                model, tokenizer, task, frame, max_length=config.max_length, batch_size=config.batch_size,
+                device=device, precision=config.precision, on_batch=advance,
+            )  # fmt: skip
+            if writer is not None:
+                predictions = predictions_frame(frame["id"], frame["lang"], chunk_probs)
+                predictions.insert(0, "model", model_spec)
+                writer.write(predictions)
+            ids.append(pd.util.hash_array(frame["id"].to_numpy(dtype=object)))
+            langs.append(frame["lang"].astype("category"))
+            labels.append(frame["label"].to_numpy(dtype=np.int64))
+            probs.append(chunk_probs)
+    lang = pd.api.types.union_categoricals(langs, ignore_order=True)
+    rows = pd.DataFrame(
+        {"id": np.concatenate(ids), "lang": pd.Series(lang).astype(str), "label": np.concatenate(labels)}
+    )
+    return rows, np.concatenate(probs)
+
+
+def evaluate(
+    config: EvalConfig, overwrite: bool = False, chunk_rows: int = CHUNK_ROWS
+) -> tuple[Artifact, pd.DataFrame]:
     if not config.models:
         raise AlsaceError("missing --model (give it once per model to compare)")
     repeated = sorted({m for m in config.models if config.models.count(m) > 1})
@@ -106,52 +151,43 @@ def evaluate(config: EvalConfig, overwrite: bool = False) -> tuple[Artifact, pd.
         outputs.append(plot_output("--plot", config.plot))
     inputs = {"--data": config.data, "--languages": config.languages, "--model": config.models}
     check_outputs(outputs, inputs, overwrite)
-    dataset = load_dataset(config.data, require_labels=True)
-    check_known_languages(
-        dataset.path, [config.source_lang], dataset.languages, column="lang (--source-lang)"
-    )
+    source = open_dataset(config.data)
+    present = sorted(pq.read_table(config.data, columns=["lang"]).column("lang").unique().to_pylist())
+    check_known_languages(source.path, [config.source_lang], [str(x) for x in present],
+                          column="lang (--source-lang)")  # fmt: skip
     roles = scores = None
     if config.languages:
         languages = read_artifact(config.languages, "languages")
         roles = dict(zip(languages.frame["lang"], languages.frame["role"], strict=True))
         scores = dict(zip(languages.frame["lang"], languages.frame["score"], strict=True))
         # The source language may be absent from the unlabeled corpus (XCOPA has no English side there).
-        missing = [lang for lang in dataset.languages if lang not in roles and lang != config.source_lang]
+        missing = [lang for lang in present if lang not in roles and lang != config.source_lang]
         if missing:
             raise AlsaceError(f"{config.languages}: no role for lang {missing[0]!r} of {config.data}")
-    parts, predictions, ensemble = [], [], []
-    for model in config.models:
-        probs = run_model_on(
-            model, dataset, config.batch_size, config.max_length, config.device, config.precision
-        )
-        parts.append(language_metrics(model, dataset.frame, probs, config.source_lang))
-        ensemble += ensemble_accuracy(model, dataset.frame, probs, config.source_lang, scores)
+    provenance = make_provenance("eval", config, {"data": config.data, "languages": config.languages}
+                                 | {f"model{i}": m for i, m in enumerate(config.models)})  # fmt: skip
+    parts, ensemble = [], []
+    with contextlib.ExitStack() as stack:
+        writer = None
         if config.predictions_out:
-            frame = predictions_frame(dataset.frame["id"], dataset.frame["lang"], probs)
-            frame.insert(0, "model", model)
-            predictions.append(frame)
+            meta = {"task": source.task, "labels": source.labels, "provenance": provenance}
+            writer = stack.enter_context(ArtifactWriter(config.predictions_out, "predictions", meta))
+        for model in config.models:
+            rows, probs = _score(model, source, config, writer, chunk_rows)
+            parts.append(language_metrics(model, rows, probs, config.source_lang))
+            ensemble += ensemble_accuracy(model, rows, probs, config.source_lang, scores)
     metrics = pd.concat(parts, ignore_index=True)
     if roles is not None:
         metrics["role"] = metrics["lang"].map(roles).fillna("source")
     summary = summarize(metrics, config.source_lang)
-    inputs = {"data": config.data, "languages": config.languages} | {
-        f"model{i}": m for i, m in enumerate(config.models)
-    }
     meta = {
         "source_lang": config.source_lang,
         "summary": report.frame_records(summary),
         "ensemble": ensemble,
-        "provenance": make_provenance("eval", config, inputs),
+        "provenance": provenance,
     }
     out = write_artifact(metrics, config.out, "metrics", meta)
     save_config(config, "eval", config_path_for(out))
-    if config.predictions_out:
-        write_artifact(
-            pd.concat(predictions, ignore_index=True),
-            config.predictions_out,
-            "predictions",
-            {"task": dataset.task, "labels": dataset.labels, "provenance": meta["provenance"]},
-        )
     if config.plot:
         report.plot_accuracy(metrics, config.plot)
     return Artifact(metrics, meta, out), summary

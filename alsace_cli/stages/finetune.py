@@ -23,7 +23,9 @@ from alsace_cli.training import (
     make_optimizer,
     save_trained,
     shuffled_batches,
+    start_tracking,
     steps_for,
+    track,
 )
 
 
@@ -54,7 +56,8 @@ def finetune(config: FinetuneConfig, overwrite: bool = False, resume: bool | str
             f"{config.dev}: labels or task differ from {config.train} ({dev.labels} vs {train.labels})"
         )
     task = get_task(train.task)
-    accelerator = make_accelerator(config.device, config.precision)
+    accelerator = make_accelerator(config.device, config.precision, config.report_to, f"{config.out}.logs")
+    start_tracking(accelerator, "finetune", config)
     model, tokenizer = load_model(
         config.model, train.task, train.labels, new_head=True, max_length=config.max_length
     )
@@ -111,6 +114,7 @@ def finetune(config: FinetuneConfig, overwrite: bool = False, resume: bool | str
                     unwrapped = accelerator.unwrap_model(model)
                     best_state = {k: v.detach().cpu().clone() for k, v in unwrapped.state_dict().items()}
             log.add(**row)
+            track(accelerator, row)
             advance(status=f"loss {row['loss']:.4f}")
             checkpoints.after_step(
                 step, total, stop, log.rows, {"best_acc": best_acc, "best_state": best_state}
@@ -125,6 +129,7 @@ def finetune(config: FinetuneConfig, overwrite: bool = False, resume: bool | str
         )
         save_trained(model, tokenizer, out, train.labels, log, config, "finetune", provenance)
     checkpoints.remove()
+    accelerator.end_training()
     final = log.rows[-1]["loss"]
     dev_note = f", best dev accuracy {best_acc:.4f}" if dev is not None else ""
     report.info(

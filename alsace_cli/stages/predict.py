@@ -30,7 +30,9 @@ def predict(config: PredictConfig, overwrite: bool = False, chunk_rows: int = CH
     source = open_dataset(config.data)
     device = pick_device(config.device)
     if config.precision not in PRECISIONS:
-        raise AlsaceError(f"--precision: unknown precision {config.precision!r} (use {', '.join(PRECISIONS)})")
+        raise AlsaceError(
+            f"--precision: unknown precision {config.precision!r} (use {', '.join(PRECISIONS)})"
+        )
     model, tokenizer = load_model(config.model, source.task, source.labels, max_length=config.max_length)
     model.to(device)
     task = get_task(source.task)
@@ -41,9 +43,10 @@ def predict(config: PredictConfig, overwrite: bool = False, chunk_rows: int = CH
         "provenance": make_provenance("predict", config, {"model": config.model, "data": config.data}),
     }
     languages: set[str] = set()
-    with ArtifactWriter(config.out, "predictions", meta) as writer, report.progress(
-        f"predict {config.model}", source.rows
-    ) as advance:
+    with (
+        ArtifactWriter(config.out, "predictions", meta) as writer,
+        report.progress(f"predict {config.model}", source.rows) as advance,
+    ):
         for chunk in source.chunks(chunk_rows):
             probs = predict_probs(
                 model, tokenizer, task, chunk.frame, max_length=config.max_length, batch_size=config.batch_size,

@@ -56,7 +56,10 @@ def test_finetune_interrupted_and_resumed_matches_an_uninterrupted_run(
     assert not checkpoint_dir(resumed).exists()  # a finished run removes its checkpoint
     import pandas as pd
 
-    log_a, log_b = pd.read_parquet(straight / "train_log.parquet"), pd.read_parquet(resumed / "train_log.parquet")
+    log_a, log_b = (
+        pd.read_parquet(straight / "train_log.parquet"),
+        pd.read_parquet(resumed / "train_log.parquet"),
+    )
     assert log_a["step"].tolist() == log_b["step"].tolist() == list(range(1, 9))
     assert log_a["loss"].tolist() == pytest.approx(log_b["loss"].tolist(), abs=1e-6)
 
@@ -70,11 +73,17 @@ def test_distill_with_guard_interrupted_by_ctrl_c_resumes_to_the_same_weights(
     from alsace_cli.stages.vote import VoteConfig, vote
 
     unlabeled = str(data_dir / "unlabeled.parquet")
-    predict(PredictConfig(model=str(finetuned), data=unlabeled, out=str(tmp_path / "p.parquet"), device="cpu"))
+    predict(
+        PredictConfig(model=str(finetuned), data=unlabeled, out=str(tmp_path / "p.parquet"), device="cpu")
+    )
     vote(VoteConfig(predictions=str(tmp_path / "p.parquet"), out=str(tmp_path / "v.parquet")))
     select(SelectConfig(predictions=str(tmp_path / "p.parquet"), pseudo_labels=str(tmp_path / "v.parquet"),
                         out=str(tmp_path / "l.parquet")))  # fmt: skip
-    make_pairs(PairsConfig(data=unlabeled, languages=str(tmp_path / "l.parquet"), out=str(tmp_path / "pairs.parquet")))
+    make_pairs(
+        PairsConfig(
+            data=unlabeled, languages=str(tmp_path / "l.parquet"), out=str(tmp_path / "pairs.parquet")
+        )
+    )
 
     def config(out: str) -> DistillConfig:
         return DistillConfig(model=str(finetuned), data=unlabeled, pairs=str(tmp_path / "pairs.parquet"),

@@ -60,3 +60,22 @@ def test_a_bad_row_in_a_late_chunk_is_reported_by_its_file_row_and_nothing_is_wr
     with pytest.raises(AlsaceError, match=message):
         predict(PredictConfig(model=str(finetuned), data=str(data), out=str(out), device="cpu"), chunk_rows=9)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.parquet"]
+
+
+def test_chunked_eval_gives_the_metrics_and_predictions_of_one_pass(tmp_path: Path, finetuned: Path) -> None:
+    from alsace_cli.stages.evaluate import EvalConfig, evaluate
+
+    frame = pair_rows(LANGS, 25, labeled=True)
+    data = _write_row_groups(frame, tmp_path / "test.parquet", rows_per_group=7)
+    results = {}
+    for name, chunk in (("chunked", 9), ("whole", 10_000)):
+        config = EvalConfig(models=[str(finetuned)], data=str(data), out=str(tmp_path / f"{name}.parquet"),
+                            predictions_out=str(tmp_path / f"{name}-pred.parquet"), device="cpu")  # fmt: skip
+        artifact, summary = evaluate(config, chunk_rows=chunk)
+        results[name] = (artifact, summary, read_predictions(tmp_path / f"{name}-pred.parquet").frame)
+    (a, sa, pa_), (b, sb, pb) = results["chunked"], results["whole"]
+    pd.testing.assert_frame_equal(a.frame, b.frame)
+    pd.testing.assert_frame_equal(sa, sb)
+    assert a.meta["ensemble"] == b.meta["ensemble"]
+    assert pa_[["model", "id", "lang", "pred"]].equals(pb[["model", "id", "lang", "pred"]])
+    assert len(pa_) == 100 and (a.frame["n"] == 25).all()
