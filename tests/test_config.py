@@ -36,3 +36,40 @@ def test_saved_config_reruns_the_same_job(tmp_path: Path) -> None:
     )
     saved = save_config(config, "distill", tmp_path / "saved.toml")
     assert resolve(DistillConfig, "distill", config_file=saved) == config
+
+
+def test_a_crash_mid_write_leaves_the_previous_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from alsace_cli.artifacts import read_artifact, write_artifact
+
+    path = tmp_path / "pairs.parquet"
+    first = pd.DataFrame({"id": ["a"], "student_lang": ["de"], "teacher_lang": ["en"]})
+    write_artifact(first, path, "pairs")
+    real = pq.write_table
+
+    def crash(table, where, *args, **kwargs):
+        real(table.slice(0, 0), where)  # part of the file is on disk, then the process dies
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pq, "write_table", crash)
+    with pytest.raises(KeyboardInterrupt):
+        write_artifact(pd.concat([first, first.assign(id="b")]), path, "pairs")
+    assert read_artifact(path, "pairs").frame["id"].tolist() == ["a"]
+    assert [p.name for p in tmp_path.iterdir()] == ["pairs.parquet"]
+
+
+def test_config_values_are_type_and_range_checked(tmp_path: Path) -> None:
+    from alsace_cli.stages.finetune import FinetuneConfig
+
+    path = tmp_path / "c.toml"
+    path.write_text('[finetune]\nbatch_size = "eight"\n')
+    with pytest.raises(AlsaceError, match=r"c.toml \[finetune\] batch_size = 'eight': expected an integer"):
+        resolve(FinetuneConfig, "finetune", config_file=path)
+    path.write_text("[finetune]\nlearning_rate = 1\nwarmup_ratio = true\n")
+    with pytest.raises(AlsaceError, match="warmup_ratio = True: expected a number"):
+        resolve(FinetuneConfig, "finetune", config_file=path)
+    with pytest.raises(AlsaceError, match="--epochs = -1: must be greater than 0"):
+        resolve(FinetuneConfig, "finetune", flags={"epochs": -1})
+    assert resolve(FinetuneConfig, "finetune", flags={"epochs": 2}).epochs == 2  # an int where a float goes
