@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from alsace_cli.errors import AlsaceError
-from alsace_cli.schemas import check_duplicates, check_text, validate_columns
+from alsace_cli.schemas import check_duplicates, check_key, check_text, validate_columns
 
 META_KEY = b"alsace"
 SCHEMA_VERSION = 1
@@ -35,6 +35,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "pairs": ("id", "student_lang", "teacher_lang"),
     "metrics": ("model", "lang", "n", "accuracy", "gap"),
     "train_log": ("step", "epoch", "loss", "lr"),
+    "qa_predictions": ("id", "lang", "question_lang", "answer", "answer_start", "score", "candidates"),
+    "qa_metrics": ("model", "question_lang", "lang", "n", "exact_match", "f1"),
 }
 
 
@@ -117,6 +119,12 @@ def read_artifact(path: str | Path, kind: str, what: str | None = None) -> Artif
     except (pa.ArrowInvalid, OSError, json.JSONDecodeError) as exc:
         raise AlsaceError(f"{path}: not a readable Parquet file ({exc})") from None
     found = meta.get("artifact")
+    if found == "qa_predictions" and kind == "predictions":
+        raise AlsaceError(
+            f"{path}: holds QA answer spans, not label distributions; the answers to one question in several "
+            "languages cannot be voted on or scored by label (vote, select and distill need classification "
+            "predictions)"
+        )
     if found and found != kind:
         raise AlsaceError(f"{path}: is a {found.replace('_', ' ')} artifact, expected {what}")
     missing = [c for c in COLUMNS[kind] if c not in frame.columns]
@@ -193,8 +201,15 @@ def validate_dataset(
                 f"{path}: missing column {column!r} (task {task.name!r} needs {task.text_columns})"
             )
         check_text(frame, path, column)
-    check_duplicates(frame, path, ["id", "lang"])
+    for column in task.key_columns:
+        if column not in frame.columns:
+            raise AlsaceError(f"{path}: missing column {column!r} (task {task.name!r} keys rows by {task.key_columns})")
+        check_key(frame, path, column)
+    check_duplicates(frame, path, list(task.key_columns))
     labels = [str(name) for name in meta.get("labels", [])]
+    if not task.has_label_set:
+        task.validate_answers(frame, path, require_labels)  # type: ignore[attr-defined]
+        return Dataset(frame=frame, task=task.name, labels=labels, path=path, meta=meta)
     if not labels:
         raise AlsaceError(
             f"{path}: no label names in its metadata; convert it with "

@@ -55,6 +55,9 @@ class FinetuneConfig:
     )
     batch_size: int = setting(32, "Training examples per step.", minimum=1)
     max_length: int = setting(128, "Tokens per input; longer inputs are truncated.", minimum=2)
+    doc_stride: int | None = setting(
+        None, "QA: overlap of a long context's windows, in tokens.", minimum=0, shown="max-length / 3"
+    )
     warmup_ratio: float = setting(0.1, "Fraction of the steps with linear warmup.", minimum=0, maximum=1)
     weight_decay: float = setting(0.01, "AdamW weight decay (not on biases and norms).", minimum=0)
     max_grad_norm: float = setting(1.0, "Gradients are clipped to this norm.", above=0)
@@ -80,6 +83,12 @@ class PredictConfig:
     out: str = setting("predictions.parquet", "Output predictions Parquet.")
     batch_size: int = setting(64, "Rows per forward pass.", minimum=1)
     max_length: int = setting(128, "Tokens per input; longer inputs are truncated.", minimum=2)
+    doc_stride: int | None = setting(
+        None, "QA: overlap of a long context's windows, in tokens.", minimum=0, shown="max-length / 3"
+    )
+    max_answer_length: int = setting(30, "QA: longest answer span, in tokens.", minimum=1)
+    n_best: int = setting(20, "QA: most probable starts and ends paired per window.", minimum=1)
+    top_k: int = setting(5, "QA: candidate answers kept per question.", minimum=1)
     device: str = setting("auto", DEVICES_HELP)
     precision: str = setting("fp32", PRECISION_HELP, choices=PRECISIONS)
 
@@ -187,9 +196,18 @@ class EvalConfig:
     predictions_out: str | None = setting(
         None, "Also keep the test predictions in this Parquet file.", shown="none"
     )
+    normalization: str = setting(
+        "auto", "QA answer normalisation: squad, mlqa, or auto (mlqa for MLQA data).", choices=("auto", "squad", "mlqa")
+    )
     plot: str | None = setting(None, "Write a per-language accuracy plot (PNG).", shown="none")
     batch_size: int = setting(64, "Rows per forward pass.", minimum=1)
     max_length: int = setting(128, "Tokens per input; longer inputs are truncated.", minimum=2)
+    doc_stride: int | None = setting(
+        None, "QA: overlap of a long context's windows, in tokens.", minimum=0, shown="max-length / 3"
+    )
+    max_answer_length: int = setting(30, "QA: longest answer span, in tokens.", minimum=1)
+    n_best: int = setting(20, "QA: most probable starts and ends paired per window.", minimum=1)
+    top_k: int = setting(5, "QA: candidate answers kept per question.", minimum=1)
     device: str = setting("auto", DEVICES_HELP)
     precision: str = setting("fp32", PRECISION_HELP, choices=PRECISIONS)
 

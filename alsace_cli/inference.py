@@ -124,6 +124,7 @@ def dataset_accuracy(
     batch_size: int,
     device: torch.device,
     precision: str = "fp32",
+    **_: object,
 ) -> float:
     """Accuracy of `model` on a labeled dataset (all its languages pooled): finetune's and distill's dev check."""
     from alsace_cli.tasks import get_task

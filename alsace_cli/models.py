@@ -148,22 +148,20 @@ def load_model(
         config = AutoConfig.from_pretrained(spec)
     except (OSError, ValueError) as exc:
         raise AlsaceError(f"{spec}: cannot load a model config ({str(exc).splitlines()[0]})") from None
-    model_class = get_task(task).auto_model_class()
+    the_task = get_task(task)
+    model_class = the_task.auto_model_class()
     if new_head:
-        kwargs: dict[str, Any] = {
-            "num_labels": len(labels),
-            "id2label": dict(enumerate(labels)),
-            "label2id": {name: i for i, name in enumerate(labels)},
-            "ignore_mismatched_sizes": True,
-        }
+        kwargs: dict[str, Any] = the_task.new_head_kwargs(labels)
     else:
         names = [config.id2label[i] for i in range(config.num_labels)]
-        if config.num_labels != len(labels):
+        if not the_task.has_label_set:
+            pass  # an answer-span head has no label names to compare
+        elif config.num_labels != len(labels):
             raise AlsaceError(
                 f"{spec}: model does not fit the task: it has {config.num_labels} labels "
                 f"({', '.join(names)}), the data has {len(labels)} ({', '.join(labels)})"
             )
-        if not _default_label_names(names) and names != labels:
+        elif not _default_label_names(names) and names != labels:
             raise AlsaceError(
                 f"{spec}: model does not fit the task: its labels are {', '.join(names)}, "
                 f"the data's are {', '.join(labels)} (same names in the same order needed)"
@@ -192,8 +190,9 @@ def save_model(
     labels: list[str],
     provenance: dict[str, Any],
 ) -> None:
-    model.config.id2label = dict(enumerate(labels))
-    model.config.label2id = {name: i for i, name in enumerate(labels)}
+    if labels:  # an answer-span head (QA) has no label names
+        model.config.id2label = dict(enumerate(labels))
+        model.config.label2id = {name: i for i, name in enumerate(labels)}
     model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     (directory / "alsace_provenance.json").write_text(json.dumps(provenance, indent=2, default=str))

@@ -159,7 +159,8 @@ def validate_columns(kind: str, frame: pd.DataFrame, path: Path, meta: dict) -> 
     """The rules of `kind` (see the module docstring); `frame`'s key columns are normalised to strings."""
     keys = {"dataset": ["id", "lang"], "predictions": ["id", "lang"], "pseudo_labels": ["id"],
             "languages": ["lang"], "pairs": ["id", "student_lang", "teacher_lang"],
-            "metrics": ["model", "lang"]}.get(kind, [])  # fmt: skip
+            "metrics": ["model", "lang"], "qa_predictions": ["id", "lang"],
+            "qa_metrics": ["model", "lang"]}.get(kind, [])  # fmt: skip
     for column in keys:
         check_key(frame, path, column)
     if kind == "predictions":
@@ -202,6 +203,19 @@ def validate_columns(kind: str, frame: pd.DataFrame, path: Path, meta: dict) -> 
                 path, _first(same), "teacher_lang", "equals student_lang (a pair joins two languages)"
             )
         check_duplicates(frame, path, ["id", "student_lang", "teacher_lang"])
+    elif kind == "qa_predictions":
+        check_key(frame, path, "question_lang")
+        bad = ~frame["answer"].map(lambda v: isinstance(v, str)).to_numpy()
+        if bad.any():
+            raise _fail(path, _first(bad), "answer", "is not text")
+        check_int(frame, path, "answer_start", minimum=-1)
+        check_float(frame, path, "score", 0.0, 1.0 + PROB_TOLERANCE)
+        check_duplicates(frame, path, ["id", "lang", "question_lang"] + (["model"] if "model" in frame else []))
+    elif kind == "qa_metrics":
+        check_key(frame, path, "question_lang")
+        check_int(frame, path, "n", minimum=1)
+        check_float(frame, path, "exact_match", 0.0, 1.0)
+        check_float(frame, path, "f1", 0.0, 1.0)
     elif kind == "metrics":
         check_int(frame, path, "n", minimum=1)
         check_float(frame, path, "accuracy", 0.0, 1.0)

@@ -38,7 +38,9 @@ def test_saved_config_reruns_the_same_job(tmp_path: Path) -> None:
     assert resolve(DistillConfig, "distill", config_file=saved) == config
 
 
-def test_a_crash_mid_write_leaves_the_previous_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_mid_write_leaves_the_previous_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import pandas as pd
     import pyarrow.parquet as pq
 

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from alsace_cli import report
 from alsace_cli.artifacts import load_dataset
 from alsace_cli.checkpoints import Checkpointer, check_loss, checkpoint_dir, interruptible
 from alsace_cli.configs import FinetuneConfig
 from alsace_cli.errors import AlsaceError
-from alsace_cli.inference import dataset_accuracy
 from alsace_cli.models import load_model, seed_everything
 from alsace_cli.outputs import Output, check_outputs, model_output
 from alsace_cli.provenance import make_provenance
@@ -64,23 +61,19 @@ def finetune(config: FinetuneConfig, overwrite: bool = False, resume: bool | str
     if config.freeze_embeddings:
         freeze_word_embeddings(model)
     frame = train.frame.reset_index(drop=True)
-    total = steps_for(len(frame), config.batch_size, config.epochs, config.max_steps)
-    steps_per_epoch = max(1, len(frame) // config.batch_size)
+    # One feature per row for classification; for QA, one per window of a long context.
+    features = task.training_features(tokenizer, frame, config)
+    total = steps_for(len(features), config.batch_size, config.epochs, config.max_steps)
+    steps_per_epoch = max(1, len(features) // config.batch_size)
     optimizer, scheduler = make_optimizer(
         model, config.learning_rate, config.weight_decay, config.warmup_ratio, total
     )
-    labels = torch.tensor(frame["label"].to_numpy(dtype=np.int64))
-
-    def collate(index: list[int]):
-        batch = task.encode(tokenizer, frame.iloc[index], config.max_length)
-        batch["labels"] = labels[index]
-        return batch
-
-    batches = shuffled_batches(len(frame), config.batch_size, total, config.seed)
+    collate = features.collate
+    batches = shuffled_batches(len(features), config.batch_size, total, config.seed)
     # Its own generator: a DataLoader's iterator otherwise draws its base seed from the global RNG, so a
     # resumed run (one iterator more) would shift every dropout mask after the checkpoint.
     generator = torch.Generator().manual_seed(config.seed)
-    loader = DataLoader(range(len(frame)), batch_sampler=batches, collate_fn=collate, generator=generator)
+    loader = DataLoader(range(len(features)), batch_sampler=batches, collate_fn=collate, generator=generator)
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
     checkpoints = Checkpointer(accelerator, config.out, "finetune", config,
                                {"model": config.model, "train": config.train, "dev": config.dev})  # fmt: skip
@@ -104,13 +97,13 @@ def finetune(config: FinetuneConfig, overwrite: bool = False, resume: bool | str
             row = {"step": step, "epoch": step / steps_per_epoch, "loss": loss.item(),
                    "lr": scheduler.get_last_lr()[0]}  # fmt: skip
             if dev is not None and (step % steps_per_epoch == 0 or step == total):
-                row["dev_accuracy"] = dataset_accuracy(
+                row[task.dev_metric] = task.dev_score(
                     model, tokenizer, dev, max_length=config.max_length, batch_size=config.eval_batch_size,
-                    device=accelerator.device, precision=config.precision,
+                    device=accelerator.device, precision=config.precision, doc_stride=config.doc_stride,
                 )  # fmt: skip
                 model.train()
-                if row["dev_accuracy"] > best_acc:
-                    best_acc = row["dev_accuracy"]
+                if row[task.dev_metric] > best_acc:
+                    best_acc = row[task.dev_metric]
                     unwrapped = accelerator.unwrap_model(model)
                     best_state = {k: v.detach().cpu().clone() for k, v in unwrapped.state_dict().items()}
             log.add(**row)
@@ -131,8 +124,8 @@ def finetune(config: FinetuneConfig, overwrite: bool = False, resume: bool | str
     checkpoints.remove()
     accelerator.end_training()
     final = log.rows[-1]["loss"]
-    dev_note = f", best dev accuracy {best_acc:.4f}" if dev is not None else ""
+    dev_note = f", best {task.dev_metric.replace('_', ' ')} {best_acc:.4f}" if dev is not None else ""
     report.info(
-        f"finetune: {total} steps on {len(frame)} rows, final loss {final:.4f}{dev_note} → {report.esc(out)}"
+        f"finetune: {total} steps on {len(frame)} rows ({len(features)} features), final loss {final:.4f}{dev_note} → {report.esc(out)}"
     )
     return out

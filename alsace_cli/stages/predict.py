@@ -12,7 +12,7 @@ from alsace_cli.artifacts import Artifact
 from alsace_cli.config import config_path_for, save_config
 from alsace_cli.configs import PredictConfig
 from alsace_cli.errors import AlsaceError
-from alsace_cli.inference import PRECISIONS, predict_probs, predictions_frame
+from alsace_cli.inference import PRECISIONS
 from alsace_cli.outputs import artifact_output, check_outputs, config_output
 from alsace_cli.provenance import make_provenance
 from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, open_dataset
@@ -40,19 +40,16 @@ def predict(config: PredictConfig, overwrite: bool = False, chunk_rows: int = CH
         "task": source.task,
         "labels": source.labels,
         "rows": source.rows,
+        **({"qa_format": source.meta["qa_format"]} if "qa_format" in source.meta else {}),
         "provenance": make_provenance("predict", config, {"model": config.model, "data": config.data}),
     }
     languages: set[str] = set()
     with (
-        ArtifactWriter(config.out, "predictions", meta) as writer,
+        ArtifactWriter(config.out, task.prediction_kind, meta) as writer,
         report.progress(f"predict {config.model}", source.rows) as advance,
     ):
         for chunk in source.chunks(chunk_rows):
-            probs = predict_probs(
-                model, tokenizer, task, chunk.frame, max_length=config.max_length, batch_size=config.batch_size,
-                device=device, precision=config.precision, on_batch=advance,
-            )  # fmt: skip
-            writer.write(predictions_frame(chunk.frame["id"], chunk.frame["lang"], probs))
+            writer.write(task.predict_chunk(model, tokenizer, chunk.frame, config, device, on_batch=advance))
             languages |= set(chunk.frame["lang"].unique())
     save_config(config, "predict", config_path_for(config.out))
     report.info(f"predict: {writer.rows} rows in {len(languages)} languages → {report.esc(config.out)}")

@@ -1,0 +1,130 @@
+"""The task registry: one module per task, each with its columns, encoding, model head, decoding, metrics.
+
+A stage never branches on a task's name: it asks the task. A task says
+- which text columns its rows have and which columns key a row (`key_columns`);
+- which Auto model class fits it (`head`, `auto_model_class`);
+- how labeled rows become training features (`training_features`: one per row for classification,
+  several windows per row for extractive QA);
+- how a chunk of rows becomes prediction rows (`predict_chunk`) and which artifact kind those are;
+- its dev-set score for finetune's best-epoch check (`dev_score`).
+Classification tasks (pair, single) and multiple choice produce label distributions, so vote, select,
+make-pairs and distill work on them unchanged; extractive QA (`qa`) produces spans.
+Users extend alsace by registering their own Task before running a stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from alsace_cli.errors import AlsaceError
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+
+@dataclass
+class TrainingFeatures:
+    """What finetune iterates over: `n` features and a collate that turns feature indices into a batch."""
+
+    n: int
+    collate: Callable[[Any], Any]
+
+    def __len__(self) -> int:
+        return self.n
+
+
+@dataclass(frozen=True)
+class Task:
+    """A classification task over a fixed label set (the base every label-distribution task shares)."""
+
+    name: str
+    text_columns: tuple[str, ...]
+    description: str
+    head: str = "ForSequenceClassification"  # the suffix a fitting model's architecture name has
+    key_columns: tuple[str, ...] = ("id", "lang")
+    has_label_set: bool = True  # classification: label names in the metadata; QA: none
+    prediction_kind: str = "predictions"
+    dev_metric: str = "dev_accuracy"
+    distillable: bool = True  # vote, select, make-pairs, distill and self-train accept it
+
+    def encode(self, tokenizer: PreTrainedTokenizerBase, rows: pd.DataFrame, max_length: int) -> Any:
+        """Tokenize `rows` into a padded batch of PyTorch tensors."""
+        texts = [rows[column].astype(str).tolist() for column in self.text_columns]
+        return tokenizer(*texts, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+
+    def auto_model_class(self) -> Any:
+        from transformers import AutoModelForSequenceClassification
+
+        return AutoModelForSequenceClassification
+
+    def new_head_kwargs(self, labels: list[str]) -> dict[str, Any]:
+        return {"num_labels": len(labels), "id2label": dict(enumerate(labels)),
+                "label2id": {name: i for i, name in enumerate(labels)}, "ignore_mismatched_sizes": True}  # fmt: skip
+
+    def training_features(self, tokenizer: PreTrainedTokenizerBase, frame: pd.DataFrame, config: Any) -> TrainingFeatures:
+        import numpy as np
+        import torch
+
+        labels = torch.tensor(frame["label"].to_numpy(dtype=np.int64))
+
+        def collate(index: Any) -> Any:
+            batch = self.encode(tokenizer, frame.iloc[index], config.max_length)
+            batch["labels"] = labels[index]
+            return batch
+
+        return TrainingFeatures(len(frame), collate)
+
+    def predict_chunk(self, model: Any, tokenizer: Any, frame: pd.DataFrame, config: Any, device: Any,
+                      on_batch: Callable[[int], None] | None = None) -> pd.DataFrame:  # fmt: skip
+        from alsace_cli.inference import predict_probs, predictions_frame
+
+        probs = predict_probs(
+            model, tokenizer, self, frame, max_length=config.max_length, batch_size=config.batch_size,
+            device=device, precision=config.precision, on_batch=on_batch,
+        )  # fmt: skip
+        return predictions_frame(frame["id"], frame["lang"], probs)
+
+    def dev_score(self, model: Any, tokenizer: Any, dataset: Any, **settings: Any) -> float:
+        from alsace_cli.inference import dataset_accuracy
+
+        return dataset_accuracy(model, tokenizer, dataset, **settings)
+
+
+TASKS: dict[str, Task] = {}
+
+
+def register_task(task: Task) -> Task:
+    """Add a task type; users extend alsace by registering their own before running a stage."""
+    TASKS[task.name] = task
+    return task
+
+
+def get_task(name: str) -> Task:
+    if name not in TASKS:
+        raise AlsaceError(f"unknown task {name!r} (known: {', '.join(sorted(TASKS))})")
+    return TASKS[name]
+
+
+def infer_task(columns: Sequence[str]) -> Task | None:
+    """The task whose text columns a file has, most specific first (a pair file also has no 'text')."""
+    for task in sorted(TASKS.values(), key=lambda t: -len(t.text_columns)):
+        if all(column in columns for column in task.text_columns):
+            return task
+    return None
+
+
+def require_distillable(task_name: str, stage: str, path: Any) -> None:
+    """The label-distribution stages refuse a task that has no label distribution (extractive QA)."""
+    task = get_task(task_name)
+    if not task.distillable:
+        raise AlsaceError(
+            f"{path}: {stage} works on label distributions; task {task.name!r} predicts answer spans, which "
+            "cannot be voted on or paired by label (for QA use finetune, predict and eval)"
+        )
+
+
+from alsace_cli.tasks import classification, multiple_choice, qa  # noqa: E402,F401  (registers them)
