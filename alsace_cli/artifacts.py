@@ -203,7 +203,9 @@ def validate_dataset(
         check_text(frame, path, column)
     for column in task.key_columns:
         if column not in frame.columns:
-            raise AlsaceError(f"{path}: missing column {column!r} (task {task.name!r} keys rows by {task.key_columns})")
+            raise AlsaceError(
+                f"{path}: missing column {column!r} (task {task.name!r} keys rows by {task.key_columns})"
+            )
         check_key(frame, path, column)
     check_duplicates(frame, path, list(task.key_columns))
     labels = [str(name) for name in meta.get("labels", [])]

@@ -197,7 +197,9 @@ class EvalConfig:
         None, "Also keep the test predictions in this Parquet file.", shown="none"
     )
     normalization: str = setting(
-        "auto", "QA answer normalisation: squad, mlqa, or auto (mlqa for MLQA data).", choices=("auto", "squad", "mlqa")
+        "auto",
+        "QA answer normalisation: squad, mlqa, or auto (mlqa for MLQA data).",
+        choices=("auto", "squad", "mlqa"),
     )
     plot: str | None = setting(None, "Write a per-language accuracy plot (PNG).", shown="none")
     batch_size: int = setting(64, "Rows per forward pass.", minimum=1)
@@ -257,8 +259,11 @@ class RunConfig:
 class ImportConfig:
     inputs: list[str] = setting(help="Input files.", factory=list)
     out: str = setting("", "Output dataset Parquet.", shown=REQUIRED)
-    format: str = setting("auto", "auto, xtreme (TSV, no header), csv, tsv, jsonl, parquet.",
-                          choices=("auto", "xtreme", "csv", "tsv", "jsonl", "parquet"))  # fmt: skip
+    format: str = setting(
+        "auto",
+        "auto, xtreme (TSV, no header), csv, tsv, jsonl, parquet; QA JSON: squad, mlqa, tydiqa.",
+        choices=("auto", "xtreme", "csv", "tsv", "jsonl", "parquet", "squad", "mlqa", "tydiqa"),
+    )
     task: str | None = setting(None, "pair, single or multiple-choice.", shown="from the columns")
     labels: list[str] = setting(
         help="Label names in index order, comma-separated.", factory=list, shown="from the data"

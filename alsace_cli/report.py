@@ -158,6 +158,45 @@ def show_gap_report(metrics: pd.DataFrame, summary: pd.DataFrame, source_lang: s
     console.print(averages)
 
 
+def show_qa_report(
+    metrics: pd.DataFrame, summary: pd.DataFrame, normalization: str, source_lang: str
+) -> None:
+    """F1 per (question language, context language) per model, then XLT, G-XLT, cross-only and the gap."""
+    models = list(dict.fromkeys(metrics["model"]))
+    for index, model in enumerate(models):
+        part = metrics[metrics["model"] == model]
+        matrix = part.pivot(index="question_lang", columns="lang", values="f1") * 100
+        grid = Table(title=f"[{index}] F1 (%) by question language (rows) and context language (columns)",
+                     title_justify="left")  # fmt: skip
+        grid.add_column("q \\ c")
+        for lang in matrix.columns:
+            grid.add_column(escape(str(lang)), justify="right")
+        for qlang, values in matrix.iterrows():
+            grid.add_row(escape(str(qlang)), *(_fmt(v) for v in values))
+        console.print(grid)
+    info(
+        f"  answers normalised with {normalization.upper()}'s rules"
+        + (" (per context language)" if normalization == "mlqa" else "")
+        + "; n per pair in the metrics file"
+    )
+    for index, model in enumerate(models):
+        info(f"  [{index}] {esc(model)}")
+    averages = Table(title="QA summary (%): F1 and exact match", title_justify="left")
+    columns = ("model", "pairs", f"F1 {source_lang}-{source_lang}", "XLT F1", "XLT EM", "G-XLT F1", "G-XLT EM",
+               "cross F1", "avg gap F1", "worst F1")  # fmt: skip
+    for column in columns:
+        averages.add_column(column, justify="left" if column == "model" else "right")
+    for row in summary.itertuples(index=False):
+        averages.add_row(
+            f"[{models.index(row.model)}]", str(row.pairs), _fmt(100 * row.source_f1), _fmt(100 * row.xlt_f1),
+            _fmt(100 * row.xlt_em), _fmt(100 * row.gxlt_f1), _fmt(100 * row.gxlt_em), _fmt(100 * row.cross_f1),
+            _fmt(100 * row.avg_gap_f1), f"{_fmt(100 * row.worst_f1)} ({row.worst_pair})",
+        )  # fmt: skip
+    console.print(averages)
+    info("  XLT: same-language pairs; G-XLT: all (question, context) pairs; cross: pairs of two languages; "
+         f"gap: F1 {source_lang}-{source_lang} − F1 t-t")  # fmt: skip
+
+
 def show_ensemble(rows: list[dict]) -> None:
     """The ensemble analysis: accuracy of one prediction per instance combined across its languages."""
     models = list(dict.fromkeys(row["model"] for row in rows))

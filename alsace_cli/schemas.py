@@ -210,7 +210,9 @@ def validate_columns(kind: str, frame: pd.DataFrame, path: Path, meta: dict) -> 
             raise _fail(path, _first(bad), "answer", "is not text")
         check_int(frame, path, "answer_start", minimum=-1)
         check_float(frame, path, "score", 0.0, 1.0 + PROB_TOLERANCE)
-        check_duplicates(frame, path, ["id", "lang", "question_lang"] + (["model"] if "model" in frame else []))
+        check_duplicates(
+            frame, path, ["id", "lang", "question_lang"] + (["model"] if "model" in frame else [])
+        )
     elif kind == "qa_metrics":
         check_key(frame, path, "question_lang")
         check_int(frame, path, "n", minimum=1)

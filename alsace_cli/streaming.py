@@ -2,7 +2,7 @@
 holds one chunk of rows at a time however large its input is.
 
 Each chunk is validated by the same rules as a whole file (row numbers in errors are the file's); ids are
-checked for duplicates across chunks through 64-bit hashes of (id, lang), 8 bytes a row. Output goes to a
+checked for duplicates across chunks through 64-bit hashes of the task's key columns, 8 bytes a row. Output goes to a
 temporary file renamed into place only once every chunk passed, so a bad row late in a file still leaves
 nothing written.
 """
@@ -38,6 +38,9 @@ class DatasetStream:
 
     def chunks(self, rows: int = CHUNK_ROWS, *, require_labels: bool = False) -> Iterator[Dataset]:
         """Validated chunks of at most `rows` rows, in file order; duplicates across chunks are refused."""
+        from alsace_cli.tasks import get_task
+
+        keys = list(get_task(self.task).key_columns)
         hashes: list[np.ndarray] = []
         offset = 0
         for batch in pq.ParquetFile(self.path).iter_batches(batch_size=rows):
@@ -54,7 +57,7 @@ class DatasetStream:
                         count=1,
                     )
                 ) from None
-            hashes.append(pd.util.hash_pandas_object(frame[["id", "lang"]], index=False).to_numpy())
+            hashes.append(pd.util.hash_pandas_object(frame[keys], index=False).to_numpy())
             offset += len(frame)
             yield chunk
         every = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64)
@@ -62,7 +65,9 @@ class DatasetStream:
         if (counts > 1).any():
             repeated = unique[counts > 1][0]
             rows_at = np.flatnonzero(every == repeated)
-            raise AlsaceError(f"{self.path}: rows {rows_at[0]} and {rows_at[1]}: duplicate (id, lang)")
+            raise AlsaceError(
+                f"{self.path}: rows {rows_at[0]} and {rows_at[1]}: duplicate ({', '.join(keys)})"
+            )
 
 
 def open_dataset(path: str | Path) -> DatasetStream:

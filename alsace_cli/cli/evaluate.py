@@ -37,6 +37,11 @@ def eval_command(
     predictions_out: str = opt(C, "predictions_out"),
     batch_size: int = opt(C, "batch_size"),
     max_length: int = opt(C, "max_length"),
+    doc_stride: int = opt(C, "doc_stride"),
+    max_answer_length: int = opt(C, "max_answer_length"),
+    n_best: int = opt(C, "n_best"),
+    top_k: int = opt(C, "top_k"),
+    normalization: str = opt(C, "normalization"),
     device: str = opt(C, "device"),
     precision: str = opt(C, "precision"),
     overwrite: bool = overwrite_option(),
@@ -45,7 +50,7 @@ def eval_command(
 ) -> None:
     """Stage 7: metrics.parquet (model, lang, n, accuracy, gap) and the gap report."""
     from alsace_cli.errors import AlsaceError
-    from alsace_cli.report import frame_records, print_json, show_ensemble, show_gap_report
+    from alsace_cli.report import frame_records, print_json, show_ensemble, show_gap_report, show_qa_report
     from alsace_cli.stages.evaluate import evaluate
 
     if report_kind not in REPORTS:
@@ -53,6 +58,13 @@ def eval_command(
     cfg = config_from(ctx, C, "eval", ("models", "data"), rename={"model": "models"},
                       transform={"models": list})  # fmt: skip
     artifact, summary = evaluate(cfg, overwrite=overwrite)
+    if artifact.meta.get("task") == "qa":
+        if report_kind in ("gaps", "all"):
+            show_qa_report(artifact.frame, summary, artifact.meta["normalization"], cfg.source_lang)
+        if json:
+            print_json({"metrics": frame_records(artifact.frame), "summary": frame_records(summary),
+                        "normalization": artifact.meta["normalization"], "path": str(artifact.path)})  # fmt: skip
+        return
     if report_kind in ("gaps", "all"):
         show_gap_report(artifact.frame, summary, cfg.source_lang)
     if report_kind in ("ensemble", "all"):

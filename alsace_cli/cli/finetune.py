@@ -30,6 +30,7 @@ def finetune_command(
     max_steps: int = opt(C, "max_steps"),
     batch_size: int = opt(C, "batch_size"),
     max_length: int = opt(C, "max_length"),
+    doc_stride: int = opt(C, "doc_stride"),
     warmup_ratio: float = opt(C, "warmup_ratio"),
     weight_decay: float = opt(C, "weight_decay"),
     max_grad_norm: float = opt(C, "max_grad_norm"),

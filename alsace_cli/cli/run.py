@@ -41,11 +41,14 @@ def run_command(
 
     A stage interrupted earlier (Ctrl-C, SIGTERM) resumes from its checkpoint.
     """
-    from alsace_cli.report import esc, frame_records, info, print_json, show_gap_report
+    from alsace_cli.report import esc, frame_records, info, print_json, show_gap_report, show_qa_report
     from alsace_cli.stages.run import run_pipeline
 
     result = run_pipeline(config, given_flags(ctx, ("dir", "model", "device", "seed", "force")))
-    show_gap_report(result.metrics, result.summary, result.source_lang)
+    if result.kind == "qa":
+        show_qa_report(result.metrics, result.summary, result.normalization, result.source_lang)
+    else:
+        show_gap_report(result.metrics, result.summary, result.source_lang)
     info(
         f"run: ran {', '.join(result.ran) or 'nothing'}; skipped {', '.join(result.skipped) or 'nothing'} "
         f"→ {esc(result.run_dir)}"

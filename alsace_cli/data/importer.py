@@ -13,6 +13,7 @@ import pandas as pd
 from alsace_cli import report
 from alsace_cli.artifacts import Artifact, dataset_meta, write_artifact
 from alsace_cli.configs import ImportConfig
+from alsace_cli.data.qa_import import QA_FORMATS, import_qa
 from alsace_cli.data.readers import lang_from_filename, read_raw
 from alsace_cli.errors import AlsaceError
 from alsace_cli.outputs import artifact_output, check_outputs
@@ -133,6 +134,12 @@ def import_data(config: ImportConfig, overwrite: bool = False) -> Artifact:
     if not config.out:
         raise AlsaceError("missing --out FILE.parquet")
     check_outputs([artifact_output("--out", config.out)], {"INPUTS": config.inputs}, overwrite)
+    if config.format in QA_FORMATS:
+        if config.lang and len(config.lang) != len(config.inputs):
+            raise AlsaceError(
+                f"--lang given {len(config.lang)} times for {len(config.inputs)} files: one per file"
+            )
+        return import_qa(config)
     if config.task is not None and config.task not in TASKS:
         raise AlsaceError(f"--task: unknown task {config.task!r} (known: {', '.join(sorted(TASKS))})")
     paths = [Path(p) for p in config.inputs]

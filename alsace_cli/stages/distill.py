@@ -41,7 +41,7 @@ from alsace_cli.inference import dataset_accuracy
 from alsace_cli.models import load_model, seed_everything
 from alsace_cli.provenance import hash_path, make_provenance
 from alsace_cli.stages.finetune import check_training_outputs
-from alsace_cli.tasks import get_task
+from alsace_cli.tasks import get_task, require_distillable
 from alsace_cli.training import (
     TrainLog,
     freeze_word_embeddings,
@@ -174,6 +174,7 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
                                         "--mask-pseudo-labels": config.mask_pseudo_labels}, overwrite, resume)  # fmt: skip
     seed_everything(config.seed)
     data = load_dataset(config.data)
+    require_distillable(data.task, "distill", config.data)
     pairs_artifact = read_artifact(config.pairs, "pairs")
     check_made_from(pairs_artifact.meta, config.pairs, "--pairs", config.data, config.force)
     pairs = pairs_artifact.frame

@@ -152,6 +152,10 @@ def evaluate(
     inputs = {"--data": config.data, "--languages": config.languages, "--model": config.models}
     check_outputs(outputs, inputs, overwrite)
     source = open_dataset(config.data)
+    if source.task == "qa":
+        from alsace_cli.stages.evaluate_qa import evaluate_qa
+
+        return evaluate_qa(config, source, chunk_rows)
     present = sorted(pq.read_table(config.data, columns=["lang"]).column("lang").unique().to_pylist())
     check_known_languages(source.path, [config.source_lang], [str(x) for x in present],
                           column="lang (--source-lang)")  # fmt: skip

@@ -25,6 +25,7 @@ from alsace_cli.configs import PairsConfig
 from alsace_cli.errors import AlsaceError
 from alsace_cli.outputs import artifact_output, check_outputs, config_output
 from alsace_cli.provenance import make_provenance
+from alsace_cli.tasks import require_distillable
 
 COLUMNS = ("id", "student_lang", "teacher_lang", "pair_type")
 
@@ -80,6 +81,7 @@ def make_pairs(config: PairsConfig, overwrite: bool = False) -> Artifact:
         overwrite,
     )
     dataset = load_dataset(config.data)
+    require_distillable(dataset.task, "make-pairs", config.data)
     languages = read_artifact(config.languages, "languages")
     roles = dict(zip(languages.frame["lang"], languages.frame["role"], strict=True))
     check_known_languages(languages.path, list(roles), dataset.languages)

@@ -45,6 +45,8 @@ class RunResult:
     metrics: pd.DataFrame
     summary: pd.DataFrame
     source_lang: str
+    kind: str = "classification"
+    normalization: str | None = None
 
 
 def _fingerprint(stage: str, settings: Any, inputs: list[str | None]) -> str:
@@ -98,11 +100,16 @@ def _stage_config(
 def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = None) -> RunResult:
     sections = _sections(load_toml(config_file), config_file)
     run = resolve(RunConfig, "run", flags=overrides, file_values=sections["run"], file_label=str(config_file),
-                  required=("model", "train", "unlabeled", "test"))  # fmt: skip
+                  required=("model", "train", "test"))  # fmt: skip
     for name in ("train", "unlabeled", "test", "dev"):
         value = getattr(run, name)
         if value and not Path(value).exists():
             raise AlsaceError(f"{value}: no such file ([run] {name} in {config_file})")
+    task = get_task(load_dataset(run.train).task)
+    if not task.distillable:
+        return _run_without_distillation(run, sections, config_file)
+    if not run.unlabeled:
+        raise AlsaceError(f"missing --unlabeled (or `unlabeled` in the [run] section of {config_file})")
     if run.dev and Path(run.dev).resolve() in {Path(run.unlabeled).resolve(), Path(run.test).resolve()}:
         raise AlsaceError(
             f"{config_file} [run] dev: {run.dev} is also the unlabeled or test set; pick checkpoints on other data"
@@ -203,3 +210,62 @@ def _texts(path: str) -> list[str]:
     dataset = load_dataset(path)
     columns = get_task(dataset.task).text_columns
     return [text for column in columns for text in dataset.frame[column].astype(str)]
+
+
+def _run_without_distillation(
+    run: RunConfig, sections: dict[str, dict[str, Any]], config_file: str | Path
+) -> RunResult:
+    """A task the label-distribution stages do not take (extractive QA): finetune → predict → eval.
+
+    predict and eval run on the test set; the unlabeled corpus is not used. The sections of the stages
+    that do not run must be empty, so a setting is never silently ignored.
+    """
+    unused = [name for name in ("vote", "select", "make-pairs", "distill") if sections[name]]
+    if unused:
+        raise AlsaceError(
+            f"{config_file} [{unused[0]}]: this task runs finetune, predict and eval only; remove it"
+        )
+    root = Path(run.dir)
+    model = str(root / "tiny-base") if run.model == TINY else run.model
+    common, cfg = {"device": run.device}, {"config_file": config_file}
+    ft = _stage_config(FinetuneConfig, "finetune", sections["finetune"], **cfg, wired=
+                       {**common, "model": model, "train": run.train, "dev": run.dev, "out": str(root / "finetuned"),
+                        "seed": sections["finetune"].get("seed", run.seed)})  # fmt: skip
+    pr = _stage_config(PredictConfig, "predict", sections["predict"], **cfg, wired=
+                       {**common, "model": ft.out, "data": run.test, "out": str(root / "predictions.parquet")})  # fmt: skip
+    ev = _stage_config(EvalConfig, "eval", sections["eval"], **cfg, wired=
+                       {**common, "models": [ft.out], "data": run.test, "out": str(root / "metrics.parquet"),
+                        "plot": str(root / "gxlt.png"),
+                        "source_lang": sections["eval"].get("source_lang", run.source_lang)})  # fmt: skip
+    root.mkdir(parents=True, exist_ok=True)
+    state_path = root / "run_state.json"
+    state: dict[str, str] = {} if run.force or not state_path.exists() else json.loads(state_path.read_text())
+    ran: list[str] = []
+    skipped: list[str] = []
+    for name, settings, inputs, output, action in (
+        ("tiny-model", {"seed": run.seed}, [run.train, run.test], Path(model),
+         lambda: build_tiny_model(model, _texts(run.train) + _texts(run.test), seed=run.seed)),
+        ("finetune", ft, [model, run.train, run.dev], Path(ft.out), lambda: finetune(ft, overwrite=True, resume="auto")),
+        ("predict", pr, [pr.model, pr.data], Path(pr.out), lambda: predict(pr, overwrite=True)),
+        ("eval", ev, [*ev.models, ev.data], Path(ev.out), lambda: evaluate(ev, overwrite=True)),
+    ):  # fmt: skip
+        if name == "tiny-model" and run.model != TINY:
+            continue
+        fingerprint = _fingerprint(name, settings, inputs)
+        if Path(output).exists() and state.get(name) == fingerprint:
+            report.info(f"[dim]run: {name} is up to date ({report.esc(output)}), skipped[/dim]")
+            skipped.append(name)
+            continue
+        report.info(f"[bold]run: {name}[/bold]")
+        action()
+        state[name] = fingerprint
+        with atomic_file(state_path) as tmp:
+            tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
+        ran.append(name)
+    with atomic_file(root / "run_config.toml") as tmp:
+        resolved = {"run": to_toml_dict(run), "finetune": to_toml_dict(ft), "predict": to_toml_dict(pr),
+                    "eval": to_toml_dict(ev)}  # fmt: skip
+        tmp.write_text(tomli_w.dumps(resolved))
+    metrics = read_artifact(ev.out, "qa_metrics")
+    return RunResult(root, ran, skipped, metrics.frame, pd.DataFrame(metrics.meta["summary"]), ev.source_lang,
+                     kind="qa", normalization=metrics.meta["normalization"])  # fmt: skip

@@ -65,7 +65,9 @@ class Task:
         return {"num_labels": len(labels), "id2label": dict(enumerate(labels)),
                 "label2id": {name: i for i, name in enumerate(labels)}, "ignore_mismatched_sizes": True}  # fmt: skip
 
-    def training_features(self, tokenizer: PreTrainedTokenizerBase, frame: pd.DataFrame, config: Any) -> TrainingFeatures:
+    def training_features(
+        self, tokenizer: PreTrainedTokenizerBase, frame: pd.DataFrame, config: Any
+    ) -> TrainingFeatures:
         import numpy as np
         import torch
 

@@ -63,13 +63,17 @@ class QATask(Task):
             try:
                 answers = answers_of(value)
             except (TypeError, ValueError):
-                raise AlsaceError(f"{path}: row {row}: column 'answers' holds {value!r}, expected a list") from None
+                raise AlsaceError(
+                    f"{path}: row {row}: column 'answers' holds {value!r}, expected a list"
+                ) from None
             if require_labels and not answers:
                 raise AlsaceError(f"{path}: row {row}: column 'answers' is empty (answered questions needed)")
             for answer in answers:
                 text, start = answer.get("text"), answer.get("answer_start")
                 if not isinstance(text, str) or not text.strip() or not isinstance(start, (int, np.integer)):
-                    raise AlsaceError(f"{path}: row {row}: column 'answers' holds {answer!r}, expected text and answer_start")
+                    raise AlsaceError(
+                        f"{path}: row {row}: column 'answers' holds {answer!r}, expected text and answer_start"
+                    )
                 if context[int(start) : int(start) + len(text)] != text:
                     raise AlsaceError(
                         f"{path}: row {row} (id {frame['id'].iloc[row]!r}): answer {text!r} is not in the context "
@@ -78,7 +82,9 @@ class QATask(Task):
 
     def _windows(self, tokenizer: Any, frame: pd.DataFrame, config: Any) -> Any:
         if not getattr(tokenizer, "is_fast", False):
-            raise AlsaceError("extractive QA needs a fast (Rust) tokenizer: its offsets map tokens to characters")
+            raise AlsaceError(
+                "extractive QA needs a fast (Rust) tokenizer: its offsets map tokens to characters"
+            )
         stride = doc_stride(config)
         questions = [q.lstrip() for q in frame["question"].astype(str)]
         lengths = [len(ids) for ids in tokenizer(questions, add_special_tokens=False)["input_ids"]]
@@ -128,7 +134,9 @@ class QATask(Task):
 
         return TrainingFeatures(len(features), collate)
 
-    def window_logits(self, model: Any, tokenizer: Any, encoded: Any, config: Any, device: Any, on_window=None):
+    def window_logits(
+        self, model: Any, tokenizer: Any, encoded: Any, config: Any, device: Any, on_window=None
+    ):
         """Start and end logits of every window (float32, unpadded), longest windows batched first."""
         import torch
 
@@ -142,10 +150,15 @@ class QATask(Task):
         with torch.inference_mode():
             for begin in range(0, n, config.batch_size):
                 index = order[begin : begin + config.batch_size]
-                batch = tokenizer.pad([self._inputs(encoded, int(i)) for i in index], return_tensors="pt").to(device)
+                batch = tokenizer.pad([self._inputs(encoded, int(i)) for i in index], return_tensors="pt").to(
+                    device
+                )
                 with autocast(device, config.precision):
                     output = model(**batch)
-                start_logits, end_logits = output.start_logits.float().cpu().numpy(), output.end_logits.float().cpu().numpy()
+                start_logits, end_logits = (
+                    output.start_logits.float().cpu().numpy(),
+                    output.end_logits.float().cpu().numpy(),
+                )
                 for row, i in enumerate(index):
                     length = len(encoded["input_ids"][int(i)])
                     starts[int(i)], ends[int(i)] = start_logits[row, :length], end_logits[row, :length]
