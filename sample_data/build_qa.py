@@ -74,18 +74,24 @@ def squad(towns: range, context_lang: str, question_lang: str) -> dict:
 def main() -> None:
     out = HERE / "qa"
     out.mkdir(exist_ok=True)
-    (out / "train-en.json").write_text(json.dumps(squad(range(0, 12), "en", "en"), ensure_ascii=False, indent=1))
+    (out / "train-en.json").write_text(
+        json.dumps(squad(range(0, 12), "en", "en"), ensure_ascii=False, indent=1)
+    )
     tests = []
     for context_lang in LANGS:
         for question_lang in LANGS:
             path = out / f"test-context-{context_lang}-question-{question_lang}.json"
-            path.write_text(json.dumps(squad(range(12, 20), context_lang, question_lang), ensure_ascii=False, indent=1))
+            path.write_text(
+                json.dumps(squad(range(12, 20), context_lang, question_lang), ensure_ascii=False, indent=1)
+            )
             tests.append(str(path))
     for target in ("qa_train_en.parquet", "qa_test.parquet"):
         (HERE / target).unlink(missing_ok=True)
     run = ["alsace", "data", "import"]  # relative paths, so the provenance does not name this machine
     tests = [str(Path(t).relative_to(HERE)) for t in tests]
-    subprocess.run([*run, "qa/train-en.json", "--format", "squad", "--out", "qa_train_en.parquet"], check=True, cwd=HERE)
+    subprocess.run(
+        [*run, "qa/train-en.json", "--format", "squad", "--out", "qa_train_en.parquet"], check=True, cwd=HERE
+    )
     subprocess.run([*run, *tests, "--format", "mlqa", "--out", "qa_test.parquet"], check=True, cwd=HERE)
 
 

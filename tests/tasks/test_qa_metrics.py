@@ -38,7 +38,11 @@ def test_squad_keeps_non_ascii_punctuation_mlqa_drops_it() -> None:
 
 def test_mlqa_german_articles() -> None:
     # "Der Vertrag von den Alliierten" → lower, articles der/den removed → ["vertrag", "von", "alliierten"]
-    assert normalize_answer("Der Vertrag von den Alliierten", "mlqa", "de") == ["vertrag", "von", "alliierten"]
+    assert normalize_answer("Der Vertrag von den Alliierten", "mlqa", "de") == [
+        "vertrag",
+        "von",
+        "alliierten",
+    ]
     # SQuAD's rules keep "der": ["der", "vertrag"]
     assert normalize_answer("Der Vertrag", "squad") == ["der", "vertrag"]
     # pred ["vertrag"] vs gold "der Vertrag" → ["vertrag"]: EM 1 under MLQA, 0 under SQuAD
