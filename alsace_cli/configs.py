@@ -284,6 +284,9 @@ class ImportConfig:
     )
     label_column: str | None = setting(None, "Column holding the label.", shown="label, gold_label, labels")
     drop_labels: bool = setting(False, "Leave labels out (an unlabeled corpus).")
+    renumber_ids: bool = setting(
+        False, "QA: give questions ids <file>-<n> by position (for files whose ids repeat)."
+    )
     skip: int = setting(0, "Leave out the first N instances (ids), e.g. for disjoint slices.", minimum=0)
     limit: int | None = setting(
         None, "Keep only the first N instances (ids) after --skip.", minimum=1, shown="all"

@@ -32,6 +32,7 @@ def import_command(
     text_column: str = opt(C, "text_column"),
     label_column: str = opt(C, "label_column"),
     drop_labels: bool = opt(C, "drop_labels", "--drop-labels"),
+    renumber_ids: bool = opt(C, "renumber_ids", "--renumber-ids"),
     skip: int = opt(C, "skip"),
     limit: int = opt(C, "limit"),
     overwrite: bool = overwrite_option(),
@@ -47,7 +48,8 @@ def import_command(
         "inputs": [str(p) for p in inputs], "out": out, "format": format, "task": task,
         "labels": split_list(labels) or [], "lang": list(lang or []), "lang_column": lang_column,
         "id_column": id_column, "text_a_column": text_a_column, "text_b_column": text_b_column,
-        "text_column": text_column, "label_column": label_column, "drop_labels": drop_labels, "skip": skip,
+        "text_column": text_column, "label_column": label_column, "drop_labels": drop_labels,
+        "renumber_ids": renumber_ids, "skip": skip,
         "limit": limit,
     }, required=("out",))  # fmt: skip
     artifact = import_data(config, overwrite=overwrite)
@@ -70,7 +72,7 @@ def info_command(
         print_json(info)
         return
     console.print(
-        f"[bold]{esc(path)}[/bold]: task {info['task']}, labels {esc(', '.join(info['labels']))}, "
+        f"[bold]{esc(path)}[/bold]: task {info['task']}, labels {esc(', '.join(info['labels']) or 'none')}, "
         f"{info['rows']} rows, {info['ids']} ids, {len(info['languages'])} languages; "
         f"{info['ids_in_every_language']} ids in every language",
         highlight=False,

@@ -23,6 +23,10 @@ def dataset_info(path: str) -> dict[str, Any]:
             for index, name in enumerate(dataset.labels):
                 row[name] = int(counts.get(index, 0))
             row["unlabeled"] = int(frame.loc[frame["lang"] == lang, "label"].isna().sum())
+        if "answers" in frame.columns:  # QA: rows per question language too, and how many are answered
+            part = frame[frame["lang"] == lang]
+            row["question_langs"] = ",".join(sorted(part["question_lang"].unique()))
+            row["answered"] = int(part["answers"].map(lambda a: a is not None and len(a) > 0).sum())
         rows.append(row)
     return {
         "path": str(path),
@@ -33,7 +37,7 @@ def dataset_info(path: str) -> dict[str, Any]:
         "languages": sorted(per_lang.index.tolist()),
         "ids_in_every_language": int((ids_per_lang == n_langs).sum()),
         "per_language": rows,
-        "labeled": dataset.has_labels,
+        "labeled": dataset.has_labels or ("answers" in frame.columns),
     }
 
 

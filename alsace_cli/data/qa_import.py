@@ -56,11 +56,13 @@ def _rows(path: Path, position: int, config: ImportConfig) -> list[dict[str, Any
         raise AlsaceError(f"{path}: not SQuAD-format JSON (a 'data' list of articles): {exc}") from None
     context_lang, question_lang = _languages(path, position, config)
     rows = []
+    number = 0
     for article in articles:
         for paragraph in article.get("paragraphs", []):
             context = paragraph["context"]
             for qa in paragraph["qas"]:
-                qid = str(qa["id"])
+                qid = f"{path.stem}-{number}" if config.renumber_ids else str(qa["id"])
+                number += 1
                 lang, qlang = context_lang, question_lang
                 if lang is None:
                     prefix = qid.split("-", 1)[0].lower()
@@ -92,7 +94,7 @@ def import_qa(config: ImportConfig) -> Artifact:
         row = frame[duplicated].iloc[0]
         raise AlsaceError(
             f"{paths[0]}: duplicate (id={row['id']!r}, lang={row['lang']!r}, question_lang={row['question_lang']!r}) "
-            "(one file given twice?)"
+            "(one file given twice, or a file whose ids repeat: pass --renumber-ids)"
         )
     if config.skip or config.limit is not None:
         ids = pd.unique(frame["id"])[config.skip :]

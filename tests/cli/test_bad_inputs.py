@@ -129,6 +129,12 @@ def world(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, finetuned: P
     (w / "single-en.tsv").write_text("the cat\t0\nthe dog\t1\n")
     (w / "nolabel-en.tsv").write_text("a b\tc d\t0\ne f\tg h\t\n")
     (w / "not_parquet.parquet").write_text("hello")
+    qa = {"data": [{"paragraphs": [{"context": "Paris is in France.", "qas": [
+        {"id": "q1", "question": "Where?", "answers": [{"text": "France", "answer_start": 12}]},
+        {"id": "q1", "question": "What?", "answers": [{"text": "Paris", "answer_start": 0}]}]}]}]}  # fmt: skip
+    (w / "repeat.en.json").write_text(json.dumps(qa))
+    qa["data"][0]["paragraphs"][0]["qas"][1].update(id="q2", answers=[{"text": "Paris", "answer_start": 3}])
+    (w / "offset.en.json").write_text(json.dumps(qa))
     (w / "user_notes.txt").write_text("mine")
     (w / "user.parquet").write_text("a user's own file")
     (w / "user.train.parquet").write_text("a user's own training set")
@@ -284,6 +290,10 @@ BAD: list[tuple[str, list[str], list[str]]] = [
     ("import-skip-negative", ["data", "import", "{w}/short-en.tsv", "--skip", "-1", "--out", "{out}.parquet"], ["--skip", "at least 0"]),
     ("import-missing-file", ["data", "import", "{w}/absent.tsv", "--labels", "a,b", "--out", "{out}.parquet"], ["absent.tsv", "no such file"]),
     ("import-markup-in-name", ["data", "import", "{w}/[red]x.tsv", "--labels", "a,b", "--out", "{out}.parquet"], ["[red]x.tsv", "no such file"]),
+    ("import-qa-ids-repeat", ["data", "import", "{w}/repeat.en.json", "--format", "squad", "--out", "{out}.parquet"], ["repeat.en.json", "duplicate", "--renumber-ids"]),
+    ("import-qa-answer-elsewhere", ["data", "import", "{w}/offset.en.json", "--format", "squad", "--out", "{out}.parquet"], ["offset.en.json", "id 'q2'", "not in the context at character 3"]),
+    ("import-qa-not-json", ["data", "import", "{w}/short-en.tsv", "--format", "squad", "--lang", "en", "--out", "{out}.parquet"], ["short-en.tsv", "not SQuAD-format JSON"]),
+    ("import-mlqa-bad-name", ["data", "import", "{w}/offset.en.json", "--format", "mlqa", "--out", "{out}.parquet"], ["offset.en.json", "not an MLQA file name"]),
     # run
     ("run-config-wrong-type", ["run", "--config", "{w}/run_type.toml", "--dir", "{out}"], ["run_type.toml [finetune] batch_size", "expected an integer"]),
     ("run-unknown-section", ["run", "--config", "{w}/run_section.toml", "--dir", "{out}"], ["run_section.toml", "unknown section [finetun]"]),

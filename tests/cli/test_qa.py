@@ -143,3 +143,24 @@ def test_an_answer_that_is_not_in_its_context_names_the_file_and_id(tmp_path: Pa
         "data", "import", tmp_path / "dev-en-de.json", "--format", "mlqa", "--out", tmp_path / "o.parquet"
     )
     assert result.exit_code == 2 and "not an MLQA file name" in result.stderr
+
+
+def test_renumber_ids_gives_repeated_ids_positions(tmp_path: Path) -> None:
+    qa = {"data": [{"paragraphs": [{"context": "Paris is in France.", "qas": [
+        {"id": "0", "question": "Where?", "answers": [{"text": "France", "answer_start": 12}]},
+        {"id": "0", "question": "What?", "answers": [{"text": "Paris", "answer_start": 0}]}]}]}]}  # fmt: skip
+    (tmp_path / "train-en.json").write_text(json.dumps(qa))
+    ok(
+        "data",
+        "import",
+        tmp_path / "train-en.json",
+        "--format",
+        "squad",
+        "--renumber-ids",
+        "--out",
+        tmp_path / "o.parquet",
+    )
+    frame = pd.read_parquet(tmp_path / "o.parquet")
+    assert frame["id"].tolist() == ["train-en-0", "train-en-1"] and set(frame["lang"]) == {"en"}
+    info = stdout_json(ok("data", "info", tmp_path / "o.parquet", "--json"))
+    assert info["task"] == "qa" and info["per_language"][0]["answered"] == 2

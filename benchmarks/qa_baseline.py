@@ -1,0 +1,208 @@
+"""QA baseline on real data, CPU: multilingual-e5-small fine-tuned on English QA, evaluated on XQuAD and MLQA.
+
+    python benchmarks/qa_baseline.py [--steps 360] [--train-rows 6000] [--xquad-ids 200] [--mlqa-per-pair 40]
+        [--reference-python /work/venv-tf4/bin/python]
+
+- English training: SQuAD v1.1 train subset + TyDiQA-GoldP English train (never XQuAD paragraphs), a seeded
+  sample of --train-rows questions; `alsace finetune` for --steps steps.
+- Evaluation: the first --xquad-ids XQuAD ids in all 12 languages (SQuAD normalisation), and --mlqa-per-pair
+  seeded MLQA dev questions per (question, context) pair, 49 pairs (MLQA normalisation).
+- Decoding check and speed: the same fine-tuned model's answers from transformers' question-answering
+  pipeline on the first 200 XQuAD questions of the evaluation set, and both tools' questions/s on them, in
+  this run. transformers 5 has no question-answering pipeline, so the reference runs under
+  --reference-python, an interpreter with transformers 4.x (benchmarks/qa_reference.py).
+Every step writes under benchmarks/runs/qa/ and is skipped when its output exists (resumable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+QA = SHARED / "data" / "qa"
+sys.path.insert(0, str(ROOT))
+
+from alsace_cli.artifacts import dataset_meta, read_artifact, read_meta, write_artifact  # noqa: E402
+
+MLQA_LANGS = ["en", "es", "de", "ar", "hi", "vi", "zh"]
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def alsace(*args: str | Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(["alsace", *map(str, args)], check=True)
+    return time.perf_counter() - start
+
+
+def sample(src: Path, dst: Path, keep) -> None:
+    """A subset of an imported dataset, its metadata kept and the selection recorded."""
+    frame = read_artifact(src, "dataset").frame
+    meta = read_meta(src)
+    meta = dataset_meta("qa", [], meta.get("provenance")) | {
+        "qa_format": meta.get("qa_format"),
+        "subset_of": str(src),
+    }
+    write_artifact(keep(frame).reset_index(drop=True), dst, "dataset", meta)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/qa"))
+    parser.add_argument("--model-dir", default=str(Path.home() / ".cache/alsace-bench/me5-small"))
+    parser.add_argument("--steps", type=int, default=360)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--max-length", type=int, default=192)
+    parser.add_argument("--doc-stride", type=int, default=64)
+    parser.add_argument("--train-rows", type=int, default=6000)
+    parser.add_argument("--xquad-ids", type=int, default=200)
+    parser.add_argument("--mlqa-per-pair", type=int, default=40)
+    parser.add_argument("--reference-python", default="/work/venv-tf4/bin/python")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    root = Path(args.root)
+    root.mkdir(parents=True, exist_ok=True)
+    timings_path = root / "timings.json"
+    timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
+    model = subprocess.run([str(SHARED / "tools/build-me5-small"), args.model_dir], check=True, capture_output=True,
+                           text=True, env={**__import__("os").environ, "PYTHON": sys.executable}).stdout.strip()  # fmt: skip
+
+    def step(name: str, output: Path, action) -> None:
+        if output.exists():
+            return
+        log(f"{name} → {output.name}")
+        start = time.perf_counter()
+        action()
+        timings[name] = round(time.perf_counter() - start, 1)
+        timings_path.write_text(json.dumps(timings, indent=2))
+        log(f"{name}: {timings[name]:.0f} s")
+
+    length = ["--max-length", str(args.max_length), "--doc-stride", str(args.doc_stride)]
+    # The two sets number their questions independently: their ids are prefixed when they are joined.
+    step("import squad", root / "squad.parquet", lambda: alsace(
+        "data", "import", QA / "squad_en/train-subset-v1.1.json", "--format", "squad", "--lang", "en",
+        "--out", root / "squad.parquet"))  # fmt: skip
+    step(
+        "import tydiqa",
+        root / "tydiqa_en.parquet",
+        lambda: alsace(
+            "data",
+            "import",
+            QA / "tydiqa/train-en.json",
+            "--format",
+            "tydiqa",
+            "--renumber-ids",
+            "--out",
+            root / "tydiqa_en.parquet",
+        ),
+    )
+
+    def joined(frame: pd.DataFrame) -> pd.DataFrame:
+        tydiqa = read_artifact(root / "tydiqa_en.parquet", "dataset").frame
+        both = pd.concat(
+            [frame.assign(id="squad-" + frame["id"]), tydiqa.assign(id="tydiqa-" + tydiqa["id"])]
+        )
+        return both.sample(n=min(args.train_rows, len(both)), random_state=args.seed)
+
+    step(
+        "sample train",
+        root / "train.parquet",
+        lambda: sample(root / "squad.parquet", root / "train.parquet", joined),
+    )
+    step("import xquad", root / "xquad_all.parquet", lambda: alsace(
+        "data", "import", *sorted((QA / "xquad").glob("xquad.*.json")), "--format", "squad",
+        "--out", root / "xquad_all.parquet"))  # fmt: skip
+    step("slice xquad", root / "xquad.parquet", lambda: sample(
+        root / "xquad_all.parquet", root / "xquad.parquet",
+        lambda f: f[f["id"].isin(pd.unique(f["id"])[: args.xquad_ids])]))  # fmt: skip
+    step("import mlqa", root / "mlqa_all.parquet", lambda: alsace(
+        "data", "import", *sorted((QA / "mlqa/dev").glob("dev-context-*.json")), "--format", "mlqa",
+        "--out", root / "mlqa_all.parquet"))  # fmt: skip
+    step("slice mlqa", root / "mlqa.parquet", lambda: sample(
+        root / "mlqa_all.parquet", root / "mlqa.parquet",
+        lambda f: f.groupby(["question_lang", "lang"]).sample(n=args.mlqa_per_pair, random_state=args.seed)))  # fmt: skip
+    step("finetune", root / "ft", lambda: alsace(
+        "finetune", "--model", model, "--train", root / "train.parquet", "--out", root / "ft", "--max-steps",
+        args.steps, "--batch-size", args.batch_size, "--lr", "5e-5", "--warmup-ratio", "0.1", *length,
+        "--seed", args.seed, "--device", "cpu", "--save-every", "50"))  # fmt: skip
+    for name in ("xquad", "mlqa"):
+        step(f"eval {name}", root / f"metrics_{name}.parquet", lambda name=name: alsace(
+            "eval", "--model", root / "ft", "--data", root / f"{name}.parquet", "--out", root / f"metrics_{name}.parquet",
+            "--predictions-out", root / f"pred_{name}.parquet", "--plot", root / f"{name}.png", *length,
+            "--batch-size", "32", "--json"))  # fmt: skip
+
+    # Decoding agreement and speed on the same 200 questions.
+    questions = root / "agree_questions.parquet"
+    step("slice 200", questions, lambda: sample(root / "xquad.parquet", questions, lambda f: f.head(200)))
+    step("alsace predict 200", root / "agree_alsace.parquet", lambda: alsace(
+        "predict", "--model", root / "ft", "--data", questions, "--out", root / "agree_alsace.parquet", *length,
+        "--batch-size", "32"))  # fmt: skip
+    step("pipeline 200", root / "agree_pipeline.json", lambda: subprocess.run(
+        [args.reference_python, str(ROOT / "benchmarks/qa_reference.py"), str(root / "ft"), str(questions),
+         str(root / "agree_pipeline.json"), str(args.max_length), str(args.doc_stride)], check=True))  # fmt: skip
+    report(root, timings, args)
+
+
+def report(root: Path, timings: dict, args: argparse.Namespace) -> None:
+    lines = [f"# QA baseline (multilingual-e5-small, {args.steps} steps × {args.batch_size}, max length "
+             f"{args.max_length}, stride {args.doc_stride})", ""]  # fmt: skip
+    for name in ("xquad", "mlqa"):
+        metrics = read_artifact(root / f"metrics_{name}.parquet", "qa_metrics")
+        frame, summary = metrics.frame, pd.DataFrame(metrics.meta["summary"])
+        lines += [
+            f"## {name} ({metrics.meta['normalization']} normalisation, {int(frame['n'].sum())} questions)",
+            "",
+        ]
+        if name == "xquad":
+            same = frame[frame["question_lang"] == frame["lang"]].sort_values("lang")
+            en = float(same.loc[same["lang"] == "en", "f1"].iloc[0])
+            lines += ["| lang | n | EM | F1 | gap F1 to en |", "|---|---|---|---|---|"]
+            lines += [f"| {r.lang} | {r.n} | {100 * r.exact_match:.2f} | {100 * r.f1:.2f} | "
+                      f"{'-' if r.lang == 'en' else f'{100 * (en - r.f1):.2f}'} |" for r in same.itertuples()]  # fmt: skip
+        else:
+            matrix = frame.pivot(index="question_lang", columns="lang", values="f1").reindex(
+                index=MLQA_LANGS, columns=MLQA_LANGS) * 100  # fmt: skip
+            lines += ["F1 by question language (rows) and context language (columns):", "",
+                      "| q \\ c | " + " | ".join(MLQA_LANGS) + " |", "|---" * (len(MLQA_LANGS) + 1) + "|"]  # fmt: skip
+            lines += [
+                f"| {q} | " + " | ".join(f"{v:.1f}" for v in row) + " |" for q, row in matrix.iterrows()
+            ]
+        s = summary.iloc[0]
+        lines += ["", f"XLT F1 {100 * s.xlt_f1:.2f} (EM {100 * s.xlt_em:.2f}); G-XLT F1 {100 * s.gxlt_f1:.2f} "
+                  f"(EM {100 * s.gxlt_em:.2f}); cross-language only F1 "
+                  f"{'-' if pd.isna(s.cross_f1) else f'{100 * s.cross_f1:.2f}'}; en-en F1 {100 * s.source_f1:.2f}; "
+                  f"average gap F1 {100 * s.avg_gap_f1:.2f}", ""]  # fmt: skip
+    ours = read_artifact(root / "agree_alsace.parquet", "qa_predictions").frame
+    reference = json.loads((root / "agree_pipeline.json").read_text())
+    for variant in ("align_to_words_false", "align_to_words_true"):
+        theirs = reference[variant]["answers"]
+        same_text = sum(a == b["answer"] for a, b in zip(ours["answer"], theirs, strict=True))
+        same_span = sum(a == b["answer"] and s == b["start"]
+                        for a, s, b in zip(ours["answer"], ours["answer_start"], theirs, strict=True))  # fmt: skip
+        lines.append(f"- pipeline ({variant.replace('_', ' ')}): same answer text on {same_text} of {len(theirs)} "
+                     f"questions ({100 * same_text / len(theirs):.1f}%), same text and start on {same_span}")  # fmt: skip
+    alsace_s = timings["alsace predict 200"]
+    n = len(ours)
+    lines += [f"- speed on those {n} questions: alsace predict {n / alsace_s:.2f} questions/s "
+              f"({alsace_s:.1f} s, the whole command, model loading included); pipeline "
+              f"{reference['align_to_words_false']['questions_per_s']:.2f} questions/s (its loop only, model "
+              f"loaded before timing; batch size {reference['batch_size']})",
+              f"- time: {json.dumps(timings)}"]  # fmt: skip
+    (root / "results.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
