@@ -256,6 +256,19 @@ class RunConfig:
 
 
 @dataclass
+class CrossSampleConfig:
+    data: str = setting(
+        "", "A parallel QA dataset (XQuAD, MLQA): one id in several languages.", shown=REQUIRED
+    )
+    out: str = setting("cross_sampled.parquet", "Output QA dataset Parquet.")
+    n: int = setting(2, "Target languages drawn per id, besides the source language.", minimum=1)
+    source_lang: str = setting("en", "The source language, always in each id's set.")
+    target_languages: list[str] = setting(help="Fix the target languages instead of drawing them (comma-separated).",
+                                          factory=list, shown="drawn per id")  # fmt: skip
+    seed: int = setting(42, "Seed of the draw.")
+
+
+@dataclass
 class ImportConfig:
     inputs: list[str] = setting(help="Input files.", factory=list)
     out: str = setting("", "Output dataset Parquet.", shown=REQUIRED)

@@ -6,6 +6,7 @@ import typer
 
 from alsace_cli import __version__
 from alsace_cli.cli.common import OneLineErrors
+from alsace_cli.cli.cross_sample import cross_sample_command
 from alsace_cli.cli.data import data_app, tiny_model_command
 from alsace_cli.cli.distill import distill_command
 from alsace_cli.cli.evaluate import eval_command
@@ -36,6 +37,7 @@ app.command("make-pairs")(pairs_command)
 app.command("distill")(distill_command)
 app.command("eval")(eval_command)
 app.command("self-train")(self_train_command)
+app.command("cross-sample")(cross_sample_command)
 app.command("run")(run_command)
 app.command("tiny-model")(tiny_model_command)
 app.command("verify")(verify_command)
