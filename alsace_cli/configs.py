@@ -131,7 +131,7 @@ class PairsConfig:
     include_student_pairs: bool = setting(False, "Ablation: students teach each other too.")
 
 
-DISTILL_TEACHERS = ("live", "static", "mutual")
+DISTILL_TEACHERS = ("live", "static", "mutual", "epoch")
 
 
 @dataclass
@@ -152,11 +152,20 @@ class DistillConfig:
     )
     teacher: str = setting(
         "live",
-        "live (the model, detached, eval mode), static (fixed, from --predictions), mutual (gradient through both).",
+        "live (the model, detached, eval mode), static (fixed, from --predictions), mutual (gradient through both), "
+        "epoch (a frozen copy of the model, re-synced at the start of each epoch).",
         choices=DISTILL_TEACHERS,
     )
     predictions: str | None = setting(
         None, "predict's output on --data: the targets of --teacher static.", shown="none"
+    )
+    kl_weight: str | float = setting(
+        "1.0",
+        "Weight α of the KL term: a number, map@k or mrr@k (per pair, from the teacher's rank of the label).",
+    )
+    kl_top_k: int = setting(10, "k of map@k and mrr@k.", minimum=1)
+    pseudo_labels: str | None = setting(
+        None, "vote's output: the label map@k / mrr@k rank on unlabeled pairs.", shown="none"
     )
     student_dropout: bool = setting(True, "Dropout on the student side.")
     freeze_embeddings: bool = setting(False, "Keep the word embeddings fixed.")

@@ -9,6 +9,11 @@ Where the teacher distribution comes from (`--teacher`):
   The KL loss alone has a trivial minimum (one distribution for every input) that a moving teacher can
   drift into; fixed per-instance targets do not have it. It also saves the teacher forward pass.
 - `mutual`: gradient through both sides, both in train mode, as the authors' code does.
+- `epoch`: a frozen copy of the model, re-synced at the start of each pass over the pairs (SKD-QA's
+  teacher); no gradient, eval mode.
+`--kl-weight` sets each pair's α in the mean of α · KL: a fixed number (default 1), or `map@k` / `mrr@k`
+from the teacher's rank of the pair's label in its top `--kl-top-k` (the label is vote's pseudo-label,
+`--pseudo-labels`); see alsace_cli/kl_weights.py. The log records the mean α and the share with α = 0.
 `--ce-weight W --train FILE` adds W × cross-entropy on labeled (English) batches, another anchor.
 
 Two ways to make noisy targets less harmful (both off by default, so the default is the paper's loss):
@@ -27,6 +32,7 @@ cannot be picked; a shrinking "gap" cannot fool it either, since it does not loo
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -35,9 +41,10 @@ import pandas as pd
 from alsace_cli import report
 from alsace_cli.artifacts import Dataset, load_dataset, read_artifact, read_predictions
 from alsace_cli.checkpoints import Checkpointer, check_loss, interruptible
-from alsace_cli.configs import DistillConfig
+from alsace_cli.configs import DISTILL_TEACHERS, DistillConfig
 from alsace_cli.errors import AlsaceError
 from alsace_cli.inference import dataset_accuracy
+from alsace_cli.kl_weights import classification_kl_weight, parse_kl_weight
 from alsace_cli.models import load_model, seed_everything
 from alsace_cli.provenance import hash_path, make_provenance
 from alsace_cli.stages.finetune import check_training_outputs
@@ -107,19 +114,25 @@ def pair_pseudo_labels(path: str, data: Dataset, pairs: pd.DataFrame) -> np.ndar
     return labels
 
 
-def kl_teacher_student(student_logits, teacher_logits, temperature: float, sharpen: float = 1.0, mask=None):
-    """T² × mean over the pairs (those where mask is true) of KL(teacher ‖ student), and log P_student."""
+def kl_teacher_student(
+    student_logits, teacher_logits, temperature: float, sharpen: float = 1.0, mask=None, weights=None
+):
+    """T² × mean over the pairs (those where mask is true) of α · KL(teacher ‖ student), and log P_student.
+
+    `weights` holds each pair's α (map@k, mrr@k); without it α is 1 for every pair."""
     import torch.nn.functional as F
 
     log_student = F.log_softmax(student_logits.float() / temperature, dim=-1)
     log_teacher = F.log_softmax(teacher_logits.float() / (temperature * sharpen), dim=-1)
     # The sum over labels, averaged over pairs, is KL's definition (kl_div's plain "mean" is not).
     per_pair = F.kl_div(log_student, log_teacher, log_target=True, reduction="none").sum(-1)
+    if weights is not None:
+        per_pair = per_pair * weights
     kl = per_pair.mean() if mask is None else (per_pair * mask).sum() / mask.sum().clamp(min=1)
     return kl * temperature**2, log_student
 
 
-TEACHERS = ("live", "static", "mutual")
+TEACHERS = DISTILL_TEACHERS
 
 
 def validate(config: DistillConfig) -> None:
@@ -141,6 +154,13 @@ def validate(config: DistillConfig) -> None:
         raise AlsaceError("--ce-weight must be zero or positive")
     if config.ce_weight > 0 and not config.train:
         raise AlsaceError("--ce-weight needs --train FILE (the labeled data the cross-entropy term uses)")
+    kind, _ = parse_kl_weight(config.kl_weight)
+    if kind != "fixed" and not config.pseudo_labels:
+        raise AlsaceError(
+            f"--kl-weight {kind} needs --pseudo-labels FILE (vote's output: the label it ranks)"
+        )
+    if config.pseudo_labels and kind == "fixed":
+        raise AlsaceError("--pseudo-labels is only used by --kl-weight map@k or mrr@k")
     if config.train and config.ce_weight == 0:
         raise AlsaceError("--train is only used by the cross-entropy term: also pass --ce-weight > 0")
 
@@ -181,6 +201,8 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
     student_rows, teacher_rows = pair_rows(data, pairs, Path(config.pairs))
     targets = static_targets(config, data, teacher_rows) if config.teacher == "static" else None
     voted = pair_pseudo_labels(config.mask_pseudo_labels, data, pairs) if config.mask_pseudo_labels else None
+    weight_kind, fixed_alpha = parse_kl_weight(config.kl_weight)
+    ranked = pair_pseudo_labels(config.pseudo_labels, data, pairs) if config.pseudo_labels else None
     train = load_dataset(config.train, require_labels=True) if config.train else None
     dev = load_dataset(config.dev, require_labels=True) if config.dev else None
     for extra, path in ((train, config.train), (dev, config.dev)):
@@ -209,19 +231,34 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
     guard = Guard(config, dev, tokenizer, accelerator)
     inputs = {"model": config.model, "data": config.data, "pairs": config.pairs, "train": config.train,
               "predictions": config.predictions, "dev": config.dev,
-              "mask_pseudo_labels": config.mask_pseudo_labels}  # fmt: skip
+              "mask_pseudo_labels": config.mask_pseudo_labels, "pseudo_labels": config.pseudo_labels}  # fmt: skip
+    # --teacher epoch: a frozen copy of the model, re-synced at the start of each pass over the pairs.
+    steps_per_epoch = max(1, -(-len(pairs) // config.pairs_per_batch))
+    frozen = copy.deepcopy(accelerator.unwrap_model(model)).eval() if config.teacher == "epoch" else None
+    if frozen is not None:
+        frozen.requires_grad_(False)
     checkpoints = Checkpointer(accelerator, config.out, "distill", config, inputs)
     if resume is True or (resume == "auto" and checkpoints.matches()):
         start, log.rows, state = checkpoints.load()
         guard.history, guard.best_state = state["guard_history"], state["guard_best_state"]
+        if frozen is not None:
+            frozen.load_state_dict(state["teacher_state"])
         report.info(f"distill: resumed at step {start} of {total} from {report.esc(checkpoints.dir)}")
     else:
         guard.check(model, 0, log)
     with interruptible() as stop, report.progress("distill", total) as advance:
         advance(start)
         for step, index in enumerate(batches[start:], start=start + 1):
+            if frozen is not None and (step - 1) % steps_per_epoch == 0:
+                frozen.load_state_dict(accelerator.unwrap_model(model).state_dict())
             if config.teacher == "static":
                 teacher_logits = torch.from_numpy(targets[index]).to(device)
+            elif frozen is not None:
+                teacher = task.encode(tokenizer, frame.iloc[teacher_rows[index]], config.max_length).to(
+                    device
+                )
+                with torch.no_grad():
+                    teacher_logits = frozen(**teacher).logits
             else:
                 teacher = task.encode(tokenizer, frame.iloc[teacher_rows[index]], config.max_length)
                 teacher = teacher.to(device)
@@ -237,8 +274,14 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
             if voted is not None:
                 wanted = torch.from_numpy(voted[index]).to(device)
                 mask = (teacher_logits.argmax(-1) == wanted).float()
+            if weight_kind == "fixed":
+                alpha = torch.full((len(index),), fixed_alpha, device=device)
+            else:
+                wanted_label = torch.from_numpy(ranked[index]).to(device)
+                alpha = classification_kl_weight(weight_kind, teacher_logits.detach().float(), wanted_label,
+                                                 config.kl_top_k)  # fmt: skip
             kl, log_student = kl_teacher_student(
-                student_logits, teacher_logits, config.temperature, config.sharpen, mask
+                student_logits, teacher_logits, config.temperature, config.sharpen, mask, alpha
             )
             loss = kl
             ce_value = float("nan")
@@ -269,12 +312,15 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
                 student_entropy=entropy,
                 teacher_agreement=agree,
                 pairs_kept=float("nan") if mask is None else mask.mean().item(),
+                alpha_mean=alpha.mean().item(),
+                alpha_zero=(alpha == 0).float().mean().item(),
             )
             if config.eval_every and step % config.eval_every == 0 or step == total:
                 guard.check(model, step, log)
             advance(status=f"kl {kl.item():.4f}")
             track(accelerator, log.rows[-1])
-            state = {"guard_history": guard.history, "guard_best_state": guard.best_state}
+            state = {"guard_history": guard.history, "guard_best_state": guard.best_state,
+                     "teacher_state": None if frozen is None else frozen.state_dict()}  # fmt: skip
             checkpoints.after_step(step, total, stop, log.rows, state)
     model = accelerator.unwrap_model(model)
     guard.restore_best(model, total)
