@@ -44,20 +44,23 @@ def parse_kl_weight(value: str | float) -> tuple[str, float]:
     return "fixed", alpha
 
 
-def _top_k(logits: Any, k: int, mask: Any = None) -> Any:
+def _top_k(logits: Any, k: int, mask: Any = None) -> tuple[Any, Any]:
+    """The k best positions, best first, and whether each is allowed (a masked one never counts as a hit)."""
     import torch
 
     if mask is not None:
         logits = logits.masked_fill(~mask.bool(), torch.finfo(logits.dtype).min)
-    return logits.topk(k=min(k, logits.shape[-1]), dim=-1).indices  # (batch, k), best first
+    top = logits.topk(k=min(k, logits.shape[-1]), dim=-1).indices  # (batch, k)
+    allowed = torch.ones_like(top, dtype=torch.bool) if mask is None else mask.bool().gather(-1, top)
+    return top, allowed
 
 
 def average_precision_at_k(logits: Any, gold: Any, k: int, mask: Any = None) -> Any:
     """Per example: 1/rank of `gold` among the k highest `logits` (AP@k with one relevant item), else 0."""
     import torch
 
-    top = _top_k(logits, k, mask)
-    hit = top == gold.unsqueeze(-1)
+    top, allowed = _top_k(logits, k, mask)
+    hit = (top == gold.unsqueeze(-1)) & allowed
     ranks = torch.arange(1, top.shape[-1] + 1, device=logits.device, dtype=torch.float32)
     return (hit.float() / ranks).sum(-1)
 
@@ -67,8 +70,8 @@ def first_hit_reciprocal_rank(logits: Any, gold: Any, k: int, mask: Any = None,
     """Per example: 1/rank of the first of the top-k positions within [gold − before, gold + after], else 0."""
     import torch
 
-    top = _top_k(logits, k, mask)
-    near = (top >= (gold - before).unsqueeze(-1)) & (top <= (gold + after).unsqueeze(-1))
+    top, allowed = _top_k(logits, k, mask)
+    near = (top >= (gold - before).unsqueeze(-1)) & (top <= (gold + after).unsqueeze(-1)) & allowed
     ranks = torch.arange(1, top.shape[-1] + 1, device=logits.device, dtype=torch.float32)
     first = torch.where(near, ranks, torch.full_like(ranks, float("inf"))).min(-1).values
     return torch.where(torch.isfinite(first), 1.0 / first, torch.zeros_like(first))

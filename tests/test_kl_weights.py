@@ -76,3 +76,14 @@ def test_parse_kl_weight() -> None:
 
     with pytest.raises(AlsaceError, match="--kl-weight"):
         parse_kl_weight("ndcg")
+
+
+def test_a_masked_position_never_counts_even_when_k_covers_every_position() -> None:
+    logits = _logits_ranking([2, 30]).unsqueeze(0)
+    mask = torch.zeros(1, 50, dtype=torch.bool)
+    mask[0, 30] = True  # only position 30 is context
+    # gold 3: position 2 is within the margin but masked; 30 is not near → 0 even with k = 50
+    assert float(first_hit_reciprocal_rank(logits, torch.tensor([3]), k=50, mask=mask)) == 0.0
+    assert float(average_precision_at_k(logits, torch.tensor([2]), k=50, mask=mask)) == 0.0
+    # gold 30: rank 1 once the masked positions drop below it
+    assert float(average_precision_at_k(logits, torch.tensor([30]), k=50, mask=mask)) == 1.0

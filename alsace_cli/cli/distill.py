@@ -63,7 +63,7 @@ def distill_command(
     from alsace_cli.report import print_json
     from alsace_cli.stages.distill import distill
 
-    cfg = config_from(ctx, C, "distill", ("model", "data", "pairs"))
+    cfg = config_from(ctx, C, "distill", ("model", "data"))  # pairs: for classification (checked there)
     path = distill(cfg, overwrite=overwrite, resume=resume)
     if json:
         print_json({"model": str(path), "train_log": str(path / "train_log.parquet")})

@@ -43,7 +43,6 @@ from alsace_cli.artifacts import Dataset, load_dataset, read_artifact, read_pred
 from alsace_cli.checkpoints import Checkpointer, check_loss, interruptible
 from alsace_cli.configs import DISTILL_TEACHERS, DistillConfig
 from alsace_cli.errors import AlsaceError
-from alsace_cli.inference import dataset_accuracy
 from alsace_cli.kl_weights import classification_kl_weight, parse_kl_weight
 from alsace_cli.models import load_model, seed_everything
 from alsace_cli.provenance import hash_path, make_provenance
@@ -187,6 +186,16 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
     import torch
     import torch.nn.functional as F
 
+    from alsace_cli.streaming import open_dataset
+
+    if open_dataset(config.data).task == "qa":  # reads the metadata and one row
+        from alsace_cli.stages.distill_qa import distill_qa
+
+        return distill_qa(config, overwrite, resume)
+    if not config.pairs:
+        raise AlsaceError(
+            "missing --pairs (make-pairs' output on --data; or `pairs` in the [distill] section)"
+        )
     validate(config)
     check_training_outputs(config.out, {"--model": config.model, "--data": config.data, "--pairs": config.pairs,
                                         "--train": config.train, "--dev": config.dev,
@@ -349,7 +358,8 @@ class Guard:
     def check(self, model, step: int, log: TrainLog) -> None:
         if self.dev is None:
             return
-        accuracy = dataset_accuracy(
+        # Accuracy for classification, F1 for QA: the task's own dev score.
+        accuracy = get_task(self.dev.task).dev_score(
             model, self.tokenizer, self.dev, max_length=self.config.max_length,
             batch_size=self.config.eval_batch_size, device=self.accelerator.device,
             precision=self.config.precision,

@@ -110,7 +110,7 @@ class QATask(Task):
 
         encoded = self._windows(tokenizer, frame, config)
         sample = encoded["overflow_to_sample_mapping"]
-        features, starts, ends = [], [], []
+        features, starts, ends, allowed = [], [], [], []
         for i, offsets in enumerate(encoded["offset_mapping"]):
             ids, sequence = encoded["input_ids"][i], encoded.sequence_ids(i)
             cls = ids.index(tokenizer.cls_token_id) if tokenizer.cls_token_id in ids else 0
@@ -124,12 +124,20 @@ class QATask(Task):
             features.append(self._inputs(encoded, i))
             starts.append(start)
             ends.append(end)
+            allowed.append([s == 1 or t == cls for t, s in enumerate(sequence)])
         start_positions, end_positions = torch.tensor(starts), torch.tensor(ends)
 
-        def collate(index: Any) -> Any:
+        def collate(index: Any, with_mask: bool = False) -> Any:
+            """A padded batch with its gold positions; with_mask adds `context_mask` (context tokens and
+            [CLS]: the positions a span may take), which distill pops before the model sees the batch."""
             batch = tokenizer.pad([features[i] for i in index], return_tensors="pt")
             batch["start_positions"] = start_positions[index]
             batch["end_positions"] = end_positions[index]
+            if with_mask:
+                width = batch["input_ids"].shape[1]
+                batch["context_mask"] = torch.tensor(
+                    [allowed[i] + [False] * (width - len(allowed[i])) for i in index]
+                )
             return batch
 
         return TrainingFeatures(len(features), collate)

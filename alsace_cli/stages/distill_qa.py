@@ -1,0 +1,186 @@
+"""Stage 6 for extractive QA: self-knowledge distillation (SKD-QA, Carrino et al., 2023).
+
+On a QA dataset with gold answers (typically `alsace cross-sample`'s output), for every window:
+    L = α_ce · CE(gold) + α · T² · KL(P_teacher,T ‖ P_student,T)
+- CE is the usual QA loss, the mean of the start and end cross-entropies (`--ce-weight`, the α_ce).
+- KL is averaged over the start and end distributions. Each is a softmax over the window's context
+  tokens and [CLS] only, so question, special and padding positions never enter it.
+- The teacher is `--teacher epoch`: a frozen copy of the model, re-synced at the start of each pass
+  (the paper's). `--teacher live` is the model itself in eval mode without gradient.
+- α is `--kl-weight`: a fixed number, or map@k / mrr@k of the teacher's top `--kl-top-k` start and end
+  positions against the gold ones (alsace_cli/kl_weights.py), per window.
+The log records, per step, the loss, CE, KL, the mean α and the share of windows with α = 0. `--dev` (QA
+data) makes the collapse guard keep the best dev F1. Options of the classification pairs (`--pairs`,
+`--predictions`, `--mask-pseudo-labels`, `--pseudo-labels`, `--train`) are refused here.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from alsace_cli import report
+from alsace_cli.artifacts import load_dataset
+from alsace_cli.checkpoints import Checkpointer, check_loss, interruptible
+from alsace_cli.configs import DistillConfig
+from alsace_cli.errors import AlsaceError
+from alsace_cli.kl_weights import parse_kl_weight, qa_kl_weight
+from alsace_cli.models import load_model, seed_everything
+from alsace_cli.provenance import make_provenance
+from alsace_cli.tasks import get_task
+from alsace_cli.training import (
+    TrainLog,
+    freeze_word_embeddings,
+    make_accelerator,
+    make_optimizer,
+    save_trained,
+    shuffled_batches,
+    start_tracking,
+    steps_for,
+    track,
+)
+
+QA_TEACHERS = ("epoch", "live")
+
+
+def validate_qa(config: DistillConfig) -> None:
+    if config.teacher not in QA_TEACHERS:
+        raise AlsaceError(f"--teacher {config.teacher}: for QA use epoch (the paper's frozen copy) or live")
+    for option, value in (("--pairs", config.pairs), ("--predictions", config.predictions),
+                          ("--mask-pseudo-labels", config.mask_pseudo_labels), ("--pseudo-labels", config.pseudo_labels),
+                          ("--train", config.train)):  # fmt: skip
+        if value:
+            raise AlsaceError(
+                f"{option}: not used by QA self-distillation, which trains on --data's own answers"
+            )
+    if config.sharpen != 1.0:
+        raise AlsaceError("--sharpen: not implemented for QA self-distillation")
+    parse_kl_weight(config.kl_weight)
+
+
+def masked_log_softmax(logits, mask, temperature: float):
+    import torch
+
+    return torch.log_softmax((logits.float() / temperature).masked_fill(~mask, float("-inf")), dim=-1)
+
+
+def span_kl(student, teacher, mask, temperature: float):
+    """Per window: KL(P_teacher ‖ P_student) over the allowed positions (0 · log 0 taken as 0)."""
+    import torch
+
+    log_s, log_t = (
+        masked_log_softmax(student, mask, temperature),
+        masked_log_softmax(teacher, mask, temperature),
+    )
+    terms = torch.where(mask, log_t.exp() * (log_t - log_s), torch.zeros_like(log_s))
+    return terms.sum(-1)
+
+
+def distill_qa(config: DistillConfig, overwrite: bool = False, resume: bool | str = False) -> Path:
+    import torch
+    import torch.nn.functional as F
+
+    from alsace_cli.stages.distill import Guard
+    from alsace_cli.stages.finetune import check_training_outputs
+
+    validate_qa(config)
+    inputs = {"--model": config.model, "--data": config.data, "--dev": config.dev}
+    check_training_outputs(config.out, inputs, overwrite, resume)
+    seed_everything(config.seed)
+    data = load_dataset(config.data, require_labels=True)
+    dev = load_dataset(config.dev, require_labels=True) if config.dev else None
+    if dev is not None and dev.task != "qa":
+        raise AlsaceError(f"{config.dev}: task {dev.task!r}; the guard of QA self-distillation needs QA data")
+    task = get_task("qa")
+    accelerator = make_accelerator(config.device, config.precision, config.report_to, f"{config.out}.logs")
+    start_tracking(accelerator, "distill", config)
+    model, tokenizer = load_model(config.model, "qa", [], max_length=config.max_length)
+    if config.freeze_embeddings:
+        freeze_word_embeddings(model)
+    features = task.training_features(tokenizer, data.frame, config)
+    total = steps_for(len(features), config.pairs_per_batch, config.epochs, config.max_steps)
+    optimizer, scheduler = make_optimizer(
+        model, config.learning_rate, config.weight_decay, config.warmup_ratio, total
+    )
+    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
+    device = accelerator.device
+    batches = shuffled_batches(len(features), config.pairs_per_batch, total, config.seed)
+    steps_per_epoch = max(1, -(-len(features) // config.pairs_per_batch))
+    kind, fixed_alpha = parse_kl_weight(config.kl_weight)
+    frozen = copy.deepcopy(accelerator.unwrap_model(model)).eval() if config.teacher == "epoch" else None
+    if frozen is not None:
+        frozen.requires_grad_(False)
+    log, start = TrainLog(), 0
+    guard = Guard(config, dev, tokenizer, accelerator)
+    checkpoints = Checkpointer(accelerator, config.out, "distill", config,
+                               {"model": config.model, "data": config.data, "dev": config.dev})  # fmt: skip
+    if resume is True or (resume == "auto" and checkpoints.matches()):
+        start, log.rows, state = checkpoints.load()
+        guard.history, guard.best_state = state["guard_history"], state["guard_best_state"]
+        if frozen is not None:
+            frozen.load_state_dict(state["teacher_state"])
+    else:
+        guard.check(model, 0, log)
+    with interruptible() as stop, report.progress("distill", total) as advance:
+        advance(start)
+        for step, index in enumerate(batches[start:], start=start + 1):
+            if frozen is not None and (step - 1) % steps_per_epoch == 0:
+                frozen.load_state_dict(accelerator.unwrap_model(model).state_dict())
+            batch = features.collate(index, with_mask=True)
+            mask = batch.pop("context_mask").to(device)
+            gold_start, gold_end = (
+                batch.pop("start_positions").to(device),
+                batch.pop("end_positions").to(device),
+            )
+            batch = batch.to(device)
+            with torch.no_grad():
+                if frozen is not None:
+                    teacher = frozen(**batch)
+                else:
+                    model.eval()
+                    teacher = model(**batch)
+            model.train(config.student_dropout)
+            student = model(**batch)
+            ce = (F.cross_entropy(student.start_logits.float(), gold_start)
+                  + F.cross_entropy(student.end_logits.float(), gold_end)) / 2  # fmt: skip
+            per_window = (span_kl(student.start_logits, teacher.start_logits, mask, config.temperature)
+                          + span_kl(student.end_logits, teacher.end_logits, mask, config.temperature)) / 2  # fmt: skip
+            if kind == "fixed":
+                alpha = torch.full_like(per_window, fixed_alpha)
+            else:
+                alpha = qa_kl_weight(kind, teacher.start_logits.float(), teacher.end_logits.float(), gold_start, gold_end,
+                                     config.kl_top_k, mask)  # fmt: skip
+            kl = (alpha * per_window).mean() * config.temperature**2
+            loss = config.ce_weight * ce + kl
+            check_loss(loss, step, index, "distill", checkpoints.dir)
+            accelerator.backward(loss)
+            accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            log.add(step=step, epoch=step / steps_per_epoch, loss=loss.item(), kl=kl.item(), ce=ce.item(),
+                    lr=scheduler.get_last_lr()[0], alpha_mean=alpha.mean().item(),
+                    alpha_zero=(alpha == 0).float().mean().item())  # fmt: skip
+            track(accelerator, log.rows[-1])
+            if config.eval_every and step % config.eval_every == 0 or step == total:
+                guard.check(model, step, log)
+            advance(status=f"kl {kl.item():.4f} ce {ce.item():.3f}")
+            state = {"guard_history": guard.history, "guard_best_state": guard.best_state,
+                     "teacher_state": None if frozen is None else frozen.state_dict()}  # fmt: skip
+            checkpoints.after_step(step, total, stop, log.rows, state)
+    model = accelerator.unwrap_model(model)
+    guard.restore_best(model, total)
+    out = Path(config.out)
+    if accelerator.is_main_process:
+        provenance = make_provenance("distill", config, {"model": config.model, "data": config.data, "dev": config.dev},
+                                     config.seed)  # fmt: skip
+        save_trained(model, tokenizer, out, [], log, config, "distill", provenance)
+    checkpoints.remove()
+    accelerator.end_training()
+    last = log.frame().dropna(subset=["kl"]).tail(max(1, total // 10))
+    report.info(
+        f"distill (qa): {total} steps of {config.pairs_per_batch} windows ({len(features)} windows of {len(data.frame)} "
+        f"questions), last-10% mean KL {last['kl'].mean():.4f}, CE {last['ce'].mean():.4f}, "
+        f"α {last['alpha_mean'].mean():.3f} → {report.esc(out)}"
+    )
+    return out
