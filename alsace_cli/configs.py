@@ -89,6 +89,11 @@ class PredictConfig:
     max_answer_length: int = setting(30, "QA: longest answer span, in tokens.", minimum=1)
     n_best: int = setting(20, "QA: most probable starts and ends paired per window.", minimum=1)
     top_k: int = setting(5, "QA: candidate answers kept per question.", minimum=1)
+    merge_windows: str = setting(
+        "max",
+        "QA: a span's score over windows: max, or sum (per window its top-k, one text's scores added: the pipeline's).",
+        choices=("max", "sum"),
+    )
     device: str = setting("auto", DEVICES_HELP)
     precision: str = setting("fp32", PRECISION_HELP, choices=PRECISIONS)
 
@@ -219,6 +224,11 @@ class EvalConfig:
     max_answer_length: int = setting(30, "QA: longest answer span, in tokens.", minimum=1)
     n_best: int = setting(20, "QA: most probable starts and ends paired per window.", minimum=1)
     top_k: int = setting(5, "QA: candidate answers kept per question.", minimum=1)
+    merge_windows: str = setting(
+        "max",
+        "QA: a span's score over windows: max, or sum (per window its top-k, one text's scores added: the pipeline's).",
+        choices=("max", "sum"),
+    )
     device: str = setting("auto", DEVICES_HELP)
     precision: str = setting("fp32", PRECISION_HELP, choices=PRECISIONS)
 

@@ -209,7 +209,7 @@ def validate_columns(kind: str, frame: pd.DataFrame, path: Path, meta: dict) -> 
         if bad.any():
             raise _fail(path, _first(bad), "answer", "is not text")
         check_int(frame, path, "answer_start", minimum=-1)
-        check_float(frame, path, "score", 0.0, 1.0 + PROB_TOLERANCE)
+        check_float(frame, path, "score", 0.0)  # a probability, or a sum of them (--merge-windows sum)
         check_duplicates(
             frame, path, ["id", "lang", "question_lang"] + (["model"] if "model" in frame else [])
         )

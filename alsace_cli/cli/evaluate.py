@@ -41,6 +41,7 @@ def eval_command(
     max_answer_length: int = opt(C, "max_answer_length"),
     n_best: int = opt(C, "n_best"),
     top_k: int = opt(C, "top_k"),
+    merge_windows: str = opt(C, "merge_windows"),
     normalization: str = opt(C, "normalization"),
     device: str = opt(C, "device"),
     precision: str = opt(C, "precision"),

@@ -29,6 +29,7 @@ def predict_command(
     max_answer_length: int = opt(C, "max_answer_length"),
     n_best: int = opt(C, "n_best"),
     top_k: int = opt(C, "top_k"),
+    merge_windows: str = opt(C, "merge_windows"),
     device: str = opt(C, "device"),
     precision: str = opt(C, "precision"),
     overwrite: bool = overwrite_option(),

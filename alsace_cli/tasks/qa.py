@@ -15,6 +15,9 @@ transformers' question-answering pipeline does, so spans from different windows 
 `--n-best` most probable starts and ends are paired with end ≥ start, at most `--max-answer-length` tokens,
 both inside the context (never the question, special tokens or padding); a span's score is
 P(start) · P(end). The best span is the answer; the `--top-k` best are kept as candidates.
+Across windows (`--merge-windows`): `max` (default) scores a span by its best window, so a span in the
+overlap of two windows is not counted twice; `sum` does what transformers' pipeline does: each window's
+top-k spans enter, and the scores of one answer text are added (a score may then exceed 1).
 """
 
 from __future__ import annotations
@@ -184,19 +187,32 @@ class QATask(Task):
         n_best = getattr(config, "n_best", DEFAULT_N_BEST)
         top_k = getattr(config, "top_k", DEFAULT_TOP_K)
         longest = getattr(config, "max_answer_length", DEFAULT_MAX_ANSWER)
+        summed = getattr(config, "merge_windows", "max") == "sum"
         answers, answer_starts, scores, candidates = [], [], [], []
         for row in range(len(frame)):
             context = str(frame["context"].iloc[row])
-            found: dict[tuple[int, int], float] = {}
+            found: dict[Any, float] = {}
+            first_start: dict[str, int] = {}
             for window in windows_of.get(row, []):
                 offsets, sequence = encoded["offset_mapping"][window], encoded.sequence_ids(window)
                 ids = encoded["input_ids"][window]
-                for (first, last), score in span_scores(starts[window], ends[window], sequence, ids,
-                                                        tokenizer.cls_token_id, n_best, longest):  # fmt: skip
+                spans = span_scores(
+                    starts[window], ends[window], sequence, ids, tokenizer.cls_token_id, n_best, longest
+                )
+                if summed:  # the pipeline: each window's top-k spans; one answer text's scores are added up
+                    for (first, last), score in sorted(spans, key=lambda kv: -kv[1])[:top_k]:
+                        text = context[offsets[first][0] : offsets[last][1]]
+                        first_start.setdefault(text, offsets[first][0])
+                        found[text] = found.get(text, 0.0) + score
+                    continue
+                for (first, last), score in spans:
                     key = (offsets[first][0], offsets[last][1])
                     found[key] = max(score, found.get(key, 0.0))
-            ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]
-            top = [{"text": context[a:b], "start": int(a), "score": float(s)} for (a, b), s in ranked]
+            ranked = sorted(found.items(), key=lambda kv: -kv[1])[:top_k]
+            if summed:
+                top = [{"text": t, "start": int(first_start[t]), "score": float(s)} for t, s in ranked]
+            else:
+                top = [{"text": context[a:b], "start": int(a), "score": float(s)} for (a, b), s in ranked]
             best = top[0] if top else {"text": "", "start": -1, "score": 0.0}
             answers.append(best["text"])
             answer_starts.append(best["start"])

@@ -15,10 +15,13 @@ from alsace_cli.training import TrainLog
 
 def run_guard(monkeypatch: pytest.MonkeyPatch, accuracies: list[float]) -> tuple[torch.nn.Linear, int]:
     scores = iter(accuracies)
-    monkeypatch.setattr(distill_module, "dataset_accuracy", lambda *args, **kwargs: next(scores))
+    # The guard asks the dev set's task for its score (accuracy here; F1 for QA).
+    monkeypatch.setattr(
+        distill_module, "get_task", lambda name: SimpleNamespace(dev_score=lambda *a, **k: next(scores))
+    )
     accelerator = SimpleNamespace(unwrap_model=lambda m: m, device=torch.device("cpu"))
     model, log = torch.nn.Linear(2, 2), TrainLog()
-    guard = Guard(DistillConfig(dev="dev"), SimpleNamespace(), None, accelerator)
+    guard = Guard(DistillConfig(dev="dev"), SimpleNamespace(task="pair"), None, accelerator)
     for step in range(len(accuracies)):
         with torch.no_grad():
             model.weight.fill_(float(step))  # the state at step k has every weight equal to k

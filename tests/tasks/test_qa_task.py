@@ -97,3 +97,28 @@ def test_predictions_are_spans_of_the_context_with_ranked_candidates(tmp_path: P
         assert 0 < score <= 1 and len(candidates) == 3
         assert [c["score"] for c in candidates] == sorted((c["score"] for c in candidates), reverse=True)
         assert candidates[0]["text"] == answer
+
+
+def test_merge_windows_sum_adds_one_texts_scores_across_windows(tokenizer) -> None:
+    import torch
+    from transformers import AutoModelForQuestionAnswering, BertConfig
+
+    task = get_task("qa")
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128)  # fmt: skip
+    torch.manual_seed(0)
+    model = AutoModelForQuestionAnswering.from_config(config)
+    rows = _rows("Who founded Arlen?", "Anna Berg")
+    common = {"max_length": 24, "doc_stride": 8, "batch_size": 4, "precision": "fp32", "n_best": 10,
+              "max_answer_length": 4}  # fmt: skip
+    windows = len(task._windows(tokenizer, rows, SimpleNamespace(**common))["input_ids"])
+    assert windows > 2
+    best = task.predict_chunk(model, tokenizer, rows, SimpleNamespace(**common, top_k=1, merge_windows="max"),
+                              torch.device("cpu"))  # fmt: skip
+    summed = task.predict_chunk(model, tokenizer, rows, SimpleNamespace(**common, top_k=1, merge_windows="sum"),
+                                torch.device("cpu"))  # fmt: skip
+    # max's winner is the top span of its own window, so under sum its text scores at least as much, and
+    # sum's winner scores at least that
+    assert summed["score"].iloc[0] >= best["score"].iloc[0] - 1e-9
+    assert CONTEXT[summed["answer_start"].iloc[0] :].startswith(summed["answer"].iloc[0])
+    assert 0 < summed["score"].iloc[0] <= windows
