@@ -77,12 +77,9 @@ class FinetuneConfig:
 
 
 @dataclass
-class PredictConfig:
-    model: str = setting("", "Model directory or hub id.", shown=REQUIRED)
-    data: str = setting("", "Dataset (Parquet), labeled or not.", shown=REQUIRED)
-    out: str = setting("predictions.parquet", "Output predictions Parquet.")
-    batch_size: int = setting(64, "Rows per forward pass.", minimum=1)
-    max_length: int = setting(128, "Tokens per input; longer inputs are truncated.", minimum=2)
+class QADecoding:
+    """How extractive QA windows a context and decodes its spans; predict and eval share these."""
+
     doc_stride: int | None = setting(
         None, "QA: overlap of a long context's windows, in tokens.", minimum=0, shown="max-length / 3"
     )
@@ -94,6 +91,15 @@ class PredictConfig:
         "QA: a span's score over windows: max, or sum (per window its top-k, one text's scores added: the pipeline's).",
         choices=("max", "sum"),
     )
+
+
+@dataclass
+class PredictConfig(QADecoding):
+    model: str = setting("", "Model directory or hub id.", shown=REQUIRED)
+    data: str = setting("", "Dataset (Parquet), labeled or not.", shown=REQUIRED)
+    out: str = setting("predictions.parquet", "Output predictions Parquet.")
+    batch_size: int = setting(64, "Rows per forward pass.", minimum=1)
+    max_length: int = setting(128, "Tokens per input; longer inputs are truncated.", minimum=2)
     device: str = setting("auto", DEVICES_HELP)
     precision: str = setting("fp32", PRECISION_HELP, choices=PRECISIONS)
 
@@ -197,7 +203,7 @@ class DistillConfig:
 
 
 @dataclass
-class EvalConfig:
+class EvalConfig(QADecoding):
     models: list[str] = setting(
         help="Model to evaluate; repeat to compare side by side.", factory=list, shown=REQUIRED
     )
@@ -218,17 +224,6 @@ class EvalConfig:
     plot: str | None = setting(None, "Write a per-language accuracy plot (PNG).", shown="none")
     batch_size: int = setting(64, "Rows per forward pass.", minimum=1)
     max_length: int = setting(128, "Tokens per input; longer inputs are truncated.", minimum=2)
-    doc_stride: int | None = setting(
-        None, "QA: overlap of a long context's windows, in tokens.", minimum=0, shown="max-length / 3"
-    )
-    max_answer_length: int = setting(30, "QA: longest answer span, in tokens.", minimum=1)
-    n_best: int = setting(20, "QA: most probable starts and ends paired per window.", minimum=1)
-    top_k: int = setting(5, "QA: candidate answers kept per question.", minimum=1)
-    merge_windows: str = setting(
-        "max",
-        "QA: a span's score over windows: max, or sum (per window its top-k, one text's scores added: the pipeline's).",
-        choices=("max", "sum"),
-    )
     device: str = setting("auto", DEVICES_HELP)
     precision: str = setting("fp32", PRECISION_HELP, choices=PRECISIONS)
 
