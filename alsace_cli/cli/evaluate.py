@@ -58,6 +58,13 @@ def eval_command(
         raise AlsaceError(f"--report: unknown report {report_kind!r} (use {', '.join(REPORTS)})")
     cfg = config_from(ctx, C, "eval", ("models", "data"), rename={"model": "models"},
                       transform={"models": list})  # fmt: skip
+    if report_kind == "ensemble" and cfg.data:
+        from alsace_cli.streaming import open_dataset
+
+        if open_dataset(cfg.data).task == "qa":  # checked before any work: nothing is written
+            raise AlsaceError(
+                "--report ensemble: the ensemble across languages is defined for label distributions, not QA"
+            )
     artifact, summary = evaluate(cfg, overwrite=overwrite)
     if artifact.meta.get("task") == "qa":
         if report_kind in ("gaps", "all"):

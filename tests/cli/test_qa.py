@@ -164,3 +164,9 @@ def test_renumber_ids_gives_repeated_ids_positions(tmp_path: Path) -> None:
     assert frame["id"].tolist() == ["train-en-0", "train-en-1"] and set(frame["lang"]) == {"en"}
     info = stdout_json(ok("data", "info", tmp_path / "o.parquet", "--json"))
     assert info["task"] == "qa" and info["per_language"][0]["answered"] == 2
+
+
+def test_ensemble_report_is_refused_for_qa_before_any_work(tmp_path: Path) -> None:
+    result = invoke("eval", "--model", tmp_path / "no-model", "--data", SAMPLE / "qa_test.parquet", "--report", "ensemble",
+                    "--out", tmp_path / "m.parquet")  # fmt: skip
+    assert result.exit_code == 2 and "--report ensemble" in result.stderr and list(tmp_path.iterdir()) == []
