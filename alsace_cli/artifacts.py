@@ -269,10 +269,3 @@ def read_predictions(path: str | Path, data: Dataset | None = None) -> Artifact:
     if not artifact.labels:
         artifact.meta["labels"] = [str(i) for i in range(n_labels)]
     return artifact
-
-
-def probs_matrix(artifact: Artifact):
-    """The predictions' probabilities as one (rows, labels) float64 array."""
-    import numpy as np
-
-    return np.array(artifact.frame["probs"].tolist(), dtype=np.float64)

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from alsace_cli import report
-from alsace_cli.errors import AlsaceError
 from alsace_cli.tasks import Task
 
 if TYPE_CHECKING:
@@ -82,39 +79,6 @@ def predictions_frame(ids: pd.Series, langs: pd.Series, probs: np.ndarray) -> pd
     )
 
 
-def run_model_on(
-    model_spec: str,
-    dataset: Dataset,
-    batch_size: int,
-    max_length: int,
-    device: str = "auto",
-    precision: str = "fp32",
-) -> np.ndarray:
-    """Load a model that fits `dataset` and return P(y | x) for each of its rows."""
-    from alsace_cli.models import load_model, pick_device
-    from alsace_cli.tasks import get_task
-
-    if precision not in PRECISIONS:
-        raise AlsaceError(f"--precision: unknown precision {precision!r} (use {', '.join(PRECISIONS)})")
-    if batch_size < 1 or max_length < 2:
-        raise AlsaceError("--batch-size must be at least 1 and --max-length at least 2")
-    torch_device = pick_device(device)
-    model, tokenizer = load_model(model_spec, dataset.task, dataset.labels, max_length=max_length)
-    model.to(torch_device)
-    with report.progress(f"predict {Path(model_spec).name}", len(dataset.frame)) as advance:
-        return predict_probs(
-            model,
-            tokenizer,
-            get_task(dataset.task),
-            dataset.frame,
-            max_length=max_length,
-            batch_size=batch_size,
-            device=torch_device,
-            precision=precision,
-            on_batch=advance,
-        )
-
-
 def dataset_accuracy(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
@@ -124,7 +88,6 @@ def dataset_accuracy(
     batch_size: int,
     device: torch.device,
     precision: str = "fp32",
-    **_: object,
 ) -> float:
     """Accuracy of `model` on a labeled dataset (all its languages pooled): finetune's and distill's dev check."""
     from alsace_cli.tasks import get_task

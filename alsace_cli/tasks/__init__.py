@@ -93,6 +93,7 @@ class Task:
     def dev_score(self, model: Any, tokenizer: Any, dataset: Any, **settings: Any) -> float:
         from alsace_cli.inference import dataset_accuracy
 
+        settings.pop("doc_stride", None)  # a QA setting: classification has no windows
         return dataset_accuracy(model, tokenizer, dataset, **settings)
 
 
