@@ -105,6 +105,15 @@ def read_meta(path: Path) -> dict[str, Any]:
     return json.loads(raw) if raw else {}
 
 
+def read_meta_kind(path: str | Path) -> str | None:
+    """The artifact kind a file's metadata claims, or None when it has none or cannot be read (the
+    reader that follows then names the problem). Only picks the reader: the file is validated by it."""
+    try:
+        return read_meta(Path(path)).get("artifact")
+    except Exception:  # noqa: BLE001  (any unreadable file: the real read reports it)
+        return None
+
+
 def read_artifact(path: str | Path, kind: str, what: str | None = None) -> Artifact:
     """Read a Parquet artifact of `kind`, checking it exists, parses, is that kind, has its columns and rows."""
     path = Path(path)

@@ -108,6 +108,20 @@ class PredictConfig(QADecoding):
 class VoteConfig:
     predictions: str = setting("", "predictions.parquet from predict.", shown=REQUIRED)
     out: str = setting("pseudo_labels.parquet", "Output pseudo labels Parquet.")
+    rule: str = setting(
+        "majority",
+        "majority (the paper's) or dawid-skene (each language's reliability estimated with the labels by EM).",
+        choices=("majority", "dawid-skene"),
+    )
+    exclude_degenerate: bool = setting(
+        False, "Languages whose predicted-label distribution is far from the source's do not vote."
+    )
+    degenerate_tv: float = setting(
+        0.2,
+        "A language is degenerate above this total variation to the source's label distribution.",
+        above=0,
+    )
+    source_lang: str = setting("en", "The language with labeled training data: the reference distribution.")
 
 
 SELECT_STRATEGIES = ("confidence", "random", "all", "scale")
@@ -116,7 +130,11 @@ SELECT_STRATEGIES = ("confidence", "random", "all", "scale")
 @dataclass
 class SelectConfig:
     predictions: str = setting("", "predictions.parquet from predict.", shown=REQUIRED)
-    pseudo_labels: str = setting("", "pseudo_labels.parquet from vote.", shown=REQUIRED)
+    pseudo_labels: str = setting(
+        "",
+        "pseudo_labels.parquet from vote (classification; QA predictions need none).",
+        shown="required for labels",
+    )
     out: str = setting("languages.parquet", "Output languages Parquet.")
     threshold: str | float = setting("mean", "'mean' (of the softmaxed scores) or a number in 0..1.")
     strategy: str = setting(
@@ -125,6 +143,11 @@ class SelectConfig:
         choices=SELECT_STRATEGIES,
     )
     allow_partial: bool = setting(False, "Score each language on the ids it has.")
+    source_lang: str = setting("en", "The language with labeled training data.")
+    source_teacher: bool = setting(False, "Keep the source language a teacher whatever its score.")
+    degenerate_tv: float = setting(
+        0.2, "Warn about languages whose label distribution is this far (TV) from the source's.", above=0
+    )
     seed: int = setting(42, "Seed of --strategy random.")
 
 
@@ -140,6 +163,9 @@ class PairsConfig:
         False, "Ablation: teachers with ŝ below the teachers' mean teach no one."
     )
     include_student_pairs: bool = setting(False, "Ablation: students teach each other too.")
+    question_language_pairs: bool = setting(
+        False, "QA: pair question languages over the same context (roles from select on QA predictions)."
+    )
 
 
 DISTILL_TEACHERS = ("live", "static", "mutual", "epoch")
@@ -182,6 +208,27 @@ class DistillConfig:
     freeze_embeddings: bool = setting(False, "Keep the word embeddings fixed.")
     dev: str | None = setting(None, "Labeled source-language dev set for the collapse guard.", shown="none")
     eval_every: int = setting(0, "Guard check every N steps (0: at the start and end only).", minimum=0)
+    guard_rule: str = setting(
+        "paired",
+        "paired: keep the last step unless a paired test on --dev says it is worse than step 0; best: the best dev score.",
+        choices=("paired", "best"),
+    )
+    guard_alpha: float = setting(
+        0.05, "Significance level of the guard's paired sign test.", above=0, maximum=1
+    )
+    collapse_check: bool = setting(
+        True, "Label-free collapse detector on a sample of --data (classification)."
+    )
+    collapse_sample: int = setting(
+        512, "Rows of --data the collapse detector predicts on (and as many of --source-lang).", minimum=1
+    )
+    source_lang: str = setting("en", "The language fine-tuned on: the collapse detector's second sample.")
+    collapse_tv: float = setting(
+        0.25, "Collapse when the predicted-label histogram moves more than this (total variation).", above=0
+    )
+    collapse_entropy: float = setting(
+        0.3, "Collapse when mean prediction entropy / log|Y| moves more than this.", above=0
+    )
     eval_batch_size: int = setting(64, "Batch size of the guard's dev check.", minimum=1)
     ce_weight: float = setting(0.0, "Weight of a cross-entropy term on --train.", minimum=0)
     train: str | None = setting(None, "Labeled data for the --ce-weight term.", shown="none")

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     import torch
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-    from alsace_cli.artifacts import Dataset
 
 PRECISIONS = ("fp32", "bf16", "fp16")
 
@@ -77,29 +76,3 @@ def predictions_frame(ids: pd.Series, langs: pd.Series, probs: np.ndarray) -> pd
             "confidence": probs.max(axis=1).astype("float64"),
         }
     )
-
-
-def dataset_accuracy(
-    model: PreTrainedModel,
-    tokenizer: PreTrainedTokenizerBase,
-    dataset: Dataset,
-    *,
-    max_length: int,
-    batch_size: int,
-    device: torch.device,
-    precision: str = "fp32",
-) -> float:
-    """Accuracy of `model` on a labeled dataset (all its languages pooled): finetune's and distill's dev check."""
-    from alsace_cli.tasks import get_task
-
-    probs = predict_probs(
-        model,
-        tokenizer,
-        get_task(dataset.task),
-        dataset.frame,
-        max_length=max_length,
-        batch_size=batch_size,
-        device=device,
-        precision=precision,
-    )
-    return float((probs.argmax(axis=1) == dataset.frame["label"].to_numpy(dtype=np.int64)).mean())

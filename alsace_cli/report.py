@@ -27,6 +27,11 @@ def info(message: str) -> None:
     console.print(message, highlight=False, soft_wrap=True)
 
 
+def warn(message: str) -> None:
+    """A one-line warning on stderr; user text in it goes through `esc`, as for `info`."""
+    console.print("[yellow]warning:[/yellow] " + message, highlight=False, soft_wrap=True)
+
+
 def esc(value: object) -> str:
     """User text (a path, a language code) made safe to put in a Rich-markup line: `[red]` stays literal."""
     return escape(str(value))

@@ -174,7 +174,7 @@ def validate_columns(kind: str, frame: pd.DataFrame, path: Path, meta: dict) -> 
             raise _fail(
                 path, _first(pseudo >= len(labels)), "pseudo_label", f"is out of range 0..{len(labels) - 1}"
             )
-        votes = check_int(frame, path, "votes", minimum=1)
+        votes = check_int(frame, path, "votes", minimum=0)  # Dawid-Skene may pick a label no language voted
         n_langs = check_int(frame, path, "n_langs", minimum=1)
         if (votes > n_langs).any():
             raise _fail(path, _first(votes > n_langs), "votes", "is larger than n_langs")
@@ -202,7 +202,10 @@ def validate_columns(kind: str, frame: pd.DataFrame, path: Path, meta: dict) -> 
             raise _fail(
                 path, _first(same), "teacher_lang", "equals student_lang (a pair joins two languages)"
             )
-        check_duplicates(frame, path, ["id", "student_lang", "teacher_lang"])
+        context = ["context_lang"] if "context_lang" in frame.columns else []  # QA question-language pairs
+        for column in context:
+            check_key(frame, path, column)
+        check_duplicates(frame, path, ["id", *context, "student_lang", "teacher_lang"])
     elif kind == "qa_predictions":
         check_key(frame, path, "question_lang")
         bad = ~frame["answer"].map(lambda v: isinstance(v, str)).to_numpy()

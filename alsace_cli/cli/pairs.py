@@ -26,6 +26,7 @@ def pairs_command(
     exclude_weak_students: bool = opt(C, "exclude_weak_students", "--exclude-weak-students"),
     exclude_weak_teachers: bool = opt(C, "exclude_weak_teachers", "--exclude-weak-teachers"),
     include_student_pairs: bool = opt(C, "include_student_pairs", "--include-student-pairs"),
+    question_language_pairs: bool = opt(C, "question_language_pairs", "--question-language-pairs"),
     overwrite: bool = overwrite_option(),
     config: Path = config_option(),
     json: bool = json_option(),

@@ -26,16 +26,19 @@ def select_command(
     threshold: str = opt(C, "threshold"),
     strategy: str = opt(C, "strategy"),
     allow_partial: bool = opt(C, "allow_partial", "--allow-partial"),
+    source_lang: str = opt(C, "source_lang"),
+    source_teacher: bool = opt(C, "source_teacher", "--source-teacher"),
+    degenerate_tv: float = opt(C, "degenerate_tv"),
     seed: int = opt(C, "seed"),
     overwrite: bool = overwrite_option(),
     config: Path = config_option(),
     json: bool = json_option(),
 ) -> None:
-    """Stage 4: s_t = mean P(pseudo-label), ŝ = softmax(s); teachers have ŝ_t ≥ threshold."""
+    """Stage 4: s_t = mean P(pseudo-label) (QA: mean best-span probability), ŝ = softmax(s); teachers: ŝ_t ≥ threshold."""
     from alsace_cli.report import frame_records, print_json
     from alsace_cli.stages.select import select
 
-    cfg = config_from(ctx, C, "select", ("predictions", "pseudo_labels"))
+    cfg = config_from(ctx, C, "select", ("predictions",))
     artifact = select(cfg, overwrite=overwrite)
     if json:
         print_json({"languages": str(artifact.path), "threshold": artifact.meta["threshold"],

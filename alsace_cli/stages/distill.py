@@ -23,11 +23,11 @@ Two ways to make noisy targets less harmful (both off by default, so the default
   the instance's pseudo-label; the loss is the mean over the pairs that count. With a weak model the
   teacher languages still disagree on many instances, and the disagreeing targets are mostly noise.
 
-The collapse guard (`--dev FILE`, labeled source-language data, which the zero-shot setting allows): the
-model's accuracy on it is measured before the first step, every `--eval-every` steps and after the last,
-and the checkpoint with the best dev accuracy is the one saved (ties go to the later step). A collapsed
-model predicts one label for everything, so its dev accuracy falls to the majority-class rate and it
-cannot be picked; a shrinking "gap" cannot fool it either, since it does not look at the gap.
+The guard (stages/guard.py): a paired sign test on `--dev` (labeled source-language data, which the
+zero-shot setting allows) and a label-free collapse detector on a sample of `--data`, checked before the
+first step, every `--eval-every` steps and after the last. The last step is kept unless the dev set shows
+a significant drop from step 0 or the detector fires (training then stops); a shrinking "gap" cannot fool
+either, since neither looks at the gap.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from alsace_cli.kl_weights import classification_kl_weight, parse_kl_weight
 from alsace_cli.models import load_model, seed_everything
 from alsace_cli.provenance import hash_path, make_provenance
 from alsace_cli.stages.finetune import check_training_outputs
+from alsace_cli.stages.guard import Guard, collapse_samples
 from alsace_cli.tasks import get_task, require_distillable
 from alsace_cli.training import (
     TrainLog,
@@ -143,8 +144,10 @@ def validate(config: DistillConfig) -> None:
         raise AlsaceError("--predictions is only used by --teacher static")
     if config.eval_every < 0:
         raise AlsaceError("--eval-every must be zero (start and end only) or positive")
-    if config.eval_every and not config.dev:
-        raise AlsaceError("--eval-every needs --dev FILE (labeled data the guard measures accuracy on)")
+    if config.eval_every and not config.dev and not config.collapse_check:
+        raise AlsaceError(
+            "--eval-every needs --dev FILE or the collapse check (both off: there would be nothing to check)"
+        )
     if config.temperature <= 0:
         raise AlsaceError("--temperature must be positive")
     if config.sharpen <= 0:
@@ -237,7 +240,8 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
         shuffled_batches(len(train.frame), config.pairs_per_batch, total, config.seed + 1) if train else None
     )
     log, start = TrainLog(), 0
-    guard = Guard(config, dev, tokenizer, accelerator)
+    sample = collapse_samples(frame, config) if config.collapse_check else None
+    guard = Guard(config, dev, tokenizer, accelerator, corpus=sample, task=task)
     inputs = {"model": config.model, "data": config.data, "pairs": config.pairs, "train": config.train,
               "predictions": config.predictions, "dev": config.dev,
               "mask_pseudo_labels": config.mask_pseudo_labels, "pseudo_labels": config.pseudo_labels}  # fmt: skip
@@ -249,7 +253,7 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
     checkpoints = Checkpointer(accelerator, config.out, "distill", config, inputs)
     if resume is True or (resume == "auto" and checkpoints.matches()):
         start, log.rows, state = checkpoints.load()
-        guard.history, guard.best_state = state["guard_history"], state["guard_best_state"]
+        guard.load_state_dict(state["guard"])
         if frozen is not None:
             frozen.load_state_dict(state["teacher_state"])
         report.info(f"distill: resumed at step {start} of {total} from {report.esc(checkpoints.dir)}")
@@ -324,15 +328,20 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
                 alpha_mean=alpha.mean().item(),
                 alpha_zero=(alpha == 0).float().mean().item(),
             )
+            collapsed = False
             if config.eval_every and step % config.eval_every == 0 or step == total:
-                guard.check(model, step, log)
+                collapsed = guard.check(model, step, log)
             advance(status=f"kl {kl.item():.4f}")
             track(accelerator, log.rows[-1])
-            state = {"guard_history": guard.history, "guard_best_state": guard.best_state,
-                     "teacher_state": None if frozen is None else frozen.state_dict()}  # fmt: skip
+            state = {
+                "guard": guard.state_dict(),
+                "teacher_state": None if frozen is None else frozen.state_dict(),
+            }
             checkpoints.after_step(step, total, stop, log.rows, state)
+            if collapsed:
+                break
     model = accelerator.unwrap_model(model)
-    guard.restore_best(model, total)
+    guard.restore(model, total)
     out = Path(config.out)
     if accelerator.is_main_process:
         provenance = make_provenance("distill", config, inputs, config.seed)
@@ -345,44 +354,3 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
         f"last-10% mean KL {last['kl'].mean():.4f}, student entropy {last['student_entropy'].mean():.3f} → {report.esc(out)}"
     )
     return out
-
-
-class Guard:
-    """Dev accuracy before, during and after training; keeps the best state (see the module docstring)."""
-
-    def __init__(self, config: DistillConfig, dev: Dataset | None, tokenizer, accelerator) -> None:
-        self.config, self.dev, self.tokenizer, self.accelerator = config, dev, tokenizer, accelerator
-        self.history: list[tuple[int, float]] = []
-        self.best_state: dict | None = None
-
-    def check(self, model, step: int, log: TrainLog) -> None:
-        if self.dev is None:
-            return
-        # Accuracy for classification, F1 for QA: the task's own dev score.
-        accuracy = get_task(self.dev.task).dev_score(
-            model, self.tokenizer, self.dev, max_length=self.config.max_length,
-            batch_size=self.config.eval_batch_size, device=self.accelerator.device,
-            precision=self.config.precision,
-        )  # fmt: skip
-        if not self.history or accuracy >= max(acc for _, acc in self.history):
-            unwrapped = self.accelerator.unwrap_model(model)
-            self.best_state = {k: v.detach().cpu().clone() for k, v in unwrapped.state_dict().items()}
-        self.history.append((step, accuracy))
-        log.add(step=step, dev_accuracy=accuracy)
-
-    def restore_best(self, model, total: int) -> None:
-        if self.dev is None or self.best_state is None:
-            return
-        best_step, best = max(self.history, key=lambda item: (item[1], item[0]))
-        start, final = self.history[0][1], self.history[-1][1]
-        if best_step != total:
-            model.load_state_dict(self.best_state)
-        warn = (
-            "  [yellow]dev accuracy fell during training: possible collapse[/yellow]"
-            if final < start - 0.02
-            else ""
-        )
-        report.info(
-            f"distill guard: dev accuracy {start:.4f} at step 0, {final:.4f} at step {total}; "
-            f"kept step {best_step} ({best:.4f}){warn}"
-        )

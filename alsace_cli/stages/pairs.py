@@ -11,6 +11,12 @@ applied once more within the group; the languages file carries ŝ as `score`):
 - `--exclude-weak-teachers`: the weak teachers teach no one (they still learn from the strong teachers):
   does a teacher that only just passed the threshold help?
 - `--include-student-pairs`: students also teach each other (student-student pairs): what selection saves.
+
+`--question-language-pairs` (extractive QA, the zero-shot meeting point of ALSACE and SKD-QA): on a QA set
+whose ids are asked in several question languages over the same context, pairs (question in a teacher
+language, question in another language, same id and same context); the roles are question languages,
+from `select` on QA predictions. The output has a `context_lang` column; distill aligns the two sides'
+start and end distributions on the shared context tokens.
 """
 
 from __future__ import annotations
@@ -74,6 +80,26 @@ def make_pairs_frame(
     return pairs.reset_index(drop=True), dropped
 
 
+def question_language_pairs(
+    frame: pd.DataFrame, roles: dict[str, str], **options: object
+) -> tuple[pd.DataFrame, int]:
+    """make_pairs_frame within each context language, the question language playing the language's part."""
+    parts, dropped = [], 0
+    order = {key: i for i, key in enumerate(pd.unique(frame["id"]))}
+    for context_lang, part in frame.groupby("lang", sort=True):
+        sub = part[["id", "question_lang"]].rename(columns={"question_lang": "lang"})
+        present = {lang: role for lang, role in roles.items() if lang in set(sub["lang"])}
+        pairs, lost = make_pairs_frame(sub, present, **options)  # type: ignore[arg-type]
+        dropped += lost
+        parts.append(pairs.assign(context_lang=context_lang))
+    pairs = pd.concat(parts, ignore_index=True)
+    pairs = pairs.iloc[np.lexsort((pairs["student_lang"], pairs["teacher_lang"], pairs["context_lang"],
+                                   pairs["id"].map(order)))]  # fmt: skip
+    return pairs[["id", "context_lang", "student_lang", "teacher_lang", "pair_type"]].reset_index(
+        drop=True
+    ), dropped
+
+
 def make_pairs(config: PairsConfig, overwrite: bool = False) -> Artifact:
     check_outputs(
         [artifact_output("--out", config.out), config_output(config_path_for(config.out))],
@@ -81,11 +107,25 @@ def make_pairs(config: PairsConfig, overwrite: bool = False) -> Artifact:
         overwrite,
     )
     dataset = load_dataset(config.data)
-    require_distillable(dataset.task, "make-pairs", config.data)
+    by_question = config.question_language_pairs
+    if dataset.task == "qa" and not by_question:
+        raise AlsaceError(
+            f"{config.data}: QA data pairs question languages over one context: pass --question-language-pairs"
+        )
+    if by_question and dataset.task != "qa":
+        raise AlsaceError(f"--question-language-pairs: {config.data} is {dataset.task!r} data, not QA")
+    if not by_question:
+        require_distillable(dataset.task, "make-pairs", config.data)
     languages = read_artifact(config.languages, "languages")
+    if by_question and languages.meta.get("unit") == "lang":
+        raise AlsaceError(
+            f"{config.languages}: scores languages of label predictions; --question-language-pairs needs "
+            "select's output on QA predictions (roles of question languages)"
+        )
     roles = dict(zip(languages.frame["lang"], languages.frame["role"], strict=True))
-    check_known_languages(languages.path, list(roles), dataset.languages)
-    without_role = [lang for lang in dataset.languages if lang not in roles]
+    present = sorted(dataset.frame["question_lang"].unique()) if by_question else dataset.languages
+    check_known_languages(languages.path, list(roles), present)
+    without_role = [lang for lang in present if lang not in roles]
     if without_role:
         raise AlsaceError(
             f"{config.data}: lang {without_role[0]!r} has no role in {config.languages} "
@@ -94,10 +134,13 @@ def make_pairs(config: PairsConfig, overwrite: bool = False) -> Artifact:
     scores = dict(zip(languages.frame["lang"], languages.frame["score"], strict=True))
     no_students = weak_languages(scores, roles, "student") if config.exclude_weak_students else set()
     no_teachers = weak_languages(scores, roles, "teacher") if config.exclude_weak_teachers else set()
-    pairs, dropped = make_pairs_frame(
-        dataset.frame, roles, no_students=no_students, no_teachers=no_teachers,
-        student_pairs=config.include_student_pairs,
-    )  # fmt: skip
+    options = {
+        "no_students": no_students,
+        "no_teachers": no_teachers,
+        "student_pairs": config.include_student_pairs,
+    }
+    build = question_language_pairs if by_question else make_pairs_frame
+    pairs, dropped = build(dataset.frame, roles, **options)  # type: ignore[operator]
     if pairs.empty:
         raise AlsaceError(
             f"{config.languages}: no pairs can be made: need a teacher and at least one other language "
@@ -109,6 +152,7 @@ def make_pairs(config: PairsConfig, overwrite: bool = False) -> Artifact:
         "students": sorted(k for k, v in roles.items() if v == "student"),
         "excluded_students": sorted(no_students),
         "excluded_teachers": sorted(no_teachers),
+        "unit": "question_lang" if by_question else "lang",
         "provenance": make_provenance(
             "make-pairs", config, {"data": config.data, "languages": config.languages}
         ),

@@ -3,6 +3,16 @@
 s_t = mean_i P(y_i | x_{t,i}) with y_i the pseudo-label; ŝ = softmax over languages of s; a language is a
 teacher when ŝ_t ≥ θ, where θ is the mean of ŝ (`--threshold mean`, which is always 1/|T|) or a number.
 A score within 1e-12 of θ counts as reaching it, so float rounding never turns a tie into a student.
+
+On extractive QA predictions (`qa_predictions`, for `make-pairs --question-language-pairs`) there is no
+label to vote on: the unit is the question language, and s_t is the mean over its rows (every context
+language) of the best span's probability P(start)·P(end), predict's `score`. No --pseudo-labels is read.
+
+Two guards against a majority of languages the model does not understand (issue: a confident wrong
+majority captured the teacher set and English became a student): a warning when the source language
+(`--source-lang`, the one with labeled data) is ranked a student, which `--source-teacher` overrides by
+keeping it a teacher; and a warning naming every language whose predicted-label distribution is far from
+the source's (total variation above `--degenerate-tv`; see `vote --exclude-degenerate`).
 """
 
 from __future__ import annotations
@@ -11,12 +21,20 @@ import numpy as np
 import pandas as pd
 
 from alsace_cli import report
-from alsace_cli.artifacts import Artifact, check_parallel, read_artifact, read_predictions, write_artifact
+from alsace_cli.artifacts import (
+    Artifact,
+    check_parallel,
+    read_artifact,
+    read_meta_kind,
+    read_predictions,
+    write_artifact,
+)
 from alsace_cli.config import config_path_for, save_config
 from alsace_cli.configs import SelectConfig
 from alsace_cli.errors import AlsaceError
 from alsace_cli.outputs import artifact_output, check_outputs, config_output
 from alsace_cli.provenance import make_provenance
+from alsace_cli.stages.vote import label_shift
 
 TOLERANCE = 1e-12
 STRATEGIES = ("confidence", "random", "all", "scale")
@@ -68,6 +86,23 @@ def language_scores(predictions: pd.DataFrame, pseudo: pd.DataFrame) -> pd.DataF
     )
 
 
+def qa_language_scores(predictions: pd.DataFrame, path) -> pd.DataFrame:
+    """Per question language: n, s_t (mean best-span probability over its rows) and ŝ_t (softmax of s)."""
+    score = predictions["score"].to_numpy(dtype=np.float64)
+    if (score > 1.0 + 1e-9).any():
+        row = int((score > 1.0 + 1e-9).argmax())
+        raise AlsaceError(
+            f"{path}: row {row}: column 'score' is {score[row]:.4g}, above 1: a sum over windows "
+            "(--merge-windows sum) is not a probability; predict with --merge-windows max for select"
+        )
+    scored = pd.DataFrame({"lang": predictions["question_lang"].to_numpy(), "c": np.clip(score, 0.0, 1.0)})
+    grouped = scored.groupby("lang", sort=True)["c"].agg(["size", "mean"]).reset_index()
+    s = grouped["mean"].to_numpy()
+    exp = np.exp(s - s.max())
+    return pd.DataFrame({"lang": grouped["lang"], "n": grouped["size"].astype("int64"), "avg_confidence": s,
+                         "score": exp / exp.sum()})  # fmt: skip
+
+
 def assign_roles(
     scores: pd.DataFrame, threshold: float | None, strategy: str, seed: int
 ) -> tuple[pd.DataFrame, float]:
@@ -104,13 +139,10 @@ def assign_roles(
     return out, theta
 
 
-def select(config: SelectConfig, overwrite: bool = False) -> Artifact:
-    threshold = parse_threshold(config.threshold)
-    check_outputs(
-        [artifact_output("--out", config.out), config_output(config_path_for(config.out))],
-        {"--predictions": config.predictions, "--pseudo-labels": config.pseudo_labels},
-        overwrite,
-    )
+def classification_scores(config: SelectConfig) -> tuple[pd.DataFrame, dict[str, float]]:
+    """s_t and ŝ_t per language from label distributions and vote's pseudo-labels, every input checked."""
+    if not config.pseudo_labels:
+        raise AlsaceError("missing --pseudo-labels (vote's output on the same predictions)")
     predictions = read_predictions(config.predictions)
     n_languages = predictions.frame["lang"].nunique()
     if n_languages < 2:
@@ -139,17 +171,78 @@ def select(config: SelectConfig, overwrite: bool = False) -> Artifact:
             predictions.path,
             "; pass --allow-partial to score each language on the ids it has",
         )
-    scores = language_scores(predictions.frame, pseudo.frame)
+    shift = label_shift(predictions.frame, n_labels, config.source_lang)
+    return language_scores(predictions.frame, pseudo.frame), shift
+
+
+def source_and_degenerate(languages: pd.DataFrame, shift: dict[str, float], theta: float,
+                          config: SelectConfig) -> tuple[pd.DataFrame, list[str]]:  # fmt: skip
+    """Warn when the source language is ranked a student (or make it a teacher: --source-teacher), and
+    name the degenerate languages; returns the roles and the degenerate languages."""
+    degenerate = sorted(lang for lang, tv in shift.items() if tv > config.degenerate_tv)
+    if degenerate:
+        report.warn(
+            f"select: {len(degenerate)} languages predict labels far from {report.esc(config.source_lang)}'s on the same "
+            f"instances (TV above {config.degenerate_tv}): "
+            + report.esc(", ".join(f"{lang} {shift[lang]:.2f}" for lang in degenerate))
+            + "; a vote they dominate may be wrong (vote --exclude-degenerate)"
+        )
+    source = languages["lang"] == config.source_lang
+    if source.any() and (languages.loc[source, "role"] == "student").all():
+        if config.source_teacher:
+            languages = languages.copy()
+            languages.loc[source, "role"] = "teacher"
+        else:
+            score = float(languages.loc[source, "score"].iloc[0])
+            report.warn(
+                f"select: the source language {report.esc(config.source_lang)} (the only one with labeled data) is "
+                f"ranked a student (ŝ {score:.4f} < θ {theta:.4f}): the teachers may agree on an error; "
+                "consider --source-teacher or vote --exclude-degenerate"
+            )
+    return languages, degenerate
+
+
+def select(config: SelectConfig, overwrite: bool = False) -> Artifact:
+    threshold = parse_threshold(config.threshold)
+    check_outputs(
+        [artifact_output("--out", config.out), config_output(config_path_for(config.out))],
+        {"--predictions": config.predictions, "--pseudo-labels": config.pseudo_labels},
+        overwrite,
+    )
+    if read_meta_kind(config.predictions) == "qa_predictions":
+        predictions = read_artifact(config.predictions, "qa_predictions")
+        if config.pseudo_labels:
+            raise AlsaceError(
+                "--pseudo-labels: not used on QA predictions (question languages are scored by their mean "
+                "best-span probability)"
+            )
+        n_languages = predictions.frame["question_lang"].nunique()
+        if n_languages < 2:
+            raise AlsaceError(
+                f"{config.predictions}: questions in {n_languages} language only; selecting teacher question "
+                "languages needs at least 2"
+            )
+        scores, shift = qa_language_scores(predictions.frame, config.predictions), {}
+        unit = "question_lang"
+    else:
+        scores, shift = classification_scores(config)
+        unit = "lang"
     languages, theta = assign_roles(scores, threshold, config.strategy, config.seed)
+    languages, degenerate = source_and_degenerate(languages, shift, theta, config)
     meta = {
         "threshold": theta,
         "threshold_spec": str(config.threshold),
         "strategy": config.strategy,
         "tolerance": TOLERANCE,
+        "unit": unit,
+        "source_lang": config.source_lang,
+        "source_teacher": config.source_teacher,
+        "label_tv_to_source": shift,
+        "degenerate": degenerate,
         "provenance": make_provenance(
             "select",
             config,
-            {"predictions": config.predictions, "pseudo_labels": config.pseudo_labels},
+            {"predictions": config.predictions, "pseudo_labels": config.pseudo_labels or None},
             config.seed,
         ),
     }

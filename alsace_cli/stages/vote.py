@@ -2,6 +2,21 @@
 
 Tie rule (deterministic): among the labels with the most votes, the one with the highest probability
 summed over all languages of the instance wins; if that is tied too, the lowest label index wins.
+
+A majority of languages the model barely knows can outvote the few it knows (they often predict one label
+for most rows, and agree on it). Two defences, both off by default so the default is the paper's vote:
+- `--exclude-degenerate`: a language is *degenerate* when its predicted-label distribution, over the
+  instances it shares with the source language, is far from the source language's: total variation
+  ½ Σ_y |p_t(y) − p_src(y)| above `--degenerate-tv` (0.2). Degenerate languages do not vote. The source
+  language is the only one with labeled training data, so its label distribution is the reference.
+- `--rule dawid-skene`: each language's reliability is estimated jointly with the pseudo-labels
+  (Dawid & Skene, 1979): a confusion matrix π_t[k, j] = P(language t predicts j | true label k) per
+  language and a class prior ρ, fitted by EM from the vote shares as a start; the pseudo-label is the
+  posterior's argmax (lowest index on exact ties). A language that predicts one label whatever the
+  instance gets a confusion matrix with one column, which carries no evidence, so its vote barely counts.
+  Its estimated accuracy Σ_k ρ_k π_t[k, k] is saved per language in the metadata (`reliability`).
+Either way the file keeps one row per instance; `votes` counts the voting languages that predict the
+pseudo-label (0 is possible under Dawid-Skene) and `posterior` is the rule's confidence in it.
 """
 
 from __future__ import annotations
@@ -42,6 +57,56 @@ def vote_frame(predictions: pd.DataFrame, n_labels: int) -> pd.DataFrame:
     )
 
 
+def label_shift(predictions: pd.DataFrame, n_labels: int, source_lang: str) -> dict[str, float]:
+    """Per language: total variation between its predicted-label distribution and the source language's,
+    both over the instances the two share. Empty when the source language is absent."""
+    if source_lang not in set(predictions["lang"]):
+        return {}
+    shared = set(predictions.loc[predictions["lang"] == source_lang, "id"])
+    out = {}
+    source = None
+    for lang, part in predictions.groupby("lang", sort=True):
+        part = part[part["id"].isin(shared)]
+        histogram = np.bincount(part["pred"].to_numpy(), minlength=n_labels) / max(1, len(part))
+        out[lang] = histogram
+        if lang == source_lang:
+            source = histogram
+    return {lang: float(0.5 * np.abs(h - source).sum()) for lang, h in out.items()}
+
+
+def dawid_skene(predictions: pd.DataFrame, n_labels: int, iterations: int = 200, tol: float = 1e-7,
+                smoothing: float = 0.01) -> tuple[np.ndarray, pd.Index, dict[str, float], int]:  # fmt: skip
+    """EM for the pseudo-labels' posterior (instances × labels), started from the vote shares."""
+    items, ids = pd.factorize(predictions["id"], sort=False)
+    langs, names = pd.factorize(predictions["lang"], sort=True)
+    pred = predictions["pred"].to_numpy()
+    posterior = np.zeros((len(ids), n_labels))
+    np.add.at(posterior, (items, pred), 1.0)
+    posterior /= posterior.sum(axis=1, keepdims=True)
+    onehot = np.eye(n_labels)[pred]
+    iteration = 0
+    while iteration < iterations:
+        iteration += 1
+        prior = posterior.mean(axis=0) + 1e-12
+        confusion = np.full((len(names), n_labels, n_labels), smoothing)
+        for t in range(len(names)):
+            rows = langs == t
+            confusion[t] += posterior[items[rows]].T @ onehot[rows]
+        confusion /= confusion.sum(axis=2, keepdims=True)
+        log_post = np.tile(np.log(prior), (len(ids), 1))
+        np.add.at(log_post, items, np.log(confusion[langs, :, pred]))
+        new = np.exp(log_post - log_post.max(axis=1, keepdims=True))
+        new /= new.sum(axis=1, keepdims=True)
+        change = np.abs(new - posterior).max()
+        posterior = new
+        if change < tol:
+            break
+    reliability = {
+        str(name): float((prior * np.diagonal(confusion[t])).sum()) for t, name in enumerate(names)
+    }
+    return posterior, ids, reliability, iteration
+
+
 def vote(config: VoteConfig, overwrite: bool = False) -> Artifact:
     check_outputs(
         [artifact_output("--out", config.out), config_output(config_path_for(config.out))],
@@ -56,11 +121,49 @@ def vote(config: VoteConfig, overwrite: bool = False) -> Artifact:
             f"({predictions.frame['lang'].iloc[0]!r}); a vote across languages needs at least 2"
         )
     labels = predictions.labels
-    frame = vote_frame(predictions.frame, len(labels))
+    shift = label_shift(predictions.frame, len(labels), config.source_lang)
+    if config.exclude_degenerate and not shift:
+        raise AlsaceError(
+            f"--exclude-degenerate: source language {config.source_lang!r} is not in {config.predictions} "
+            "(--source-lang names the reference)"
+        )
+    degenerate = sorted(lang for lang, tv in shift.items() if tv > config.degenerate_tv)
+    voters = predictions.frame
+    if config.exclude_degenerate and degenerate:
+        voters = voters[~voters["lang"].isin(degenerate)]
+        report.warn(
+            f"vote: {len(degenerate)} degenerate languages left out of the vote (predicted-label TV to "
+            f"{config.source_lang} above {config.degenerate_tv}): "
+            + ", ".join(f"{lang} {shift[lang]:.2f}" for lang in degenerate)
+        )
+    frame = vote_frame(voters, len(labels))
+    frame["posterior"] = frame["votes"] / frame["n_langs"]
+    meta_rule: dict = {
+        "tie_rule": "most votes; then highest probability summed over languages; then lowest label index"
+    }
+    if config.rule == "dawid-skene":
+        posterior, ids, reliability, iterations = dawid_skene(voters, len(labels))
+        pseudo = posterior.argmax(axis=1)
+        counts = voters.groupby("id", sort=False)["pred"].apply(
+            lambda p: np.bincount(p, minlength=len(labels))
+        )
+        votes = np.stack(counts.reindex(ids).to_numpy())[np.arange(len(ids)), pseudo]
+        frame = frame.set_index("id").loc[list(ids)].reset_index()
+        frame["pseudo_label"], frame["votes"] = pseudo.astype("int64"), votes.astype("int64")
+        frame["agreement"], frame["posterior"] = votes / frame["n_langs"], posterior.max(axis=1)
+        frame["tie"] = False
+        meta_rule = {"tie_rule": "posterior argmax; exact ties to the lowest label index",
+                     "reliability": reliability, "em_iterations": iterations}  # fmt: skip
+        report.info("vote (Dawid-Skene): estimated accuracy per language: " + ", ".join(
+            f"{lang} {r:.2f}" for lang, r in sorted(reliability.items(), key=lambda kv: -kv[1])))  # fmt: skip
     meta = {
         "task": predictions.meta.get("task"),
         "labels": labels,
-        "tie_rule": "most votes; then highest probability summed over languages; then lowest label index",
+        "rule": config.rule,
+        **meta_rule,
+        "label_tv_to_source": shift,
+        "degenerate": degenerate,
+        "excluded": degenerate if config.exclude_degenerate else [],
         "provenance": make_provenance("vote", config, {"predictions": config.predictions}),
     }
     out = write_artifact(frame, config.out, "pseudo_labels", meta)

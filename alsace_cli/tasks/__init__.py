@@ -6,7 +6,8 @@ A stage never branches on a task's name: it asks the task. A task says
 - how labeled rows become training features (`training_features`: one per row for classification,
   several windows per row for extractive QA);
 - how a chunk of rows becomes prediction rows (`predict_chunk`) and which artifact kind those are;
-- its dev-set score for finetune's best-epoch check (`dev_score`).
+- its dev-set score for finetune's best-epoch check (`dev_score`), per row for distill's guard
+  (`dev_row_scores`).
 Classification tasks (pair, single) and multiple choice produce label distributions, so vote, select,
 make-pairs and distill work on them unchanged; extractive QA (`qa`) produces spans.
 Users extend alsace by registering their own Task before running a stage.
@@ -90,11 +91,19 @@ class Task:
         )  # fmt: skip
         return predictions_frame(frame["id"], frame["lang"], probs)
 
-    def dev_score(self, model: Any, tokenizer: Any, dataset: Any, **settings: Any) -> float:
-        from alsace_cli.inference import dataset_accuracy
+    def dev_row_scores(self, model: Any, tokenizer: Any, dataset: Any, **settings: Any) -> Any:
+        """Per dev row, 1.0 if the predicted label is right, else 0.0 (the guard's paired test reads these)."""
+        import numpy as np
+
+        from alsace_cli.inference import predict_probs
 
         settings.pop("doc_stride", None)  # a QA setting: classification has no windows
-        return dataset_accuracy(model, tokenizer, dataset, **settings)
+        probs = predict_probs(model, tokenizer, self, dataset.frame, **settings)
+        return (probs.argmax(axis=1) == dataset.frame["label"].to_numpy(dtype=np.int64)).astype(np.float64)
+
+    def dev_score(self, model: Any, tokenizer: Any, dataset: Any, **settings: Any) -> float:
+        """The mean of dev_row_scores: accuracy here, F1 for QA."""
+        return float(self.dev_row_scores(model, tokenizer, dataset, **settings).mean())
 
 
 TASKS: dict[str, Task] = {}

@@ -227,8 +227,8 @@ class QATask(Task):
             "candidates": candidates,
         })  # fmt: skip
 
-    def dev_score(self, model: Any, tokenizer: Any, dataset: Any, **settings: Any) -> float:
-        """Mean F1 (SQuAD normalisation) on the dev set, in 0..1."""
+    def dev_row_scores(self, model: Any, tokenizer: Any, dataset: Any, **settings: Any) -> np.ndarray:
+        """F1 (SQuAD normalisation) of each dev question's answer, in 0..1."""
         from types import SimpleNamespace
 
         from alsace_cli.tasks.qa_metrics import f1
@@ -238,7 +238,7 @@ class QATask(Task):
         predicted = self.predict_chunk(model, tokenizer, dataset.frame, config, settings["device"])
         golds = [[a["text"] for a in answers_of(v)] for v in dataset.frame["answers"]]
         model.train()
-        return float(np.mean([f1(p, g) for p, g in zip(predicted["answer"], golds, strict=True)]))
+        return np.array([f1(p, g) for p, g in zip(predicted["answer"], golds, strict=True)], dtype=np.float64)
 
 
 def span_scores(start_logits: np.ndarray, end_logits: np.ndarray, sequence: list[int | None], ids: list[int],

@@ -112,15 +112,15 @@ def test_finetuned_qa_model_predicts_spans_and_evaluates_per_language_pair(real:
     assert xquad["summary"][0]["gxlt_f1"] == pytest.approx(xquad["summary"][0]["xlt_f1"])
 
 
-def test_label_distribution_stages_refuse_qa_with_one_line(real: Path, tmp_path: Path) -> None:
+def test_label_stages_refuse_qa_or_name_the_qa_option_with_one_line(real: Path, tmp_path: Path) -> None:
     ok("predict", "--model", real / "ft", "--data", real / "mlqa.parquet", "--out", tmp_path / "p.parquet",
        "--max-length", "128")  # fmt: skip
     for command, needle in (
         (["vote", "--predictions", tmp_path / "p.parquet", "--out", tmp_path / "v.parquet"], "cannot be voted"),
         (["select", "--predictions", tmp_path / "p.parquet", "--pseudo-labels", tmp_path / "x.parquet",
-          "--out", tmp_path / "l.parquet"], "answer spans"),
+          "--out", tmp_path / "l.parquet"], "--pseudo-labels: not used on QA predictions"),
         (["make-pairs", "--data", real / "mlqa.parquet", "--languages", tmp_path / "x.parquet",
-          "--out", tmp_path / "pairs.parquet"], "answer spans"),
+          "--out", tmp_path / "pairs.parquet"], "pass --question-language-pairs"),
     ):  # fmt: skip
         result = invoke(*command)
         assert result.exit_code == 2, result.output

@@ -15,6 +15,11 @@ from alsace_cli.artifacts import read_artifact, write_artifact
 from tests.cli.helpers import ok, stdout_json
 from tests.conftest import LANGS
 
+# The tiny random model's near-uniform predictions flip wholesale in one step at these learning rates, which
+# the collapse detector rightly reports (and rolls back); tests of other behaviour switch it off. The
+# detector itself is tested in tests/stages/test_distill_guard.py.
+NO_DETECTOR = ("--no-collapse-check",)
+
 
 @pytest.fixture(scope="module")
 def stages(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, finetuned: Path) -> Path:
@@ -101,7 +106,8 @@ def test_distill_changes_the_model_and_logs_each_step(
 
     out = tmp_path / "distilled"
     ok("distill", "--model", finetuned, "--data", data_dir / "unlabeled.parquet", "--pairs", stages / "pairs.parquet",
-       "--out", out, "--steps", "2", "--pairs-per-batch", "4", "--lr", "1e-3", "--device", "cpu")  # fmt: skip
+       "--out", out, "--steps", "2", "--pairs-per-batch", "4", "--lr", "1e-3", "--device", "cpu",
+       *NO_DETECTOR)  # fmt: skip
     log = pd.read_parquet(out / "train_log.parquet")
     assert log["step"].tolist() == [1, 2]
     assert log["kl"].ge(0).all() and log["ce"].isna().all()
@@ -113,7 +119,7 @@ def test_distill_with_english_ce_term(stages: Path, data_dir: Path, finetuned: P
     ok("distill", "--model", finetuned, "--data", data_dir / "unlabeled.parquet", "--pairs", stages / "pairs.parquet",
        "--out", tmp_path / "d", "--steps", "2", "--ce-weight", "0.5", "--train", data_dir / "train.parquet",
        "--teacher", "mutual", "--temperature", "2", "--device", "cpu")  # fmt: skip
-    log = pd.read_parquet(tmp_path / "d" / "train_log.parquet")
+    log = pd.read_parquet(tmp_path / "d" / "train_log.parquet").dropna(subset=["kl"])
     assert log["ce"].notna().all()
     assert np.allclose(log["loss"], log["kl"] + 0.5 * log["ce"], rtol=1e-5)
 
@@ -168,7 +174,7 @@ def test_static_teacher_starts_at_zero_kl_and_guard_logs_dev_checks(
     ok("distill", "--model", finetuned, "--data", data_dir / "unlabeled.parquet", "--pairs", stages / "pairs.parquet",
        "--out", tmp_path / "d", "--steps", "3", "--teacher", "static", "--predictions", stages / "predictions.parquet",
        "--no-student-dropout", "--max-length", "128", "--dev", data_dir / "train.parquet", "--eval-every", "2",
-       "--lr", "1e-2", "--device", "cpu")  # fmt: skip
+       "--lr", "1e-2", "--device", "cpu", *NO_DETECTOR)  # fmt: skip
     log = pd.read_parquet(tmp_path / "d" / "train_log.parquet")
     steps = log.dropna(subset=["kl"])
     assert steps["step"].tolist() == [1, 2, 3]
@@ -270,7 +276,8 @@ def test_distill_freeze_embeddings_keeps_word_embeddings(
     from safetensors.torch import load_file
 
     ok("distill", "--model", finetuned, "--data", data_dir / "unlabeled.parquet", "--pairs", stages / "pairs.parquet",
-       "--out", tmp_path / "d", "--steps", "2", "--lr", "1e-2", "--freeze-embeddings", "--device", "cpu")  # fmt: skip
+       "--out", tmp_path / "d", "--steps", "2", "--lr", "1e-2", "--freeze-embeddings", "--device", "cpu",
+       *NO_DETECTOR)  # fmt: skip
     before, after = (
         load_file(finetuned / "model.safetensors"),
         load_file(tmp_path / "d" / "model.safetensors"),

@@ -1,43 +1,93 @@
-"""The collapse guard keeps the state with the best dev accuracy, whatever the last step did."""
+"""The guard: a paired sign test on hand-made dev outcomes, and the label-free collapse detector."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
+import pandas as pd
 import pytest
 import torch
 
 from alsace_cli.errors import AlsaceError
-from alsace_cli.stages import distill as distill_module
-from alsace_cli.stages.distill import DistillConfig, Guard, validate
+from alsace_cli.stages.distill import DistillConfig, validate
+from alsace_cli.stages.guard import Guard, label_histogram, sign_test_worse
 from alsace_cli.training import TrainLog
 
 
-def run_guard(monkeypatch: pytest.MonkeyPatch, accuracies: list[float]) -> tuple[torch.nn.Linear, int]:
-    scores = iter(accuracies)
-    # The guard asks the dev set's task for its score (accuracy here; F1 for QA).
+def run_guard(monkeypatch: pytest.MonkeyPatch, outcomes: list[list[float]], rule: str = "paired") -> int:
+    """Drive the guard through checks whose per-row dev scores are `outcomes`; returns the step it keeps."""
+    scores = iter(outcomes)
+    # The guard asks the dev set's task for per-row scores (right/wrong here; F1 for QA).
     monkeypatch.setattr(
-        distill_module, "get_task", lambda name: SimpleNamespace(dev_score=lambda *a, **k: next(scores))
+        "alsace_cli.tasks.get_task", lambda name: SimpleNamespace(dev_row_scores=lambda *a, **k: next(scores))
     )
     accelerator = SimpleNamespace(unwrap_model=lambda m: m, device=torch.device("cpu"))
     model, log = torch.nn.Linear(2, 2), TrainLog()
-    guard = Guard(DistillConfig(dev="dev"), SimpleNamespace(task="pair"), None, accelerator)
-    for step in range(len(accuracies)):
+    guard = Guard(DistillConfig(dev="dev", guard_rule=rule), SimpleNamespace(task="pair"), None, accelerator)
+    for step in range(len(outcomes)):
         with torch.no_grad():
             model.weight.fill_(float(step))  # the state at step k has every weight equal to k
         guard.check(model, step, log)
-    guard.restore_best(model, len(accuracies) - 1)
-    return model, int(model.weight[0, 0].item())
+    guard.restore(model, len(outcomes) - 1)
+    return int(model.weight[0, 0].item())
 
 
-def test_guard_restores_the_best_step_when_accuracy_later_falls(monkeypatch: pytest.MonkeyPatch) -> None:
-    _, kept = run_guard(monkeypatch, [0.60, 0.70, 0.40, 0.33])
-    assert kept == 1
+def rows(right: int, n: int = 99, wrong_first: int = 0) -> list[float]:
+    """n dev rows, `right` of them right, the first `wrong_first` forced wrong."""
+    out = [0.0] * wrong_first + [1.0] * right
+    return (out + [0.0] * n)[:n]
 
 
-def test_guard_ties_go_to_the_later_step_and_the_start_can_win(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert run_guard(monkeypatch, [0.60, 0.60, 0.55])[1] == 1
-    assert run_guard(monkeypatch, [0.80, 0.50, 0.33])[1] == 0
+def test_sign_test_matches_hand_computed_mcnemar_exact_values() -> None:
+    # 3 better, 4 worse: P(X >= 4 | n=7) = (35 + 21 + 7 + 1) / 128 = 0.5
+    before = np.array([1, 1, 1, 1, 0, 0, 0, 1], dtype=float)
+    after = np.array([0, 0, 0, 0, 1, 1, 1, 1], dtype=float)
+    assert sign_test_worse(before, after) == (3, 4, 0.5)
+    # 0 better, 6 worse: P(X >= 6 | n=6) = 1/64
+    assert sign_test_worse(np.ones(6), np.zeros(6)) == (0, 6, 1 / 64)
+    # 1 better, 9 worse: (C(10,9) + C(10,10)) / 1024 = 11/1024
+    b, w, p = sign_test_worse(np.array([1.0] * 9 + [0.0]), np.array([0.0] * 9 + [1.0]))
+    assert (b, w) == (1, 9) and p == pytest.approx(11 / 1024)
+    # F1 scores: only the sign of each change counts; no change is no evidence.
+    assert sign_test_worse(np.array([0.5, 0.2, 0.9]), np.array([0.4, 0.2, 1.0]))[:2] == (1, 1)
+    assert sign_test_worse(np.ones(3), np.ones(3)) == (0, 0, 1.0)
+
+
+def test_a_drop_of_one_row_in_99_is_noise_and_the_last_step_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    start = rows(76)
+    last = list(start)
+    last[0:4] = [0.0] * 4  # 4 rows worse
+    last[80:83] = [1.0] * 3  # 3 better: 75 right of 99 against 76
+    assert sum(last) == 75
+    assert run_guard(monkeypatch, [start, last]) == 1
+    assert run_guard(monkeypatch, [start, last], rule="best") == 0  # the old rule rolls back on noise
+
+
+def test_a_collapse_on_the_dev_set_rolls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    start = rows(76)
+    collapsed = rows(33)  # 43 rows right before are now wrong, none better
+    assert run_guard(monkeypatch, [start, rows(77), collapsed]) == 1  # the latest acceptable check
+    assert run_guard(monkeypatch, [start, collapsed]) == 0
+
+
+def test_a_check_significantly_better_than_the_last_one_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    start = rows(60)
+    peak = rows(80)  # 20 better than step 0
+    last = rows(66)  # 14 worse than the peak (none better): p = 2^-14; not worse than step 0
+    assert run_guard(monkeypatch, [start, peak, last]) == 1
+    assert run_guard(monkeypatch, [start, rows(62), rows(61)]) == 2  # 1 row apart: noise, the last is kept
+
+
+def test_the_collapse_detector_measures_label_shift_and_entropy() -> None:
+    balanced = np.tile(np.eye(3)[[0, 1, 2]] * 0.8 + 0.2 / 3, (10, 1))
+    one_label = np.tile(np.array([[0.9, 0.05, 0.05]]), (30, 1))
+    uniform = np.full((30, 3), 1 / 3)
+    h0, e0 = label_histogram(balanced)
+    h1, e1 = label_histogram(one_label)
+    assert h0 == pytest.approx([1 / 3] * 3) and h1 == pytest.approx([1, 0, 0])
+    assert 0.5 * np.abs(h1 - h0).sum() == pytest.approx(2 / 3)  # TV of a collapse onto one of 3 labels
+    assert label_histogram(uniform)[1] == pytest.approx(1.0) and e0 < 0.7
 
 
 @pytest.mark.parametrize(
@@ -46,9 +96,58 @@ def test_guard_ties_go_to_the_later_step_and_the_start_can_win(monkeypatch: pyte
         ({"teacher": "frozen"}, "unknown teacher"),
         ({"teacher": "static"}, "needs --predictions"),
         ({"predictions": "p.parquet"}, "only used by --teacher static"),
-        ({"eval_every": 5}, "needs --dev"),
+        ({"eval_every": 5, "collapse_check": False}, "needs --dev FILE or the collapse check"),
     ],
 )
 def test_distill_options_are_checked(fields: dict, message: str) -> None:
     with pytest.raises(AlsaceError, match=message):
         validate(DistillConfig(model="m", data="d", pairs="p", **fields))
+
+
+def test_the_detector_fires_on_a_collapsed_tiny_model_and_the_guard_rolls_back(data_dir, finetuned) -> None:
+    """No dev set: a model pushed onto one label is caught at its first check and step 0 is restored."""
+    from alsace_cli.artifacts import load_dataset
+    from alsace_cli.models import load_model
+    from alsace_cli.stages.guard import collapse_samples
+    from alsace_cli.tasks import get_task
+
+    corpus = load_dataset(data_dir / "unlabeled.parquet")
+    model, tokenizer = load_model(str(finetuned), "pair", corpus.labels)
+    config = DistillConfig(collapse_sample=32, max_length=64)
+    accelerator = SimpleNamespace(unwrap_model=lambda m: m, device=torch.device("cpu"))
+    guard = Guard(config, None, tokenizer, accelerator, corpus=collapse_samples(corpus.frame, config),
+                  task=get_task("pair"))  # fmt: skip
+    log = TrainLog()
+    assert guard.check(model, 0, log) is False
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with torch.no_grad():
+        model.classifier.bias.copy_(torch.tensor([0.0, 50.0, 0.0]))  # every input now says "neutral"
+    assert guard.check(model, 5, log) is True
+    checks = log.frame().dropna(subset=["collapse_tv"])
+    assert checks["collapse_tv"].iloc[0] == 0.0 and checks["collapse_tv"].iloc[1] > 0.25
+    assert guard.restore(model, 5) == 0
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_distill_stops_when_the_detector_fires(data_dir, finetuned, tmp_path, monkeypatch) -> None:
+    """An end-to-end run whose teacher targets are one label: training stops at the first check after it."""
+    from alsace_cli.artifacts import write_artifact
+    from alsace_cli.stages import distill as distill_module
+    from alsace_cli.stages.distill import distill
+    from alsace_cli.stages.pairs import PairsConfig, make_pairs
+
+    languages = pd.DataFrame({"lang": ["de", "en", "fr", "ru"], "n": 8, "avg_confidence": 0.5,
+                              "score": 0.25, "role": ["student", "teacher", "student", "student"]})  # fmt: skip
+    write_artifact(languages, tmp_path / "languages.parquet", "languages", {})
+    make_pairs(PairsConfig(data=str(data_dir / "unlabeled.parquet"), languages=str(tmp_path / "languages.parquet"),
+                           out=str(tmp_path / "pairs.parquet")))  # fmt: skip
+    one_label = np.log(np.tile(np.array([[0.001, 0.998, 0.001]], dtype=np.float32), (24, 1)))
+    monkeypatch.setattr(distill_module, "static_targets", lambda config, data, rows: one_label[: len(rows)])
+    out = distill(DistillConfig(model=str(finetuned), data=str(data_dir / "unlabeled.parquet"),
+                                pairs=str(tmp_path / "pairs.parquet"), out=str(tmp_path / "d"), teacher="static",
+                                predictions="unused", force=True, max_steps=12, eval_every=3, learning_rate=5e-2,
+                                pairs_per_batch=8, collapse_sample=32, device="cpu"))  # fmt: skip
+    log = pd.read_parquet(out / "train_log.parquet")
+    fired = log.dropna(subset=["collapse_tv"])
+    assert fired["collapse_tv"].iloc[-1] > 0.25 and fired["step"].iloc[-1] < 12  # stopped early
+    assert log["step"].max() == fired["step"].iloc[-1]

@@ -66,7 +66,9 @@ def test_map_and_mrr_weights_are_logged_per_step_and_lie_in_0_1(qa: Path) -> Non
 def test_kl_alone_and_classification_options_are_refused_for_qa(qa: Path) -> None:
     log = _run(qa, "kl-only", teacher="epoch", max_steps=1)  # --ce-weight 0: KL alone, the paper's ablation
     assert log["loss"].iloc[0] == pytest.approx(log["kl"].iloc[0])
-    with pytest.raises(AlsaceError, match="--pairs: not used by QA self-distillation"):
+    with pytest.raises(AlsaceError, match="--ce-weight: question-language pairs"):  # pairs are zero-shot
+        _run(qa, "x", pairs=str(qa / "sampled.parquet"), ce_weight=1.0, max_steps=1)
+    with pytest.raises(AlsaceError, match="is a dataset artifact, expected pairs"):
         _run(qa, "x", pairs=str(qa / "sampled.parquet"), max_steps=1)
     with pytest.raises(AlsaceError, match="--teacher static: for QA use epoch"):
         _run(qa, "y", teacher="static", max_steps=1)

@@ -1,0 +1,227 @@
+"""distill's guard: keep the step the run was configured to reach unless the evidence says it did harm.
+
+Checks happen before the first step, every `--eval-every` steps and after the last. Each check may use
+two instruments:
+
+1. A paired test on the dev set (`--dev`, labeled source-language data). Each dev row's score (1/0 for a
+   right/wrong label, F1 for a QA answer) at step k is compared with the same row's at step 0. Only the
+   rows whose score changed carry evidence: with b rows better and c rows worse, the one-sided exact sign
+   test asks how likely c or more of b + c coin flips are worse, p = P(X ≥ c), X ~ Binomial(b + c, 1/2).
+   For 0/1 scores this is McNemar's exact test. Step k is *significantly worse* than step 0 when
+   p < `--guard-alpha` (default 0.05). A drop of one sentence in 99 (b = 3, c = 4: p = 0.50) is noise;
+   a collapse to the majority label (c in the dozens, b near 0) is not.
+2. A label-free collapse detector (on unless `--no-collapse-check`; classification tasks): on two fixed,
+   seeded samples of the unlabeled corpus, `--collapse-sample` rows of every language and as many of the
+   source language (`--source-lang`), the model's predicted-label histogram is compared with the
+   fine-tuned model's (step 0) by total variation TV = ½ Σ_y |p_k(y) − p_0(y)|, and its mean prediction
+   entropy, divided by log |Y|, with step 0's. It fires when either sample's TV > `--collapse-tv` (0.25)
+   or the normalised entropy moved by more than `--collapse-entropy` (0.3). The source-language sample is
+   there because a fine-tuned model often already predicts one label for most rows of the languages it
+   does not know, so a collapse onto that label hardly moves the pooled histogram, while the source
+   language, balanced before, moves a lot. A model collapsed onto one label of a balanced 3-label set has
+   TV ≈ 0.67; onto the uniform distribution, a normalised entropy near 1. It needs no labels, so it also
+   guards runs without a dev set. When it fires, training stops at once.
+
+A check is *acceptable* when the detector did not fire and it is not significantly worse than step 0.
+`--guard-rule paired` (default) keeps the latest acceptable check, which is the last step unless a
+check failed; it is replaced by the acceptable check with the best dev score only when that one is
+significantly better than it by the same test. `--guard-rule best` keeps the acceptable check with the
+best dev score, ties to the later step (the earlier guard's rule, which on a small dev set rolls back on
+noise). Every decision is printed with its counts and p-value, and logged per check in the train log
+(`dev_accuracy`, `dev_better`, `dev_worse`, `dev_p_worse`, `collapse_tv`, `collapse_entropy`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from alsace_cli import report
+from alsace_cli.configs import DistillConfig
+
+
+def sign_test_worse(before: np.ndarray, after: np.ndarray) -> tuple[int, int, float]:
+    """(rows better, rows worse, one-sided exact p that `after` is worse): McNemar's exact test for 0/1."""
+    better = int((after > before + 1e-12).sum())
+    worse = int((after < before - 1e-12).sum())
+    n = better + worse
+    if worse == 0:
+        return better, worse, 1.0
+    p = sum(math.comb(n, i) for i in range(worse, n + 1)) / 2**n
+    return better, worse, min(1.0, p)
+
+
+def label_histogram(probs: np.ndarray) -> tuple[np.ndarray, float]:
+    """Share of the sample predicted as each label, and the mean prediction entropy divided by log |Y|."""
+    k = probs.shape[1]
+    histogram = np.bincount(probs.argmax(axis=1), minlength=k) / len(probs)
+    entropy = -(probs * np.log(np.clip(probs, 1e-12, None))).sum(axis=1).mean()
+    return histogram, float(entropy / math.log(k)) if k > 1 else 0.0
+
+
+@dataclass
+class Check:
+    step: int
+    score: float | None = None  # dev accuracy (F1 for QA); None without --dev
+    rows: np.ndarray | None = None  # per-row dev scores
+    better: int = 0
+    worse: int = 0
+    p_worse: float = 1.0
+    tv: float | None = None  # the largest of the samples' TVs
+    tvs: dict[str, float] = field(default_factory=dict)
+    entropy_shift: float | None = None
+    collapsed: bool = False
+
+    @property
+    def acceptable(self) -> bool:
+        return not self.collapsed and self.p_worse >= self.alpha
+
+    alpha: float = 0.05
+
+
+@dataclass
+class Guard:
+    """Runs the checks, keeps the states that may be restored, decides at the end (module docstring)."""
+
+    config: DistillConfig
+    dev: Any  # a labeled Dataset, or None
+    tokenizer: Any
+    accelerator: Any
+    corpus: Any = None  # {sample name: rows of the unlabeled corpus} for the collapse detector, or None
+    task: Any = None
+    history: list[Check] = field(default_factory=list)
+    states: dict[str, tuple[int, dict]] = field(default_factory=dict)  # "latest", "best": (step, weights)
+    reference: dict[str, tuple[np.ndarray, float]] | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.dev is not None or self.corpus is not None
+
+    def _settings(self) -> dict[str, Any]:
+        return {"max_length": self.config.max_length, "batch_size": self.config.eval_batch_size,
+                "device": self.accelerator.device, "precision": self.config.precision}  # fmt: skip
+
+    def check(self, model, step: int, log) -> bool:
+        """Measure at `step`; returns True when the collapse detector fired (the caller stops training)."""
+        if not self.active:
+            return False
+        from alsace_cli.tasks import get_task
+
+        check = Check(step, alpha=self.config.guard_alpha)
+        if self.dev is not None:
+            check.rows = np.asarray(get_task(self.dev.task).dev_row_scores(model, self.tokenizer, self.dev,
+                                                                           **self._settings()), dtype=float)  # fmt: skip
+            check.score = float(check.rows.mean())
+            if self.history:
+                check.better, check.worse, check.p_worse = sign_test_worse(self.history[0].rows, check.rows)
+        if self.corpus is not None:
+            from alsace_cli.inference import predict_probs
+
+            measured = {name: label_histogram(predict_probs(model, self.tokenizer, self.task, rows, **self._settings()))
+                        for name, rows in self.corpus.items()}  # fmt: skip
+            if self.reference is None:
+                self.reference = measured
+            check.tvs = {
+                name: float(0.5 * np.abs(h - self.reference[name][0]).sum())
+                for name, (h, _) in measured.items()
+            }
+            check.tv = max(check.tvs.values())
+            check.entropy_shift = abs(measured["all"][1] - self.reference["all"][1])
+            check.collapsed = (
+                check.tv > self.config.collapse_tv or check.entropy_shift > self.config.collapse_entropy
+            )
+        model.train()
+        if check.acceptable:
+            weights = {
+                k: v.detach().cpu().clone()
+                for k, v in self.accelerator.unwrap_model(model).state_dict().items()
+            }
+            self.states["latest"] = (step, weights)
+            best = self.states.get("best")
+            if best is None or (check.score is not None and check.score >= self._score_of(best[0])):
+                self.states["best"] = (step, weights)
+        self.history.append(check)
+        log.add(step=step, dev_accuracy=check.score, dev_better=check.better, dev_worse=check.worse,
+                dev_p_worse=check.p_worse if self.dev is not None else None, collapse_tv=check.tv,
+                collapse_tv_source=check.tvs.get("source"), collapse_entropy=check.entropy_shift)  # fmt: skip
+        if step > 0:
+            report.info(self._describe(check))
+        return check.collapsed
+
+    def _score_of(self, step: int) -> float:
+        return next(c.score for c in self.history if c.step == step) or 0.0
+
+    def _describe(self, check: Check) -> str:
+        parts = [f"guard, step {check.step}:"]
+        if check.score is not None:
+            start = self.history[0].score
+            verdict = "significantly worse" if check.p_worse < check.alpha else "within noise"
+            parts.append(f"dev {check.score:.4f} vs {start:.4f} at step 0 ({check.better} rows better, "
+                         f"{check.worse} worse; sign test p(worse) = {check.p_worse:.3g}: {verdict});")  # fmt: skip
+        if check.tv is not None:
+            tvs = ", ".join(f"{name} {tv:.3f}" for name, tv in check.tvs.items())
+            parts.append(f"predicted-label TV {tvs} (limit {self.config.collapse_tv}), entropy shift "
+                         f"{check.entropy_shift:.3f} (limit {self.config.collapse_entropy})"
+                         + ("; [red]COLLAPSE detected[/red]" if check.collapsed else ""))  # fmt: skip
+        return " ".join(parts)
+
+    def decide(self) -> tuple[int, str]:
+        """The step to keep and why (see the module docstring)."""
+        latest_step = self.states["latest"][0]
+        latest = next(c for c in self.history if c.step == latest_step)
+        last = self.history[-1]
+        why = "the last step" if latest is last else (
+            f"the latest acceptable check (step {last.step} " +
+            ("collapsed" if last.collapsed else f"was significantly worse than step 0, p = {last.p_worse:.3g}") + ")")  # fmt: skip
+        if self.dev is None:
+            return latest_step, why
+        best_step = self.states["best"][0]
+        best = next(c for c in self.history if c.step == best_step)
+        if self.config.guard_rule == "best":
+            return best_step, f"the best dev score ({best.score:.4f}; --guard-rule best)"
+        if best_step != latest_step:
+            _, _, p = sign_test_worse(best.rows, latest.rows)
+            if p < self.config.guard_alpha:
+                return best_step, (f"step {best_step} is significantly better than step {latest_step} "
+                                   f"({best.score:.4f} vs {latest.score:.4f}, p = {p:.3g})")  # fmt: skip
+        return latest_step, why
+
+    def restore(self, model, total: int) -> int:
+        """Load the kept state into `model` (unless it is the current one); returns its step."""
+        if not self.active or "latest" not in self.states:
+            return total
+        step, why = self.decide()
+        if step != self.history[-1].step or not self.history[-1].acceptable:
+            weights = self.states["best" if step == self.states["best"][0] else "latest"][1]
+            model.load_state_dict(weights)
+        first, last = self.history[0], self.history[-1]
+        dev = (
+            f"dev {first.score:.4f} at step 0, {last.score:.4f} at step {last.step}; "
+            if first.score is not None
+            else ""
+        )
+        report.info(f"distill guard: {dev}kept step {step}: {why}")
+        return step
+
+    def state_dict(self) -> dict:
+        return {"history": self.history, "states": self.states, "reference": self.reference}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.history, self.states, self.reference = state["history"], state["states"], state["reference"]
+
+
+def collapse_samples(frame, config: DistillConfig) -> dict:
+    """The detector's fixed samples of the corpus, drawn with the run's seed: `--collapse-sample` rows of
+    every language ("all") and as many of the source language ("source", when it is in the corpus)."""
+    rng = np.random.default_rng(config.seed)
+    samples = {}
+    for name, rows in (("all", frame), ("source", frame[frame["lang"] == config.source_lang])):
+        if len(rows):
+            n = min(config.collapse_sample, len(rows))
+            samples[name] = rows.iloc[np.sort(rng.choice(len(rows), size=n, replace=False))].reset_index(
+                drop=True
+            )
+    return samples
