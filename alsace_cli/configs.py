@@ -168,7 +168,7 @@ class PairsConfig:
     )
 
 
-DISTILL_TEACHERS = ("live", "static", "mutual", "epoch")
+DISTILL_TEACHERS = ("live", "static", "mutual", "epoch", "ensemble")
 
 
 @dataclass
@@ -182,6 +182,9 @@ class DistillConfig:
     max_steps: int | None = setting(None, "Steps (overrides --epochs).", minimum=1, shown="from --epochs")
     pairs_per_batch: int = setting(16, "Pairs per step.", minimum=1)
     max_length: int = setting(128, "Tokens per input; longer inputs are truncated.", minimum=2)
+    doc_stride: int | None = setting(
+        None, "QA: overlap of a long context's windows, in tokens.", minimum=0, shown="max-length / 3"
+    )
     temperature: float = setting(1.0, "Softmax temperature of both sides; the loss is scaled by T².", above=0)
     sharpen: float = setting(1.0, "Divide the teacher's logits by S too (S < 1 sharpens it).", above=0)
     mask_pseudo_labels: str | None = setting(
@@ -190,11 +193,20 @@ class DistillConfig:
     teacher: str = setting(
         "live",
         "live (the model, detached, eval mode), static (fixed, from --predictions), mutual (gradient through both), "
-        "epoch (a frozen copy of the model, re-synced at the start of each epoch).",
+        "epoch (a frozen copy of the model, re-synced at the start of each epoch), ensemble (the teachers' "
+        "predictions combined per instance, fixed).",
         choices=DISTILL_TEACHERS,
     )
     predictions: str | None = setting(
-        None, "predict's output on --data: the targets of --teacher static.", shown="none"
+        None, "predict's output on --data: the targets of --teacher static and ensemble.", shown="none"
+    )
+    languages: str | None = setting(
+        None, "select's output: the teachers and their ŝ, for --teacher ensemble.", shown="none"
+    )
+    ensemble_weights: str = setting(
+        "score",
+        "--teacher ensemble: weight each teacher by ŝ (score) or its confidence on the instance.",
+        choices=("score", "confidence"),
     )
     kl_weight: str | float = setting(
         "1.0",

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.markup import escape
@@ -215,8 +216,21 @@ def show_ensemble(rows: list[dict]) -> None:
     console.print(table)
 
 
-def plot_accuracy(metrics: pd.DataFrame, path: str | Path) -> Path:
-    """Grouped bars of per-language accuracy, one bar per model (before/after when two are given)."""
+def short_names(models: list[str]) -> list[str]:
+    """The shortest trailing parts of the model paths that still tell them apart."""
+    parts = [Path(m).parts or (m,) for m in models]
+    for depth in range(1, max(len(p) for p in parts) + 1):
+        names = ["/".join(p[-depth:]) for p in parts]
+        if len(set(names)) == len(names):
+            return names
+    return list(models)
+
+
+def plot_accuracy(metrics: pd.DataFrame, path: str | Path, source_lang: str = "en") -> Path:
+    """Per language, one row: the first model's accuracy as a dot and an arrow to the last model's, the
+    change written beside it; languages sorted by the first model's accuracy, teachers filled and students
+    hollow (when the metrics carry roles), the source language in bold. Height grows with the number of
+    languages, so 24 and 100 languages are both readable."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -224,15 +238,43 @@ def plot_accuracy(metrics: pd.DataFrame, path: str | Path) -> Path:
 
     from alsace_cli.artifacts import atomic_file
 
-    pivot = metrics.pivot(index="lang", columns="model", values="accuracy") * 100
-    pivot = pivot.reindex(list(dict.fromkeys(metrics["lang"])))
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.6 * len(pivot) * max(1, len(pivot.columns))), 4))
-    pivot.plot.bar(ax=ax, width=0.8)
-    ax.set_ylabel("accuracy (%)")
-    ax.set_xlabel("language")
-    ax.set_ylim(0, 100)
-    ax.legend(title="model", fontsize="small")
-    ax.grid(axis="y", alpha=0.3)
+    models = list(dict.fromkeys(metrics["model"]))
+    names = short_names(models)
+    pivot = metrics.pivot(index="lang", columns="model", values="accuracy")[models] * 100
+    first, last = pivot[models[0]], pivot[models[-1]]
+    pivot = pivot.loc[first.sort_values(ascending=True, kind="stable").index]  # best at the top
+    roles = metrics.drop_duplicates("lang").set_index("lang")["role"] if "role" in metrics.columns else None
+    n = len(pivot)
+    fig, ax = plt.subplots(figsize=(8.0, 1.2 + 0.24 * n))
+    y = np.arange(n)
+    for i, lang in enumerate(pivot.index):
+        a, b = float(first[lang]), float(last[lang])
+        color = "tab:green" if b > a else ("tab:red" if b < a else "0.5")
+        role = None if roles is None else roles.get(lang)
+        ax.scatter([a], [i], s=28, zorder=3, color="0.25",
+                   facecolors="0.25" if role in ("teacher", "source") or roles is None else "white")  # fmt: skip
+        if len(models) > 1:
+            if abs(b - a) > 1e-9:
+                ax.annotate(
+                    "", xy=(b, i), xytext=(a, i), arrowprops={"arrowstyle": "->", "color": color, "lw": 1.5}
+                )
+            ax.text(max(a, b) + 0.8, i, f"{b - a:+.1f}", va="center", fontsize=7, color=color)
+        for k, model in enumerate(models[1:-1], start=1):
+            ax.scatter([pivot.loc[lang, model]], [i], s=10, marker="|", color=f"C{k}", zorder=2)
+    ax.set_yticks(y)
+    labels = ax.set_yticklabels(pivot.index, fontsize=8 if n <= 40 else 6)
+    for label in labels:
+        if label.get_text() == source_lang:
+            label.set_fontweight("bold")
+    low, high = float(np.nanmin(pivot.to_numpy())), float(np.nanmax(pivot.to_numpy()))
+    ax.set_xlim(max(0.0, low - 5), min(100.0, high + 8))
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_xlabel("accuracy (%)")
+    ax.grid(axis="x", alpha=0.3)
+    title = f"{names[0]} (dot)" + (f" → {names[-1]} (arrow tip)" if len(models) > 1 else "")
+    if roles is not None:
+        title += "; filled: teacher or source, hollow: student"
+    ax.set_title(title + f"; {source_lang} in bold", fontsize=8)
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,8 @@ Where the teacher distribution comes from (`--teacher`):
 - `mutual`: gradient through both sides, both in train mode, as the authors' code does.
 - `epoch`: a frozen copy of the model, re-synced at the start of each pass over the pairs (SKD-QA's
   teacher); no gradient, eval mode.
+- `ensemble`: every language of an instance learns one fixed target, the teacher languages' predictions
+  combined with weights ŝ_t (or each teacher's confidence): stages/ensemble.py.
 `--kl-weight` sets each pair's α in the mean of α · KL: a fixed number (default 1), or `map@k` / `mrr@k`
 from the teacher's rank of the pair's label in its top `--kl-top-k` (the label is vote's pseudo-label,
 `--pseudo-labels`); see alsace_cli/kl_weights.py. The log records the mean α and the share with α = 0.
@@ -46,6 +48,7 @@ from alsace_cli.errors import AlsaceError
 from alsace_cli.kl_weights import classification_kl_weight, parse_kl_weight
 from alsace_cli.models import load_model, seed_everything
 from alsace_cli.provenance import hash_path, make_provenance
+from alsace_cli.stages.ensemble import ensemble_items
 from alsace_cli.stages.finetune import check_training_outputs
 from alsace_cli.stages.guard import Guard, collapse_samples
 from alsace_cli.tasks import get_task, require_distillable
@@ -62,13 +65,14 @@ from alsace_cli.training import (
 )
 
 
-def pair_rows(dataset: Dataset, pairs: pd.DataFrame, pairs_path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Row positions in the dataset of each pair's student and teacher side; every side must exist."""
+def pair_rows(dataset: Dataset, pairs: pd.DataFrame, pairs_path: Path,
+              columns: tuple[str, ...] = ("student_lang", "teacher_lang")) -> list[np.ndarray]:  # fmt: skip
+    """Row positions in the dataset of each pair's sides (`columns`); every side must exist."""
     position = pd.Series(
         np.arange(len(dataset.frame)), index=pd.MultiIndex.from_frame(dataset.frame[["id", "lang"]])
     )
     sides = []
-    for column in ("student_lang", "teacher_lang"):
+    for column in columns:
         keys = pd.MultiIndex.from_arrays([pairs["id"], pairs[column].astype(str)])
         found = position.reindex(keys)
         if found.isna().any():
@@ -78,7 +82,7 @@ def pair_rows(dataset: Dataset, pairs: pd.DataFrame, pairs_path: Path) -> tuple[
                 f"is not in {dataset.path}"
             )
         sides.append(found.to_numpy(dtype=np.int64))
-    return sides[0], sides[1]
+    return sides
 
 
 def static_targets(config: DistillConfig, data: Dataset, teacher_rows: np.ndarray) -> np.ndarray:
@@ -140,8 +144,15 @@ def validate(config: DistillConfig) -> None:
         raise AlsaceError(f"--teacher: unknown teacher {config.teacher!r} (use {', '.join(TEACHERS)})")
     if config.teacher == "static" and not config.predictions:
         raise AlsaceError("--teacher static needs --predictions FILE (predict's output on --data)")
-    if config.predictions and config.teacher != "static":
-        raise AlsaceError("--predictions is only used by --teacher static")
+    if config.teacher == "ensemble" and not (config.predictions and config.languages):
+        raise AlsaceError(
+            "--teacher ensemble needs --predictions FILE (predict's output on --data) and --languages FILE "
+            "(select's output: the teachers and their ŝ)"
+        )
+    if config.predictions and config.teacher not in ("static", "ensemble"):
+        raise AlsaceError("--predictions is only used by --teacher static or ensemble")
+    if config.languages and config.teacher != "ensemble":
+        raise AlsaceError("--languages is only used by --teacher ensemble")
     if config.eval_every < 0:
         raise AlsaceError("--eval-every must be zero (start and end only) or positive")
     if config.eval_every and not config.dev and not config.collapse_check:
@@ -202,7 +213,7 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
     validate(config)
     check_training_outputs(config.out, {"--model": config.model, "--data": config.data, "--pairs": config.pairs,
                                         "--train": config.train, "--dev": config.dev,
-                                        "--predictions": config.predictions,
+                                        "--predictions": config.predictions, "--languages": config.languages,
                                         "--mask-pseudo-labels": config.mask_pseudo_labels}, overwrite, resume)  # fmt: skip
     seed_everything(config.seed)
     data = load_dataset(config.data)
@@ -212,6 +223,9 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
     pairs = pairs_artifact.frame
     student_rows, teacher_rows = pair_rows(data, pairs, Path(config.pairs))
     targets = static_targets(config, data, teacher_rows) if config.teacher == "static" else None
+    if config.teacher == "ensemble":  # one row per (instance, language) of the pairs, one fixed target per id
+        pairs, targets = ensemble_items(config, data, pairs)
+        (student_rows,) = pair_rows(data, pairs, Path(config.pairs), ("student_lang",))
     voted = pair_pseudo_labels(config.mask_pseudo_labels, data, pairs) if config.mask_pseudo_labels else None
     weight_kind, fixed_alpha = parse_kl_weight(config.kl_weight)
     ranked = pair_pseudo_labels(config.pseudo_labels, data, pairs) if config.pseudo_labels else None
@@ -243,7 +257,7 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
     sample = collapse_samples(frame, config) if config.collapse_check else None
     guard = Guard(config, dev, tokenizer, accelerator, corpus=sample, task=task)
     inputs = {"model": config.model, "data": config.data, "pairs": config.pairs, "train": config.train,
-              "predictions": config.predictions, "dev": config.dev,
+              "predictions": config.predictions, "languages": config.languages, "dev": config.dev,
               "mask_pseudo_labels": config.mask_pseudo_labels, "pseudo_labels": config.pseudo_labels}  # fmt: skip
     # --teacher epoch: a frozen copy of the model, re-synced at the start of each pass over the pairs.
     steps_per_epoch = max(1, -(-len(pairs) // config.pairs_per_batch))
@@ -264,7 +278,7 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
         for step, index in enumerate(batches[start:], start=start + 1):
             if frozen is not None and (step - 1) % steps_per_epoch == 0:
                 frozen.load_state_dict(accelerator.unwrap_model(model).state_dict())
-            if config.teacher == "static":
+            if targets is not None:  # static or ensemble: fixed log-probabilities
                 teacher_logits = torch.from_numpy(targets[index]).to(device)
             elif frozen is not None:
                 teacher = task.encode(tokenizer, frame.iloc[teacher_rows[index]], config.max_length).to(

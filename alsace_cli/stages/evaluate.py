@@ -193,5 +193,5 @@ def evaluate(
     out = write_artifact(metrics, config.out, "metrics", meta)
     save_config(config, "eval", config_path_for(out))
     if config.plot:
-        report.plot_accuracy(metrics, config.plot)
+        report.plot_accuracy(metrics, config.plot, config.source_lang)
     return Artifact(metrics, meta, out), summary

@@ -144,7 +144,8 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
     di = _stage_config(DistillConfig, "distill", distill_section, **cfg, wired=
                        {**common, "model": ft.out, "data": run.unlabeled, "pairs": pa.out, "out": paths["distilled"],
                         "seed": sections["distill"].get("seed", run.seed), "dev": run.dev,
-                        "predictions": pr.out if sections["distill"].get("teacher") == "static" else None})  # fmt: skip
+                        "predictions": pr.out if sections["distill"].get("teacher") in ("static", "ensemble") else None,
+                        "languages": se.out if sections["distill"].get("teacher") == "ensemble" else None})  # fmt: skip
     ev = _stage_config(EvalConfig, "eval", sections["eval"], **cfg, wired=
                        {**common, "models": [ft.out, di.out], "data": run.test, "languages": se.out,
                         "out": paths["metrics"], "plot": str(root / "accuracy.png"),
@@ -183,7 +184,8 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
     step("vote", vo, [vo.predictions], Path(vo.out), lambda: vote(vo, overwrite=True))
     step("select", se, [se.predictions, se.pseudo_labels], Path(se.out), lambda: select(se, overwrite=True))
     step("make-pairs", pa, [pa.data, pa.languages], Path(pa.out), lambda: make_pairs(pa, overwrite=True))
-    step("distill", di, [di.model, di.data, di.pairs, di.train, di.predictions, di.dev, di.mask_pseudo_labels],
+    step("distill", di, [di.model, di.data, di.pairs, di.train, di.predictions, di.languages, di.dev,
+                         di.mask_pseudo_labels],
          Path(di.out), lambda: distill(di, overwrite=True, resume="auto"))  # fmt: skip
     step("eval", ev, [*ev.models, ev.data, ev.languages], Path(ev.out), lambda: evaluate(ev, overwrite=True))
 
