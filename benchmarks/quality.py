@@ -181,7 +181,8 @@ BENCHES: dict[str, Callable[[], Bench]] = {
 }
 
 # Distillation settings, 150 steps of 16 pairs unless a bench says otherwise. "paper": the authors' learning
-# rate; "kl-live" and "kl-ce": the issue's reference runs (the model as its own moving teacher, no guard);
+# rate; "kl-live" and "kl-ce": the issue's reference runs (the model as its own moving teacher, no dev guard;
+# since issue 15 the label-free collapse detector, on by default, still checks them);
 # "best": what the ALSACE, random and all rows use (fixed before any test figure was seen: static targets,
 # the collapse guard on English dev); "static-*": variants compared on the labeled tune slice.
 DISTILL = {
@@ -192,9 +193,22 @@ DISTILL = {
     "static-lr5e-6": {"learning_rate": 5e-6, "teacher": "static"},
     "static-t2": {"learning_rate": 2e-5, "teacher": "static", "temperature": 2.0},
     "live-guard": {"learning_rate": 1e-5, "teacher": "live"},
+    # The guard before issue 15: keep the step with the best English dev accuracy (rolls back on noise).
+    "best-oldguard": {"learning_rate": 2e-5, "teacher": "static", "guard_rule": "best"},
+    # Issue 15: one fixed target per instance, the teachers combined by ŝ or by their confidence.
+    "ensemble": {"learning_rate": 2e-5, "teacher": "ensemble"},
+    "ensemble-conf": {"learning_rate": 2e-5, "teacher": "ensemble", "ensemble_weights": "confidence"},
+    # Issue 13: SKD's objective on the ALSACE pairs: CE on English + KL weighted by map@10 of the voted label.
+    "ce-kl-map": {
+        "learning_rate": 2e-5,
+        "teacher": "static",
+        "ce_weight": 1.0,
+        "kl_weight": "map@k",
+        "rank_votes": True,
+    },
     # `best` without the guard: the checkpoint after the last step, to see what the guard's English dev
     # criterion trades away where distillation lowers English (PAWS-X).
-    "best-unguarded": {"learning_rate": 2e-5, "teacher": "static", "guard": False},
+    "best-unguarded": {"learning_rate": 2e-5, "teacher": "static", "guard": False, "collapse_check": False},
     # Noisy targets: count only pairs whose teacher side predicts the voted label, and/or sharpen the teacher.
     "static-mask": {"learning_rate": 2e-5, "teacher": "static", "mask": True},
     "static-sharpen": {"learning_rate": 2e-5, "teacher": "static", "sharpen": 0.5},
@@ -233,6 +247,10 @@ ROWS: dict[str, dict[str, Any]] = {
     "alsace-static-mask-sharpen": {"strategy": "confidence", "distill": "static-mask-sharpen"},
     "alsace-static-mask-sharpen-gentle": {"strategy": "confidence", "distill": "static-mask-sharpen-gentle"},
     "scale": {"strategy": "scale", "distill": "best"},
+    "alsace-oldguard": {"strategy": "confidence", "distill": "best-oldguard"},
+    "alsace-ensemble": {"strategy": "confidence", "distill": "ensemble"},
+    "alsace-ensemble-conf": {"strategy": "confidence", "distill": "ensemble-conf"},
+    "alsace-ce-kl-map": {"strategy": "confidence", "distill": "ce-kl-map"},
     "no-weak-students": {
         "strategy": "confidence",
         "pairs": {"exclude_weak_students": True},
@@ -369,13 +387,18 @@ def run_bench(
                 settings["train"] = data["train"]
             if settings.pop("mask", False):
                 settings["mask_pseudo_labels"] = str(pseudo)
-            if settings.get("teacher") == "static":
+            if settings.pop("rank_votes", False):
+                settings["pseudo_labels"] = str(pseudo)
+            if settings.get("teacher") in ("static", "ensemble"):
                 settings["predictions"] = str(predictions)
+            if settings.get("teacher") == "ensemble":
+                settings["languages"] = str(languages)
             distilled = s / f"distilled-{row}"
             runner.step(f"seed{seed} distill {row}", distilled, lambda: distill(DistillConfig(
                 model=str(finetuned), data=data["unlabeled"], pairs=str(pairs), out=str(distilled),
                 max_steps=bench.distill_steps, pairs_per_batch=16, max_length=length, seed=seed,
-                dev=data["dev_en"] if guard else None, eval_every=bench.distill_steps // 6 if guard else 0,
+                # Checks every sixth of the run: the dev test where guarded, the collapse detector always.
+                dev=data["dev_en"] if guard else None, eval_every=bench.distill_steps // 6,
                 **settings)))  # fmt: skip
             evaluate_model(row, distilled, languages)
     summarize_bench(bench.name, rows, seeds, root, plot_rows)
