@@ -233,6 +233,9 @@ BAD: list[tuple[str, list[str], list[str]]] = [
     ("vote-one-language", ["vote", "--predictions", "{w}/p_one_lang.parquet", "--out", "{out}.parquet"], ["p_one_lang.parquet", "1 language"]),
     ("vote-wrong-kind", ["vote", "--predictions", "{w}/pseudo.parquet", "--out", "{out}.parquet"], ["pseudo.parquet", "is a pseudo labels artifact"]),
     ("vote-missing-option", ["vote", "--out", "{out}.parquet"], ["missing --predictions", "[vote]"]),
+    ("vote-rule-unknown", ["vote", "--predictions", "{w}/preds.parquet", "--rule", "plurality", "--out", "{out}.parquet"], ["--rule", "'plurality'"]),
+    ("vote-degenerate-tv-zero", ["vote", "--predictions", "{w}/preds.parquet", "--degenerate-tv", "0", "--out", "{out}.parquet"], ["--degenerate-tv", "greater than 0"]),
+    ("vote-exclude-degenerate-no-source", ["vote", "--predictions", "{w}/preds.parquet", "--exclude-degenerate", "--source-lang", "xx", "--out", "{out}.parquet"], ["--exclude-degenerate", "'xx'", "preds.parquet"]),
     ("vote-out-is-input", ["vote", "--predictions", "{w}/preds.parquet", "--out", "{w}/preds.parquet"], ["is also the input --predictions"]),
     # select
     ("select-threshold", ["select", "--predictions", "{w}/preds.parquet", "--pseudo-labels", "{w}/pseudo.parquet", "--threshold", "2", "--out", "{out}.parquet"], ["--threshold", "outside 0..1"]),
@@ -242,6 +245,7 @@ BAD: list[tuple[str, list[str], list[str]]] = [
     ("select-votes-above-langs", ["select", "--predictions", "{w}/preds.parquet", "--pseudo-labels", "{w}/pl_votes.parquet", "--out", "{out}.parquet"], ["pl_votes.parquet", "row 0", "'votes'"]),
     ("select-not-parallel", ["select", "--predictions", "{w}/p_partial.parquet", "--pseudo-labels", "{w}/pseudo.parquet", "--out", "{out}.parquet"], ["p_partial.parquet", "not parallel", "--allow-partial"]),
     ("select-one-language", ["select", "--predictions", "{w}/p_one_lang.parquet", "--pseudo-labels", "{w}/pseudo.parquet", "--out", "{out}.parquet"], ["p_one_lang.parquet", "1 language"]),
+    ("select-missing-pseudo-labels", ["select", "--predictions", "{w}/preds.parquet", "--out", "{out}.parquet"], ["missing --pseudo-labels"]),
     ("select-bad-predictions", ["select", "--predictions", "{w}/p_nan.parquet", "--pseudo-labels", "{w}/pseudo.parquet", "--out", "{out}.parquet"], ["p_nan.parquet", "NaN"]),
     # make-pairs
     ("pairs-language-twice", ["make-pairs", "--data", "{w}/unlabeled.parquet", "--languages", "{w}/l_twice.parquet", "--out", "{out}.parquet"], ["l_twice.parquet", "'lang'", "twice"]),
@@ -249,6 +253,7 @@ BAD: list[tuple[str, list[str], list[str]]] = [
     ("pairs-scores-sum", ["make-pairs", "--data", "{w}/unlabeled.parquet", "--languages", "{w}/l_sum.parquet", "--out", "{out}.parquet"], ["l_sum.parquet", "'score'", "sums to"]),
     ("pairs-unknown-language", ["make-pairs", "--data", "{w}/unlabeled.parquet", "--languages", "{w}/l_unknown.parquet", "--out", "{out}.parquet"], ["l_unknown.parquet", "unknown language 'xx'"]),
     ("pairs-language-without-role", ["make-pairs", "--data", "{w}/unlabeled.parquet", "--languages", "{w}/l_missing.parquet", "--out", "{out}.parquet"], ["unlabeled.parquet", "has no role"]),
+    ("pairs-question-languages-not-qa", ["make-pairs", "--data", "{w}/unlabeled.parquet", "--languages", "{w}/langs.parquet", "--question-language-pairs", "--out", "{out}.parquet"], ["--question-language-pairs", "unlabeled.parquet", "not QA"]),
     ("pairs-out-exists", ["make-pairs", "--data", "{w}/unlabeled.parquet", "--languages", "{w}/langs.parquet", "--out", "{w}/pairs.parquet"], ["pairs.parquet", "--overwrite"]),
     # distill
     ("distill-pairs-other-corpus", [*DI, "--pairs", "{w}/other_pairs.parquet", "--out", "{out}"], ["other_pairs.parquet", "other_corpus.parquet", "not from --data", "--force"]),
@@ -258,6 +263,12 @@ BAD: list[tuple[str, list[str], list[str]]] = [
     ("distill-static-nan", [*DI, "--pairs", "{w}/pairs.parquet", "--teacher", "static", "--predictions", "{w}/p_nan.parquet", "--out", "{out}"], ["p_nan.parquet", "NaN"]),
     ("distill-static-other-corpus", [*DI, "--pairs", "{w}/pairs.parquet", "--teacher", "static", "--predictions", "{w}/other_preds.parquet", "--out", "{out}"], ["other_preds.parquet", "not from --data"]),
     ("distill-static-without-predictions", [*DI, "--pairs", "{w}/pairs.parquet", "--teacher", "static", "--out", "{out}"], ["--teacher static needs --predictions"]),
+    ("distill-ensemble-without-languages", [*DI, "--pairs", "{w}/pairs.parquet", "--teacher", "ensemble", "--predictions", "{w}/preds.parquet", "--out", "{out}"], ["--teacher ensemble needs", "--languages"]),
+    ("distill-ensemble-weights", [*DI, "--pairs", "{w}/pairs.parquet", "--teacher", "ensemble", "--predictions", "{w}/preds.parquet", "--languages", "{w}/langs.parquet", "--ensemble-weights", "votes", "--out", "{out}"], ["--ensemble-weights", "'votes'"]),
+    ("distill-languages-without-ensemble", [*DI, "--pairs", "{w}/pairs.parquet", "--languages", "{w}/langs.parquet", "--out", "{out}"], ["--languages is only used by --teacher ensemble"]),
+    ("distill-guard-rule", [*DI, "--pairs", "{w}/pairs.parquet", "--guard-rule", "strict", "--out", "{out}"], ["--guard-rule", "'strict'"]),
+    ("distill-guard-alpha", [*DI, "--pairs", "{w}/pairs.parquet", "--guard-alpha", "0", "--out", "{out}"], ["--guard-alpha", "greater than 0"]),
+    ("distill-collapse-tv", [*DI, "--pairs", "{w}/pairs.parquet", "--collapse-tv", "-1", "--out", "{out}"], ["--collapse-tv", "greater than 0"]),
     ("distill-teacher-unknown", [*DI, "--pairs", "{w}/pairs.parquet", "--teacher", "oracle", "--out", "{out}"], ["--teacher", "'oracle'"]),
     ("distill-pairs-per-batch-zero", [*DI, "--pairs", "{w}/pairs.parquet", "--pairs-per-batch", "0", "--out", "{out}"], ["--pairs-per-batch", "at least 1"]),
     ("distill-temperature-zero", [*DI, "--pairs", "{w}/pairs.parquet", "--temperature", "0", "--out", "{out}"], ["--temperature", "greater than 0"]),

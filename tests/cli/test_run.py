@@ -93,3 +93,15 @@ def test_run_wires_static_predictions_the_pseudo_label_mask_and_the_dev_guard(
         and f'mask_pseudo_labels = "{tmp_path / "run" / "pseudo_labels.parquet"}"' in saved
         and 'teacher = "static"' in saved
     )
+
+
+def test_run_wires_the_ensemble_teacher_to_predict_and_select(tmp_path: Path, data_dir: Path) -> None:
+    config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
+    config.write_text(
+        config.read_text().replace("[distill]", '[distill]\nteacher = "ensemble"\ncollapse_check = false')
+    )
+    ok("run", "--config", config)
+    saved = (tmp_path / "run" / "distilled" / "alsace_config.toml").read_text()
+    assert f'predictions = "{tmp_path / "run" / "predictions.parquet"}"' in saved
+    assert f'languages = "{tmp_path / "run" / "languages.parquet"}"' in saved
+    assert 'teacher = "ensemble"' in saved
