@@ -88,7 +88,10 @@ def test_distill_with_guard_interrupted_by_ctrl_c_resumes_to_the_same_weights(
     def config(out: str) -> DistillConfig:
         return DistillConfig(model=str(finetuned), data=unlabeled, pairs=str(tmp_path / "pairs.parquet"),
                              out=str(tmp_path / out), max_steps=6, pairs_per_batch=4, learning_rate=1e-3,
-                             dev=str(data_dir / "train.parquet"), eval_every=2, device="cpu")  # fmt: skip
+                             dev=str(data_dir / "train.parquet"), eval_every=2, device="cpu",
+                             # The tiny model's near-uniform predictions trip the collapse detector at
+                             # this learning rate, which would end the run before the interrupt.
+                             collapse_check=False)  # fmt: skip
 
     straight = distill(config("straight"))
     stop_at = random.Random().randint(1, 5)
