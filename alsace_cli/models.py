@@ -198,7 +198,9 @@ def save_model(
     (directory / "alsace_provenance.json").write_text(json.dumps(provenance, indent=2, default=str))
 
 
-def build_tiny_model(out_dir: str | Path, texts: list[str], seed: int = 0, vocab_size: int = 3000) -> Path:
+def build_tiny_model(
+    out_dir: str | Path, texts: list[str], seed: int = 0, vocab_size: int = 3000, dropout: float = 0.1
+) -> Path:
     """A small random BERT encoder and a WordPiece tokenizer trained on `texts`, all built locally.
 
     For tests and the offline demo: it runs every stage in seconds on a CPU, learns little, and needs no
@@ -247,6 +249,8 @@ def build_tiny_model(out_dir: str | Path, texts: list[str], seed: int = 0, vocab
         num_attention_heads=2,
         intermediate_size=128,
         max_position_embeddings=256,
+        hidden_dropout_prob=dropout,  # 0.1, BERT's, unless a test needs runs without random masks
+        attention_probs_dropout_prob=dropout,
     )
     torch.manual_seed(seed)
     model = BertModel(config)

@@ -23,6 +23,16 @@ if not console.is_terminal:  # logs and CI: wide enough that tables are not fold
     console.width = 120
 
 
+def set_main_process(is_main: bool) -> None:
+    """Under several processes only the main one prints tables, progress and JSON (errors still show)."""
+    global MAIN
+    MAIN = is_main
+    console.quiet = not is_main
+
+
+MAIN = True
+
+
 def info(message: str) -> None:
     """A line for people on stderr; Rich markup allowed, so user text in it goes through `esc`."""
     console.print(message, highlight=False, soft_wrap=True)
@@ -40,7 +50,7 @@ def esc(value: object) -> str:
 
 def error(message: str) -> None:
     """One `error:` line on stderr; the message is printed literally, never read as markup."""
-    console.print(
+    (console if MAIN else Console(stderr=True)).print(
         "[bold red]error:[/bold red] " + escape(" ".join(message.split())), highlight=False, soft_wrap=True
     )
 
@@ -85,6 +95,8 @@ def progress(description: str, total: int) -> Iterator[Callable[..., None]]:
 
 
 def print_json(payload: Any) -> None:
+    if not MAIN:
+        return
     sys.stdout.write(json.dumps(payload, indent=2, default=_json_default) + "\n")
     sys.stdout.flush()
 

@@ -41,9 +41,14 @@ def make_accelerator(
         import torch
 
         torch.cuda.set_device(int(device.partition(":")[2]))  # accelerate runs on the current CUDA device
+    from accelerate.utils import DataLoaderConfiguration
+
     mixed = "no" if precision == "fp32" else precision
+    # Each step's batch is split across the processes (alsace_cli/distributed.py), so the schedule steps once
+    # per optimizer step; accelerate's default steps it once per process, as if each process had its own batch.
+    split = {"dataloader_config": DataLoaderConfiguration(split_batches=True)}
     if report_to == "none":
-        return Accelerator(cpu=device == "cpu", mixed_precision=mixed)
+        return Accelerator(cpu=device == "cpu", mixed_precision=mixed, **split)
     packages = TRACKER_PACKAGES.get(report_to)
     if packages is None:
         raise AlsaceError(f"--report-to: unknown tracker {report_to!r} (use none, tensorboard or wandb)")
@@ -51,7 +56,9 @@ def make_accelerator(
         raise AlsaceError(
             f"--report-to {report_to}: the {packages[0]} package is not installed (pip install {packages[0]})"
         )
-    return Accelerator(cpu=device == "cpu", mixed_precision=mixed, log_with=report_to, project_dir=logs)
+    return Accelerator(
+        cpu=device == "cpu", mixed_precision=mixed, log_with=report_to, project_dir=logs, **split
+    )
 
 
 def start_tracking(accelerator: Accelerator, stage: str, config: Any) -> None:

@@ -44,6 +44,7 @@ from alsace_cli import report
 from alsace_cli.artifacts import Dataset, load_dataset, read_artifact, read_predictions
 from alsace_cli.checkpoints import Checkpointer, check_loss, interruptible
 from alsace_cli.configs import DISTILL_TEACHERS, DistillConfig
+from alsace_cli.distributed import processes
 from alsace_cli.errors import AlsaceError
 from alsace_cli.kl_weights import classification_kl_weight, parse_kl_weight
 from alsace_cli.models import load_model, seed_everything
@@ -238,6 +239,13 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
             )
     task = get_task(data.task)
     accelerator = make_accelerator(config.device, config.precision, config.report_to, f"{config.out}.logs")
+    procs = processes(config.device)
+    report.set_main_process(procs.main)
+    if procs.world > 1 and (config.teacher == "mutual" or train is not None):
+        raise AlsaceError(
+            "--teacher mutual and --ce-weight run two forward passes with gradient per step, which DDP does "
+            "not take; across several processes use live, static, epoch or ensemble without --ce-weight"
+        )
     start_tracking(accelerator, "distill", config)
     model, tokenizer = load_model(config.model, data.task, data.labels, max_length=config.max_length)
     if config.freeze_embeddings:  # as in finetune: the shared vocabulary stays where pre-training left it
@@ -275,9 +283,10 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
         guard.check(model, 0, log)
     with interruptible() as stop, report.progress("distill", total) as advance:
         advance(start)
-        for step, index in enumerate(batches[start:], start=start + 1):
+        for step, batch in enumerate(batches[start:], start=start + 1):
             if frozen is not None and (step - 1) % steps_per_epoch == 0:
                 frozen.load_state_dict(accelerator.unwrap_model(model).state_dict())
+            index, weight = procs.training_shard(batch)  # this process's pairs of the step's batch
             if targets is not None:  # static or ensemble: fixed log-probabilities
                 teacher_logits = torch.from_numpy(targets[index]).to(device)
             elif frozen is not None:
@@ -320,7 +329,15 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
                 loss = loss + config.ce_weight * ce
                 ce_value = ce.item()
             check_loss(loss, step, pairs.index[index], "distill", checkpoints.dir)
-            accelerator.backward(loss)
+            if procs.world > 1:
+                if mask is not None:  # the batch's mean over kept pairs: this shard's share of the kept count
+                    kept = accelerator.reduce(mask.sum().detach(), reduction="sum").clamp(min=1)
+                    weight = float(mask.sum().item() * procs.world / kept.item()) if weight else 0.0
+                accelerator.backward(loss * weight)
+                loss = accelerator.reduce(loss.detach() * weight / procs.world, reduction="sum")
+                kl = loss
+            else:
+                accelerator.backward(loss)
             accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
             optimizer.step()
             scheduler.step()

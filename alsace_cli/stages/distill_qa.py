@@ -31,6 +31,7 @@ from alsace_cli import report
 from alsace_cli.artifacts import load_dataset
 from alsace_cli.checkpoints import Checkpointer, check_loss, interruptible
 from alsace_cli.configs import DistillConfig
+from alsace_cli.distributed import processes
 from alsace_cli.errors import AlsaceError
 from alsace_cli.kl_weights import parse_kl_weight, qa_kl_weight
 from alsace_cli.models import load_model, seed_everything
@@ -172,6 +173,15 @@ def distill_qa(config: DistillConfig, overwrite: bool = False, resume: bool | st
         raise AlsaceError(f"{config.dev}: task {dev.task!r}; the guard of QA self-distillation needs QA data")
     task = get_task("qa")
     accelerator = make_accelerator(config.device, config.precision, config.report_to, f"{config.out}.logs")
+    procs = processes(config.device)
+    report.set_main_process(procs.main)
+
+    def whole_batch(value):
+        """The whole batch's mean of a per-shard mean, for the log (the value itself on one process)."""
+        if procs.world == 1:
+            return value
+        return accelerator.reduce(value.detach() * weight / procs.world, reduction="sum")
+
     start_tracking(accelerator, "distill", config)
     model, tokenizer = load_model(config.model, "qa", [], max_length=config.max_length)
     if config.freeze_embeddings:
@@ -218,14 +228,16 @@ def distill_qa(config: DistillConfig, overwrite: bool = False, resume: bool | st
             checkpoints.after_step(step, total, stop, log.rows, state)
 
         advance(start)
-        for step, index in enumerate(batches[start:], start=start + 1):
+        for step, batch_index in enumerate(batches[start:], start=start + 1):
             if frozen is not None and (step - 1) % steps_per_epoch == 0:
                 frozen.load_state_dict(accelerator.unwrap_model(model).state_dict())
+            index, weight = procs.training_shard(batch_index)  # this process's windows of the step's batch
             if paired:
                 kl, agree = aligned_kl(model, frozen, tokenizer, features, index, config, device)
                 loss = kl * fixed_alpha
                 check_loss(loss, step, index, "distill", checkpoints.dir)
-                accelerator.backward(loss)
+                accelerator.backward(loss * weight)
+                loss = kl = whole_batch(loss)
                 accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
                 optimizer.step()
                 scheduler.step()
@@ -262,7 +274,8 @@ def distill_qa(config: DistillConfig, overwrite: bool = False, resume: bool | st
             kl = (alpha * per_window).mean() * config.temperature**2
             loss = config.ce_weight * ce + kl
             check_loss(loss, step, index, "distill", checkpoints.dir)
-            accelerator.backward(loss)
+            accelerator.backward(loss * weight)
+            loss, kl, ce = whole_batch(loss), whole_batch(kl), whole_batch(ce)
             accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
             optimizer.step()
             scheduler.step()

@@ -18,6 +18,7 @@ from alsace_cli import report
 from alsace_cli.artifacts import Artifact, check_known_languages, read_artifact, write_artifact
 from alsace_cli.config import config_path_for, save_config
 from alsace_cli.configs import EvalConfig
+from alsace_cli.distributed import processes
 from alsace_cli.errors import AlsaceError
 from alsace_cli.inference import predict_probs, predictions_frame
 from alsace_cli.outputs import artifact_output, check_outputs, config_output, plot_output
@@ -106,10 +107,12 @@ def _score(
     equality), its language and label, and the probabilities (float32); about 25 bytes a row with 3 labels.
     Predictions go to `writer` as they are made.
     """
-    from alsace_cli.models import load_model, pick_device
+    from alsace_cli.distributed import process_device, processes
+    from alsace_cli.models import load_model
     from alsace_cli.tasks import get_task
 
-    device = pick_device(config.device)
+    procs = processes(config.device)
+    device = process_device(config.device)
     model, tokenizer = load_model(model_spec, source.task, source.labels, max_length=config.max_length)
     model.to(device)
     task = get_task(source.task)
@@ -117,10 +120,11 @@ def _score(
     with report.progress(f"eval {model_spec}", source.rows) as advance:
         for chunk in source.chunks(chunk_rows, require_labels=True):
             frame = chunk.frame
-            chunk_probs = predict_probs(
-                model, tokenizer, task, frame, max_length=config.max_length, batch_size=config.batch_size,
-                device=device, precision=config.precision, on_batch=advance,
-            )  # fmt: skip
+            mine = frame.iloc[procs.shard(len(frame))]
+            chunk_probs = procs.gather_array(predict_probs(
+                model, tokenizer, task, mine, max_length=config.max_length, batch_size=config.batch_size,
+                device=device, precision=config.precision, on_batch=lambda n: advance(n * procs.world),
+            ), len(frame))  # fmt: skip
             if writer is not None:
                 predictions = predictions_frame(frame["id"], frame["lang"], chunk_probs)
                 predictions.insert(0, "model", model_spec)
@@ -151,6 +155,7 @@ def evaluate(
         outputs.append(plot_output("--plot", config.plot))
     inputs = {"--data": config.data, "--languages": config.languages, "--model": config.models}
     check_outputs(outputs, inputs, overwrite)
+    report.set_main_process(processes(config.device).main)
     source = open_dataset(config.data)
     if source.task == "qa":
         from alsace_cli.stages.evaluate_qa import evaluate_qa
@@ -170,10 +175,11 @@ def evaluate(
             raise AlsaceError(f"{config.languages}: no role for lang {missing[0]!r} of {config.data}")
     provenance = make_provenance("eval", config, {"data": config.data, "languages": config.languages}
                                  | {f"model{i}": m for i, m in enumerate(config.models)})  # fmt: skip
+    main = processes(config.device).main
     parts, ensemble = [], []
     with contextlib.ExitStack() as stack:
         writer = None
-        if config.predictions_out:
+        if config.predictions_out and main:
             meta = {"task": source.task, "labels": source.labels, "provenance": provenance}
             writer = stack.enter_context(ArtifactWriter(config.predictions_out, "predictions", meta))
         for model in config.models:
@@ -190,6 +196,8 @@ def evaluate(
         "ensemble": ensemble,
         "provenance": provenance,
     }
+    if not main:  # the main process writes; the others computed the same metrics
+        return Artifact(metrics, meta, None), summary
     out = write_artifact(metrics, config.out, "metrics", meta)
     save_config(config, "eval", config_path_for(out))
     if config.plot:

@@ -37,10 +37,12 @@ def normalization_for(config: EvalConfig, source: DatasetStream) -> str:
 
 def _score_model(model_spec: str, source: DatasetStream, config: EvalConfig, normalization: str,
                  writer: ArtifactWriter | None, chunk_rows: int) -> pd.DataFrame:  # fmt: skip
-    from alsace_cli.models import load_model, pick_device
+    from alsace_cli.distributed import process_device, processes
+    from alsace_cli.models import load_model
     from alsace_cli.tasks import get_task
 
-    device = pick_device(config.device)
+    procs = processes(config.device)
+    device = process_device(config.device)
     model, tokenizer = load_model(model_spec, source.task, source.labels, max_length=config.max_length)
     model.to(device)
     task = get_task(source.task)
@@ -48,7 +50,14 @@ def _score_model(model_spec: str, source: DatasetStream, config: EvalConfig, nor
     with report.progress(f"eval {model_spec}", source.rows) as advance:
         for chunk in source.chunks(chunk_rows, require_labels=True):
             frame = chunk.frame
-            predicted = task.predict_chunk(model, tokenizer, frame, config, device, on_batch=advance)
+            mine = frame.iloc[procs.shard(len(frame))]
+            grow = lambda n: advance(n * procs.world)  # noqa: E731  (the bar counts every process's rows)
+            part = (
+                task.predict_chunk(model, tokenizer, mine, config, device, on_batch=grow)
+                if len(mine)
+                else None
+            )
+            predicted = procs.gather_frame(part, len(frame))
             golds = [[a["text"] for a in answers_of(v)] for v in frame["answers"]]
             langs = frame["lang"].tolist()
             predicted["exact_match"] = [exact_match(p, g, normalization, lang)
@@ -99,10 +108,13 @@ def evaluate_qa(
     normalization = normalization_for(config, source)
     provenance = make_provenance("eval", config, {"data": config.data}
                                  | {f"model{i}": m for i, m in enumerate(config.models)})  # fmt: skip
+    from alsace_cli.distributed import processes
+
+    main = processes(config.device).main
     parts = []
     with contextlib.ExitStack() as stack:
         writer = None
-        if config.predictions_out:
+        if config.predictions_out and main:
             meta: dict[str, Any] = {"task": "qa", "labels": [], "provenance": provenance}
             writer = stack.enter_context(ArtifactWriter(config.predictions_out, "qa_predictions", meta))
         for model in config.models:
@@ -111,6 +123,8 @@ def evaluate_qa(
     summary = summarize_qa(metrics, config.source_lang)
     meta = {"task": "qa", "source_lang": config.source_lang, "normalization": normalization,
             "summary": report.frame_records(summary), "provenance": provenance}  # fmt: skip
+    if not main:  # the main process writes; the others computed the same metrics
+        return Artifact(metrics, meta, None), summary
     out = write_artifact(metrics, config.out, "qa_metrics", meta)
     save_config(config, "eval", config_path_for(out))
     if config.plot:

@@ -1,4 +1,9 @@
-"""Stage 1, finetune: fine-tune a pretrained multilingual model on labeled (normally English) data."""
+"""Stage 1, finetune: fine-tune a pretrained multilingual model on labeled (normally English) data.
+
+Batches are a seeded list of row indices fixed before the loop (so a resumed run continues at its step).
+Under `accelerate launch` every process takes its shard of each batch and weights its loss so that DDP's
+averaged gradient is the whole batch's (alsace_cli/distributed.py): W processes train what one would.
+"""
 
 from __future__ import annotations
 
@@ -40,8 +45,7 @@ def check_training_outputs(out: str, inputs: dict, overwrite: bool, resume: bool
 
 def finetune(config: FinetuneConfig, overwrite: bool = False, resume: bool | str = False) -> Path:
     """Train; `resume` True continues from the checkpoint, "auto" does so if it matches this job."""
-    import torch
-    from torch.utils.data import DataLoader
+    from alsace_cli.distributed import processes
 
     inputs = {"--model": config.model, "--train": config.train, "--dev": config.dev}
     check_training_outputs(config.out, inputs, overwrite, resume)
@@ -54,6 +58,8 @@ def finetune(config: FinetuneConfig, overwrite: bool = False, resume: bool | str
         )
     task = get_task(train.task)
     accelerator = make_accelerator(config.device, config.precision, config.report_to, f"{config.out}.logs")
+    procs = processes(config.device)
+    report.set_main_process(procs.main)
     start_tracking(accelerator, "finetune", config)
     model, tokenizer = load_model(
         config.model, train.task, train.labels, new_head=True, max_length=config.max_length
@@ -68,13 +74,8 @@ def finetune(config: FinetuneConfig, overwrite: bool = False, resume: bool | str
     optimizer, scheduler = make_optimizer(
         model, config.learning_rate, config.weight_decay, config.warmup_ratio, total
     )
-    collate = features.collate
     batches = shuffled_batches(len(features), config.batch_size, total, config.seed)
-    # Its own generator: a DataLoader's iterator otherwise draws its base seed from the global RNG, so a
-    # resumed run (one iterator more) would shift every dropout mask after the checkpoint.
-    generator = torch.Generator().manual_seed(config.seed)
-    loader = DataLoader(range(len(features)), batch_sampler=batches, collate_fn=collate, generator=generator)
-    model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
+    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
     checkpoints = Checkpointer(accelerator, config.out, "finetune", config,
                                {"model": config.model, "train": config.train, "dev": config.dev})  # fmt: skip
     log, best_acc, best_state, start = TrainLog(), -1.0, None, 0
@@ -82,14 +83,17 @@ def finetune(config: FinetuneConfig, overwrite: bool = False, resume: bool | str
         start, log.rows, state = checkpoints.load()
         best_acc, best_state = state["best_acc"], state["best_state"]
         report.info(f"finetune: resumed at step {start} of {total} from {report.esc(checkpoints.dir)}")
-    steps = accelerator.skip_first_batches(loader, start) if start else loader
     model.train()
     with interruptible() as stop, report.progress("finetune", total) as advance:
         advance(start)
-        for step, batch in enumerate(steps, start=start + 1):
+        for step, index in enumerate(batches[start:], start=start + 1):
+            mine, weight = procs.training_shard(index)
+            batch = features.collate(mine).to(accelerator.device)
             loss = model(**batch).loss
-            check_loss(loss, step, batches[step - 1], "finetune", checkpoints.dir)
-            accelerator.backward(loss)
+            check_loss(loss, step, index, "finetune", checkpoints.dir)
+            accelerator.backward(loss * weight)
+            # The whole batch's mean loss, for the log: the shards' means weighted by their sizes.
+            loss = accelerator.reduce(loss.detach() * weight / procs.world, reduction="sum")
             accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
             optimizer.step()
             scheduler.step()

@@ -3,9 +3,13 @@
 The dataset is read in chunks of Parquet rows and the predictions written row group by row group
 (alsace_cli.streaming), so memory stays bounded however many rows there are; within a chunk rows are
 sorted by length so batches pad little. The output holds the input's rows in the input's order.
+Under `accelerate launch` each process predicts its shard of every chunk and the main process writes the
+gathered chunk (alsace_cli/distributed.py).
 """
 
 from __future__ import annotations
+
+import contextlib
 
 from alsace_cli import report
 from alsace_cli.artifacts import Artifact
@@ -19,8 +23,12 @@ from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, open_dataset
 
 
 def predict(config: PredictConfig, overwrite: bool = False, chunk_rows: int = CHUNK_ROWS) -> Artifact:
-    from alsace_cli.models import load_model, pick_device
+    from alsace_cli.distributed import process_device, processes
+    from alsace_cli.models import load_model
     from alsace_cli.tasks import get_task
+
+    procs = processes(config.device)
+    report.set_main_process(procs.main)
 
     check_outputs(
         [artifact_output("--out", config.out), config_output(config_path_for(config.out))],
@@ -28,7 +36,7 @@ def predict(config: PredictConfig, overwrite: bool = False, chunk_rows: int = CH
         overwrite,
     )
     source = open_dataset(config.data)
-    device = pick_device(config.device)
+    device = process_device(config.device)
     if config.precision not in PRECISIONS:
         raise AlsaceError(
             f"--precision: unknown precision {config.precision!r} (use {', '.join(PRECISIONS)})"
@@ -44,13 +52,24 @@ def predict(config: PredictConfig, overwrite: bool = False, chunk_rows: int = CH
         "provenance": make_provenance("predict", config, {"model": config.model, "data": config.data}),
     }
     languages: set[str] = set()
-    with (
-        ArtifactWriter(config.out, task.prediction_kind, meta) as writer,
-        report.progress(f"predict {config.model}", source.rows) as advance,
-    ):
+    writer = (
+        ArtifactWriter(config.out, task.prediction_kind, meta) if procs.main else contextlib.nullcontext()
+    )
+    with writer, report.progress(f"predict {config.model}", source.rows) as advance:
         for chunk in source.chunks(chunk_rows):
-            writer.write(task.predict_chunk(model, tokenizer, chunk.frame, config, device, on_batch=advance))
+            mine = chunk.frame.iloc[procs.shard(len(chunk.frame))]
+            grow = lambda n: advance(n * procs.world)  # noqa: E731  (the bar counts every process's rows)
+            part = (
+                task.predict_chunk(model, tokenizer, mine, config, device, on_batch=grow)
+                if len(mine)
+                else None
+            )
+            rows = procs.gather_frame(part, len(chunk.frame))
+            if procs.main:
+                writer.write(rows)
             languages |= set(chunk.frame["lang"].unique())
+    if not procs.main:
+        return Artifact(frame=None, meta=meta, path=None)  # type: ignore[arg-type]
     save_config(config, "predict", config_path_for(config.out))
     report.info(f"predict: {writer.rows} rows in {len(languages)} languages → {report.esc(config.out)}")
     # The rows went to disk chunk by chunk and are not held here; read_predictions(path) reads them.

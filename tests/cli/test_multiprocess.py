@@ -1,0 +1,96 @@
+"""Two CPU processes (gloo, launched by torchrun, which accelerate reads as `accelerate launch` sets up) give
+what one process gives: finetune, predict, distill and eval on a tiny model without dropout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import LANGS, pair_rows, write_dataset
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def alsace(processes: int, *args: object) -> None:
+    """`python -m alsace_cli ...` in one process, or under torchrun with `processes` processes."""
+    launch = [sys.executable, "-m", "alsace_cli"] if processes == 1 else [
+        sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
+        "-m", "alsace_cli"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    result = subprocess.run([*launch, *map(str, args)], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from alsace_cli.artifacts import write_artifact
+    from alsace_cli.models import build_tiny_model
+    from alsace_cli.stages.pairs import PairsConfig, make_pairs
+
+    w = tmp_path_factory.mktemp("multiprocess")
+    write_dataset(pair_rows(["en"], 23, labeled=True), w / "train.parquet")
+    # 7 ids × 3 languages = 21 rows: shards of 11 and 10, an uneven last batch everywhere.
+    write_dataset(pair_rows(LANGS[:3], 7, labeled=False, offset=100), w / "unlabeled.parquet")
+    write_dataset(pair_rows(LANGS[:3], 7, labeled=True, offset=200), w / "test.parquet")
+    texts = [
+        t
+        for f in ("train", "unlabeled", "test")
+        for c in ("text_a", "text_b")
+        for t in pd.read_parquet(w / f"{f}.parquet")[c]
+    ]
+    build_tiny_model(w / "base", texts, seed=0, dropout=0.0)  # no random masks: the runs can agree exactly
+    languages = pd.DataFrame({"lang": LANGS[:3], "n": 7, "avg_confidence": 0.5, "score": [0.5, 0.3, 0.2],
+                              "role": ["teacher", "teacher", "student"]})  # fmt: skip
+    write_artifact(languages, w / "languages.parquet", "languages", {})
+    make_pairs(PairsConfig(data=str(w / "unlabeled.parquet"), languages=str(w / "languages.parquet"),
+                           out=str(w / "pairs.parquet")))  # fmt: skip
+    for n in (1, 2):
+        alsace(n, "finetune", "--model", w / "base", "--train", w / "train.parquet", "--out", w / f"ft{n}",
+               "--max-steps", 3, "--batch-size", 5, "--lr", "1e-3", "--device", "cpu")  # fmt: skip
+        alsace(n, "predict", "--model", w / f"ft{n}", "--data", w / "unlabeled.parquet", "--out",
+               w / f"pred{n}.parquet", "--batch-size", 4, "--device", "cpu")  # fmt: skip
+        alsace(n, "distill", "--model", w / f"ft{n}", "--data", w / "unlabeled.parquet", "--pairs", w / "pairs.parquet",
+               "--out", w / f"dist{n}", "--max-steps", 3, "--pairs-per-batch", 7, "--lr", "1e-3", "--teacher", "live",
+               "--no-collapse-check", "--device", "cpu")  # fmt: skip
+        alsace(n, "eval", "--model", w / f"dist{n}", "--data", w / "test.parquet", "--out", w / f"metrics{n}.parquet",
+               "--predictions-out", w / f"test_pred{n}.parquet", "--batch-size", 4, "--device", "cpu")  # fmt: skip
+    return w
+
+
+def test_two_processes_write_each_prediction_once_in_the_input_order(runs: Path) -> None:
+    one, two = pd.read_parquet(runs / "pred1.parquet"), pd.read_parquet(runs / "pred2.parquet")
+    data = pd.read_parquet(runs / "unlabeled.parquet")
+    assert len(two) == len(data) == 21
+    assert two[["id", "lang"]].equals(data[["id", "lang"]])  # no row twice, none missing, the input's order
+    assert np.abs(np.stack(one["probs"]) - np.stack(two["probs"])).max() < 1e-5
+    assert (one["pred"] == two["pred"]).all()
+
+
+def test_two_processes_train_what_one_process_trains(runs: Path) -> None:
+    from safetensors.numpy import load_file
+
+    for name in ("ft", "dist"):
+        a, b = (
+            load_file(runs / f"{name}1" / "model.safetensors"),
+            load_file(runs / f"{name}2" / "model.safetensors"),
+        )
+        assert max(float(np.abs(a[k] - b[k]).max()) for k in a) < 1e-5, name
+    log1 = pd.read_parquet(runs / "dist1" / "train_log.parquet").dropna(subset=["kl"])
+    log2 = pd.read_parquet(runs / "dist2" / "train_log.parquet").dropna(subset=["kl"])
+    assert log1["loss"].to_numpy() == pytest.approx(
+        log2["loss"].to_numpy(), abs=1e-5
+    )  # the whole batch's loss
+
+
+def test_two_processes_give_the_same_metrics(runs: Path) -> None:
+    one, two = pd.read_parquet(runs / "metrics1.parquet"), pd.read_parquet(runs / "metrics2.parquet")
+    assert one[["lang", "n", "accuracy"]].equals(two[["lang", "n", "accuracy"]])
+    p1, p2 = pd.read_parquet(runs / "test_pred1.parquet"), pd.read_parquet(runs / "test_pred2.parquet")
+    assert p1[["id", "lang"]].equals(p2[["id", "lang"]])
+    assert np.abs(np.stack(p1["probs"]) - np.stack(p2["probs"])).max() < 1e-5
