@@ -1,0 +1,280 @@
+"""Speed, side by side in one run (issue 16): alsace against what a user would write with transformers alone.
+
+    python benchmarks/speed.py [--rows 1000] [--train 512] [--distill-steps 20]
+
+A benchmark, not a test. Real model (multilingual-e5-small from ../shared/tools/build-me5-small), real text
+(XNLI test pairs in 10 languages, TaxiNLI for training), fp32 on this machine's CPU. Every row runs in a
+fresh subprocess, so its peak resident memory (ru_maxrss) is its own; each prints one JSON line. Rows:
+- matmul: torch.matmul of two 2048 × 2048 fp32 matrices, the machine's peak FLOP/s at this dtype;
+- predict: alsace's batched prediction (length-sorted, dynamic padding, batch 32), transformers'
+  text-classification pipeline at batch sizes 8, 32 and 64, and a plain loop padding every batch to
+  --max-length; sequences/s, and achieved FLOP/s = 2 × non-embedding parameters × real tokens / time as a
+  share of the matmul peak;
+- finetune: `alsace finetune` against transformers' Trainer (same model, data, batch size, max length,
+  AdamW and learning rate; dynamic padding), and Trainer with group_by_length; examples/s;
+- distill: pairs/s of `alsace distill` with --teacher live, static and mutual;
+- profile: torch.profiler's top operators over one predict batch.
+Times include the model load for the training rows (both sides), not for the predict rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(ROOT))
+LANGS = ["ar", "de", "en", "es", "fr", "hi", "ru", "sw", "vi", "zh"]
+NLI = ["entailment", "neutral", "contradiction"]
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def non_embedding_parameters(model) -> int:
+    return sum(p.numel() for name, p in model.named_parameters() if "embeddings" not in name)
+
+
+def real_tokens(tokenizer, frame, max_length: int) -> int:
+    encoded = tokenizer(
+        frame["text_a"].tolist(), frame["text_b"].tolist(), truncation=True, max_length=max_length
+    )
+    return sum(len(ids) for ids in encoded["input_ids"])
+
+
+def row(name: str, args: argparse.Namespace) -> dict:
+    import pandas as pd
+    import torch
+
+    work = Path(args.work)
+    model_dir = args.model
+    frame = pd.read_parquet(work / "test.parquet")
+    if name == "matmul":
+        a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+        torch.matmul(a, b)
+        start = time.perf_counter()
+        for _ in range(20):
+            torch.matmul(a, b)
+        seconds = time.perf_counter() - start
+        return {"gflops": 20 * 2 * 2048**3 / seconds / 1e9}
+    if name.startswith(("alsace-predict", "pipeline", "plain-loop", "profile")):
+        from alsace_cli.models import load_model
+        from alsace_cli.tasks import get_task
+
+        # A new, random classification head: the speed is the same as a fine-tuned one's.
+        model, tokenizer = load_model(model_dir, "pair", NLI, new_head=True, max_length=args.max_length)
+        model.eval()
+        tokens = real_tokens(tokenizer, frame, args.max_length)
+        flop = 2 * non_embedding_parameters(model) * tokens
+        start = time.perf_counter()
+        if name == "alsace-predict":
+            from alsace_cli.inference import predict_probs
+
+            predict_probs(model, tokenizer, get_task("pair"), frame, max_length=args.max_length, batch_size=32,
+                          device=torch.device("cpu"))  # fmt: skip
+        elif name.startswith("pipeline"):
+            from transformers import pipeline
+
+            batch = int(name.split("-b")[1])
+            classify = pipeline(
+                "text-classification", model=model, tokenizer=tokenizer, device="cpu", top_k=None
+            )
+            inputs = [
+                {"text": a, "text_pair": b} for a, b in zip(frame["text_a"], frame["text_b"], strict=True)
+            ]
+            start = time.perf_counter()
+            list(classify(inputs, batch_size=batch, truncation=True, max_length=args.max_length))
+        elif name == "plain-loop":
+            with torch.inference_mode():
+                for i in range(0, len(frame), 32):
+                    part = frame.iloc[i : i + 32]
+                    batch = tokenizer(part["text_a"].tolist(), part["text_b"].tolist(), truncation=True,
+                                      max_length=args.max_length, padding="max_length", return_tensors="pt")  # fmt: skip
+                    model(**batch)
+        elif name == "profile":
+            from torch.profiler import ProfilerActivity, profile
+
+            part = frame.iloc[:32]
+            batch = tokenizer(part["text_a"].tolist(), part["text_b"].tolist(), truncation=True,
+                              max_length=args.max_length, padding=True, return_tensors="pt")  # fmt: skip
+            with torch.inference_mode(), profile(activities=[ProfilerActivity.CPU]) as prof:
+                model(**batch)
+            return {"table": prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=8)}
+        seconds = time.perf_counter() - start
+        return {"rows": len(frame), "seconds": seconds, "per_s": len(frame) / seconds, "tokens": tokens,
+                "gflops": flop / seconds / 1e9}  # fmt: skip
+    if name == "alsace-finetune":
+        from alsace_cli.stages.finetune import FinetuneConfig, finetune
+
+        start = time.perf_counter()
+        finetune(FinetuneConfig(model=model_dir, train=str(work / "train.parquet"), out=str(work / "ft-alsace"),
+                                epochs=1, batch_size=32, max_length=args.max_length, learning_rate=5e-5,
+                                warmup_ratio=0.0, weight_decay=0.0, device="cpu"), overwrite=True)  # fmt: skip
+        seconds = time.perf_counter() - start
+        return {"rows": args.train, "seconds": seconds, "per_s": args.train / seconds}
+    if name.startswith("trainer"):
+        from transformers import (
+            AutoModelForSequenceClassification,
+            AutoTokenizer,
+            DataCollatorWithPadding,
+            Trainer,
+            TrainingArguments,  # fmt: skip
+        )
+
+        start = time.perf_counter()
+        train = pd.read_parquet(work / "train.parquet")
+        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        model = AutoModelForSequenceClassification.from_pretrained(model_dir, num_labels=3)
+        encoded = tokenizer(
+            train["text_a"].tolist(), train["text_b"].tolist(), truncation=True, max_length=args.max_length
+        )
+        rows = [{"input_ids": i, "attention_mask": m, "token_type_ids": t, "labels": int(y)} for i, m, t, y in
+                zip(encoded["input_ids"], encoded["attention_mask"], encoded.get("token_type_ids", encoded["attention_mask"]),
+                    train["label"], strict=True)]  # fmt: skip
+        targs = TrainingArguments(output_dir=str(work / "ft-trainer"), per_device_train_batch_size=32, num_train_epochs=1,
+                                  learning_rate=5e-5, weight_decay=0.0, report_to=[], save_strategy="no", logging_steps=1000,
+                                  train_sampling_strategy="group_by_length" if name.endswith("group") else "random", use_cpu=True, disable_tqdm=True)  # fmt: skip
+        Trainer(
+            model=model, args=targs, train_dataset=rows, data_collator=DataCollatorWithPadding(tokenizer)
+        ).train()
+        seconds = time.perf_counter() - start
+        return {"rows": args.train, "seconds": seconds, "per_s": args.train / seconds}
+    if name.startswith("distill"):
+        from alsace_cli.stages.distill import DistillConfig, distill
+
+        teacher = name.split("-")[1]
+        extra = {}
+        if teacher == "static":  # the targets come from predict, outside the timed part
+            from alsace_cli.stages.predict import PredictConfig, predict
+
+            extra["predictions"] = str(work / "unlabeled_predictions.parquet")
+            predict(PredictConfig(model=str(work / "ft-alsace"), data=str(work / "unlabeled.parquet"), out=extra["predictions"],
+                                  max_length=args.max_length, device="cpu"), overwrite=True)  # fmt: skip
+        start = time.perf_counter()
+        distill(DistillConfig(model=str(work / "ft-alsace"), data=str(work / "unlabeled.parquet"), pairs=str(work / "pairs.parquet"),
+                              out=str(work / f"d-{teacher}"), max_steps=args.distill_steps, pairs_per_batch=16,
+                              max_length=args.max_length, teacher=teacher, collapse_check=False, device="cpu", **extra),
+                overwrite=True)  # fmt: skip
+        seconds = time.perf_counter() - start
+        pairs = args.distill_steps * 16
+        return {"rows": pairs, "seconds": seconds, "per_s": pairs / seconds}
+    raise SystemExit(f"unknown row {name}")
+
+
+def prepare(args: argparse.Namespace) -> None:
+    from alsace_cli.data.importer import ImportConfig, import_data
+    from alsace_cli.stages.pairs import PairsConfig, make_pairs
+
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    per_lang = args.rows // len(LANGS)
+    steps = {
+        "test": {"inputs": [str(DATA / f"xnli/test-{lang}.tsv") for lang in LANGS], "labels": NLI, "limit": per_lang},
+        "unlabeled": {"inputs": [str(DATA / f"xnli/dev-{lang}.tsv") for lang in LANGS], "labels": NLI, "limit": 40,
+                      "drop_labels": True},
+        "train": {"inputs": [str(DATA / "taxinli/taxinli10k.tsv")], "lang": ["en"], "text_a_column": "prem",
+                  "labels": NLI, "limit": args.train},
+    }  # fmt: skip
+    for name, fields in steps.items():
+        if not (work / f"{name}.parquet").exists():
+            import_data(ImportConfig(out=str(work / f"{name}.parquet"), **fields))
+    if not (work / "pairs.parquet").exists():
+        # Which languages teach does not change the speed: a fixed split, en/de/es/fr teaching.
+        import pandas as pd
+
+        from alsace_cli.artifacts import write_artifact
+
+        roles = ["teacher" if lang in ("en", "de", "es", "fr") else "student" for lang in LANGS]
+        languages = pd.DataFrame(
+            {"lang": LANGS, "n": 40, "avg_confidence": 0.5, "score": 1 / len(LANGS), "role": roles}
+        )
+        write_artifact(languages, work / "languages.parquet", "languages", {})
+        make_pairs(PairsConfig(data=str(work / "unlabeled.parquet"), languages=str(work / "languages.parquet"),
+                               out=str(work / "pairs.parquet")), overwrite=True)  # fmt: skip
+
+
+ROWS = ["matmul", "alsace-predict", "pipeline-b8", "pipeline-b32", "pipeline-b64", "plain-loop", "profile",
+        "alsace-finetune", "trainer", "trainer-group", "distill-live", "distill-static", "distill-mutual"]  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--rows", type=int, default=1000, help="XNLI test pairs to predict (over 10 languages)"
+    )
+    parser.add_argument("--train", type=int, default=512, help="TaxiNLI pairs to fine-tune on, 1 epoch")
+    parser.add_argument("--distill-steps", type=int, default=20)
+    parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--model", default=str(Path.home() / ".cache/alsace-bench/me5-small"))
+    parser.add_argument("--work", default=str(ROOT / "benchmarks/runs/speed"))
+    parser.add_argument("--only", default=None, help="comma-separated rows (default: all)")
+    parser.add_argument("--one", default=None, help=argparse.SUPPRESS)  # a row, in its own subprocess
+    args = parser.parse_args()
+    if args.one:
+        result = row(args.one, args)
+        print(json.dumps({"row": args.one, "peak_mb": peak_mb(), **result}))
+        return
+    subprocess.run([str(ROOT.parent / "shared/tools/build-me5-small"), args.model], check=True, capture_output=True,
+                   env={**os.environ, "PYTHON": sys.executable})  # fmt: skip
+    prepare(args)
+    results = {}
+    for name in args.only.split(",") if args.only else ROWS:
+        command = [sys.executable, __file__, "--one", name, *[f"--{k.replace('_', '-')}={v}" for k, v in
+                   vars(args).items() if k in ("rows", "train", "distill_steps", "max_length", "model", "work")]]  # fmt: skip
+        out = (
+            subprocess.run(command, check=True, capture_output=True, text=True)
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        results[name] = json.loads(out)
+        print(f"[{time.strftime('%H:%M:%S')}] {name}: {json.dumps({k: v for k, v in results[name].items() if k != 'table'})}",
+              file=sys.stderr, flush=True)  # fmt: skip
+    (Path(args.work) / "results.json").write_text(json.dumps(results, indent=1))
+    report(results)
+
+
+def report(results: dict) -> None:
+    peak = results.get("matmul", {}).get("gflops")
+    lines = [
+        "| row | per second | seconds | peak RSS (MB) | GFLOP/s (share of matmul peak) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, r in results.items():
+        if name in ("matmul", "profile"):
+            continue
+        flops = f"{r['gflops']:.1f} ({100 * r['gflops'] / peak:.0f}%)" if "gflops" in r and peak else "-"
+        lines.append(f"| {name} | {r['per_s']:.2f} | {r['seconds']:.1f} | {r['peak_mb']:.0f} | {flops} |")
+    if peak:
+        lines.append(f"\nmatmul peak (fp32, 2048²): {peak:.1f} GFLOP/s")
+    pipes = [results[k]["per_s"] for k in results if k.startswith("pipeline")]
+    base = max(
+        pipes + [results["plain-loop"]["per_s"]] if "plain-loop" in results else pipes or [float("nan")]
+    )
+    if "alsace-predict" in results:
+        lines.append(
+            f"predict: alsace / best of pipeline and plain loop = {results['alsace-predict']['per_s'] / base:.2f}"
+        )
+    if "alsace-finetune" in results and "trainer" in results:
+        best = max(results[k]["per_s"] for k in ("trainer", "trainer-group") if k in results)
+        lines.append(f"finetune: alsace / best Trainer = {results['alsace-finetune']['per_s'] / best:.2f}")
+    if "distill-live" in results and "distill-static" in results:
+        lines.append(
+            f"distill: static / live = {results['distill-static']['per_s'] / results['distill-live']['per_s']:.2f}"
+        )
+    if "profile" in results:
+        lines += ["", "Profile of one predict batch (32 rows):", "```", results["profile"]["table"], "```"]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
