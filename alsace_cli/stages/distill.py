@@ -67,21 +67,23 @@ from alsace_cli.training import (
 
 
 def pair_rows(dataset: Dataset, pairs: pd.DataFrame, pairs_path: Path,
-              columns: tuple[str, ...] = ("student_lang", "teacher_lang")) -> list[np.ndarray]:  # fmt: skip
-    """Row positions in the dataset of each pair's sides (`columns`); every side must exist."""
-    position = pd.Series(
-        np.arange(len(dataset.frame)), index=pd.MultiIndex.from_frame(dataset.frame[["id", "lang"]])
-    )
+              columns: tuple[str, ...] = ("student_lang", "teacher_lang"), keys: tuple[str, ...] = ("id", "lang"),
+              shared: tuple[str, ...] = ("id",)) -> list[np.ndarray]:  # fmt: skip
+    """Row positions in the dataset of each pair's sides (`columns`); every side must exist.
+
+    A side is found by the pair's `shared` columns plus that side's column, matched against the dataset's
+    `keys` (QA question-language pairs: id and context_lang, plus a question language, against id, lang
+    and question_lang)."""
+    frame = dataset.frame
+    position = pd.Series(np.arange(len(frame)), index=pd.MultiIndex.from_frame(frame[list(keys)].astype(str)))
     sides = []
     for column in columns:
-        keys = pd.MultiIndex.from_arrays([pairs["id"], pairs[column].astype(str)])
-        found = position.reindex(keys)
+        wanted = pd.MultiIndex.from_arrays([pairs[c].astype(str) for c in (*shared, column)])
+        found = position.reindex(wanted)
         if found.isna().any():
             row = int(found.isna().to_numpy().argmax())
-            raise AlsaceError(
-                f"{pairs_path}: row {row}: (id={pairs['id'].iloc[row]!r}, {column}={pairs[column].iloc[row]!r}) "
-                f"is not in {dataset.path}"
-            )
+            key = ", ".join(f"{c}={pairs[c].iloc[row]!r}" for c in (*shared, column))
+            raise AlsaceError(f"{pairs_path}: row {row}: ({key}) is not in {dataset.path}")
         sides.append(found.to_numpy(dtype=np.int64))
     return sides
 

@@ -94,13 +94,10 @@ def span_kl(student, teacher, mask, temperature: float):
     return terms.sum(-1)
 
 
-def question_pair_rows(config: DistillConfig, frame) -> tuple:
+def question_pair_rows(config: DistillConfig, data) -> tuple:
     """Row positions in --data of each pair's teacher and student question (same id, same context)."""
-    import numpy as np
-    import pandas as pd
-
     from alsace_cli.artifacts import read_artifact
-    from alsace_cli.stages.distill import check_made_from
+    from alsace_cli.stages.distill import check_made_from, pair_rows
 
     artifact = read_artifact(config.pairs, "pairs")
     pairs = artifact.frame
@@ -109,20 +106,9 @@ def question_pair_rows(config: DistillConfig, frame) -> tuple:
             f"{config.pairs}: no column 'context_lang': QA distillation needs make-pairs --question-language-pairs"
         )
     check_made_from(artifact.meta, config.pairs, "--pairs", config.data, config.force)
-    keys = pd.MultiIndex.from_frame(frame[["id", "lang", "question_lang"]].astype(str))
-    position = pd.Series(np.arange(len(frame)), index=keys)
-    sides = []
-    for column in ("teacher_lang", "student_lang"):
-        wanted = pd.MultiIndex.from_arrays([pairs["id"], pairs["context_lang"], pairs[column]])
-        found = position.reindex(wanted)
-        if found.isna().any():
-            row = int(found.isna().to_numpy().argmax())
-            raise AlsaceError(
-                f"{config.pairs}: row {row}: (id={pairs['id'].iloc[row]!r}, context_lang="
-                f"{pairs['context_lang'].iloc[row]!r}, {column}={pairs[column].iloc[row]!r}) is not in {config.data}"
-            )
-        sides.append(found.to_numpy(dtype=np.int64))
-    return sides[0], sides[1], len(pairs)
+    teacher, student = pair_rows(data, pairs, Path(config.pairs), ("teacher_lang", "student_lang"),
+                                 keys=("id", "lang", "question_lang"), shared=("id", "context_lang"))  # fmt: skip
+    return teacher, student, len(pairs)
 
 
 def aligned_kl(model, frozen, tokenizer, windows, index, config: DistillConfig, device):
@@ -167,7 +153,7 @@ def distill_qa(config: DistillConfig, overwrite: bool = False, resume: bool | st
     seed_everything(config.seed)
     data = load_dataset(config.data, require_labels=not paired)
     if paired:
-        teacher_rows, student_rows, n_pairs = question_pair_rows(config, data.frame)
+        teacher_rows, student_rows, n_pairs = question_pair_rows(config, data)
     dev = load_dataset(config.dev, require_labels=True) if config.dev else None
     if dev is not None and dev.task != "qa":
         raise AlsaceError(f"{config.dev}: task {dev.task!r}; the guard of QA self-distillation needs QA data")
