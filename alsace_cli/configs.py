@@ -35,8 +35,8 @@ def setting(
 
 
 DEVICES_HELP = "auto (a GPU if there is one), cpu, cuda, cuda:N or mps."
-PRECISIONS = ("fp32", "bf16", "fp16")
-PRECISION_HELP = "fp32, or bf16 / fp16 autocast (GPU)."
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+PRECISION_HELP = "auto (bf16 on a GPU with bf16, else fp32), fp32, or bf16 / fp16 autocast (bf16 also on CPUs with AVX512-BF16)."
 REQUIRED = "required"
 
 
@@ -62,6 +62,9 @@ class FinetuneConfig:
     weight_decay: float = setting(0.01, "AdamW weight decay (not on biases and norms).", minimum=0)
     max_grad_norm: float = setting(1.0, "Gradients are clipped to this norm.", above=0)
     freeze_embeddings: bool = setting(False, "Keep the word embeddings fixed.")
+    group_by_length: bool = setting(
+        False, "Batch inputs of similar length (less padding; 1.5x faster on XNLI, CPU)."
+    )
     eval_batch_size: int = setting(64, "Batch size of the dev check.", minimum=1)
     save_every: int = setting(
         0, "Keep a rolling checkpoint every N steps (0: only on interruption).", minimum=0
@@ -73,7 +76,7 @@ class FinetuneConfig:
     )
     seed: int = setting(42, "Seed of the shuffling, dropout and head initialisation.")
     device: str = setting("auto", DEVICES_HELP)
-    precision: str = setting("fp32", PRECISION_HELP, choices=PRECISIONS)
+    precision: str = setting("auto", PRECISION_HELP, choices=PRECISIONS)
 
 
 @dataclass
@@ -101,7 +104,7 @@ class PredictConfig(QADecoding):
     batch_size: int = setting(64, "Rows per forward pass.", minimum=1)
     max_length: int = setting(128, "Tokens per input; longer inputs are truncated.", minimum=2)
     device: str = setting("auto", DEVICES_HELP)
-    precision: str = setting("fp32", PRECISION_HELP, choices=PRECISIONS)
+    precision: str = setting("auto", PRECISION_HELP, choices=PRECISIONS)
 
 
 @dataclass
@@ -258,7 +261,7 @@ class DistillConfig:
     )
     seed: int = setting(42, "Seed of the pair order and dropout.")
     device: str = setting("auto", DEVICES_HELP)
-    precision: str = setting("fp32", PRECISION_HELP, choices=PRECISIONS)
+    precision: str = setting("auto", PRECISION_HELP, choices=PRECISIONS)
 
 
 @dataclass
@@ -284,7 +287,7 @@ class EvalConfig(QADecoding):
     batch_size: int = setting(64, "Rows per forward pass.", minimum=1)
     max_length: int = setting(128, "Tokens per input; longer inputs are truncated.", minimum=2)
     device: str = setting("auto", DEVICES_HELP)
-    precision: str = setting("fp32", PRECISION_HELP, choices=PRECISIONS)
+    precision: str = setting("auto", PRECISION_HELP, choices=PRECISIONS)
 
 
 SELF_TRAIN_LANGUAGES = ("source", "all")
@@ -309,7 +312,7 @@ class SelfTrainConfig:
     weight_decay: float = setting(0.01, "AdamW weight decay (not on biases and norms).", minimum=0)
     seed: int = setting(42, "Seed of the shuffling and dropout.")
     device: str = setting("auto", DEVICES_HELP)
-    precision: str = setting("fp32", PRECISION_HELP, choices=PRECISIONS)
+    precision: str = setting("auto", PRECISION_HELP, choices=PRECISIONS)
 
 
 @dataclass

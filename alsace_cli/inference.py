@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from alsace_cli.errors import AlsaceError
 from alsace_cli.tasks import Task
 
 if TYPE_CHECKING:
@@ -16,7 +17,39 @@ if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 
-PRECISIONS = ("fp32", "bf16", "fp16")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+def resolve_precision(precision: str, device: str) -> str:
+    """The precision a stage runs at, resolved once so the saved config says what ran.
+
+    `auto` is bf16 autocast on a CUDA GPU that computes bf16, fp32 elsewhere: on this project's CPU, bf16
+    autocast predicted 1.5x faster than fp32 with the same XNLI accuracy (BENCHMARKS.md, issue 16), but
+    not every CPU has bf16 instructions, so a CPU user asks for it. fp16 on a CPU is refused: its matmul
+    ran 440x slower than fp32 there.
+    """
+    import torch
+
+    from alsace_cli.models import pick_device
+
+    if precision not in PRECISIONS:
+        raise AlsaceError(f"--precision: unknown precision {precision!r} (use {', '.join(PRECISIONS)})")
+    kind = pick_device(device).type
+    if precision == "auto":
+        return "bf16" if kind == "cuda" and torch.cuda.is_bf16_supported() else "fp32"
+    if precision == "fp16" and kind == "cpu":
+        raise AlsaceError(
+            "--precision fp16: a CPU has no fast fp16 matmul (measured 440x slower than fp32); "
+            "use --precision bf16 (CPUs with AVX512-BF16 or AMX) or fp32"
+        )
+    return precision
+
+
+def with_resolved_precision(config: Any) -> Any:
+    """`config` with `precision` resolved for its `device` (resolve_precision)."""
+    import dataclasses
+
+    return dataclasses.replace(config, precision=resolve_precision(config.precision, config.device))
 
 
 def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:

@@ -183,6 +183,14 @@ def load_model(
     return model, tokenizer
 
 
+def load_for_inference(
+    spec: str, task: str, labels: list[str], config: Any, device: torch.device
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """load_model for predict and eval: on `device`, in eval mode."""
+    model, tokenizer = load_model(spec, task, labels, max_length=config.max_length)
+    return model.to(device).eval(), tokenizer
+
+
 def save_model(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,

@@ -5,13 +5,15 @@
 A benchmark, not a test. Real model (multilingual-e5-small from ../shared/tools/build-me5-small), real text
 (XNLI test pairs in 10 languages, TaxiNLI for training), fp32 on this machine's CPU. Every row runs in a
 fresh subprocess, so its peak resident memory (ru_maxrss) is its own; each prints one JSON line. Rows:
-- matmul: torch.matmul of two 2048 × 2048 fp32 matrices, the machine's peak FLOP/s at this dtype;
-- predict: alsace's batched prediction (length-sorted, dynamic padding, batch 32), transformers'
-  text-classification pipeline at batch sizes 8, 32 and 64, and a plain loop padding every batch to
-  --max-length; sequences/s, and achieved FLOP/s = 2 × non-embedding parameters × real tokens / time as a
-  share of the matmul peak;
-- finetune: `alsace finetune` against transformers' Trainer (same model, data, batch size, max length,
-  AdamW and learning rate; dynamic padding), and Trainer with group_by_length; examples/s;
+- matmul, matmul-bf16: torch.matmul of two 2048 × 2048 matrices, the machine's peak FLOP/s at fp32 and bf16;
+- predict: alsace's batched prediction (length-sorted, dynamic padding, batch 32) in fp32, bf16 autocast
+  (--precision bf16) and dynamic int8 (--quantize int8, the quantization inside the timed part),
+  transformers' text-classification pipeline at batch sizes 8, 32 and 64, and a plain loop padding every
+  batch to --max-length; sequences/s, and achieved FLOP/s = 2 × non-embedding parameters × real tokens /
+  time as a share of the matmul peak at the row's dtype (fp32's for int8: "fp32-equivalent");
+- finetune: `alsace finetune` (and with --group-by-length) against transformers' Trainer (same model, data,
+  batch size, max length, AdamW and learning rate; dynamic padding; Trainer's default fused AdamW), and
+  Trainer with its group_by_length; examples/s;
 - distill: pairs/s of `alsace distill` with --teacher live, static and mutual;
 - profile: torch.profiler's top operators over one predict batch.
 Times include the model load for the training rows (both sides), not for the predict rows.
@@ -57,8 +59,9 @@ def row(name: str, args: argparse.Namespace) -> dict:
     work = Path(args.work)
     model_dir = args.model
     frame = pd.read_parquet(work / "test.parquet")
-    if name == "matmul":
-        a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    if name.startswith("matmul"):
+        dtype = torch.bfloat16 if name.endswith("bf16") else torch.float32
+        a, b = torch.randn(2048, 2048, dtype=dtype), torch.randn(2048, 2048, dtype=dtype)
         torch.matmul(a, b)
         start = time.perf_counter()
         for _ in range(20):
@@ -75,11 +78,16 @@ def row(name: str, args: argparse.Namespace) -> dict:
         tokens = real_tokens(tokenizer, frame, args.max_length)
         flop = 2 * non_embedding_parameters(model) * tokens
         start = time.perf_counter()
-        if name == "alsace-predict":
+        if name.startswith("alsace-predict"):
             from alsace_cli.inference import predict_probs
 
+            precision = "bf16" if name.endswith("bf16") else "fp32"
+            if name.endswith(
+                "int8"
+            ):  # what `predict --quantize int8` does (alsace_cli.models.load_for_inference)
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
             predict_probs(model, tokenizer, get_task("pair"), frame, max_length=args.max_length, batch_size=32,
-                          device=torch.device("cpu"))  # fmt: skip
+                          device=torch.device("cpu"), precision=precision)  # fmt: skip
         elif name.startswith("pipeline"):
             from transformers import pipeline
 
@@ -111,13 +119,14 @@ def row(name: str, args: argparse.Namespace) -> dict:
         seconds = time.perf_counter() - start
         return {"rows": len(frame), "seconds": seconds, "per_s": len(frame) / seconds, "tokens": tokens,
                 "gflops": flop / seconds / 1e9}  # fmt: skip
-    if name == "alsace-finetune":
+    if name.startswith("alsace-finetune"):
         from alsace_cli.stages.finetune import FinetuneConfig, finetune
 
         start = time.perf_counter()
         finetune(FinetuneConfig(model=model_dir, train=str(work / "train.parquet"), out=str(work / "ft-alsace"),
                                 epochs=1, batch_size=32, max_length=args.max_length, learning_rate=5e-5,
-                                warmup_ratio=0.0, weight_decay=0.0, device="cpu"), overwrite=True)  # fmt: skip
+                                warmup_ratio=0.0, weight_decay=0.0, device="cpu",
+                                group_by_length=name.endswith("group")), overwrite=True)  # fmt: skip
         seconds = time.perf_counter() - start
         return {"rows": args.train, "seconds": seconds, "per_s": args.train / seconds}
     if name.startswith("trainer"):
@@ -201,8 +210,8 @@ def prepare(args: argparse.Namespace) -> None:
                                out=str(work / "pairs.parquet")), overwrite=True)  # fmt: skip
 
 
-ROWS = ["matmul", "alsace-predict", "pipeline-b8", "pipeline-b32", "pipeline-b64", "plain-loop", "profile",
-        "alsace-finetune", "trainer", "trainer-group", "distill-live", "distill-static", "distill-mutual"]  # fmt: skip
+ROWS = ["matmul", "matmul-bf16", "alsace-predict", "alsace-predict-bf16", "alsace-predict-int8", "pipeline-b8", "pipeline-b32", "pipeline-b64", "plain-loop", "profile",
+        "alsace-finetune", "alsace-finetune-group", "trainer", "trainer-group", "distill-live", "distill-static", "distill-mutual"]  # fmt: skip
 
 
 def main() -> None:
@@ -245,28 +254,37 @@ def main() -> None:
 
 def report(results: dict) -> None:
     peak = results.get("matmul", {}).get("gflops")
+    peak_bf16 = results.get("matmul-bf16", {}).get("gflops")
     lines = [
-        "| row | per second | seconds | peak RSS (MB) | GFLOP/s (share of matmul peak) |",
+        "| row | per second | seconds | peak RSS (MB) | GFLOP/s (share of matmul peak at its dtype) |",
         "|---|---|---|---|---|",
     ]
     for name, r in results.items():
-        if name in ("matmul", "profile"):
+        if name.startswith("matmul") or name == "profile":
             continue
-        flops = f"{r['gflops']:.1f} ({100 * r['gflops'] / peak:.0f}%)" if "gflops" in r and peak else "-"
+        top = peak_bf16 if name.endswith("bf16") else peak
+        flops = f"{r['gflops']:.1f} ({100 * r['gflops'] / top:.0f}%)" if "gflops" in r and top else "-"
         lines.append(f"| {name} | {r['per_s']:.2f} | {r['seconds']:.1f} | {r['peak_mb']:.0f} | {flops} |")
     if peak:
-        lines.append(f"\nmatmul peak (fp32, 2048²): {peak:.1f} GFLOP/s")
+        lines.append(
+            f"\nmatmul peak (2048²): fp32 {peak:.1f} GFLOP/s"
+            + (f", bf16 {peak_bf16:.1f} GFLOP/s" if peak_bf16 else "")
+        )
     pipes = [results[k]["per_s"] for k in results if k.startswith("pipeline")]
     base = max(
         pipes + [results["plain-loop"]["per_s"]] if "plain-loop" in results else pipes or [float("nan")]
     )
-    if "alsace-predict" in results:
-        lines.append(
-            f"predict: alsace / best of pipeline and plain loop = {results['alsace-predict']['per_s'] / base:.2f}"
-        )
-    if "alsace-finetune" in results and "trainer" in results:
-        best = max(results[k]["per_s"] for k in ("trainer", "trainer-group") if k in results)
-        lines.append(f"finetune: alsace / best Trainer = {results['alsace-finetune']['per_s'] / best:.2f}")
+    for name in ("alsace-predict", "alsace-predict-bf16", "alsace-predict-int8"):
+        if name in results:
+            lines.append(
+                f"predict: {name} / best of pipeline and plain loop = {results[name]['per_s'] / base:.2f}"
+            )
+    for ours, theirs in (("alsace-finetune", "trainer"), ("alsace-finetune-group", "trainer-group"),
+                         ("alsace-finetune-group", "trainer")):  # fmt: skip
+        if ours in results and theirs in results:
+            ratio = results[ours]["per_s"] / results[theirs]["per_s"]
+            memory = results[ours]["peak_mb"] / results[theirs]["peak_mb"]
+            lines.append(f"finetune: {ours} / {theirs} = {ratio:.2f} (peak memory {memory:.2f}x)")
     if "distill-live" in results and "distill-static" in results:
         lines.append(
             f"distill: static / live = {results['distill-static']['per_s'] / results['distill-live']['per_s']:.2f}"

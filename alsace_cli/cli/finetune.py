@@ -35,6 +35,7 @@ def finetune_command(
     weight_decay: float = opt(C, "weight_decay"),
     max_grad_norm: float = opt(C, "max_grad_norm"),
     freeze_embeddings: bool = opt(C, "freeze_embeddings", "--freeze-embeddings/--no-freeze-embeddings"),
+    group_by_length: bool = opt(C, "group_by_length", "--group-by-length/--no-group-by-length"),
     eval_batch_size: int = opt(C, "eval_batch_size"),
     save_every: int = opt(C, "save_every"),
     report_to: str = opt(C, "report_to"),

@@ -42,10 +42,12 @@ import pandas as pd
 
 from alsace_cli import report
 from alsace_cli.artifacts import Dataset, load_dataset, read_artifact, read_predictions
+from alsace_cli.batching import shuffled_batches
 from alsace_cli.checkpoints import Checkpointer, check_loss, interruptible
 from alsace_cli.configs import DISTILL_TEACHERS, DistillConfig
 from alsace_cli.distributed import processes
 from alsace_cli.errors import AlsaceError
+from alsace_cli.inference import with_resolved_precision
 from alsace_cli.kl_weights import classification_kl_weight, parse_kl_weight
 from alsace_cli.models import load_model, seed_everything
 from alsace_cli.provenance import hash_path, make_provenance
@@ -59,7 +61,6 @@ from alsace_cli.training import (
     make_accelerator,
     make_optimizer,
     save_trained,
-    shuffled_batches,
     start_tracking,
     steps_for,
     track,
@@ -205,6 +206,7 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
 
     from alsace_cli.streaming import open_dataset
 
+    config = with_resolved_precision(config)
     if open_dataset(config.data).task == "qa":  # reads the metadata and one row
         from alsace_cli.stages.distill_qa import distill_qa
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from alsace_cli import report
 from alsace_cli.artifacts import load_dataset
+from alsace_cli.batching import shuffled_batches
 from alsace_cli.checkpoints import Checkpointer, check_loss, interruptible
 from alsace_cli.configs import DistillConfig
 from alsace_cli.distributed import processes
@@ -43,7 +44,6 @@ from alsace_cli.training import (
     make_accelerator,
     make_optimizer,
     save_trained,
-    shuffled_batches,
     start_tracking,
     steps_for,
     track,

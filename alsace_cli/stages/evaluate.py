@@ -20,7 +20,7 @@ from alsace_cli.config import config_path_for, save_config
 from alsace_cli.configs import EvalConfig
 from alsace_cli.distributed import processes
 from alsace_cli.errors import AlsaceError
-from alsace_cli.inference import predict_probs, predictions_frame
+from alsace_cli.inference import predict_probs, predictions_frame, with_resolved_precision
 from alsace_cli.outputs import artifact_output, check_outputs, config_output, plot_output
 from alsace_cli.provenance import make_provenance
 from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, DatasetStream, open_dataset
@@ -108,13 +108,12 @@ def _score(
     Predictions go to `writer` as they are made.
     """
     from alsace_cli.distributed import process_device, processes
-    from alsace_cli.models import load_model
+    from alsace_cli.models import load_for_inference
     from alsace_cli.tasks import get_task
 
     procs = processes(config.device)
     device = process_device(config.device)
-    model, tokenizer = load_model(model_spec, source.task, source.labels, max_length=config.max_length)
-    model.to(device)
+    model, tokenizer = load_for_inference(model_spec, source.task, source.labels, config, device)
     task = get_task(source.task)
     ids, langs, labels, probs = [], [], [], []
     with report.progress(f"eval {model_spec}", source.rows) as advance:
@@ -145,6 +144,7 @@ def evaluate(
 ) -> tuple[Artifact, pd.DataFrame]:
     if not config.models:
         raise AlsaceError("missing --model (give it once per model to compare)")
+    config = with_resolved_precision(config)
     repeated = sorted({m for m in config.models if config.models.count(m) > 1})
     if repeated:
         raise AlsaceError(f"--model {repeated[0]} is given twice; each model is compared once")

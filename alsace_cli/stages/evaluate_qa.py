@@ -38,13 +38,12 @@ def normalization_for(config: EvalConfig, source: DatasetStream) -> str:
 def _score_model(model_spec: str, source: DatasetStream, config: EvalConfig, normalization: str,
                  writer: ArtifactWriter | None, chunk_rows: int) -> pd.DataFrame:  # fmt: skip
     from alsace_cli.distributed import process_device, processes
-    from alsace_cli.models import load_model
+    from alsace_cli.models import load_for_inference
     from alsace_cli.tasks import get_task
 
     procs = processes(config.device)
     device = process_device(config.device)
-    model, tokenizer = load_model(model_spec, source.task, source.labels, max_length=config.max_length)
-    model.to(device)
+    model, tokenizer = load_for_inference(model_spec, source.task, source.labels, config, device)
     task = get_task(source.task)
     parts = []
     with report.progress(f"eval {model_spec}", source.rows) as advance:

@@ -11,9 +11,11 @@ from pathlib import Path
 
 from alsace_cli import report
 from alsace_cli.artifacts import load_dataset
+from alsace_cli.batching import shuffled_batches
 from alsace_cli.checkpoints import Checkpointer, check_loss, checkpoint_dir, interruptible
 from alsace_cli.configs import FinetuneConfig
 from alsace_cli.errors import AlsaceError
+from alsace_cli.inference import with_resolved_precision
 from alsace_cli.models import load_model, seed_everything
 from alsace_cli.outputs import Output, check_outputs, model_output
 from alsace_cli.provenance import make_provenance
@@ -24,7 +26,6 @@ from alsace_cli.training import (
     make_accelerator,
     make_optimizer,
     save_trained,
-    shuffled_batches,
     start_tracking,
     steps_for,
     track,
@@ -47,6 +48,7 @@ def finetune(config: FinetuneConfig, overwrite: bool = False, resume: bool | str
     """Train; `resume` True continues from the checkpoint, "auto" does so if it matches this job."""
     from alsace_cli.distributed import processes
 
+    config = with_resolved_precision(config)
     inputs = {"--model": config.model, "--train": config.train, "--dev": config.dev}
     check_training_outputs(config.out, inputs, overwrite, resume)
     seed_everything(config.seed)
@@ -74,7 +76,8 @@ def finetune(config: FinetuneConfig, overwrite: bool = False, resume: bool | str
     optimizer, scheduler = make_optimizer(
         model, config.learning_rate, config.weight_decay, config.warmup_ratio, total
     )
-    batches = shuffled_batches(len(features), config.batch_size, total, config.seed)
+    lengths = features.lengths if config.group_by_length else None
+    batches = shuffled_batches(len(features), config.batch_size, total, config.seed, lengths)
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
     checkpoints = Checkpointer(accelerator, config.out, "finetune", config,
                                {"model": config.model, "train": config.train, "dev": config.dev})  # fmt: skip

@@ -15,8 +15,7 @@ from alsace_cli import report
 from alsace_cli.artifacts import Artifact
 from alsace_cli.config import config_path_for, save_config
 from alsace_cli.configs import PredictConfig
-from alsace_cli.errors import AlsaceError
-from alsace_cli.inference import PRECISIONS
+from alsace_cli.inference import with_resolved_precision
 from alsace_cli.outputs import artifact_output, check_outputs, config_output
 from alsace_cli.provenance import make_provenance
 from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, open_dataset
@@ -24,9 +23,10 @@ from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, open_dataset
 
 def predict(config: PredictConfig, overwrite: bool = False, chunk_rows: int = CHUNK_ROWS) -> Artifact:
     from alsace_cli.distributed import process_device, processes
-    from alsace_cli.models import load_model
+    from alsace_cli.models import load_for_inference
     from alsace_cli.tasks import get_task
 
+    config = with_resolved_precision(config)
     procs = processes(config.device)
     report.set_main_process(procs.main)
 
@@ -37,12 +37,7 @@ def predict(config: PredictConfig, overwrite: bool = False, chunk_rows: int = CH
     )
     source = open_dataset(config.data)
     device = process_device(config.device)
-    if config.precision not in PRECISIONS:
-        raise AlsaceError(
-            f"--precision: unknown precision {config.precision!r} (use {', '.join(PRECISIONS)})"
-        )
-    model, tokenizer = load_model(config.model, source.task, source.labels, max_length=config.max_length)
-    model.to(device)
+    model, tokenizer = load_for_inference(config.model, source.task, source.labels, config, device)
     task = get_task(source.task)
     meta = {
         "task": source.task,

@@ -29,10 +29,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class TrainingFeatures:
-    """What finetune iterates over: `n` features and a collate that turns feature indices into a batch."""
+    """What finetune iterates over: `n` features, a collate that turns feature indices into a batch, and
+    each feature's length (tokens, or characters where the task encodes per batch) for --group-by-length."""
 
     n: int
     collate: Callable[[Any], Any]
+    lengths: Any = None
 
     def __len__(self) -> int:
         return self.n
@@ -79,7 +81,8 @@ class Task:
             batch["labels"] = labels[index]
             return batch
 
-        return TrainingFeatures(len(frame), collate)
+        lengths = sum(frame[column].astype(str).str.len().to_numpy() for column in self.text_columns)
+        return TrainingFeatures(len(frame), collate, np.asarray(lengths))
 
     def predict_chunk(self, model: Any, tokenizer: Any, frame: pd.DataFrame, config: Any, device: Any,
                       on_batch: Callable[[int], None] | None = None) -> pd.DataFrame:  # fmt: skip

@@ -143,7 +143,7 @@ class QATask(Task):
                 )
             return batch
 
-        return TrainingFeatures(len(features), collate)
+        return TrainingFeatures(len(features), collate, np.array([len(f["input_ids"]) for f in features]))
 
     def window_logits(
         self, model: Any, tokenizer: Any, encoded: Any, config: Any, device: Any, on_window=None
