@@ -63,7 +63,7 @@ class FinetuneConfig:
     max_grad_norm: float = setting(1.0, "Gradients are clipped to this norm.", above=0)
     freeze_embeddings: bool = setting(False, "Keep the word embeddings fixed.")
     group_by_length: bool = setting(
-        False, "Batch inputs of similar length (less padding; 1.5x faster on XNLI, CPU)."
+        False, "Batch inputs of similar length: less padding, faster (changes which rows share a batch)."
     )
     eval_batch_size: int = setting(64, "Batch size of the dev check.", minimum=1)
     save_every: int = setting(

@@ -24,7 +24,7 @@ def resolve_precision(precision: str, device: str) -> str:
     """The precision a stage runs at, resolved once so the saved config says what ran.
 
     `auto` is bf16 autocast on a CUDA GPU that computes bf16, fp32 elsewhere: on this project's CPU, bf16
-    autocast predicted 1.5x faster than fp32 with the same XNLI accuracy (BENCHMARKS.md, issue 16), but
+    autocast predicted 1.8x faster than fp32 with the same XNLI accuracy (BENCHMARKS.md, issue 16), but
     not every CPU has bf16 instructions, so a CPU user asks for it. fp16 on a CPU is refused: its matmul
     ran 440x slower than fp32 there.
     """

@@ -84,8 +84,8 @@ def make_optimizer(
 ) -> tuple[torch.optim.Optimizer, Any]:
     """AdamW with no decay on biases and norms, and linear warmup then linear decay to 0.
 
-    The fused AdamW kernel: on CPU torch's default is a per-tensor loop, which took 1.05 s of a 6.2 s step
-    of multilingual-e5-small (its 96M-parameter embedding matrix is updated every step); fused took 0.055 s
+    The fused AdamW kernel: on CPU torch's default is a per-tensor loop, which took 1.54 s of a 6.5 s step
+    of multilingual-e5-small (its 96M-parameter embedding matrix is updated every step); fused took 0.11 s
     (BENCHMARKS.md, issue 16). torch has fused AdamW for CPU (since 2.4), CUDA, MPS and XPU.
     """
     import torch
