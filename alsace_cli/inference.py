@@ -28,21 +28,25 @@ def resolve_precision(precision: str, device: str) -> str:
     not every CPU has bf16 instructions, so a CPU user asks for it. fp16 on a CPU is refused: its matmul
     ran 440x slower than fp32 there.
     """
-    import torch
-
     from alsace_cli.models import pick_device
 
     if precision not in PRECISIONS:
         raise AlsaceError(f"--precision: unknown precision {precision!r} (use {', '.join(PRECISIONS)})")
     kind = pick_device(device).type
     if precision == "auto":
-        return "bf16" if kind == "cuda" and torch.cuda.is_bf16_supported() else "fp32"
+        return auto_precision(kind)
     if precision == "fp16" and kind == "cpu":
         raise AlsaceError(
             "--precision fp16: a CPU has no fast fp16 matmul (measured 440x slower than fp32); "
             "use --precision bf16 (CPUs with AVX512-BF16 or AMX) or fp32"
         )
     return precision
+
+
+def auto_precision(device_type: str) -> str:
+    import torch
+
+    return "bf16" if device_type == "cuda" and torch.cuda.is_bf16_supported() else "fp32"
 
 
 def with_resolved_precision(config: Any) -> Any:
@@ -55,6 +59,8 @@ def with_resolved_precision(config: Any) -> Any:
 def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
     import torch
 
+    if precision == "auto":  # a library caller's config that no stage resolved
+        precision = auto_precision(device.type)
     if precision == "fp32":
         return contextlib.nullcontext()
     dtype = torch.bfloat16 if precision == "bf16" else torch.float16

@@ -23,8 +23,11 @@ two instruments:
    guards runs without a dev set. When it fires, training stops at once.
 
 A check is *acceptable* when the detector did not fire and it is not significantly worse than step 0.
-`--guard-rule paired` (default) keeps the latest acceptable check, which is the last step unless a
-check failed; it is replaced by the acceptable check with the best dev score only when that one is
+When the detector fires, the drift was under way before it crossed the limit, so the run goes back to
+the latest check that stayed within half of both limits (step 0 if none did): on XNLI, KL alone with a
+live teacher drifted to TV 0.166 at step 25, under the limit, with average accuracy already 4.7 points
+down, and fired at step 50 (BENCHMARKS.md). `--guard-rule paired` (default) keeps the latest acceptable
+check, which is the last step unless a check failed; it is replaced by the acceptable check with the best dev score only when that one is
 significantly better than it by the same test. `--guard-rule best` keeps the acceptable check with the
 best dev score, ties to the later step (the earlier guard's rule, which on a small dev set rolls back on
 noise). Every decision is printed with its counts and p-value, and logged per check in the train log
@@ -80,6 +83,7 @@ class Check:
         return not self.collapsed and self.p_worse >= self.alpha
 
     alpha: float = 0.05
+    safe: bool = True  # the detector's measures within half of its limits (or no detector)
 
 
 @dataclass
@@ -93,7 +97,8 @@ class Guard:
     corpus: Any = None  # {sample name: rows of the unlabeled corpus} for the collapse detector, or None
     task: Any = None
     history: list[Check] = field(default_factory=list)
-    states: dict[str, tuple[int, dict]] = field(default_factory=dict)  # "latest", "best": (step, weights)
+    # "latest", "best", "safe" (the latest check within half the detector's limits): (step, weights)
+    states: dict[str, tuple[int, dict]] = field(default_factory=dict)
     reference: dict[str, tuple[np.ndarray, float]] | None = None
 
     @property
@@ -133,6 +138,10 @@ class Guard:
             check.collapsed = (
                 check.tv > self.config.collapse_tv or check.entropy_shift > self.config.collapse_entropy
             )
+            check.safe = (
+                check.tv <= self.config.collapse_tv / 2
+                and check.entropy_shift <= self.config.collapse_entropy / 2
+            )
         model.train()
         if check.acceptable:
             weights = {
@@ -140,6 +149,8 @@ class Guard:
                 for k, v in self.accelerator.unwrap_model(model).state_dict().items()
             }
             self.states["latest"] = (step, weights)
+            if check.safe:
+                self.states["safe"] = (step, weights)
             best = self.states.get("best")
             if best is None or (check.score is not None and check.score >= self._score_of(best[0])):
                 self.states["best"] = (step, weights)
@@ -170,12 +181,19 @@ class Guard:
 
     def decide(self) -> tuple[int, str]:
         """The step to keep and why (see the module docstring)."""
+        last = self.history[-1]
+        if last.collapsed:
+            safe_step = self.states.get("safe", self.states["latest"])[0]  # a checkpoint from before "safe"
+            limits = (
+                f"TV ≤ {self.config.collapse_tv / 2:g}, entropy shift ≤ {self.config.collapse_entropy / 2:g}"
+            )
+            return safe_step, (f"the collapse detector fired at step {last.step}; the latest check within "
+                               f"half its limits ({limits}) was step {safe_step}")  # fmt: skip
         latest_step = self.states["latest"][0]
         latest = next(c for c in self.history if c.step == latest_step)
-        last = self.history[-1]
         why = "the last step" if latest is last else (
-            f"the latest acceptable check (step {last.step} " +
-            ("collapsed" if last.collapsed else f"was significantly worse than step 0, p = {last.p_worse:.3g}") + ")")  # fmt: skip
+            f"the latest acceptable check (step {last.step} was significantly worse than step 0, "
+            f"p = {last.p_worse:.3g})")  # fmt: skip
         if self.dev is None:
             return latest_step, why
         best_step = self.states["best"][0]
@@ -195,7 +213,7 @@ class Guard:
             return total
         step, why = self.decide()
         if step != self.history[-1].step or not self.history[-1].acceptable:
-            weights = self.states["best" if step == self.states["best"][0] else "latest"][1]
+            weights = next(weights for kept, weights in self.states.values() if kept == step)
             model.load_state_dict(weights)
         first, last = self.history[0], self.history[-1]
         dev = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -47,6 +48,9 @@ def test_precision_auto_is_fp32_on_a_cpu_and_bf16_on_a_gpu_with_bf16(monkeypatch
     from alsace_cli.inference import resolve_precision
 
     assert resolve_precision("auto", "cpu") == "fp32"
+    from alsace_cli.inference import autocast
+
+    assert isinstance(autocast(torch.device("cpu"), "auto"), contextlib.nullcontext)  # fp32: no autocast
     assert resolve_precision("bf16", "cpu") == "bf16"
     with pytest.raises(AlsaceError, match="--precision fp16"):
         resolve_precision("fp16", "cpu")

@@ -151,3 +151,37 @@ def test_distill_stops_when_the_detector_fires(data_dir, finetuned, tmp_path, mo
     fired = log.dropna(subset=["collapse_tv"])
     assert fired["collapse_tv"].iloc[-1] > 0.25 and fired["step"].iloc[-1] < 12  # stopped early
     assert log["step"].max() == fired["step"].iloc[-1]
+
+
+def run_detector(monkeypatch: pytest.MonkeyPatch, moved: list[int]) -> int:
+    """Checks whose predicted labels move `moved[k]` of 100 balanced rows onto label 0 (TV = moved/100);
+    returns the step the guard keeps."""
+
+    def probs(n_moved: int) -> np.ndarray:
+        labels = np.array([0] * 34 + [1] * 33 + [2] * 33)
+        labels[np.flatnonzero(labels != 0)[:n_moved]] = 0
+        return np.eye(3, dtype=np.float32)[labels]
+
+    outputs = iter([probs(m) for m in moved for _ in ("all", "source")])
+    monkeypatch.setattr("alsace_cli.inference.predict_probs", lambda *a, **k: next(outputs))
+    accelerator = SimpleNamespace(unwrap_model=lambda m: m, device=torch.device("cpu"))
+    corpus = {"all": pd.DataFrame(), "source": pd.DataFrame()}
+    guard = Guard(DistillConfig(), None, None, accelerator, corpus=corpus, task=None)
+    model, log = torch.nn.Linear(2, 2), TrainLog()
+    for step, _ in enumerate(moved):
+        with torch.no_grad():
+            model.weight.fill_(float(step))
+        fired = guard.check(model, step, log)
+    assert fired  # every case below ends with the detector firing
+    guard.restore(model, len(moved) - 1)
+    return int(model.weight[0, 0].item())
+
+
+def test_when_the_detector_fires_the_run_goes_back_to_a_check_well_inside_its_limits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Limits: TV 0.25; "well inside" is half, 0.125. Step 2 (TV 0.17) was acceptable but already drifting,
+    # as KL-live on XNLI at step 25 (TV 0.166, average accuracy down 4.7): the guard keeps step 1 (TV 0.05).
+    assert run_detector(monkeypatch, [0, 5, 17, 40]) == 1
+    assert run_detector(monkeypatch, [0, 17, 40]) == 0  # no check within half the limits but step 0
+    assert run_detector(monkeypatch, [0, 5, 10, 40]) == 2  # TV 0.10: well inside, kept
