@@ -23,15 +23,16 @@ two instruments:
    guards runs without a dev set. When it fires, training stops at once.
 
 A check is *acceptable* when the detector did not fire and it is not significantly worse than step 0.
-When the detector fires, the drift was under way before it crossed the limit, so the run goes back to
-the latest check that stayed within half of both limits (step 0 if none did): on XNLI, KL alone with a
-live teacher drifted to TV 0.166 at step 25, under the limit, with average accuracy already 4.7 points
-down, and fired at step 50 (BENCHMARKS.md). `--guard-rule paired` (default) keeps the latest acceptable
-check, which is the last step unless a check failed; it is replaced by the acceptable check with the best dev score only when that one is
-significantly better than it by the same test. `--guard-rule best` keeps the acceptable check with the
-best dev score, ties to the later step (the earlier guard's rule, which on a small dev set rolls back on
-noise). Every decision is printed with its counts and p-value, and logged per check in the train log
-(`dev_accuracy`, `dev_better`, `dev_worse`, `dev_p_worse`, `collapse_tv`, `collapse_entropy`).
+When the detector fires, the drift was under way before it crossed the limit, so the run goes back to the
+latest check that stayed within half of both limits (step 0 if none did): on XNLI, KL alone with a live
+teacher drifted to TV 0.166 at step 25, under the limit, with average accuracy already 4.7 points down,
+and fired at step 50 (BENCHMARKS.md). `--guard-rule paired` (default) keeps the latest acceptable check,
+which is the last step unless a check failed; it is replaced by the acceptable check with the best dev
+score only when that one is significantly better than it by the same test. `--guard-rule best` keeps the
+acceptable check with the best dev score, ties to the later step (the earlier guard's rule, which on a
+small dev set rolls back on noise). Every decision is printed with its counts and p-value, and logged per
+check in the train log (`dev_accuracy`, `dev_better`, `dev_worse`, `dev_p_worse`, `collapse_tv`,
+`collapse_entropy`).
 """
 
 from __future__ import annotations
