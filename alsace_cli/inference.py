@@ -65,10 +65,14 @@ def autocast(device: torch.device, precision: str) -> contextlib.AbstractContext
     return torch.autocast(device_type=device.type, dtype=dtype)
 
 
+def text_lengths(frame: pd.DataFrame, task: Task) -> np.ndarray:
+    """Characters per row over the task's text columns: a tokenizer-free proxy for its token count."""
+    return np.asarray(sum(frame[column].astype(str).str.len().to_numpy() for column in task.text_columns))
+
+
 def length_order(frame: pd.DataFrame, task: Task) -> np.ndarray:
     """Row order by text length, longest first, so each batch pads to similar lengths (and OOM shows early)."""
-    lengths = sum(frame[column].astype(str).str.len().to_numpy() for column in task.text_columns)
-    return np.argsort(-lengths, kind="stable")
+    return np.argsort(-text_lengths(frame, task), kind="stable")
 
 
 def predict_probs(

@@ -81,8 +81,9 @@ class Task:
             batch["labels"] = labels[index]
             return batch
 
-        lengths = sum(frame[column].astype(str).str.len().to_numpy() for column in self.text_columns)
-        return TrainingFeatures(len(frame), collate, np.asarray(lengths))
+        from alsace_cli.inference import text_lengths
+
+        return TrainingFeatures(len(frame), collate, text_lengths(frame, self))
 
     def predict_chunk(self, model: Any, tokenizer: Any, frame: pd.DataFrame, config: Any, device: Any,
                       on_batch: Callable[[int], None] | None = None) -> pd.DataFrame:  # fmt: skip
