@@ -9,7 +9,11 @@ two instruments:
    test asks how likely c or more of b + c coin flips are worse, p = P(X ≥ c), X ~ Binomial(b + c, 1/2).
    For 0/1 scores this is McNemar's exact test. Step k is *significantly worse* than step 0 when
    p < `--guard-alpha` (default 0.05). A drop of one sentence in 99 (b = 3, c = 4: p = 0.50) is noise;
-   a collapse to the majority label (c in the dozens, b near 0) is not.
+   a collapse to the majority label (c in the dozens, b near 0) is not. Right/wrong, not P(gold label):
+   distilling toward soft targets lowers the model's confidence on most English rows without changing
+   their labels, so a test on probabilities calls every healthy run harmful (p < 1e-10 on each XNLI
+   run, healthy or collapsed) and had no more power where the harm was real (XCOPA seed 1: p 0.12-0.14
+   against McNemar's 0.11); `benchmarks/guard_power.py` measures this.
 2. A label-free collapse detector (on unless `--no-collapse-check`; classification tasks): on two fixed,
    seeded samples of the unlabeled corpus, `--collapse-sample` rows of every language and as many of the
    source language (`--source-lang`), the model's predicted-label histogram is compared with the

@@ -1,0 +1,116 @@
+"""Would a paired test on each dev row's gold-label probability tell harm from gain better than McNemar's?
+
+A benchmark, not a test. It reads the models that `benchmarks/quality.py` left under --root (each seed's
+fine-tuned model and its distilled rows), runs `predict` on the bench's English dev set (the rows the guard
+checks), and compares each distilled model with its seed's fine-tuned one (step 0) on the same dev rows:
+
+- McNemar's exact test on right/wrong (the guard's test today): rows better, rows worse, one-sided p;
+- on P(gold label | x): the sign test (rows up, rows down, p), a one-sided paired t test, and a one-sided
+  Wilcoxon signed-rank test;
+- beside them, what the test set says: English and average accuracy change against the seed's baseline.
+
+A useful guard test is small (p < 0.05) where the test set shows harm and large where it shows gain.
+
+    python benchmarks/guard_power.py                # every distilled model found; about 1 min a model here
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHES = ("xnli-2ep", "xcopa", "pawsx")
+MAX_LENGTH = {"xnli-2ep": 80, "xcopa": 64, "pawsx": 96}
+
+
+CACHE: dict[Path, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def gold_probs(model: Path, dev: Path, max_length: int, work: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(P(gold label), 1.0 if the argmax is gold) per dev row, in the dev file's row order."""
+    from alsace_cli.stages.predict import PredictConfig, predict
+
+    if model in CACHE:
+        return CACHE[model]
+    out = work / f"{len(CACHE)}.parquet"
+    predict(PredictConfig(model=str(model), data=str(dev), out=str(out), max_length=max_length))
+    frame = pd.read_parquet(dev)[["id", "lang", "label"]]
+    predicted = frame.merge(pd.read_parquet(out), on=["id", "lang"], how="left", validate="one_to_one")
+    probs = np.stack(predicted["probs"].to_numpy())
+    gold = predicted["label"].to_numpy(dtype=np.int64)
+    CACHE[model] = probs[np.arange(len(gold)), gold], (probs.argmax(axis=1) == gold).astype(float)
+    return CACHE[model]
+
+
+def sign_p(better: int, worse: int) -> float:
+    n = better + worse
+    return sum(math.comb(n, i) for i in range(worse, n + 1)) / 2**n if worse else 1.0
+
+
+def test_change(metrics: Path, baseline: Path) -> tuple[float, float]:
+    """(English, average over languages) test accuracy of `metrics` minus `baseline`'s, in points."""
+
+    def figures(path: Path) -> tuple[float, float]:
+        m = pd.read_parquet(path)
+        return 100 * float(m.loc[m["lang"] == "en", "accuracy"].iloc[0]), 100 * float(m["accuracy"].mean())
+
+    (en, avg), (en0, avg0) = figures(metrics), figures(baseline)
+    return en - en0, avg - avg0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/quality"))
+    args = parser.parse_args()
+    root = Path(args.root)
+    lines = [
+        "| bench | seed | row | dev acc 0 → kept | McNemar better/worse, p | gold-prob up/down, sign p "
+        "| paired t, p | Wilcoxon p | test Δ English | test Δ avg |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        for bench in BENCHES:
+            dev = root / bench / "data/dev_en.parquet"
+            for seed_dir in sorted(root.glob(f"{bench}/seed*")) + sorted(root.glob(f"{bench}/kl-live-*")):
+                finetuned = (
+                    seed_dir if seed_dir.name.startswith("seed") else root / bench / "seed1"
+                ) / "finetuned"
+                if not (dev.exists() and finetuned.exists()):
+                    continue
+                base_dir = finetuned.parent
+                p0, right0 = gold_probs(finetuned, dev, MAX_LENGTH[bench], Path(tmp))
+                for model in sorted(seed_dir.glob("distilled-*")):
+                    row = model.name.removeprefix("distilled-")
+                    if not (seed_dir / f"metrics-{row}.parquet").exists():
+                        continue
+                    p1, right1 = gold_probs(model, dev, MAX_LENGTH[bench], Path(tmp))
+                    b, c = int((right1 > right0).sum()), int((right1 < right0).sum())
+                    up, down = int((p1 > p0).sum()), int((p1 < p0).sum())
+                    if np.array_equal(p1, p0):  # the guard kept step 0: nothing to test
+                        continue
+                    t = stats.ttest_rel(p1, p0, alternative="less")
+                    w = stats.wilcoxon(p1, p0, alternative="less")
+                    d_en, d_avg = test_change(
+                        seed_dir / f"metrics-{row}.parquet", base_dir / "metrics-baseline.parquet"
+                    )
+                    lines.append(
+                        f"| {bench} | {seed_dir.name} | {row} | {right0.mean():.3f} → {right1.mean():.3f} "
+                        f"| {b}/{c}, {sign_p(b, c):.3g} | {up}/{down}, {sign_p(up, down):.3g} "
+                        f"| {t.statistic:+.2f}, {t.pvalue:.3g} | {w.pvalue:.3g} | {d_en:+.2f} | {d_avg:+.2f} |"
+                    )
+                    print(lines[-1], file=sys.stderr, flush=True)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
