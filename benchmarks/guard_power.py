@@ -12,6 +12,8 @@ checks), and compares each distilled model with its seed's fine-tuned one (step 
 A useful guard test is small (p < 0.05) where the test set shows harm and large where it shows gain.
 
     python benchmarks/guard_power.py                # every distilled model found; about 1 min a model here
+
+Then it replays the paired rule's harm clause (stages/guard.py) on every train log found.
 """
 
 from __future__ import annotations
@@ -110,6 +112,33 @@ def main() -> None:
                     )
                     print(lines[-1], file=sys.stderr, flush=True)
     print("\n".join(lines))
+    print()
+    print(replay_harm_clause(root))
+
+
+def replay_harm_clause(root: Path) -> str:
+    """Which runs on disk the paired rule's harm clause changes, re-read from each train log: a run with a
+    check significantly worse than step 0 whose last check still scores below step 0 falls back to its best
+    dev score. (The last check is what these runs kept unless a check was significantly better.)"""
+    lines = [
+        "| run | first check significantly worse than step 0 | dev at step 0 → last | the clause rolls back |",
+        "|---|---|---|---|",
+    ]
+    for path in sorted(root.glob("*/*/distilled-*/train_log.parquet")):
+        log = pd.read_parquet(path)
+        if "dev_accuracy" not in log or log["dev_accuracy"].isna().all():
+            continue
+        checks = log.dropna(subset=["dev_accuracy"]).sort_values("step")
+        first, last = checks.iloc[0], checks.iloc[-1]
+        harm = checks[(checks["step"] > 0) & (checks["dev_p_worse"] < 0.05)]
+        harmed = (
+            f"step {int(harm.iloc[0].step)} (p = {harm.iloc[0].dev_p_worse:.3g})" if len(harm) else "none"
+        )
+        rolls_back = len(harm) > 0 and last.dev_accuracy < first.dev_accuracy
+        run = "/".join(path.parts[-4:-1])
+        lines.append(f"| {run} | {harmed} | {first.dev_accuracy:.3f} → {last.dev_accuracy:.3f} "
+                     f"| {'yes' if rolls_back else 'no'} |")  # fmt: skip
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,10 @@ latest check that stayed within half of both limits (step 0 if none did): on XNL
 teacher drifted to TV 0.166 at step 25, under the limit, with average accuracy already 4.7 points down,
 and fired at step 50 (BENCHMARKS.md). `--guard-rule paired` (default) keeps the latest acceptable check,
 which is the last step unless a check failed; it is replaced by the acceptable check with the best dev
-score only when that one is significantly better than it by the same test. `--guard-rule best` keeps the
+score when that one is significantly better than it by the same test, or when the run has shown harm and
+not recovered: some check was significantly worse than step 0 and the kept one still scores below step 0
+(on PAWS-X, English dev fell 2 points at every check, significantly at two of six, and test average fell
+0.74; on XNLI, runs significantly worse at step 25 ended above step 0 and gained 1-2 points). `--guard-rule best` keeps the
 acceptable check with the best dev score, ties to the later step (the earlier guard's rule, which on a
 small dev set rolls back on noise). Every decision is printed with its counts and p-value, and logged per
 check in the train log (`dev_accuracy`, `dev_better`, `dev_worse`, `dev_p_worse`, `collapse_tv`,
@@ -210,6 +213,11 @@ class Guard:
             if p < self.config.guard_alpha:
                 return best_step, (f"step {best_step} is significantly better than step {latest_step} "
                                    f"({best.score:.4f} vs {latest.score:.4f}, p = {p:.3g})")  # fmt: skip
+        harm = next((c for c in self.history[1:] if c.p_worse < c.alpha), None)
+        if harm is not None and latest.score < self.history[0].score:
+            return best_step, (f"step {harm.step} was significantly worse than step 0 (p = {harm.p_worse:.3g}) "
+                               f"and step {latest_step} did not recover ({latest.score:.4f} < "
+                               f"{self.history[0].score:.4f} at step 0): the best dev score")  # fmt: skip
         return latest_step, why
 
     def restore(self, model, total: int) -> int:

@@ -71,6 +71,19 @@ def test_a_collapse_on_the_dev_set_rolls_back(monkeypatch: pytest.MonkeyPatch) -
     assert run_guard(monkeypatch, [start, collapsed]) == 0
 
 
+def test_a_run_that_was_significantly_worse_must_recover_to_keep_its_last_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    start = rows(76)
+    harmed = rows(66)  # 10 worse, none better: p = 2^-10
+    below = rows(74)  # 2 worse than step 0: p = 0.25, not significant on its own, but still below
+    assert run_guard(monkeypatch, [start, harmed, below]) == 0  # the best dev score: step 0
+    assert run_guard(monkeypatch, [start, rows(77), harmed, below]) == 1  # step 1 scored best
+    assert run_guard(monkeypatch, [start, harmed, rows(76)]) == 2  # back to step 0's score: recovered
+    assert run_guard(monkeypatch, [start, harmed, rows(78)]) == 2
+    assert run_guard(monkeypatch, [start, rows(75), below]) == 2  # never significantly worse: noise
+
+
 def test_a_check_significantly_better_than_the_last_one_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     start = rows(60)
     peak = rows(80)  # 20 better than step 0
