@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import tomllib
 from scipy import stats
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +74,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/quality"))
+    parser.add_argument(
+        "--bench", default=",".join(BENCHES), help="comma-separated, from: " + ", ".join(BENCHES)
+    )
     args = parser.parse_args()
     root = Path(args.root)
     lines = [
@@ -81,7 +85,7 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     with tempfile.TemporaryDirectory() as tmp:
-        for bench in BENCHES:
+        for bench in args.bench.split(","):
             dev = root / bench / "data/dev_en.parquet"
             for seed_dir in sorted(root.glob(f"{bench}/seed*")) + sorted(root.glob(f"{bench}/kl-live-*")):
                 finetuned = (
@@ -135,6 +139,9 @@ def replay_harm_clause(root: Path) -> str:
             f"step {int(harm.iloc[0].step)} (p = {harm.iloc[0].dev_p_worse:.3g})" if len(harm) else "none"
         )
         rolls_back = len(harm) > 0 and last.dev_accuracy < first.dev_accuracy
+        config = tomllib.loads((path.parent / "alsace_config.toml").read_text())
+        if config.get("distill", config).get("guard_rule") == "best":
+            continue  # the old rule: the clause does not apply
         run = "/".join(path.parts[-4:-1])
         lines.append(f"| {run} | {harmed} | {first.dev_accuracy:.3f} → {last.dev_accuracy:.3f} "
                      f"| {'yes' if rolls_back else 'no'} |")  # fmt: skip
