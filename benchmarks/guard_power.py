@@ -19,7 +19,6 @@ Then it replays the paired rule's harm clause (stages/guard.py) on every train l
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import tempfile
 from pathlib import Path
@@ -28,6 +27,8 @@ import numpy as np
 import pandas as pd
 import tomllib
 from scipy import stats
+
+from alsace_cli.stages.guard import sign_test_worse
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHES = ("xnli-2ep", "xcopa", "pawsx")
@@ -51,11 +52,6 @@ def gold_probs(model: Path, dev: Path, max_length: int, work: Path) -> tuple[np.
     gold = predicted["label"].to_numpy(dtype=np.int64)
     CACHE[model] = probs[np.arange(len(gold)), gold], (probs.argmax(axis=1) == gold).astype(float)
     return CACHE[model]
-
-
-def sign_p(better: int, worse: int) -> float:
-    n = better + worse
-    return sum(math.comb(n, i) for i in range(worse, n + 1)) / 2**n if worse else 1.0
 
 
 def test_change(metrics: Path, baseline: Path) -> tuple[float, float]:
@@ -100,10 +96,10 @@ def main() -> None:
                     if not (seed_dir / f"metrics-{row}.parquet").exists():
                         continue
                     p1, right1 = gold_probs(model, dev, MAX_LENGTH[bench], Path(tmp))
-                    b, c = int((right1 > right0).sum()), int((right1 < right0).sum())
-                    up, down = int((p1 > p0).sum()), int((p1 < p0).sum())
                     if np.array_equal(p1, p0):  # the guard kept step 0: nothing to test
                         continue
+                    b, c, p_mcnemar = sign_test_worse(right0, right1)  # the guard's own test
+                    up, down, p_sign = sign_test_worse(p0, p1)
                     t = stats.ttest_rel(p1, p0, alternative="less")
                     w = stats.wilcoxon(p1, p0, alternative="less")
                     d_en, d_avg = test_change(
@@ -111,7 +107,7 @@ def main() -> None:
                     )
                     lines.append(
                         f"| {bench} | {seed_dir.name} | {row} | {right0.mean():.3f} → {right1.mean():.3f} "
-                        f"| {b}/{c}, {sign_p(b, c):.3g} | {up}/{down}, {sign_p(up, down):.3g} "
+                        f"| {b}/{c}, {p_mcnemar:.3g} | {up}/{down}, {p_sign:.3g} "
                         f"| {t.statistic:+.2f}, {t.pvalue:.3g} | {w.pvalue:.3g} | {d_en:+.2f} | {d_avg:+.2f} |"
                     )
                     print(lines[-1], file=sys.stderr, flush=True)
