@@ -36,9 +36,9 @@ score when that one is significantly better than it by the same test, or when th
 not recovered: some check was significantly worse than step 0 and the kept one still scores below step 0
 (on PAWS-X, English dev fell 2 points at every check, significantly at two of six, and test average fell
 0.74; on XNLI, runs significantly worse at step 25 ended above step 0 and gained 1-2 points).
-`--guard-rule best` keeps the acceptable check with the best dev score, ties to the later step (the earlier guard's rule, which on a
-small dev set rolls back on noise). Every decision is printed with its counts and p-value, and logged per
-check in the train log (`dev_accuracy`, `dev_better`, `dev_worse`, `dev_p_worse`, `collapse_tv`,
+`--guard-rule best` keeps the acceptable check with the best dev score, ties to the later step (the
+earlier guard's rule, which on a small dev set rolls back on noise). Every decision is printed with its
+counts and p-value, and logged per check in the train log (`dev_accuracy`, `dev_better`, `dev_worse`, `dev_p_worse`, `collapse_tv`,
 `collapse_entropy`).
 """
 
