@@ -26,13 +26,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import tomllib
+from quality import BENCHES as QUALITY_BENCHES  # each bench's max_length, as quality.py ran it
 from scipy import stats
 
 from alsace_cli.stages.guard import sign_test_worse
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHES = ("xnli-2ep", "xcopa", "pawsx")
-MAX_LENGTH = {"xnli-2ep": 80, "xcopa": 64, "pawsx": 96}
 
 
 CACHE: dict[Path, tuple[np.ndarray, np.ndarray]] = {}
@@ -54,7 +54,7 @@ def gold_probs(model: Path, dev: Path, max_length: int, work: Path) -> tuple[np.
     return CACHE[model]
 
 
-def test_change(metrics: Path, baseline: Path) -> tuple[float, float]:
+def accuracy_change(metrics: Path, baseline: Path) -> tuple[float, float]:
     """(English, average over languages) test accuracy of `metrics` minus `baseline`'s, in points."""
 
     def figures(path: Path) -> tuple[float, float]:
@@ -90,19 +90,19 @@ def main() -> None:
                 if not (dev.exists() and finetuned.exists()):
                     continue
                 base_dir = finetuned.parent
-                p0, right0 = gold_probs(finetuned, dev, MAX_LENGTH[bench], Path(tmp))
+                p0, right0 = gold_probs(finetuned, dev, QUALITY_BENCHES[bench]().max_length, Path(tmp))
                 for model in sorted(seed_dir.glob("distilled-*")):
                     row = model.name.removeprefix("distilled-")
                     if not (seed_dir / f"metrics-{row}.parquet").exists():
                         continue
-                    p1, right1 = gold_probs(model, dev, MAX_LENGTH[bench], Path(tmp))
+                    p1, right1 = gold_probs(model, dev, QUALITY_BENCHES[bench]().max_length, Path(tmp))
                     if np.array_equal(p1, p0):  # the guard kept step 0: nothing to test
                         continue
                     b, c, p_mcnemar = sign_test_worse(right0, right1)  # the guard's own test
                     up, down, p_sign = sign_test_worse(p0, p1)
                     t = stats.ttest_rel(p1, p0, alternative="less")
                     w = stats.wilcoxon(p1, p0, alternative="less")
-                    d_en, d_avg = test_change(
+                    d_en, d_avg = accuracy_change(
                         seed_dir / f"metrics-{row}.parquet", base_dir / "metrics-baseline.parquet"
                     )
                     lines.append(
@@ -125,6 +125,9 @@ def replay_harm_clause(root: Path) -> str:
         "|---|---|---|---|",
     ]
     for path in sorted(root.glob("*/*/distilled-*/train_log.parquet")):
+        config = tomllib.loads((path.parent / "alsace_config.toml").read_text())
+        if config.get("distill", config).get("guard_rule") == "best":
+            continue  # the old rule: the clause does not apply
         log = pd.read_parquet(path)
         if "dev_accuracy" not in log or log["dev_accuracy"].isna().all():
             continue
@@ -135,9 +138,6 @@ def replay_harm_clause(root: Path) -> str:
             f"step {int(harm.iloc[0].step)} (p = {harm.iloc[0].dev_p_worse:.3g})" if len(harm) else "none"
         )
         rolls_back = len(harm) > 0 and last.dev_accuracy < first.dev_accuracy
-        config = tomllib.loads((path.parent / "alsace_config.toml").read_text())
-        if config.get("distill", config).get("guard_rule") == "best":
-            continue  # the old rule: the clause does not apply
         run = "/".join(path.parts[-4:-1])
         lines.append(f"| {run} | {harmed} | {first.dev_accuracy:.3f} → {last.dev_accuracy:.3f} "
                      f"| {'yes' if rolls_back else 'no'} |")  # fmt: skip

@@ -38,8 +38,8 @@ not recovered: some check was significantly worse than step 0 and the kept one s
 0.74; on XNLI, runs significantly worse at step 25 ended above step 0 and gained 1-2 points).
 `--guard-rule best` keeps the acceptable check with the best dev score, ties to the later step (the
 earlier guard's rule, which on a small dev set rolls back on noise). Every decision is printed with its
-counts and p-value, and logged per check in the train log (`dev_accuracy`, `dev_better`, `dev_worse`, `dev_p_worse`, `collapse_tv`,
-`collapse_entropy`).
+counts and p-value, and logged per check in the train log (`dev_accuracy`, `dev_better`, `dev_worse`,
+`dev_p_worse`, `collapse_tv`, `collapse_entropy`).
 """
 
 from __future__ import annotations
