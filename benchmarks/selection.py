@@ -37,11 +37,28 @@ LANGS = ["ar", "bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw", "th", "tr",
 NLI = ["entailment", "neutral", "contradiction"]
 
 
-def weak_copies(predictions: pd.DataFrame, gold: pd.Series, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
+def load_gold(out: Path) -> pd.Series:
+    """XNLI dev ids 0-499's labels (the ids quality.py distils on, unlabeled there), by id."""
+    gold_path = out / "xnli_dev_0_499.parquet"
+    if not gold_path.exists():
+        out.mkdir(parents=True, exist_ok=True)
+        import_data(ImportConfig(inputs=[str(DATA / f"xnli/dev-{lang}.tsv") for lang in LANGS], labels=NLI,
+                                 limit=500, out=str(gold_path)))  # fmt: skip
+    gold = pd.read_parquet(gold_path).groupby("id", sort=False)["label"].first().astype(int)
+    gold.index = gold.index.astype(str)
+    return gold
+
+
+def weakest_languages(predictions: pd.DataFrame, gold: pd.Series) -> list[str]:
+    """The model's 5 weakest languages by accuracy on these ids: weak{k} is a copy of weakest[k % 5]."""
     accuracy = {lang: float((part["pred"].to_numpy() == gold.loc[part["id"]].to_numpy()).mean())
                 for lang, part in predictions.groupby("lang")}  # fmt: skip
-    weakest = sorted(accuracy, key=accuracy.get)[:5]
+    return sorted(accuracy, key=accuracy.get)[:5]
+
+
+def weak_copies(predictions: pd.DataFrame, gold: pd.Series, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    weakest = weakest_languages(predictions, gold)
     copies = []
     for k in range(10):
         part = predictions[predictions["lang"] == weakest[k % 5]].copy().reset_index(drop=True)
@@ -96,14 +113,9 @@ def main() -> None:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    gold_path = out / "xnli_dev_0_499.parquet"
-    if not gold_path.exists():
-        import_data(ImportConfig(inputs=[str(DATA / f"xnli/dev-{lang}.tsv") for lang in LANGS], labels=NLI,
-                                 limit=500, out=str(gold_path)))  # fmt: skip
-    gold = pd.read_parquet(gold_path).groupby("id", sort=False)["label"].first().astype(int)
+    gold = load_gold(out)
     predictions = pd.read_parquet(args.predictions)
     predictions["id"] = predictions["id"].astype(str)
-    gold.index = gold.index.astype(str)
     lines = ["# Teacher selection against a weak majority (benchmarks/selection.py)", ""]
     lines += evaluate("xnli", predictions, gold)
     lines += evaluate("xnli+weak", weak_copies(predictions, gold), gold)

@@ -380,6 +380,8 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
     out = Path(config.out)
     if accelerator.is_main_process:
         provenance = make_provenance("distill", config, inputs, config.seed)
+        if guard.decision is not None:
+            provenance["guard"] = guard.decision
         save_trained(model, tokenizer, out, data.labels, log, config, "distill", provenance)
     checkpoints.remove()
     accelerator.end_training()

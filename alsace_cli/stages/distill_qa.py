@@ -275,6 +275,8 @@ def distill_qa(config: DistillConfig, overwrite: bool = False, resume: bool | st
     out = Path(config.out)
     if accelerator.is_main_process:
         provenance = make_provenance("distill", config, sources, config.seed)
+        if guard.decision is not None:
+            provenance["guard"] = guard.decision
         save_trained(model, tokenizer, out, [], log, config, "distill", provenance)
     checkpoints.remove()
     accelerator.end_training()

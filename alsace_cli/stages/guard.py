@@ -38,8 +38,9 @@ not recovered: some check was significantly worse than step 0 and the kept one s
 0.74; on XNLI, runs significantly worse at step 25 ended above step 0 and gained 1-2 points).
 `--guard-rule best` keeps the acceptable check with the best dev score, ties to the later step (the
 earlier guard's rule, which on a small dev set rolls back on noise). Every decision is printed with its
-counts and p-value, and logged per check in the train log (`dev_accuracy`, `dev_better`, `dev_worse`,
-`dev_p_worse`, `collapse_tv`, `collapse_entropy`).
+counts and p-value, logged per check in the train log (`dev_accuracy`, `dev_better`, `dev_worse`,
+`dev_p_worse`, `collapse_tv`, `collapse_entropy`), and kept (step, reason, dev scores) under `guard` in
+the model's `alsace_provenance.json` and the train log's metadata.
 """
 
 from __future__ import annotations
@@ -108,6 +109,9 @@ class Guard:
     # "latest", "best", "safe" (the latest check within half the detector's limits): (step, weights)
     states: dict[str, tuple[int, dict]] = field(default_factory=dict)
     reference: dict[str, tuple[np.ndarray, float]] | None = None
+    # What restore() decided, for the model's provenance: a run's kept step is read from its files, not
+    # from a log on someone's terminal.
+    decision: dict[str, Any] | None = None
 
     @property
     def active(self) -> bool:
@@ -223,6 +227,15 @@ class Guard:
     def restore(self, model, total: int) -> int:
         """Load the kept state into `model` (unless it is the current one); returns its step."""
         if not self.active or "latest" not in self.states:
+            self.decision = {
+                "kept_step": total,
+                "last_step": total,
+                "reason": "unguarded: no --dev and no collapse check",
+                "rule": None,
+                "dev_score_step0": None,
+                "dev_score_kept": None,
+                "collapsed": False,
+            }
             return total
         step, why = self.decide()
         if step != self.history[-1].step or not self.history[-1].acceptable:
@@ -235,6 +248,16 @@ class Guard:
             else ""
         )
         report.info(f"distill guard: {dev}kept step {step}: {why}")
+        kept = next(c for c in self.history if c.step == step)
+        self.decision = {
+            "kept_step": step,
+            "last_step": last.step,
+            "reason": why,
+            "rule": self.config.guard_rule if self.dev is not None else "collapse detector only",
+            "dev_score_step0": None if first.score is None else float(first.score),
+            "dev_score_kept": None if kept.score is None else float(kept.score),
+            "collapsed": any(c.collapsed for c in self.history),
+        }
         return step
 
     def state_dict(self) -> dict:

@@ -113,6 +113,8 @@ def test_distill_changes_the_model_and_logs_each_step(
     assert log["kl"].ge(0).all() and log["ce"].isna().all()
     before, after = load_file(finetuned / "model.safetensors"), load_file(out / "model.safetensors")
     assert any(not np.array_equal(before[k], after[k]) for k in before)
+    guard = json.loads((out / "alsace_provenance.json").read_text())["guard"]
+    assert guard["kept_step"] == 2 and guard["reason"].startswith("unguarded")
 
 
 def test_distill_with_english_ce_term(stages: Path, data_dir: Path, finetuned: Path, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
+from alsace_cli.artifacts import read_meta
 from alsace_cli.errors import AlsaceError
 from alsace_cli.stages.distill import DistillConfig, validate
 from alsace_cli.stages.guard import Guard, label_histogram, sign_test_worse
@@ -164,6 +166,11 @@ def test_distill_stops_when_the_detector_fires(data_dir, finetuned, tmp_path, mo
     fired = log.dropna(subset=["collapse_tv"])
     assert fired["collapse_tv"].iloc[-1] > 0.25 and fired["step"].iloc[-1] < 12  # stopped early
     assert log["step"].max() == fired["step"].iloc[-1]
+    # The decision is in the model's provenance and the log's metadata, not only on stderr.
+    decision = json.loads((out / "alsace_provenance.json").read_text())["guard"]
+    assert decision["collapsed"] is True and decision["last_step"] == fired["step"].iloc[-1]
+    assert decision["kept_step"] in fired["step"].tolist()[:-1] and "collapse" in decision["rule"]
+    assert read_meta(out / "train_log.parquet")["provenance"]["guard"] == decision
 
 
 def run_detector(monkeypatch: pytest.MonkeyPatch, moved: list[int]) -> int:

@@ -1,0 +1,191 @@
+"""Distillation toward a weak majority (issue 15, part 3): what each selection rule does to the model.
+
+    python benchmarks/weak_majority.py [--seed 1] [--rows paper,dawid-skene,...]
+
+`selection.py` scores the votes and the teachers each rule picks on `en+es+weak` (English and Spanish
+against ten made-up languages that are confident, agree with one another and are mostly wrong); this
+script distils the fine-tuned model toward those teachers and evaluates what it became.
+
+The set, from `quality.py --bench xnli-2ep`'s fine-tuned model of the seed and its predictions on XNLI dev
+ids 0-499 (run that first): weak{k} is a copy of one of the model's 5 weakest real languages on those ids
+(`selection.weak_copies`): its text is that language's, its predictions that language's pulled toward
+"entailment" and, for half of the ids, shuffled across instances. English and Spanish keep their own text
+and predictions. The corpus and the made-up predictions are written as alsace artifacts, and the stages
+run on them as a user's would: vote, select, make-pairs, distill, eval.
+
+Distillation: a static teacher (the targets are these predictions, fixed), lr 2e-5, 150 steps of 16 pairs,
+max length 80: the settings BENCHMARKS.md recommends. Each rule runs without the guard and its collapse
+detector, to show what its teachers do to the model; `paper-guarded` is the paper's rule with both, as a
+user gets it by default (English XNLI dev ids 500-799 for the guard). Test: XNLI test ids 0-999 in English,
+Spanish and the 5 real languages the copies are made of. About 10 min a row on 2 CPU cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH_DIR))
+
+from quality import Runner  # noqa: E402
+from selection import load_gold, weak_copies, weakest_languages  # noqa: E402
+
+# Row → vote options, select options, guarded. Every rule of selection.py whose teachers differ.
+ROWS: dict[str, dict[str, Any]] = {
+    "paper": {"vote": {}, "select": {}, "guard": False},
+    "dawid-skene": {"vote": {"rule": "dawid-skene"}, "select": {}, "guard": False},
+    "paper-guarded": {"vote": {}, "select": {}, "guard": True},
+    "source-teacher": {"vote": {}, "select": {"source_teacher": True}, "guard": False},
+    "degenerate-out": {"vote": {"exclude_degenerate": True}, "select": {}, "guard": False},
+}
+MAX_LENGTH = 80
+
+
+def build_set(quality: Path, seed: int, gold: pd.Series, out: Path) -> tuple[Path, Path, list[str]]:
+    """The `en+es+weak` corpus and predictions as alsace artifacts; returns their paths and the 5 languages
+    the copies are made of."""
+    from alsace_cli.artifacts import read_artifact, read_meta, write_artifact
+    from alsace_cli.provenance import hash_path, make_provenance
+
+    corpus_path, predictions_path = out / "corpus.parquet", out / "predictions.parquet"
+    source = quality / f"seed{seed}" / "predictions.parquet"
+    predictions = read_artifact(source, "predictions").frame
+    weakest = weakest_languages(predictions, gold)
+    if corpus_path.exists() and predictions_path.exists():
+        return corpus_path, predictions_path, weakest
+    made = weak_copies(predictions, gold)
+    made = made[made["lang"].isin(["en", "es"]) | made["lang"].str.startswith("weak")].reset_index(drop=True)
+    unlabeled = quality / "data" / "unlabeled.parquet"
+    texts = read_artifact(unlabeled, "dataset").frame
+    parts = [texts[texts["lang"].isin(["en", "es"])]]
+    for k in range(10):  # weak{k}'s text is the real language it copies, instance by instance
+        parts.append(texts[texts["lang"] == weakest[k % 5]].assign(lang=f"weak{k}"))
+    corpus = pd.concat(parts, ignore_index=True)
+    settings = {"quality": str(quality), "seed": seed, "copies_of": weakest}
+    inputs = {"unlabeled": unlabeled, "predictions": source}
+    meta = read_meta(unlabeled)
+    meta["provenance"] = make_provenance("benchmarks/weak_majority.py", settings, inputs, seed)
+    write_artifact(corpus, corpus_path, "dataset", {k: v for k, v in meta.items() if k != "artifact"})
+    provenance = make_provenance(
+        "benchmarks/weak_majority.py", settings, {**inputs, "data": corpus_path}, seed
+    )
+    assert provenance["inputs"]["data"]["sha256"] == hash_path(corpus_path)
+    labels = read_meta(source)["labels"]
+    write_artifact(made, predictions_path, "predictions", {"labels": labels, "provenance": provenance})
+    return corpus_path, predictions_path, weakest
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated, from: {', '.join(ROWS)}")
+    parser.add_argument("--quality", default=str(ROOT / "benchmarks/runs/quality/xnli-2ep"))
+    parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/weak-majority"))
+    args = parser.parse_args()
+    from alsace_cli.artifacts import write_artifact
+    from alsace_cli.stages.distill import DistillConfig, distill
+    from alsace_cli.stages.evaluate import EvalConfig, evaluate
+    from alsace_cli.stages.pairs import PairsConfig, make_pairs
+    from alsace_cli.stages.select import SelectConfig, select
+    from alsace_cli.stages.vote import VoteConfig, vote
+
+    quality, seed = Path(args.quality), args.seed
+    finetuned = quality / f"seed{seed}" / "finetuned"
+    if not finetuned.exists():
+        sys.exit(f"{finetuned}: missing; run benchmarks/quality.py --bench xnli-2ep --seeds {seed} first")
+    root = Path(args.root)
+    out = root / f"seed{seed}"
+    out.mkdir(parents=True, exist_ok=True)
+    runner = Runner(root)
+    gold = load_gold(ROOT / "benchmarks/runs/selection")
+    corpus, predictions, weakest = build_set(quality, seed, gold, out)
+    test = out / "test.parquet"
+    if not test.exists():
+        frame = pd.read_parquet(quality / "data" / "test.parquet")
+        write_artifact(frame[frame["lang"].isin(["en", "es", *weakest])].reset_index(drop=True), test, "dataset",
+                       {"task": "pair", "labels": ["entailment", "neutral", "contradiction"]})  # fmt: skip
+
+    def evaluate_model(row: str, model: Path) -> Path:
+        metrics = out / f"metrics-{row}.parquet"
+        return runner.step(f"seed{seed} eval {row}", metrics, lambda: evaluate(EvalConfig(
+            models=[str(model)], data=str(test), out=str(metrics), max_length=MAX_LENGTH)))  # fmt: skip
+
+    evaluate_model("baseline", finetuned)
+    rows = [r for r in args.rows.split(",") if r]
+
+    def run_row(row: str) -> None:  # a function, so that each step's closure sees this row's paths
+        spec = ROWS[row]
+        votes = out / f"votes-{row}.parquet"
+        runner.step(f"seed{seed} vote {row}", votes, lambda: vote(VoteConfig(
+            predictions=str(predictions), out=str(votes), **spec["vote"])))  # fmt: skip
+        languages = out / f"languages-{row}.parquet"
+        runner.step(f"seed{seed} select {row}", languages, lambda: select(SelectConfig(
+            predictions=str(predictions), pseudo_labels=str(votes), out=str(languages), **spec["select"])))  # fmt: skip
+        pairs = out / f"pairs-{row}.parquet"
+        runner.step(f"seed{seed} make-pairs {row}", pairs, lambda: make_pairs(PairsConfig(
+            data=str(corpus), languages=str(languages), out=str(pairs))))  # fmt: skip
+        distilled = out / f"distilled-{row}"
+        guarded = spec["guard"]
+        runner.step(f"seed{seed} distill {row}", distilled, lambda: distill(DistillConfig(
+            model=str(finetuned), data=str(corpus), pairs=str(pairs), out=str(distilled), teacher="static",
+            predictions=str(predictions), learning_rate=2e-5, max_steps=150, pairs_per_batch=16,
+            max_length=MAX_LENGTH, seed=seed, dev=str(quality / "data" / "dev_en.parquet") if guarded else None,
+            eval_every=25, collapse_check=guarded)))  # fmt: skip
+        evaluate_model(row, distilled)
+
+    for row in rows:
+        run_row(row)
+    report = summarize(out, rows, gold, weakest)
+    (out / "results.md").write_text(report)
+    print(report)
+
+
+def summarize(out: Path, rows: list[str], gold: pd.Series, weakest: list[str]) -> str:
+    def accuracies(row: str) -> pd.Series:
+        return pd.read_parquet(out / f"metrics-{row}.parquet").set_index("lang")["accuracy"] * 100
+
+    base = accuracies("baseline")
+    lines = [
+        f"# Distillation toward a weak majority (benchmarks/weak_majority.py, {out.name})",
+        "",
+        f"en+es+weak: English, Spanish and weak0-9 (copies of {', '.join(weakest)}), 500 ids; "
+        f"test: XNLI test ids 0-999 in en, es, {', '.join(weakest)}.",
+        "",
+        "| row | vote | pseudo-labels right | teachers | kept step | en | es | 5 weak langs | avg (7) | "
+        "Δ avg | Δ en |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+        f"| baseline | - | - | - | - | {base['en']:.2f} | {base['es']:.2f} | {base[weakest].mean():.2f} | "
+        f"{base.mean():.2f} | - | - |",
+    ]
+    for row in rows:
+        if not (out / f"metrics-{row}.parquet").exists():
+            continue
+        acc = accuracies(row)
+        votes = pd.read_parquet(out / f"votes-{row}.parquet").set_index("id")["pseudo_label"]
+        right = float((votes.loc[gold.index].to_numpy() == gold.to_numpy()).mean()) * 100
+        roles = pd.read_parquet(out / f"languages-{row}.parquet")
+        teachers = roles.loc[roles["role"] == "teacher", "lang"].tolist()
+        guard = json.loads((out / f"distilled-{row}" / "alsace_provenance.json").read_text()).get("guard", {})
+        vote_rule = ROWS[row]["vote"].get("rule", "majority") + (
+            ", degenerate out" if ROWS[row]["vote"].get("exclude_degenerate") else ""
+        )
+        lines.append(
+            f"| {row} | {vote_rule} | {right:.1f} | {len(teachers)}: {', '.join(teachers)} | "
+            f"{guard.get('kept_step', '?')} | {acc['en']:.2f} | {acc['es']:.2f} | {acc[weakest].mean():.2f} | "
+            f"{acc.mean():.2f} | {acc.mean() - base.mean():+.2f} | {acc['en'] - base['en']:+.2f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
