@@ -49,10 +49,14 @@ def run_command(
         show_qa_report(result.metrics, result.summary, result.normalization, result.source_lang)
     else:
         show_gap_report(result.metrics, result.summary, result.source_lang)
+    if result.guard:  # the table above is this checkpoint's: step 0 means the fine-tuned model's figures
+        info(f"run: distill kept step {result.guard['kept_step']} of {result.guard['last_step']}: "
+             f"{esc(result.guard['reason'])}")  # fmt: skip
     info(
         f"run: ran {', '.join(result.ran) or 'nothing'}; skipped {', '.join(result.skipped) or 'nothing'} "
         f"→ {esc(result.run_dir)}"
     )
     if json:
         print_json({"run_dir": str(result.run_dir), "ran": result.ran, "skipped": result.skipped,
-                    "metrics": frame_records(result.metrics), "summary": frame_records(result.summary)})  # fmt: skip
+                    "metrics": frame_records(result.metrics), "summary": frame_records(result.summary),
+                    "guard": result.guard})  # fmt: skip

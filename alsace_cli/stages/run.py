@@ -47,6 +47,8 @@ class RunResult:
     source_lang: str
     kind: str = "classification"
     normalization: str | None = None
+    # distill's guard decision, from the model's provenance (kept step, reason): which checkpoint was evaluated
+    guard: dict[str, Any] | None = None
 
 
 def _fingerprint(stage: str, settings: Any, inputs: list[str | None]) -> str:
@@ -205,7 +207,17 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
         tmp.write_text(tomli_w.dumps(resolved))
     metrics = read_artifact(ev.out, "metrics")
     summary = pd.DataFrame(metrics.meta["summary"])
-    return RunResult(root, ran, skipped, metrics.frame, summary, ev.source_lang)
+    return RunResult(
+        root, ran, skipped, metrics.frame, summary, ev.source_lang, guard=_guard_decision(di.out)
+    )
+
+
+def _guard_decision(model_dir: str) -> dict[str, Any] | None:
+    """The guard's decision recorded in a distilled model's provenance (None for a model from before it was)."""
+    try:
+        return json.loads((Path(model_dir) / "alsace_provenance.json").read_text()).get("guard")
+    except (OSError, json.JSONDecodeError):
+        return None
 
 
 def _texts(path: str) -> list[str]:

@@ -52,6 +52,9 @@ def test_run_end_to_end_then_skips_then_reruns_what_changed(tmp_path: Path, data
     second = stdout_json(ok("run", "--config", config, "--json"))
     assert second["ran"] == [] and second["skipped"] == STAGES
     assert second["summary"] == first["summary"]
+    # Which checkpoint the table is of, read from the model's provenance even when distill was skipped.
+    assert first["guard"]["kept_step"] in (0, 2) and first["guard"]["last_step"] == 2
+    assert second["guard"] == first["guard"]
 
     write_config(config, data_dir, run_dir, distill_lr=5e-4)
     third = stdout_json(ok("run", "--config", config, "--json"))
