@@ -140,7 +140,7 @@ def main() -> None:
             model=str(finetuned), data=str(corpus), pairs=str(pairs), out=str(distilled), teacher="static",
             predictions=str(predictions), learning_rate=2e-5, max_steps=150, pairs_per_batch=16,
             max_length=MAX_LENGTH, seed=seed, dev=str(quality / "data" / "dev_en.parquet") if guarded else None,
-            eval_every=25, collapse_check=guarded)))  # fmt: skip
+            eval_every=25 if guarded else 0, collapse_check=guarded)))  # fmt: skip
         evaluate_model(row, distilled)
 
     for row in rows:
