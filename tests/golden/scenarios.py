@@ -1,0 +1,113 @@
+"""The runs the golden fingerprint pins: `alsace run` on both samples, `distill` with every teacher and
+objective, a finetune with a dev set, self-training and a resumed distill, all on tiny local models.
+
+Every scenario goes through the command line (in process), which is what users run, so a refactor of
+anything below it is checked against what users see. Paths are absolute, so the runs do not depend on the
+current directory.
+"""
+
+from __future__ import annotations
+
+import signal
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import tomli_w
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "sample_data"
+
+
+def alsace(*args: object) -> None:
+    from alsace_cli.cli.app import app
+
+    result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+    if result.exit_code != 0:
+        raise RuntimeError(f"alsace {' '.join(map(str, args))}: exit {result.exit_code}\n{result.output[-3000:]}")
+
+
+def sample_config(name: str, run_dir: Path, out: Path) -> Path:
+    """A shipped sample config with its data paths made absolute and its run directory moved."""
+    config = tomllib.loads((SAMPLE / name).read_text())
+    for key in ("train", "unlabeled", "test", "dev"):
+        if key in config["run"]:
+            config["run"][key] = str(ROOT / config["run"][key])
+    config["run"]["dir"] = str(run_dir)
+    config["run"]["device"] = "cpu"
+    out.write_text(tomli_w.dumps(config))
+    return out
+
+
+def interrupted_at(step: int, run: Callable[[], None]) -> None:
+    """Run `run` with SIGINT delivered while the training loop logs `step`; it must stop with exit 130."""
+    from alsace_cli import training
+
+    original = training.TrainLog.add
+
+    def add(self, **values):
+        original(self, **values)
+        if values.get("step") == step and "loss" in values:
+            signal.raise_signal(signal.SIGINT)
+
+    training.TrainLog.add = add
+    try:
+        run()
+    except RuntimeError as exc:
+        assert "exit 130" in str(exc), exc
+    else:
+        raise AssertionError("the run was not interrupted")
+    finally:
+        training.TrainLog.add = original
+
+
+def run_all(w: Path) -> None:
+    """Every scenario into `w` (created); about a minute on 2 CPU cores."""
+    w.mkdir(parents=True, exist_ok=True)
+    s, q = w / "sample", w / "qa"
+    alsace("run", "--config", sample_config("alsace.toml", s, w / "alsace.toml"))
+    alsace("run", "--config", sample_config("qa.toml", q, w / "qa.toml"))
+    unlabeled, train, test = SAMPLE / "unlabeled.parquet", SAMPLE / "train_en.parquet", SAMPLE / "test.parquet"
+    common = ["--model", s / "finetuned", "--data", unlabeled, "--pairs", s / "pairs.parquet", "--max-steps", 6,
+              "--pairs-per-batch", 8, "--lr", "5e-4", "--max-length", 64, "--no-collapse-check", "--device", "cpu",
+              "--seed", 3]  # fmt: skip
+    variants = {
+        "live": [],
+        "static": ["--teacher", "static", "--predictions", s / "predictions.parquet"],
+        "mutual": ["--teacher", "mutual"],
+        "epoch": ["--teacher", "epoch", "--max-steps", 80],
+        "ensemble": ["--teacher", "ensemble", "--predictions", s / "predictions.parquet",
+                     "--languages", s / "languages.parquet"],
+        "ensemble-conf": ["--teacher", "ensemble", "--predictions", s / "predictions.parquet",
+                          "--languages", s / "languages.parquet", "--ensemble-weights", "confidence"],
+        "ce": ["--ce-weight", 0.5, "--train", train],
+        "mapk": ["--kl-weight", "map@k", "--pseudo-labels", s / "pseudo_labels.parquet", "--kl-top-k", 2],
+        "mask": ["--mask-pseudo-labels", s / "pseudo_labels.parquet", "--sharpen", 0.5, "--temperature", 2],
+        "guarded": ["--dev", test, "--eval-every", 2, "--collapse-check", "--guard-alpha", 0.2],
+    }  # fmt: skip
+    for name, extra in variants.items():
+        alsace("distill", *common, *extra, "--out", w / f"distill-{name}")
+    resumed = ["distill", *common, "--out", w / "distill-resumed"]
+    interrupted_at(3, lambda: alsace(*resumed))
+    alsace(*resumed, "--resume")
+
+    alsace("finetune", "--model", s / "tiny-base", "--train", train, "--dev", test, "--out", w / "finetune-dev",
+           "--epochs", 3, "--batch-size", 16, "--lr", "1e-3", "--max-length", 64, "--group-by-length",
+           "--device", "cpu", "--seed", 5)  # fmt: skip
+    alsace("self-train", "--model", s / "finetuned", "--predictions", s / "predictions.parquet", "--data", unlabeled,
+           "--languages", "all", "--out", w / "self-train", "--max-steps", 4, "--batch-size", 8, "--lr", "1e-3",
+           "--max-length", 64, "--device", "cpu")  # fmt: skip
+
+    qa_test = SAMPLE / "qa_test.parquet"
+    qa_common = ["--model", q / "finetuned", "--max-length", 96, "--device", "cpu"]
+    alsace("cross-sample", "--data", qa_test, "--n", 1, "--out", w / "qa-cross.parquet")
+    alsace("distill", *qa_common, "--data", w / "qa-cross.parquet", "--teacher", "epoch", "--ce-weight", 1,
+           "--kl-weight", "map@k", "--max-steps", 6, "--pairs-per-batch", 8, "--lr", "5e-4", "--out", w / "qa-skd")  # fmt: skip
+    alsace("predict", *qa_common, "--data", qa_test, "--out", w / "qa-predictions.parquet")
+    alsace("select", "--predictions", w / "qa-predictions.parquet", "--out", w / "qa-languages.parquet")
+    alsace("make-pairs", "--data", qa_test, "--languages", w / "qa-languages.parquet", "--question-language-pairs",
+           "--out", w / "qa-pairs.parquet")  # fmt: skip
+    for teacher in ("live", "epoch"):
+        alsace("distill", *qa_common, "--data", qa_test, "--pairs", w / "qa-pairs.parquet", "--teacher", teacher,
+               "--max-steps", 5, "--pairs-per-batch", 4, "--lr", "5e-4", "--out", w / f"qa-pairs-{teacher}")  # fmt: skip
