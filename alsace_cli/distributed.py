@@ -89,7 +89,7 @@ def process_device(device: str) -> Any:
     """The device of this process: its own GPU under a multi-GPU launch, else what --device picks."""
     import os
 
-    from alsace_cli.models import pick_device
+    from alsace_cli.devices import pick_device
 
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and device != "cpu":
         from accelerate import PartialState

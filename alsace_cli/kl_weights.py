@@ -27,21 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-KL_WEIGHTS = ("map@k", "mrr@k")
 MARGIN_BEFORE, MARGIN_AFTER = 5, 4
-
-
-def parse_kl_weight(value: str | float) -> tuple[str, float]:
-    """('fixed', α) for a number, or (kind, 0) for map@k / mrr@k."""
-    if isinstance(value, str) and value.strip().lower() in KL_WEIGHTS:
-        return value.strip().lower(), 0.0
-    try:
-        alpha = float(value)
-    except (TypeError, ValueError):
-        from alsace_cli.errors import AlsaceError
-
-        raise AlsaceError(f"--kl-weight: expected a number, map@k or mrr@k, got {value!r}") from None
-    return "fixed", alpha
 
 
 def _top_k(logits: Any, k: int, mask: Any = None) -> tuple[Any, Any]:

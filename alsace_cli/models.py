@@ -27,47 +27,6 @@ def quiet_transformers() -> None:
     logging.disable_progress_bar()
 
 
-def pick_device(preference: str = "auto") -> torch.device:
-    import torch
-
-    if preference == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    check_device(preference)
-    return torch.device(preference)
-
-
-def check_device(preference: str) -> None:
-    """Refuse a device this machine does not have, rather than quietly running on the CPU."""
-    import torch
-
-    if preference in ("auto", "cpu"):
-        return
-    if preference == "mps":
-        if getattr(torch.backends, "mps", None) is None or not torch.backends.mps.is_available():
-            raise AlsaceError("--device mps: no Apple GPU (MPS) here; use --device cpu or auto")
-        return
-    if preference == "cuda" or preference.startswith("cuda:"):
-        index = preference.partition(":")[2]
-        if index and not index.isdigit():
-            raise AlsaceError(f"--device {preference}: expected cuda or cuda:N with N a GPU index")
-        if not torch.cuda.is_available():
-            raise AlsaceError(
-                f"--device {preference}: no CUDA GPU is visible on this machine "
-                "(torch.cuda.is_available() is False); use --device cpu or auto"
-            )
-        if index and int(index) >= torch.cuda.device_count():
-            raise AlsaceError(
-                f"--device {preference}: this machine has {torch.cuda.device_count()} CUDA GPU(s), 0.."
-                f"{torch.cuda.device_count() - 1}"
-            )
-        return
-    raise AlsaceError(f"--device: unknown device {preference!r} (use auto, cpu, cuda, cuda:N or mps)")
-
-
 def seed_everything(seed: int) -> None:
     import random
 
@@ -218,7 +177,7 @@ def build_tiny_model(
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
-    from alsace_cli.artifacts import atomic_dir
+    from alsace_cli.atomic import atomic_dir
 
     quiet_transformers()
     normalizer = normalizers.BertNormalizer(handle_chinese_chars=True, lowercase=True)

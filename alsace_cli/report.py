@@ -248,7 +248,7 @@ def plot_accuracy(metrics: pd.DataFrame, path: str | Path, source_lang: str = "e
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from alsace_cli.artifacts import atomic_file
+    from alsace_cli.atomic import atomic_file
 
     models = list(dict.fromkeys(metrics["model"]))
     names = short_names(models)

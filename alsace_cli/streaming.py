@@ -21,7 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from alsace_cli.artifacts import COLUMNS, META_KEY, SCHEMA_VERSION, Dataset, atomic_file, validate_dataset
+from alsace_cli.artifacts import COLUMNS, META_KEY, SCHEMA_VERSION, Dataset, validate_dataset
+from alsace_cli.atomic import atomic_file
 from alsace_cli.errors import AlsaceError
 from alsace_cli.schemas import validate_columns
 

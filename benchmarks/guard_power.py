@@ -13,7 +13,7 @@ A useful guard test is small (p < 0.05) where the test set shows harm and large 
 
     python benchmarks/guard_power.py                # every distilled model found; about 1 min a model here
 
-Then it replays the paired rule's harm clause (stages/guard.py) on every train log found.
+Then it replays the paired rule's harm clause (training/guard.py) on every train log found.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import tomllib
 from quality import BENCHES as QUALITY_BENCHES  # each bench's max_length, as quality.py ran it
 from scipy import stats
 
-from alsace_cli.stages.guard import sign_test_worse
+from alsace_cli.training.guard import sign_test_worse
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHES = ("xnli-2ep", "xcopa", "pawsx")

@@ -69,7 +69,7 @@ def int8_predictions(mode: str, model_dir: str, data: str, out: Path) -> None:
 
 def main() -> None:
     from alsace_cli.artifacts import read_predictions
-    from alsace_cli.stages.guard import sign_test_worse
+    from alsace_cli.training.guard import sign_test_worse
 
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from alsace_cli.config import resolve, save_config
+from alsace_cli.configs import resolve, save_config
 from alsace_cli.errors import AlsaceError
 from alsace_cli.stages.distill import DistillConfig
 

@@ -9,8 +9,6 @@ counts the bit-identical tensors); labels, roles, pairs and every other value ex
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.golden.fingerprint import compare, fingerprint

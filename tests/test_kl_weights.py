@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
+from alsace_cli.configs import parse_kl_weight
 from alsace_cli.kl_weights import (
     average_precision_at_k,
     classification_kl_weight,
     first_hit_reciprocal_rank,
-    parse_kl_weight,
     qa_kl_weight,
 )
 

@@ -85,7 +85,7 @@ def config_from(
     transform: dict[str, Callable[[Any], Any]] | None = None,
 ) -> Any:  # fmt: skip
     """Resolve `cls` from its defaults < the --config file's [section] < the flags typed on the command line."""
-    from alsace_cli.config import resolve
+    from alsace_cli.configs import resolve
 
     names = {f.name for f in dataclasses.fields(cls)}
     flags: dict[str, Any] = {}

@@ -39,7 +39,7 @@ def import_command(
     json: bool = json_option(),
 ) -> None:
     """Convert XTREME TSV or CSV/TSV/JSONL/Parquet files into one long-format dataset."""
-    from alsace_cli.config import resolve
+    from alsace_cli.configs import resolve
     from alsace_cli.data.importer import import_data
     from alsace_cli.data.info import dataset_info
     from alsace_cli.report import print_json

@@ -16,11 +16,11 @@ import pyarrow.parquet as pq
 
 from alsace_cli import report
 from alsace_cli.artifacts import Artifact, check_known_languages, read_artifact, write_artifact
-from alsace_cli.config import config_path_for, save_config
-from alsace_cli.configs import EvalConfig
+from alsace_cli.configs import EvalConfig, config_path_for, save_config
+from alsace_cli.devices import with_resolved_precision
 from alsace_cli.distributed import processes
 from alsace_cli.errors import AlsaceError
-from alsace_cli.inference import predict_probs, predictions_frame, with_resolved_precision
+from alsace_cli.inference import predict_probs, predictions_frame
 from alsace_cli.outputs import artifact_output, check_outputs, config_output, plot_output
 from alsace_cli.provenance import make_provenance
 from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, DatasetStream, open_dataset

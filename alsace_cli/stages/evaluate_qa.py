@@ -20,8 +20,7 @@ import pandas as pd
 
 from alsace_cli import report
 from alsace_cli.artifacts import Artifact, write_artifact
-from alsace_cli.config import config_path_for, save_config
-from alsace_cli.configs import EvalConfig
+from alsace_cli.configs import EvalConfig, config_path_for, save_config
 from alsace_cli.errors import AlsaceError
 from alsace_cli.provenance import make_provenance
 from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, DatasetStream
@@ -143,7 +142,7 @@ def plot_f1_matrix(metrics: pd.DataFrame, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from alsace_cli.artifacts import atomic_file
+    from alsace_cli.atomic import atomic_file
 
     models = list(dict.fromkeys(metrics["model"]))
     first = f1_matrix(metrics, models[0])

@@ -26,8 +26,7 @@ import pandas as pd
 
 from alsace_cli import report
 from alsace_cli.artifacts import Artifact, check_known_languages, load_dataset, read_artifact, write_artifact
-from alsace_cli.config import config_path_for, save_config
-from alsace_cli.configs import PairsConfig
+from alsace_cli.configs import PairsConfig, config_path_for, save_config
 from alsace_cli.errors import AlsaceError
 from alsace_cli.outputs import artifact_output, check_outputs, config_output
 from alsace_cli.provenance import make_provenance

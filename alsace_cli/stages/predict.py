@@ -13,9 +13,8 @@ import contextlib
 
 from alsace_cli import report
 from alsace_cli.artifacts import Artifact
-from alsace_cli.config import config_path_for, save_config
-from alsace_cli.configs import PredictConfig
-from alsace_cli.inference import with_resolved_precision
+from alsace_cli.configs import PredictConfig, config_path_for, save_config
+from alsace_cli.devices import with_resolved_precision
 from alsace_cli.outputs import artifact_output, check_outputs, config_output
 from alsace_cli.provenance import make_provenance
 from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, open_dataset

@@ -18,14 +18,14 @@ import pandas as pd
 import tomli_w
 
 from alsace_cli import report
-from alsace_cli.artifacts import atomic_file, load_dataset, read_artifact
-from alsace_cli.config import load_toml, resolve, to_toml_dict
-from alsace_cli.configs import RunConfig
+from alsace_cli.artifacts import load_dataset, read_artifact
+from alsace_cli.atomic import atomic_file
+from alsace_cli.configs import DistillConfig, RunConfig, load_toml, resolve, to_toml_dict
 from alsace_cli.errors import AlsaceError
 from alsace_cli.models import build_tiny_model
 from alsace_cli.provenance import hash_path
-from alsace_cli.stages.distill import DistillConfig, distill
-from alsace_cli.stages.distill import validate as distill_validate
+from alsace_cli.stages.distill import check as check_distill
+from alsace_cli.stages.distill import distill
 from alsace_cli.stages.evaluate import EvalConfig, evaluate
 from alsace_cli.stages.finetune import FinetuneConfig, finetune
 from alsace_cli.stages.pairs import PairsConfig, make_pairs
@@ -152,7 +152,7 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
                        {**common, "models": [ft.out, di.out], "data": run.test, "languages": se.out,
                         "out": paths["metrics"], "plot": str(root / "accuracy.png"),
                         "source_lang": sections["eval"].get("source_lang", run.source_lang)})  # fmt: skip
-    distill_validate(di)
+    check_distill(di)
 
     root.mkdir(parents=True, exist_ok=True)
     state_path = root / "run_state.json"

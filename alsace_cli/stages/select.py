@@ -29,8 +29,7 @@ from alsace_cli.artifacts import (
     read_predictions,
     write_artifact,
 )
-from alsace_cli.config import config_path_for, save_config
-from alsace_cli.configs import SelectConfig
+from alsace_cli.configs import SelectConfig, config_path_for, save_config
 from alsace_cli.errors import AlsaceError
 from alsace_cli.outputs import artifact_output, check_outputs, config_output
 from alsace_cli.provenance import make_provenance

@@ -26,8 +26,7 @@ import pandas as pd
 
 from alsace_cli import report
 from alsace_cli.artifacts import Artifact, read_predictions, write_artifact
-from alsace_cli.config import config_path_for, save_config
-from alsace_cli.configs import VoteConfig
+from alsace_cli.configs import VoteConfig, config_path_for, save_config
 from alsace_cli.errors import AlsaceError
 from alsace_cli.outputs import artifact_output, check_outputs, config_output
 from alsace_cli.provenance import make_provenance

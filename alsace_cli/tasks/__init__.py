@@ -49,10 +49,14 @@ class Task:
     description: str
     head: str = "ForSequenceClassification"  # the suffix a fitting model's architecture name has
     key_columns: tuple[str, ...] = ("id", "lang")
-    has_label_set: bool = True  # classification: label names in the metadata; QA: none
+    output_type: str = "labels"  # a distribution over a label set (names in the metadata); QA: "spans"
     prediction_kind: str = "predictions"
     dev_metric: str = "dev_accuracy"
     distillable: bool = True  # vote, select, make-pairs, distill and self-train accept it
+
+    @property
+    def has_label_set(self) -> bool:
+        return self.output_type == "labels"
 
     def encode(self, tokenizer: PreTrainedTokenizerBase, rows: pd.DataFrame, max_length: int) -> Any:
         """Tokenize `rows` into a padded batch of PyTorch tensors."""

@@ -151,7 +151,7 @@ class QATask(Task):
         """Start and end logits of every window (float32, unpadded), longest windows batched first."""
         import torch
 
-        from alsace_cli.inference import autocast
+        from alsace_cli.devices import autocast
 
         n = len(encoded["input_ids"])
         order = np.argsort([-len(ids) for ids in encoded["input_ids"]], kind="stable")
@@ -278,7 +278,7 @@ QA = register_task(
         "extractive question answering: question, context, answers (XQuAD, MLQA, TyDiQA, SQuAD)",
         head="ForQuestionAnswering",
         key_columns=("id", "lang", "question_lang"),
-        has_label_set=False,
+        output_type="spans",
         prediction_kind="qa_predictions",
         dev_metric="dev_f1",
         distillable=False,

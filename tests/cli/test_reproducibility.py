@@ -77,7 +77,7 @@ def test_verify_names_what_is_stale_and_why(tmp_path: Path, data_dir: Path) -> N
 def test_run_resumes_an_interrupted_distill_by_itself(
     tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from alsace_cli.training import TrainLog
+    from alsace_cli.training.setup import TrainLog
 
     straight_dir, run_dir = tmp_path / "straight", tmp_path / "run"
     ok("run", "--config", write_config(tmp_path / "a.toml", data_dir, straight_dir))

@@ -16,7 +16,7 @@ from tests.cli.helpers import invoke, ok
 
 def test_make_optimizer_uses_the_fused_adamw(tiny_base: Path) -> None:
     from alsace_cli.models import load_model
-    from alsace_cli.training import make_optimizer
+    from alsace_cli.training.setup import make_optimizer
 
     model, _ = load_model(str(tiny_base), "pair", ["a", "b", "c"], new_head=True)
     optimizer, _ = make_optimizer(model, 1e-3, 0.01, 0.1, 10)
@@ -44,17 +44,17 @@ def test_finetune_group_by_length_trains_on_every_row_and_is_recorded(
 def test_precision_auto_is_fp32_on_a_cpu_and_bf16_on_a_gpu_with_bf16(monkeypatch) -> None:
     import torch
 
+    from alsace_cli.devices import resolve_precision
     from alsace_cli.errors import AlsaceError
-    from alsace_cli.inference import resolve_precision
 
     assert resolve_precision("auto", "cpu") == "fp32"
-    from alsace_cli.inference import autocast
+    from alsace_cli.devices import autocast
 
     assert isinstance(autocast(torch.device("cpu"), "auto"), contextlib.nullcontext)  # fp32: no autocast
     assert resolve_precision("bf16", "cpu") == "bf16"
     with pytest.raises(AlsaceError, match="--precision fp16"):
         resolve_precision("fp16", "cpu")
-    monkeypatch.setattr("alsace_cli.models.pick_device", lambda device: torch.device("cuda"))
+    monkeypatch.setattr("alsace_cli.devices.pick_device", lambda device: torch.device("cuda"))
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
     assert resolve_precision("auto", "auto") == "bf16"
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)

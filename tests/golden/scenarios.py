@@ -9,11 +9,11 @@ current directory.
 from __future__ import annotations
 
 import signal
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
 import tomli_w
+import tomllib
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +42,7 @@ def sample_config(name: str, run_dir: Path, out: Path) -> Path:
 
 def interrupted_at(step: int, run: Callable[[], None]) -> None:
     """Run `run` with SIGINT delivered while the training loop logs `step`; it must stop with exit 130."""
-    from alsace_cli import training
+    from alsace_cli.training import setup as training
 
     original = training.TrainLog.add
 

@@ -11,10 +11,17 @@ import pytest
 import torch
 
 from alsace_cli.artifacts import read_meta
+from alsace_cli.configs import DistillConfig
 from alsace_cli.errors import AlsaceError
-from alsace_cli.stages.distill import DistillConfig, validate
-from alsace_cli.stages.guard import Guard, label_histogram, sign_test_worse
-from alsace_cli.training import TrainLog
+from alsace_cli.training.guard import Guard, GuardSettings, label_histogram, sign_test_worse
+from alsace_cli.training.objectives.label_pairs import LabelPairDistillation
+from alsace_cli.training.setup import TrainLog
+
+
+def validate(config: DistillConfig) -> None:
+    """The checks distill makes on its settings before reading any file."""
+    config.validate()
+    LabelPairDistillation.check(config)
 
 
 def run_guard(monkeypatch: pytest.MonkeyPatch, outcomes: list[list[float]], rule: str = "paired") -> int:
@@ -22,11 +29,12 @@ def run_guard(monkeypatch: pytest.MonkeyPatch, outcomes: list[list[float]], rule
     scores = iter(outcomes)
     # The guard asks the dev set's task for per-row scores (right/wrong here; F1 for QA).
     monkeypatch.setattr(
-        "alsace_cli.tasks.get_task", lambda name: SimpleNamespace(dev_row_scores=lambda *a, **k: next(scores))
+        "alsace_cli.training.guard.get_task", lambda name: SimpleNamespace(dev_row_scores=lambda *a, **k: next(scores))
     )
     accelerator = SimpleNamespace(unwrap_model=lambda m: m, device=torch.device("cpu"))
     model, log = torch.nn.Linear(2, 2), TrainLog()
-    guard = Guard(DistillConfig(dev="dev", guard_rule=rule), SimpleNamespace(task="pair"), None, accelerator)
+    guard = Guard(GuardSettings(guard_rule=rule), SimpleNamespace(task="pair"))
+    guard.setup(None, accelerator)
     for step in range(len(outcomes)):
         with torch.no_grad():
             model.weight.fill_(float(step))  # the state at step k has every weight equal to k
@@ -123,15 +131,16 @@ def test_the_detector_fires_on_a_collapsed_tiny_model_and_the_guard_rolls_back(d
     """No dev set: a model pushed onto one label is caught at its first check and step 0 is restored."""
     from alsace_cli.artifacts import load_dataset
     from alsace_cli.models import load_model
-    from alsace_cli.stages.guard import collapse_samples
     from alsace_cli.tasks import get_task
+    from alsace_cli.training.guard import collapse_samples
 
     corpus = load_dataset(data_dir / "unlabeled.parquet")
     model, tokenizer = load_model(str(finetuned), "pair", corpus.labels)
     config = DistillConfig(collapse_sample=32, max_length=64)
     accelerator = SimpleNamespace(unwrap_model=lambda m: m, device=torch.device("cpu"))
-    guard = Guard(config, None, tokenizer, accelerator, corpus=collapse_samples(corpus.frame, config),
+    guard = Guard(GuardSettings.of(config), None, corpus=collapse_samples(corpus.frame, 32, "en", config.seed),
                   task=get_task("pair"))  # fmt: skip
+    guard.setup(tokenizer, accelerator)
     log = TrainLog()
     assert guard.check(model, 0, log) is False
     before = {k: v.clone() for k, v in model.state_dict().items()}
@@ -147,9 +156,9 @@ def test_the_detector_fires_on_a_collapsed_tiny_model_and_the_guard_rolls_back(d
 def test_distill_stops_when_the_detector_fires(data_dir, finetuned, tmp_path, monkeypatch) -> None:
     """An end-to-end run whose teacher targets are one label: training stops at the first check after it."""
     from alsace_cli.artifacts import write_artifact
-    from alsace_cli.stages import distill as distill_module
     from alsace_cli.stages.distill import distill
     from alsace_cli.stages.pairs import PairsConfig, make_pairs
+    from alsace_cli.training import teachers
 
     languages = pd.DataFrame({"lang": ["de", "en", "fr", "ru"], "n": 8, "avg_confidence": 0.5,
                               "score": 0.25, "role": ["student", "teacher", "student", "student"]})  # fmt: skip
@@ -157,7 +166,7 @@ def test_distill_stops_when_the_detector_fires(data_dir, finetuned, tmp_path, mo
     make_pairs(PairsConfig(data=str(data_dir / "unlabeled.parquet"), languages=str(tmp_path / "languages.parquet"),
                            out=str(tmp_path / "pairs.parquet")))  # fmt: skip
     one_label = np.log(np.tile(np.array([[0.001, 0.998, 0.001]], dtype=np.float32), (24, 1)))
-    monkeypatch.setattr(distill_module, "static_targets", lambda config, data, rows: one_label[: len(rows)])
+    monkeypatch.setattr(teachers, "static_targets", lambda predictions, data, corpus, rows, *a: one_label[: len(rows)])
     out = distill(DistillConfig(model=str(finetuned), data=str(data_dir / "unlabeled.parquet"),
                                 pairs=str(tmp_path / "pairs.parquet"), out=str(tmp_path / "d"), teacher="static",
                                 predictions="unused", force=True, max_steps=12, eval_every=3, learning_rate=5e-2,
@@ -183,10 +192,11 @@ def run_detector(monkeypatch: pytest.MonkeyPatch, moved: list[int]) -> int:
         return np.eye(3, dtype=np.float32)[labels]
 
     outputs = iter([probs(m) for m in moved for _ in ("all", "source")])
-    monkeypatch.setattr("alsace_cli.inference.predict_probs", lambda *a, **k: next(outputs))
+    monkeypatch.setattr("alsace_cli.training.guard.predict_probs", lambda *a, **k: next(outputs))
     accelerator = SimpleNamespace(unwrap_model=lambda m: m, device=torch.device("cpu"))
     corpus = {"all": pd.DataFrame(), "source": pd.DataFrame()}
-    guard = Guard(DistillConfig(), None, None, accelerator, corpus=corpus, task=None)
+    guard = Guard(GuardSettings(), None, corpus=corpus, task=None)
+    guard.setup(None, accelerator)
     model, log = torch.nn.Linear(2, 2), TrainLog()
     for step, _ in enumerate(moved):
         with torch.no_grad():

@@ -70,5 +70,5 @@ def test_kl_alone_and_classification_options_are_refused_for_qa(qa: Path) -> Non
         _run(qa, "x", pairs=str(qa / "sampled.parquet"), ce_weight=1.0, max_steps=1)
     with pytest.raises(AlsaceError, match="is a dataset artifact, expected pairs"):
         _run(qa, "x", pairs=str(qa / "sampled.parquet"), max_steps=1)
-    with pytest.raises(AlsaceError, match="--teacher static: for QA use epoch"):
+    with pytest.raises(AlsaceError, match="--teacher static: for QA use live or epoch"):
         _run(qa, "y", teacher="static", max_steps=1)

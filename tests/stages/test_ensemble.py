@@ -10,9 +10,12 @@ import pytest
 
 from alsace_cli.artifacts import write_artifact
 from alsace_cli.errors import AlsaceError
-from alsace_cli.stages.distill import DistillConfig, distill, validate
-from alsace_cli.stages.ensemble import ensemble_probs
+from alsace_cli.stages.distill import DistillConfig, distill
+from alsace_cli.training.ensemble import ensemble_probs
+from alsace_cli.training.objectives.label_pairs import LabelPairDistillation
 from tests.conftest import LANGS, predictions_frame
+
+validate = LabelPairDistillation.check
 
 
 def test_score_weights_are_the_selection_scores_and_confidence_weights_are_per_instance() -> None:

@@ -10,11 +10,11 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from alsace_cli.checkpoints import NonFiniteLoss, TrainingInterrupted, checkpoint_dir
 from alsace_cli.errors import AlsaceError
 from alsace_cli.stages.distill import DistillConfig, distill
 from alsace_cli.stages.finetune import FinetuneConfig, finetune
-from alsace_cli.training import TrainLog
+from alsace_cli.training.checkpoints import NonFiniteLoss, TrainingInterrupted, checkpoint_dir
+from alsace_cli.training.setup import TrainLog
 
 
 def _signal_at(monkeypatch: pytest.MonkeyPatch, step: int, signum: int) -> None:

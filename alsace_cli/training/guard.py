@@ -1,46 +1,32 @@
 """distill's guard: keep the step the run was configured to reach unless the evidence says it did harm.
 
-Checks happen before the first step, every `--eval-every` steps and after the last. Each check may use
-two instruments:
+Checks happen before the first step, every `--eval-every` steps and after the last, with two instruments:
 
 1. A paired test on the dev set (`--dev`, labeled source-language data). Each dev row's score (1/0 for a
    right/wrong label, F1 for a QA answer) at step k is compared with the same row's at step 0. Only the
    rows whose score changed carry evidence: with b rows better and c rows worse, the one-sided exact sign
    test asks how likely c or more of b + c coin flips are worse, p = P(X ≥ c), X ~ Binomial(b + c, 1/2).
    For 0/1 scores this is McNemar's exact test. Step k is *significantly worse* than step 0 when
-   p < `--guard-alpha` (default 0.05). A drop of one sentence in 99 (b = 3, c = 4: p = 0.50) is noise;
-   a collapse to the majority label (c in the dozens, b near 0) is not. Right/wrong, not P(gold label):
-   distilling toward soft targets lowers the model's confidence on most English rows without changing
-   their labels, so a test on probabilities calls every healthy run harmful (p < 1e-10 on each XNLI
-   run, healthy or collapsed) and had no more power where the harm was real (XCOPA seed 1: p 0.12-0.14
-   against McNemar's 0.11); `benchmarks/guard_power.py` measures this.
-2. A label-free collapse detector (on unless `--no-collapse-check`; classification tasks): on two fixed,
-   seeded samples of the unlabeled corpus, `--collapse-sample` rows of every language and as many of the
-   source language (`--source-lang`), the model's predicted-label histogram is compared with the
-   fine-tuned model's (step 0) by total variation TV = ½ Σ_y |p_k(y) − p_0(y)|, and its mean prediction
-   entropy, divided by log |Y|, with step 0's. It fires when either sample's TV > `--collapse-tv` (0.25)
-   or the normalised entropy moved by more than `--collapse-entropy` (0.3). The source-language sample is
-   there because a fine-tuned model often already predicts one label for most rows of the languages it
-   does not know, so a collapse onto that label hardly moves the pooled histogram, while the source
-   language, balanced before, moves a lot. A model collapsed onto one label of a balanced 3-label set has
-   TV ≈ 0.67; onto the uniform distribution, a normalised entropy near 1. It needs no labels, so it also
-   guards runs without a dev set. When it fires, training stops at once.
+   p < `--guard-alpha`. Right/wrong, not P(gold label): distilling toward soft targets lowers the model's
+   confidence on most rows without changing their labels (docs/guard.md has the measurements).
+2. A label-free collapse detector (`--collapse-check`; tasks with a label set): on two fixed, seeded
+   samples of the unlabeled corpus, `--collapse-sample` rows of every language and as many of the source
+   language, the predicted-label histogram is compared with step 0's by total variation
+   TV = ½ Σ_y |p_k(y) − p_0(y)|, and the mean prediction entropy over log |Y| with step 0's. It fires when
+   either sample's TV > `--collapse-tv` or the entropy moved by more than `--collapse-entropy`, and
+   training stops. The source sample is there because a fine-tuned model often already predicts one label
+   for most rows of the languages it does not know, so a collapse onto that label hardly moves the pooled
+   histogram, while the source language, balanced before, moves a lot.
 
 A check is *acceptable* when the detector did not fire and it is not significantly worse than step 0.
 When the detector fires, the drift was under way before it crossed the limit, so the run goes back to the
-latest check that stayed within half of both limits (step 0 if none did): on XNLI, KL alone with a live
-teacher drifted to TV 0.166 at step 25, under the limit, with average accuracy already 4.7 points down,
-and fired at step 50 (BENCHMARKS.md). `--guard-rule paired` (default) keeps the latest acceptable check,
-which is the last step unless a check failed; it is replaced by the acceptable check with the best dev
-score when that one is significantly better than it by the same test, or when the run has shown harm and
-not recovered: some check was significantly worse than step 0 and the kept one still scores below step 0
-(on PAWS-X, English dev fell 2 points at every check, significantly at two of six, and test average fell
-0.74; on XNLI, runs significantly worse at step 25 ended above step 0 and gained 1-2 points).
-`--guard-rule best` keeps the acceptable check with the best dev score, ties to the later step (the
-earlier guard's rule, which on a small dev set rolls back on noise). Every decision is printed with its
-counts and p-value, logged per check in the train log (`dev_accuracy`, `dev_better`, `dev_worse`,
-`dev_p_worse`, `collapse_tv`, `collapse_entropy`), and kept (step, reason, dev scores) under `guard` in
-the model's `alsace_provenance.json` and the train log's metadata.
+latest check within half of both limits (step 0 if none did). `--guard-rule paired` keeps the latest
+acceptable check, which is the last step unless a check failed; it is replaced by the acceptable check
+with the best dev score when that one is significantly better by the same test, or when the run showed
+harm and did not recover: some check was significantly worse than step 0 and the kept one still scores
+below step 0. `--guard-rule best` keeps the acceptable check with the best dev score, ties to the later
+step. Every decision is printed with its counts and p-value, logged per check in the train log, and kept
+(step, reason, dev scores) under `guard` in the model's provenance and the train log's metadata.
 """
 
 from __future__ import annotations
@@ -52,7 +38,26 @@ from typing import Any
 import numpy as np
 
 from alsace_cli import report
-from alsace_cli.configs import DistillConfig
+from alsace_cli.inference import predict_probs
+from alsace_cli.tasks import get_task
+
+
+@dataclass(frozen=True)
+class GuardSettings:
+    """The guard's part of distill's config."""
+
+    guard_rule: str = "paired"
+    guard_alpha: float = 0.05
+    collapse_tv: float = 0.25
+    collapse_entropy: float = 0.3
+    eval_every: int = 0
+    max_length: int = 128
+    eval_batch_size: int = 64
+    precision: str = "fp32"
+
+    @classmethod
+    def of(cls, config: Any) -> GuardSettings:
+        return cls(**{name: getattr(config, name) for name in cls.__dataclass_fields__})
 
 
 def sign_test_worse(before: np.ndarray, after: np.ndarray) -> tuple[int, int, float]:
@@ -99,10 +104,8 @@ class Check:
 class Guard:
     """Runs the checks, keeps the states that may be restored, decides at the end (module docstring)."""
 
-    config: DistillConfig
+    config: GuardSettings
     dev: Any  # a labeled Dataset, or None
-    tokenizer: Any
-    accelerator: Any
     corpus: Any = None  # {sample name: rows of the unlabeled corpus} for the collapse detector, or None
     task: Any = None
     history: list[Check] = field(default_factory=list)
@@ -112,6 +115,21 @@ class Guard:
     # What restore() decided, for the model's provenance: a run's kept step is read from its files, not
     # from a log on someone's terminal.
     decision: dict[str, Any] | None = None
+    tokenizer: Any = None
+    accelerator: Any = None
+
+    def setup(self, tokenizer: Any, accelerator: Any, objective: Any = None) -> None:
+        self.tokenizer, self.accelerator = tokenizer, accelerator
+
+    def begin(self, model, log) -> None:
+        """The step-0 check: the reference every later check is compared with."""
+        self.check(model, 0, log)
+
+    def after_step(self, model, step: int, total: int, log) -> bool:
+        """Check at every `--eval-every` steps and the last; True when the collapse detector fired."""
+        if self.config.eval_every and step % self.config.eval_every == 0 or step == total:
+            return self.check(model, step, log)
+        return False
 
     @property
     def active(self) -> bool:
@@ -125,8 +143,6 @@ class Guard:
         """Measure at `step`; returns True when the collapse detector fired (the caller stops training)."""
         if not self.active:
             return False
-        from alsace_cli.tasks import get_task
-
         check = Check(step, alpha=self.config.guard_alpha)
         if self.dev is not None:
             check.rows = np.asarray(get_task(self.dev.task).dev_row_scores(model, self.tokenizer, self.dev,
@@ -135,8 +151,6 @@ class Guard:
             if self.history:
                 check.better, check.worse, check.p_worse = sign_test_worse(self.history[0].rows, check.rows)
         if self.corpus is not None:
-            from alsace_cli.inference import predict_probs
-
             measured = {name: label_histogram(predict_probs(model, self.tokenizer, self.task, rows, **self._settings()))
                         for name, rows in self.corpus.items()}  # fmt: skip
             if self.reference is None:
@@ -261,20 +275,24 @@ class Guard:
         return step
 
     def state_dict(self) -> dict:
-        return {"history": self.history, "states": self.states, "reference": self.reference}
+        return {"guard": {"history": self.history, "states": self.states, "reference": self.reference}}
 
     def load_state_dict(self, state: dict) -> None:
-        self.history, self.states, self.reference = state["history"], state["states"], state["reference"]
+        guard = state["guard"]
+        self.history, self.states, self.reference = guard["history"], guard["states"], guard["reference"]
+
+    def note(self) -> str:
+        return ""
 
 
-def collapse_samples(frame, config: DistillConfig) -> dict:
-    """The detector's fixed samples of the corpus, drawn with the run's seed: `--collapse-sample` rows of
-    every language ("all") and as many of the source language ("source", when it is in the corpus)."""
-    rng = np.random.default_rng(config.seed)
+def collapse_samples(frame, size: int, source_lang: str, seed: int) -> dict:
+    """The detector's fixed samples of the corpus, drawn with the run's seed: `size` rows of every language
+    ("all") and as many of the source language ("source", when it is in the corpus)."""
+    rng = np.random.default_rng(seed)
     samples = {}
-    for name, rows in (("all", frame), ("source", frame[frame["lang"] == config.source_lang])):
+    for name, rows in (("all", frame), ("source", frame[frame["lang"] == source_lang])):
         if len(rows):
-            n = min(config.collapse_sample, len(rows))
+            n = min(size, len(rows))
             samples[name] = rows.iloc[np.sort(rng.choice(len(rows), size=n, replace=False))].reset_index(
                 drop=True
             )

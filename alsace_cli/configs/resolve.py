@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import tomli_w
 import tomllib
 
+from alsace_cli.atomic import atomic_file
 from alsace_cli.errors import AlsaceError
 
 T = TypeVar("T")
@@ -128,7 +129,10 @@ def resolve(
     for name, value in values.items():
         if name in fields:
             check_value(where.get(name, name), value, hints[name], fields[name].metadata)
-    return cls(**values)
+    config = cls(**values)
+    if hasattr(config, "validate"):  # the rules that tie one field to another
+        config.validate()
+    return config
 
 
 def to_toml_dict(config: Any) -> dict[str, Any]:
@@ -142,8 +146,6 @@ def to_toml_dict(config: Any) -> dict[str, Any]:
 
 
 def save_config(config: Any, section: str, path: str | Path) -> Path:
-    from alsace_cli.artifacts import atomic_file
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(path) as tmp:

@@ -1,4 +1,5 @@
-"""What finetune and distill share: the accelerator, optimizer and schedule, batches, a log."""
+"""What the trainer sets up: the accelerator, trackers, optimizer and schedule, the step count, the log,
+and saving a trained model with everything beside it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from alsace_cli.artifacts import write_artifact
+from alsace_cli.atomic import atomic_dir
+from alsace_cli.configs import save_config, to_toml_dict
+from alsace_cli.devices import check_device
 from alsace_cli.errors import AlsaceError
+from alsace_cli.models import save_model
 
 if TYPE_CHECKING:
     import torch
@@ -31,8 +37,6 @@ def make_accelerator(
     import importlib.util
 
     from accelerate import Accelerator
-
-    from alsace_cli.models import check_device
 
     if precision not in ("fp32", "bf16", "fp16"):
         raise AlsaceError(f"--precision: unknown precision {precision!r} (use fp32, bf16 or fp16)")
@@ -64,8 +68,6 @@ def make_accelerator(
 def start_tracking(accelerator: Accelerator, stage: str, config: Any) -> None:
     """Open accelerate's trackers (if --report-to asked for any) with the run's settings."""
     if accelerator.log_with:
-        from alsace_cli.config import to_toml_dict
-
         settings = {k: v for k, v in to_toml_dict(config).items() if isinstance(v, (int, float, str, bool))}
         accelerator.init_trackers(stage, config=settings)
 
@@ -84,9 +86,9 @@ def make_optimizer(
 ) -> tuple[torch.optim.Optimizer, Any]:
     """AdamW with no decay on biases and norms, and linear warmup then linear decay to 0.
 
-    The fused AdamW kernel: on CPU torch's default is a per-tensor loop, which took 1.54 s of a 6.5 s step
-    of multilingual-e5-small (its 96M-parameter embedding matrix is updated every step); fused took 0.11 s
-    (BENCHMARKS.md, issue 16). torch has fused AdamW for CPU (since 2.4), CUDA, MPS and XPU.
+    The fused AdamW kernel: on a CPU torch's default is a per-tensor loop, slow on a multilingual model's
+    large embedding matrix, which is updated every step (docs/speed.md). torch has fused AdamW for CPU
+    (since 2.4), CUDA, MPS and XPU.
     """
     import torch
     from transformers import get_linear_schedule_with_warmup
@@ -141,10 +143,6 @@ def save_trained(
     provenance: dict[str, Any],
 ) -> Path:
     """Model, tokenizer, label names, training log, resolved config and provenance, in one atomic directory."""
-    from alsace_cli.artifacts import atomic_dir, write_artifact
-    from alsace_cli.config import save_config
-    from alsace_cli.models import save_model
-
     with atomic_dir(out) as tmp:
         save_model(model, tokenizer, tmp, labels, provenance)
         write_artifact(log.frame(), tmp / "train_log.parquet", "train_log", {"provenance": provenance})

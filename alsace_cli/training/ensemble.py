@@ -24,8 +24,7 @@ from alsace_cli import report
 from alsace_cli.artifacts import Dataset, read_artifact, read_predictions
 from alsace_cli.configs import DistillConfig
 from alsace_cli.errors import AlsaceError
-
-WEIGHTS = ("score", "confidence")
+from alsace_cli.training.inputs import check_made_from
 
 
 def ensemble_probs(predictions: pd.DataFrame, scores: dict[str, float], weights: str) -> pd.DataFrame:
@@ -47,10 +46,6 @@ def ensemble_items(
     config: DistillConfig, data: Dataset, pairs: pd.DataFrame
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The (id, lang) rows to train on and their fixed targets, log q_i(y), one row each."""
-    from alsace_cli.stages.distill import check_made_from
-
-    if config.ensemble_weights not in WEIGHTS:
-        raise AlsaceError(f"--ensemble-weights: {config.ensemble_weights!r} (use {', '.join(WEIGHTS)})")
     predictions = read_predictions(config.predictions, data)
     check_made_from(predictions.meta, config.predictions, "--predictions", config.data, config.force)
     languages = read_artifact(config.languages, "languages").frame

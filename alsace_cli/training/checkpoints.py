@@ -24,8 +24,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from alsace_cli.config import to_toml_dict
+from alsace_cli.atomic import atomic_dir
+from alsace_cli.configs import to_toml_dict
 from alsace_cli.errors import AlsaceError
+from alsace_cli.outputs import Output, check_outputs, model_output
 from alsace_cli.provenance import hash_path
 
 # Settings that change how a run is checkpointed or trusted, not what it computes.
@@ -96,8 +98,6 @@ class Checkpointer:
     def save(self, step: int, log_rows: list[dict], state: dict[str, Any]) -> None:
         import torch
 
-        from alsace_cli.artifacts import atomic_dir
-
         self.accelerator.wait_for_everyone()
         if not self.accelerator.is_main_process:
             return
@@ -147,6 +147,18 @@ class Checkpointer:
     def remove(self) -> None:
         if self.accelerator.is_main_process and (self.dir / "alsace_checkpoint.json").is_file():
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def check_training_outputs(out: str, inputs: dict, overwrite: bool, resume: bool | str) -> None:
+    """The model directory and its checkpoint may be written (a checkpoint is kept only for --resume)."""
+    checkpoint = Output("the checkpoint beside --out", checkpoint_dir(out), "checkpoint")
+    check_outputs([model_output("--out", out)], inputs, overwrite)
+    if resume is False and checkpoint.path.exists() and not overwrite:
+        raise AlsaceError(
+            f"{checkpoint.path}: an interrupted run's checkpoint; pass --resume to continue it or --overwrite"
+        )
+    if resume is not True:
+        check_outputs([checkpoint], inputs, overwrite=True)
 
 
 def check_loss(loss: Any, step: int, index: Any, stage: str, checkpoint: Path) -> None:

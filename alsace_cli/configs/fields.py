@@ -1,0 +1,111 @@
+"""How a config field is declared: its default, help line, valid values, and how the command line shows it.
+
+A field's default, help, range and choices are written once, here or in its dataclass; the CLI's options,
+`--help`, the TOML sections and the checks on values all read them. The settings several stages share
+(the optimiser, the runtime) are made by the functions below, so their help and range are written once.
+Stdlib only: `alsace --help` imports this without pulling in pandas or torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import MISSING, field
+from typing import Any
+
+REQUIRED = "required"
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+DEVICES_HELP = "auto (a GPU if there is one), cpu, cuda, cuda:N or mps."
+PRECISION_HELP = "auto (bf16 on a GPU with bf16, else fp32), fp32, or bf16 / fp16 autocast (bf16 also on CPUs with AVX512-BF16)."
+TRACKERS = ("none", "tensorboard", "wandb")
+
+
+def setting(
+    default: Any = MISSING,
+    help: str = "",
+    *,
+    factory: Any = None,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    above: float | None = None,
+    choices: tuple[str, ...] | None = None,
+    shown: str | None = None,
+    flags: tuple[str, ...] = (),
+    panel: str | None = None,
+    listing: str | None = None,
+) -> Any:
+    """A config field with its help line and its valid values (checked once the config is resolved).
+
+    `minimum`/`maximum` are inclusive bounds, `above` an exclusive lower bound; `shown` is what `--help`
+    prints as the default where the value itself would not say it (None, or "required" for an input).
+    Command line: `flags` are the option's spellings (default `--field-name`); `panel` groups it in
+    `--help`; a list field is given by repeating the option (`listing="repeat"`) or comma-separated
+    (`listing="comma"`).
+    """
+    metadata = {"help": help, "minimum": minimum, "maximum": maximum, "above": above, "choices": choices,
+                "shown": shown, "flags": flags, "panel": panel, "listing": listing}  # fmt: skip
+    if factory is not None:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+# Settings several stages share: one definition each.
+
+
+def learning_rate(default: float) -> Any:
+    return setting(default, "Peak learning rate of AdamW.", above=0, flags=("--learning-rate", "--lr"),
+                   panel="optimisation")  # fmt: skip
+
+
+def epochs(default: float, over: str) -> Any:
+    return setting(default, f"Passes over {over}.", above=0, panel="optimisation")
+
+
+def max_steps(*flags: str) -> Any:
+    return setting(None, "Stop after this many steps (overrides --epochs).", minimum=1, shown="from --epochs",
+                   flags=flags, panel="optimisation")  # fmt: skip
+
+
+def warmup_ratio(default: float) -> Any:
+    return setting(default, "Fraction of the steps with linear warmup.", minimum=0, maximum=1, panel="optimisation")
+
+
+def weight_decay(default: float) -> Any:
+    return setting(default, "AdamW weight decay (not on biases and norms).", minimum=0, panel="optimisation")
+
+
+def max_grad_norm() -> Any:
+    return setting(1.0, "Gradients are clipped to this norm.", above=0, panel="optimisation")
+
+
+def freeze_embeddings() -> Any:
+    return setting(False, "Keep the word embeddings fixed.", panel="optimisation")
+
+
+def max_length() -> Any:
+    return setting(128, "Tokens per input; longer inputs are truncated.", minimum=2, panel="model")
+
+
+def doc_stride() -> Any:
+    return setting(None, "QA: overlap of a long context's windows, in tokens.", minimum=0, shown="max-length / 3",
+                   panel="model")  # fmt: skip
+
+
+def save_every() -> Any:
+    return setting(0, "Keep a rolling checkpoint every N steps (0: only on interruption).", minimum=0,
+                   panel="output")  # fmt: skip
+
+
+def report_to() -> Any:
+    return setting("none", "Also send the training log to accelerate's trackers: none, tensorboard or wandb.",
+                   choices=TRACKERS, panel="output")  # fmt: skip
+
+
+def seed(help: str) -> Any:
+    return setting(42, help, panel="runtime")
+
+
+def device() -> Any:
+    return setting("auto", DEVICES_HELP, panel="runtime")
+
+
+def precision() -> Any:
+    return setting("auto", PRECISION_HELP, choices=PRECISIONS, panel="runtime")

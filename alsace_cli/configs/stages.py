@@ -1,0 +1,200 @@
+"""The configs of the stages that do not train: predict, vote, select, make-pairs, eval, run, cross-sample,
+data import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alsace_cli.configs.fields import (
+    REQUIRED,
+    device,
+    doc_stride,
+    max_length,
+    precision,
+    seed,
+    setting,
+)
+
+
+@dataclass
+class QADecoding:
+    """How extractive QA windows a context and decodes its spans; predict and eval share these."""
+
+    doc_stride: int | None = doc_stride()
+    max_answer_length: int = setting(30, "QA: longest answer span, in tokens.", minimum=1, panel="QA decoding")
+    n_best: int = setting(20, "QA: most probable starts and ends paired per window.", minimum=1, panel="QA decoding")
+    top_k: int = setting(5, "QA: candidate answers kept per question.", minimum=1, panel="QA decoding")
+    merge_windows: str = setting(
+        "max",
+        "QA: a span's score over windows: max, or sum (per window its top-k, one text's scores added: the pipeline's).",
+        choices=("max", "sum"), panel="QA decoding",
+    )  # fmt: skip
+
+
+@dataclass
+class PredictConfig(QADecoding):
+    model: str = setting("", "Model directory or hub id.", shown=REQUIRED, panel="data")
+    data: str = setting("", "Dataset (Parquet), labeled or not.", shown=REQUIRED, panel="data")
+    out: str = setting("predictions.parquet", "Output predictions Parquet.", panel="output")
+    batch_size: int = setting(64, "Rows per forward pass.", minimum=1, panel="runtime")
+    max_length: int = max_length()
+    device: str = device()
+    precision: str = precision()
+
+
+@dataclass
+class VoteConfig:
+    predictions: str = setting("", "predictions.parquet from predict.", shown=REQUIRED)
+    out: str = setting("pseudo_labels.parquet", "Output pseudo labels Parquet.")
+    rule: str = setting(
+        "majority",
+        "majority (the paper's) or dawid-skene (each language's reliability estimated with the labels by EM).",
+        choices=("majority", "dawid-skene"),
+    )
+    exclude_degenerate: bool = setting(
+        False, "Languages whose predicted-label distribution is far from the source's do not vote."
+    )
+    degenerate_tv: float = setting(
+        0.2,
+        "A language is degenerate above this total variation to the source's label distribution.",
+        above=0,
+    )
+    source_lang: str = setting("en", "The language with labeled training data: the reference distribution.")
+
+
+SELECT_STRATEGIES = ("confidence", "random", "all", "scale")
+
+
+@dataclass
+class SelectConfig:
+    predictions: str = setting("", "predictions.parquet from predict.", shown=REQUIRED)
+    pseudo_labels: str = setting(
+        "",
+        "pseudo_labels.parquet from vote (classification; QA predictions need none).",
+        shown="required for labels",
+    )
+    out: str = setting("languages.parquet", "Output languages Parquet.")
+    threshold: str | float = setting("mean", "'mean' (of the softmaxed scores) or a number in 0..1.")
+    strategy: str = setting(
+        "confidence",
+        "confidence (the paper's), random (as many teachers, seeded), all, or scale (most CC-100 data).",
+        choices=SELECT_STRATEGIES,
+    )
+    allow_partial: bool = setting(False, "Score each language on the ids it has.")
+    source_lang: str = setting("en", "The language with labeled training data.")
+    source_teacher: bool = setting(False, "Keep the source language a teacher whatever its score.")
+    degenerate_tv: float = setting(
+        0.2, "Warn about languages whose label distribution is this far (TV) from the source's.", above=0
+    )
+    seed: int = setting(42, "Seed of --strategy random.")
+
+
+@dataclass
+class PairsConfig:
+    data: str = setting("", "The unlabeled parallel corpus (Parquet) to distill on.", shown=REQUIRED)
+    languages: str = setting("", "languages.parquet from select.", shown=REQUIRED)
+    out: str = setting("pairs.parquet", "Output pairs Parquet.")
+    exclude_weak_students: bool = setting(
+        False, "Ablation: students with ŝ below the students' mean get no pairs."
+    )
+    exclude_weak_teachers: bool = setting(
+        False, "Ablation: teachers with ŝ below the teachers' mean teach no one."
+    )
+    include_student_pairs: bool = setting(False, "Ablation: students teach each other too.")
+    question_language_pairs: bool = setting(
+        False, "QA: pair question languages over the same context (roles from select on QA predictions)."
+    )
+
+
+@dataclass
+class EvalConfig(QADecoding):
+    models: list[str] = setting(
+        help="Model to evaluate; repeat to compare side by side.", factory=list, shown=REQUIRED,
+        flags=("--model",), listing="repeat", panel="data",
+    )  # fmt: skip
+    data: str = setting("", "Labeled multilingual test set (Parquet).", shown=REQUIRED, panel="data")
+    out: str = setting("metrics.parquet", "Output metrics Parquet.", panel="output")
+    source_lang: str = setting("en", "The language fine-tuned on; gaps are measured to it.", panel="data")
+    languages: str | None = setting(
+        None, "languages.parquet from select: adds student/teacher groups.", shown="none", panel="data"
+    )
+    predictions_out: str | None = setting(
+        None, "Also keep the test predictions in this Parquet file.", shown="none", panel="output"
+    )
+    normalization: str = setting(
+        "auto",
+        "QA answer normalisation: squad, mlqa, or auto (mlqa for MLQA data).",
+        choices=("auto", "squad", "mlqa"), panel="QA decoding",
+    )  # fmt: skip
+    plot: str | None = setting(None, "Write a per-language accuracy plot (PNG).", shown="none", panel="output")
+    batch_size: int = setting(64, "Rows per forward pass.", minimum=1, panel="runtime")
+    max_length: int = max_length()
+    device: str = device()
+    precision: str = precision()
+
+
+@dataclass
+class RunConfig:
+    dir: str = setting("runs/alsace", "Run directory: every artifact of the pipeline goes here.")
+    model: str = setting("", "Model id or directory; 'tiny' builds a tiny one locally.", shown=REQUIRED)
+    train: str = setting("", "Labeled English training set (Parquet).", shown=REQUIRED)
+    unlabeled: str = setting("", "Unlabeled parallel corpus (Parquet).", shown=REQUIRED)
+    test: str = setting("", "Labeled multilingual test set (Parquet).", shown=REQUIRED)
+    dev: str | None = setting(
+        None, "Labeled English dev set: finetune's best epoch and distill's guard.", shown="none"
+    )
+    source_lang: str = setting("en", "The language fine-tuned on.")
+    seed: int = seed("Seed of every stage (a stage's own section may set its own).")
+    device: str = device()
+    force: bool = setting(False, "Rerun every stage, even if up to date.")
+
+
+@dataclass
+class CrossSampleConfig:
+    data: str = setting(
+        "", "A parallel QA dataset (XQuAD, MLQA): one id in several languages.", shown=REQUIRED
+    )
+    out: str = setting("cross_sampled.parquet", "Output QA dataset Parquet.")
+    n: int = setting(2, "Target languages drawn per id, besides the source language.", minimum=1)
+    source_lang: str = setting("en", "The source language, always in each id's set.")
+    target_languages: list[str] = setting(help="Fix the target languages instead of drawing them (comma-separated).",
+                                          factory=list, shown="drawn per id", listing="comma")  # fmt: skip
+    seed: int = setting(42, "Seed of the draw.")
+
+
+@dataclass
+class ImportConfig:
+    inputs: list[str] = setting(help="Input files.", factory=list)
+    out: str = setting("", "Output dataset Parquet.", shown=REQUIRED)
+    format: str = setting(
+        "auto",
+        "auto, xtreme (TSV, no header), csv, tsv, jsonl, parquet; QA JSON: squad, mlqa, tydiqa.",
+        choices=("auto", "xtreme", "csv", "tsv", "jsonl", "parquet", "squad", "mlqa", "tydiqa"),
+    )
+    task: str | None = setting(None, "pair, single or multiple-choice.", shown="from the columns")
+    labels: list[str] = setting(
+        help="Label names in index order, comma-separated.", factory=list, shown="from the data", listing="comma"
+    )
+    lang: list[str] = setting(
+        help="Language of each file, in order.", factory=list, shown="from the file name", listing="repeat"
+    )
+    lang_column: str | None = setting(None, "Column holding the language.", shown="none")
+    id_column: str | None = setting(None, "Column holding the instance id.", shown="row order")
+    text_a_column: str | None = setting(
+        None, "Column holding text_a (pair task).", shown="text_a, premise, sentence1, ..."
+    )
+    text_b_column: str | None = setting(
+        None, "Column holding text_b (pair task).", shown="text_b, hypothesis, sentence2, ..."
+    )
+    text_column: str | None = setting(
+        None, "Column holding the text (single task).", shown="text, sentence, content"
+    )
+    label_column: str | None = setting(None, "Column holding the label.", shown="label, gold_label, labels")
+    drop_labels: bool = setting(False, "Leave labels out (an unlabeled corpus).")
+    renumber_ids: bool = setting(
+        False, "QA: give questions ids <file>-<n> by position (for files whose ids repeat)."
+    )
+    skip: int = setting(0, "Leave out the first N instances (ids), e.g. for disjoint slices.", minimum=0)
+    limit: int | None = setting(
+        None, "Keep only the first N instances (ids) after --skip.", minimum=1, shown="all"
+    )

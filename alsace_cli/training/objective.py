@@ -1,0 +1,88 @@
+"""What differs between training jobs, as the trainer sees it: the items, their batches and one step's loss.
+
+finetune, distillation on label distributions, QA distillation with gold answers and QA distillation over
+question languages are each an `Objective` (training/objectives/); the loop, processes, checkpoints,
+checks, logging and saving are the trainer's (training/trainer.py). A new objective is one small module
+that subclasses this and registers itself (training/objectives/__init__.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+
+@dataclass
+class StepOutput:
+    """One step of one process: its loss and what the log records.
+
+    `loss` is this process's mean over its share of the batch. `logged` values are whole-batch means in the
+    log: tensors are averaged across processes as the loss is, floats are logged as they are. `extra` are
+    logged after the learning rate, as this process measured them. `kept` makes the loss a masked mean: how
+    many of this process's items counted (the trainer then weights each process by its share of them).
+    """
+
+    loss: Any
+    logged: dict[str, Any]
+    extra: dict[str, float] = field(default_factory=dict)
+    kept: Any = None
+
+
+class Objective:
+    stage: ClassVar[str] = "distill"  # names the provenance, checkpoint, tracker and progress bar
+    batch_size: int
+    labels: list[str]  # saved with the model
+    inputs: dict[str, str | None]  # recorded in the provenance and the checkpoint's fingerprint
+    n_items: int = 0
+    steps_per_epoch: int = 1
+    batches: list[np.ndarray]
+
+    @classmethod
+    def fits(cls, task: Any, config: Any) -> bool:
+        """Whether this objective trains `task` under `config` (the registry asks; no task name is tested)."""
+        return False
+
+    @classmethod
+    def check(cls, config: Any) -> None:
+        """Refuse, before any work, settings this objective cannot use."""
+
+    @classmethod
+    def output_inputs(cls, config: Any) -> dict[str, Any]:
+        """The inputs by option name, which no output may overwrite."""
+        return {}
+
+    def check_processes(self, world: int) -> None:
+        """Refuse what cannot run across `world` processes."""
+
+    def build(self, tokenizer: Any) -> None:
+        """Make the items that need the tokenizer; sets `n_items`."""
+
+    def start(self, model: Any, accelerator: Any, total: int) -> None:
+        """Once the model is prepared: the batches of `total` steps and any copy of the model."""
+
+    def before_step(self, step: int, model: Any, accelerator: Any) -> None:
+        pass
+
+    def loss_step(self, model: Any, index: np.ndarray, step: int) -> StepOutput:
+        raise NotImplementedError
+
+    def epoch(self, step: int) -> float:
+        return step / self.steps_per_epoch
+
+    def status(self, row: dict[str, Any]) -> str:
+        return f"kl {row['kl']:.4f}"
+
+    def collapse_corpus(self) -> dict | None:
+        """Samples of the unlabeled corpus for distill's collapse detector, or None (no label histogram)."""
+        return None
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        pass
+
+    def summary(self, log: Any, total: int) -> str:
+        raise NotImplementedError

@@ -1,0 +1,89 @@
+"""Extractive QA over question-language pairs: ALSACE on QA, no gold answer needed.
+
+With `--pairs` (make-pairs on QA data): each pair is one id's context asked in a teacher question language
+and in a student one; their windows are cut on the same context tokens (tasks/qa_alignment.py), and the
+loss is the mean over window pairs of α · T² · KL(P_teacher ‖ P_student), averaged over the start and end
+distributions, each a softmax over the window's context tokens only (no [CLS]: there is no null answer to
+agree on). The teacher side is the model itself (`live`) or the frozen copy (`epoch`); --ce-weight and
+map@k / mrr@k need gold answers and are refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alsace_cli.configs import DistillConfig, parse_kl_weight
+from alsace_cli.errors import AlsaceError
+from alsace_cli.losses import span_kl
+from alsace_cli.tasks.qa import doc_stride
+from alsace_cli.tasks.qa_alignment import aligned_windows, collate_aligned
+from alsace_cli.training.inputs import pair_rows, read_pairs
+from alsace_cli.training.objective import StepOutput
+from alsace_cli.training.objectives import register_objective
+from alsace_cli.training.objectives.qa_answers import SpanDistillation, check_span_options, check_span_teacher
+
+
+@register_objective
+class QAQuestionPairDistillation(SpanDistillation):
+    require_answers = False
+
+    @classmethod
+    def fits(cls, task: Any, config: DistillConfig) -> bool:
+        return task.output_type == "spans" and bool(config.pairs)
+
+    @classmethod
+    def check(cls, config: DistillConfig) -> None:
+        check_span_teacher(config)
+        if config.ce_weight > 0:
+            raise AlsaceError(
+                "--ce-weight: question-language pairs (--pairs) are zero-shot and have no gold answer to train on; "
+                "leave --pairs out for CE + KL on answered data"
+            )
+        if parse_kl_weight(config.kl_weight)[0] != "fixed":
+            raise AlsaceError(f"--kl-weight {config.kl_weight}: ranks gold positions, which --pairs data has none of")
+        check_span_options(config)
+
+    def __init__(self, config: DistillConfig, task: Any) -> None:
+        super().__init__(config, task)
+        pairs = read_pairs(config.pairs, config.data, config.force)
+        if "context_lang" not in pairs.columns:
+            raise AlsaceError(
+                f"{config.pairs}: no column 'context_lang': QA distillation needs make-pairs --question-language-pairs"
+            )
+        self.teacher_rows, self.student_rows = pair_rows(self.data, pairs, Path(config.pairs), ("teacher_lang", "student_lang"),
+                                                         keys=("id", "lang", "question_lang"), shared=("id", "context_lang"))  # fmt: skip
+        self.n_pairs = len(pairs)
+
+    def build(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+        self.features = aligned_windows(tokenizer, self.data.frame, self.teacher_rows, self.student_rows,
+                                        self.config.max_length, doc_stride(self.config))  # fmt: skip
+        self.n_items = len(self.features)
+        self.steps_per_epoch = max(1, -(-self.n_items // self.batch_size))
+
+    def loss_step(self, model: Any, index: Any, step: int) -> StepOutput:
+        """T² · mean over window pairs of KL(teacher ‖ student), start and end averaged, on context tokens."""
+        config, device = self.config, self.device
+        teacher, student, t_pos, s_pos, mask = collate_aligned(self.tokenizer, self.features, index)
+        t_pos, s_pos, mask = t_pos.to(device), s_pos.to(device), mask.to(device)
+        t_out = self.teacher.forward(model, teacher.to(device))
+        model.train(config.student_dropout)
+        s_out = model(**student.to(device))
+        per_window = 0
+        for name in ("start_logits", "end_logits"):
+            s_logits = getattr(s_out, name).gather(1, s_pos)
+            t_logits = getattr(t_out, name).gather(1, t_pos)
+            per_window = per_window + span_kl(s_logits, t_logits, mask, config.temperature) / 2
+        kl = per_window.mean() * config.temperature**2
+        agree = (s_out.start_logits.gather(1, s_pos).masked_fill(~mask, float("-inf")).argmax(-1)
+                 == t_out.start_logits.gather(1, t_pos).masked_fill(~mask, float("-inf")).argmax(-1))  # fmt: skip
+        extra = {"alpha_mean": self.alpha, "alpha_zero": float(self.alpha == 0),
+                 "teacher_agreement": agree.float().mean().item()}  # fmt: skip
+        return StepOutput(kl * self.alpha, {"loss": kl * self.alpha, "kl": kl, "ce": float("nan")}, extra)
+
+    def summary(self, log: Any, total: int) -> str:
+        last = log.frame().dropna(subset=["kl"]).tail(max(1, total // 10))
+        return (f"distill (qa, question-language pairs): {total} steps of {self.batch_size} window pairs "
+                f"({self.n_items} window pairs of {self.n_pairs} pairs), last-10% mean KL {last['kl'].mean():.4f}, "
+                f"start agreement {last['teacher_agreement'].mean():.3f}")  # fmt: skip
