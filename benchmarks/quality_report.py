@@ -168,7 +168,7 @@ def recompute_ensemble(config: dict[str, Any]) -> dict[str, float]:
     Metrics written before the ensemble took its gold labels from the source language (CHANGELOG) stay
     correct for every other column, so re-scoring the saved predictions beats re-running the models.
     """
-    from alsace_cli.stages.evaluate import ensemble_accuracy
+    from alsace_cli.output_types.labels import ensemble_accuracy
 
     predictions_path = config.get("predictions_out")
     if not predictions_path or not Path(predictions_path).exists() or not config.get("languages"):

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from alsace_cli.report import plot_accuracy, short_names
+from alsace_cli.output_types.label_report import plot_accuracy, short_names
 
 
 def test_short_names_keep_just_enough_of_the_path() -> None:

@@ -1,23 +1,14 @@
-"""The `alsace` command: registers each subcommand; nothing heavy is imported until one runs."""
+"""The `alsace` command: one sub-command per entry of the stage table (configs/table.py), built by
+cli/commands.py; nothing heavy is imported until one runs."""
 
 from __future__ import annotations
 
 import typer
 
 from alsace_cli import __version__
+from alsace_cli.cli.commands import PanelCommand, command_for
 from alsace_cli.cli.common import OneLineErrors
-from alsace_cli.cli.cross_sample import cross_sample_command
-from alsace_cli.cli.data import data_app, tiny_model_command
-from alsace_cli.cli.distill import distill_command
-from alsace_cli.cli.evaluate import eval_command
-from alsace_cli.cli.finetune import finetune_command
-from alsace_cli.cli.pairs import pairs_command
-from alsace_cli.cli.predict import predict_command
-from alsace_cli.cli.run import run_command
-from alsace_cli.cli.select import select_command
-from alsace_cli.cli.selftrain import self_train_command
-from alsace_cli.cli.verify import verify_command
-from alsace_cli.cli.vote import vote_command
+from alsace_cli.configs.table import GROUPS, STAGES
 
 app = typer.Typer(
     name="alsace",
@@ -27,20 +18,14 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,  # help texts hold "[run]", "[finetune]": printed as written, never as markup
     cls=OneLineErrors,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(data_app, name="data")
-app.command("finetune")(finetune_command)
-app.command("predict")(predict_command)
-app.command("vote")(vote_command)
-app.command("select")(select_command)
-app.command("make-pairs")(pairs_command)
-app.command("distill")(distill_command)
-app.command("eval")(eval_command)
-app.command("self-train")(self_train_command)
-app.command("cross-sample")(cross_sample_command)
-app.command("run")(run_command)
-app.command("tiny-model")(tiny_model_command)
-app.command("verify")(verify_command)
+groups = {name: typer.Typer(help=help_text, no_args_is_help=True, rich_markup_mode=None) for name, help_text in GROUPS.items()}
+for group_name, group in groups.items():
+    app.add_typer(group, name=group_name)
+for stage in STAGES:
+    group_name, _, sub = stage.name.rpartition(" ")
+    (groups[group_name] if group_name else app).command(sub, cls=PanelCommand)(command_for(stage))
 
 
 def _version(value: bool) -> None:

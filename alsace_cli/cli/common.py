@@ -11,7 +11,6 @@ import dataclasses
 import functools
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -20,50 +19,6 @@ from typer.core import TyperGroup
 from alsace_cli.errors import AlsaceError
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _field(cls: type, name: str) -> dataclasses.Field:
-    return {f.name: f for f in dataclasses.fields(cls)}[name]
-
-
-def opt(cls: type, name: str, *decls: str, help: str | None = None, shown: str | None = None) -> Any:
-    """A Typer option for field `name` of config `cls`: its default, its help line, its default shown."""
-    field = _field(cls, name)
-    default = None if field.default is dataclasses.MISSING else field.default
-    shown = shown or field.metadata.get("shown")
-    if shown == "required":
-        default = None
-    if isinstance(default, bool) and shown is None:
-        shown = "on" if default else "off"  # click shows no default for a plain flag that is off
-    show: Any = True if shown is None else shown
-    return typer.Option(default, *decls, help=help or field.metadata["help"], show_default=show)
-
-
-def config_option() -> Any:
-    return typer.Option(
-        None, "--config", help="TOML file; its section for this command sets defaults that flags override.",
-        show_default="none",
-    )  # fmt: skip
-
-
-def json_option() -> Any:
-    return typer.Option(
-        False, "--json", help="Print a machine-readable result on stdout.", show_default="off"
-    )
-
-
-def overwrite_option() -> Any:
-    return typer.Option(
-        False, "--overwrite", show_default="off",
-        help="Replace outputs that exist (only ones alsace wrote; never an input).",
-    )  # fmt: skip
-
-
-def resume_option() -> Any:
-    return typer.Option(
-        False, "--resume", show_default="off",
-        help="Continue from the checkpoint an interrupted run left beside --out.",
-    )  # fmt: skip
 
 
 # By name: typer ships its own copy of click, whose ParameterSource is not click's.
@@ -135,7 +90,3 @@ def split_list(value: str | None) -> list[str] | None:
     if value is None:
         return None
     return [item.strip() for item in value.split(",") if item.strip()]
-
-
-def path_or_none(value: Path | None) -> str | None:
-    return None if value is None else str(value)

@@ -127,6 +127,10 @@ class EvalConfig(QADecoding):
         choices=("auto", "squad", "mlqa"), panel="QA decoding",
     )  # fmt: skip
     plot: str | None = setting(None, "Write a per-language accuracy plot (PNG).", shown="none", panel="output")
+    report: str = setting(
+        "gaps", "What eval prints: gaps (the gap report), ensemble (the cross-language ensemble table), all, none.",
+        choices=("gaps", "ensemble", "all", "none"), panel="output",
+    )  # fmt: skip
     batch_size: int = setting(64, "Rows per forward pass.", minimum=1, panel="runtime")
     max_length: int = max_length()
     device: str = device()
@@ -138,7 +142,9 @@ class RunConfig:
     dir: str = setting("runs/alsace", "Run directory: every artifact of the pipeline goes here.")
     model: str = setting("", "Model id or directory; 'tiny' builds a tiny one locally.", shown=REQUIRED)
     train: str = setting("", "Labeled English training set (Parquet).", shown=REQUIRED)
-    unlabeled: str = setting("", "Unlabeled parallel corpus (Parquet).", shown=REQUIRED)
+    unlabeled: str = setting(
+        "", "Unlabeled parallel corpus (Parquet); without it the run fine-tunes and evaluates only.", shown="none"
+    )
     test: str = setting("", "Labeled multilingual test set (Parquet).", shown=REQUIRED)
     dev: str | None = setting(
         None, "Labeled English dev set: finetune's best epoch and distill's guard.", shown="none"
@@ -164,7 +170,8 @@ class CrossSampleConfig:
 
 @dataclass
 class ImportConfig:
-    inputs: list[str] = setting(help="Input files.", factory=list)
+    inputs: list[str] = setting(help="One file per language, or one file with --lang-column.", factory=list,
+                                listing="argument")  # fmt: skip
     out: str = setting("", "Output dataset Parquet.", shown=REQUIRED)
     format: str = setting(
         "auto",
@@ -198,3 +205,21 @@ class ImportConfig:
     limit: int | None = setting(
         None, "Keep only the first N instances (ids) after --skip.", minimum=1, shown="all"
     )
+
+
+@dataclass
+class InfoConfig:
+    path: str = setting("", "A dataset Parquet file.", listing="argument")
+
+
+@dataclass
+class TinyModelConfig:
+    out: str = setting("", "Directory to write the model to.", listing="argument")
+    data: list[str] = setting(help="Dataset(s) whose texts train the tokenizer.", factory=list, shown=REQUIRED,
+                              listing="repeat")  # fmt: skip
+    seed: int = setting(0, "Seed of the random weights.")
+
+
+@dataclass
+class VerifyConfig:
+    run_dir: str = setting("", "A run directory (alsace run's --dir, or any folder of artifacts).", listing="argument")

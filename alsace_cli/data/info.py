@@ -43,3 +43,8 @@ def dataset_info(path: str) -> dict[str, Any]:
 
 def info_table(info: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(info["per_language"])
+
+
+def info(config: Any) -> dict[str, Any]:
+    """`alsace data info PATH` (configs: InfoConfig)."""
+    return {"path": config.path, **dataset_info(config.path)}

@@ -22,6 +22,7 @@ from alsace_cli.configs import CrossSampleConfig, config_path_for, save_config
 from alsace_cli.errors import AlsaceError
 from alsace_cli.outputs import artifact_output, check_outputs, config_output
 from alsace_cli.provenance import make_provenance
+from alsace_cli.tasks import get_task
 
 
 def sample_frame(frame: pd.DataFrame, config: CrossSampleConfig) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -58,7 +59,7 @@ def cross_sample(config: CrossSampleConfig, overwrite: bool = False) -> Artifact
         overwrite,
     )
     data = load_dataset(config.data, require_labels=True)
-    if data.task != "qa":
+    if "question_lang" not in get_task(data.task).key_columns:  # a question asked in several languages
         raise AlsaceError(
             f"{config.data}: cross-lingual sampling pairs questions and contexts; task is {data.task!r}, not qa"
         )
@@ -74,7 +75,7 @@ def cross_sample(config: CrossSampleConfig, overwrite: bool = False) -> Artifact
     if frame.empty:
         raise AlsaceError(f"{config.data}: no id has a same-language row in {config.source_lang!r}")
     provenance = make_provenance("cross-sample", config, {"data": config.data}, config.seed)
-    meta = dataset_meta("qa", [], provenance) | {
+    meta = dataset_meta(data.task, data.labels, provenance) | {
         "qa_format": data.meta.get("qa_format", "squad"),
         "sampling": counts,
     }

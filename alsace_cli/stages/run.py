@@ -1,8 +1,15 @@
 """`alsace run`: the whole pipeline from one TOML config, every artifact in one run directory.
 
+The stages run are the pipeline's entries in the stage table, as the task's output type needs them:
+finetune → predict → vote → select → make-pairs → distill → eval for label distributions; no vote for
+answer spans (select ranks question languages by their answers' probability). Without `[run] unlabeled`
+the run fine-tunes and evaluates only (the zero-shot baseline). Every stage's settings are resolved and
+checked before any work, so a bad value in the last section fails in a second, not after hours.
+
 A stage is skipped when its output exists and its fingerprint (its resolved settings plus the sha256 of
 each input) matches the one recorded when the output was written, in `run_state.json`. Change a setting
-or an input and that stage and everything downstream whose inputs change reruns.
+or an input and that stage and everything downstream whose inputs change reruns. A stage that was
+interrupted resumes from its checkpoint.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,23 +25,39 @@ import pandas as pd
 import tomli_w
 
 from alsace_cli import report
-from alsace_cli.artifacts import load_dataset, read_artifact
+from alsace_cli.artifacts import Artifact, load_dataset, read_artifact
 from alsace_cli.atomic import atomic_file
-from alsace_cli.configs import DistillConfig, RunConfig, load_toml, resolve, to_toml_dict
+from alsace_cli.configs import (
+    DistillConfig,
+    EvalConfig,
+    FinetuneConfig,
+    PairsConfig,
+    PredictConfig,
+    RunConfig,
+    SelectConfig,
+    VoteConfig,
+    load_toml,
+    resolve,
+    to_toml_dict,
+)
+from alsace_cli.configs.table import PIPELINE
 from alsace_cli.errors import AlsaceError
 from alsace_cli.models import build_tiny_model
+from alsace_cli.output_types import OutputType, output_type_of
 from alsace_cli.provenance import hash_path
 from alsace_cli.stages.distill import check as check_distill
 from alsace_cli.stages.distill import distill
-from alsace_cli.stages.evaluate import EvalConfig, evaluate
-from alsace_cli.stages.finetune import FinetuneConfig, finetune
-from alsace_cli.stages.pairs import PairsConfig, make_pairs
-from alsace_cli.stages.predict import PredictConfig, predict
-from alsace_cli.stages.select import SelectConfig, select
-from alsace_cli.stages.vote import VoteConfig, vote
+from alsace_cli.stages.evaluate import evaluate
+from alsace_cli.stages.finetune import finetune
+from alsace_cli.stages.pairs import make_pairs
+from alsace_cli.stages.predict import predict
+from alsace_cli.stages.select import select
+from alsace_cli.stages.vote import vote
 from alsace_cli.tasks import get_task
 
 TINY = "tiny"
+# Settings that `run` decides itself (where files go and come from); a config may not set them per stage.
+WIRED = {"model", "models", "train", "dev", "data", "out", "predictions", "pseudo_labels", "languages", "pairs"}
 
 
 @dataclass
@@ -42,61 +65,29 @@ class RunResult:
     run_dir: Path
     ran: list[str]
     skipped: list[str]
-    metrics: pd.DataFrame
+    artifact: Artifact  # eval's metrics
     summary: pd.DataFrame
     source_lang: str
-    kind: str = "classification"
-    normalization: str | None = None
+    metrics_kind: str
     # distill's guard decision, from the model's provenance (kept step, reason): which checkpoint was evaluated
     guard: dict[str, Any] | None = None
 
 
-def _fingerprint(stage: str, settings: Any, inputs: list[str | None]) -> str:
-    payload = {
-        "stage": stage,
-        "settings": to_toml_dict(settings) if not isinstance(settings, dict) else settings,
-        "inputs": {str(p): hash_path(p) for p in inputs if p},
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+@dataclass
+class Step:
+    name: str
+    settings: Any
+    inputs: list[str | None]
+    output: Path
+    action: Callable[[], Any]
 
 
-def _sections(raw: dict[str, Any], config_file: str | Path) -> dict[str, dict[str, Any]]:
-    known = {"run", "finetune", "predict", "vote", "select", "make-pairs", "distill", "eval"}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise AlsaceError(
-            f"{config_file}: unknown section [{unknown[0]}] (known: {', '.join(sorted(known))})"
-        )
-    for name, value in raw.items():
-        if not isinstance(value, dict):
-            raise AlsaceError(f"{config_file}: {name} = {value!r} must be a [{name}] section")
-    return {name: dict(raw.get(name, {})) for name in known}
-
-
-# Settings that `run` decides itself (where files go and come from); a config may not set them per stage.
-WIRED = {
-    "model",
-    "models",
-    "train",
-    "dev",
-    "data",
-    "out",
-    "predictions",
-    "pseudo_labels",
-    "languages",
-    "pairs",
-}
-
-
-def _stage_config(
-    cls: type, name: str, section: dict[str, Any], wired: dict[str, Any], config_file: str | Path = "config"
-) -> Any:
-    clash = sorted(set(section) & WIRED)
-    if clash:
-        raise AlsaceError(
-            f"{config_file} [{name}]: {clash[0]!r} is set by `run` itself; set it in the [run] section instead"
-        )
-    return resolve(cls, name, flags=wired, file_values=section, file_label=str(config_file))
+@dataclass
+class Plan:
+    run: RunConfig
+    root: Path
+    configs: dict[str, Any] = field(default_factory=dict)  # section → resolved config, in order
+    steps: list[Step] = field(default_factory=list)
 
 
 def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = None) -> RunResult:
@@ -107,109 +98,160 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
         value = getattr(run, name)
         if value and not Path(value).exists():
             raise AlsaceError(f"{value}: no such file ([run] {name} in {config_file})")
-    task = get_task(load_dataset(run.train).task)
-    if not task.distillable:
-        return _run_without_distillation(run, sections, config_file)
-    if not run.unlabeled:
-        raise AlsaceError(f"missing --unlabeled (or `unlabeled` in the [run] section of {config_file})")
-    if run.dev and Path(run.dev).resolve() in {Path(run.unlabeled).resolve(), Path(run.test).resolve()}:
+    output = output_type_of(get_task(load_dataset(run.train).task))
+    plan = _plan(run, sections, config_file, output)
+    ran, skipped = _execute(plan)
+    with atomic_file(plan.root / "run_config.toml") as tmp:
+        resolved = {"run": to_toml_dict(run)} | {name: to_toml_dict(cfg) for name, cfg in plan.configs.items()}
+        tmp.write_text(tomli_w.dumps(resolved))
+    ev = plan.configs["eval"]
+    metrics = read_artifact(ev.out, output.metrics_kind)
+    distilled = plan.configs.get("distill")
+    return RunResult(plan.root, ran, skipped, metrics, pd.DataFrame(metrics.meta["summary"]), ev.source_lang,
+                     output.metrics_kind, guard=_guard_decision(distilled.out) if distilled else None)  # fmt: skip
+
+
+def _sections(raw: dict[str, Any], config_file: str | Path) -> dict[str, dict[str, Any]]:
+    known = {"run", *PIPELINE}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise AlsaceError(f"{config_file}: unknown section [{unknown[0]}] (known: {', '.join(sorted(known))})")
+    for name, value in raw.items():
+        if not isinstance(value, dict):
+            raise AlsaceError(f"{config_file}: {name} = {value!r} must be a [{name}] section")
+    return {name: dict(raw.get(name, {})) for name in known}
+
+
+def _stage_config(plan: Plan, cls: type, name: str, section: dict[str, Any], wired: dict[str, Any],
+                  config_file: str | Path) -> Any:  # fmt: skip
+    clash = sorted(set(section) & WIRED)
+    if clash:
+        raise AlsaceError(
+            f"{config_file} [{name}]: {clash[0]!r} is set by `run` itself; set it in the [run] section instead"
+        )
+    seeded = {"seed": section.get("seed", plan.run.seed)} if "seed" in cls.__dataclass_fields__ else {}
+    device = {"device": plan.run.device} if "device" in cls.__dataclass_fields__ else {}
+    config = resolve(cls, name, flags=device | seeded | wired, file_values=section, file_label=str(config_file))
+    plan.configs[name] = config
+    return config
+
+
+def _plan(run: RunConfig, sections: dict[str, dict[str, Any]], config_file: str | Path, output: OutputType) -> Plan:
+    """Every stage's resolved config and what it reads and writes, before any work."""
+    plan = Plan(run, Path(run.dir))
+    if run.dev and Path(run.dev).resolve() in {Path(run.unlabeled).resolve() if run.unlabeled else None,
+                                               Path(run.test).resolve()}:  # fmt: skip
         raise AlsaceError(
             f"{config_file} [run] dev: {run.dev} is also the unlabeled or test set; pick checkpoints on other data"
         )
-    # Every stage's settings are resolved and checked before any work, so a bad value in the last section
-    # fails in a second, not after hours of fine-tuning.
-    root = Path(run.dir)
-    model = str(root / "tiny-base") if run.model == TINY else run.model
-    common = {"device": run.device}
-    paths = {name: str(root / name) for name in ("finetuned", "distilled")}
-    paths |= {
-        name: str(root / f"{name}.parquet")
-        for name in ("predictions", "pseudo_labels", "languages", "pairs", "metrics")
-    }
-    cfg = {"config_file": config_file}
-    ft = _stage_config(FinetuneConfig, "finetune", sections["finetune"], **cfg, wired=
-                       {**common, "model": model, "train": run.train, "dev": run.dev, "out": paths["finetuned"],
-                        "seed": sections["finetune"].get("seed", run.seed)})  # fmt: skip
-    pr = _stage_config(PredictConfig, "predict", sections["predict"], **cfg, wired=
-                       {**common, "model": ft.out, "data": run.unlabeled, "out": paths["predictions"]})  # fmt: skip
-    vo = _stage_config(VoteConfig, "vote", sections["vote"], **cfg,
-                       wired={"predictions": pr.out, "out": paths["pseudo_labels"]})  # fmt: skip
-    se = _stage_config(SelectConfig, "select", sections["select"], **cfg, wired=
-                       {"predictions": pr.out, "pseudo_labels": vo.out, "out": paths["languages"],
-                        "seed": sections["select"].get("seed", run.seed)})  # fmt: skip
-    pa = _stage_config(PairsConfig, "make-pairs", sections["make-pairs"], **cfg, wired=
-                       {"data": run.unlabeled, "languages": se.out, "out": paths["pairs"]})  # fmt: skip
-    distill_section = dict(sections["distill"])
-    # `mask_pseudo_labels = true` under [distill] means vote's output from this run.
-    if isinstance(distill_section.get("mask_pseudo_labels"), bool):
-        distill_section["mask_pseudo_labels"] = vo.out if distill_section["mask_pseudo_labels"] else None
-    di = _stage_config(DistillConfig, "distill", distill_section, **cfg, wired=
-                       {**common, "model": ft.out, "data": run.unlabeled, "pairs": pa.out, "out": paths["distilled"],
-                        "seed": sections["distill"].get("seed", run.seed), "dev": run.dev,
-                        "predictions": pr.out if sections["distill"].get("teacher") in ("static", "ensemble") else None,
-                        "languages": se.out if sections["distill"].get("teacher") == "ensemble" else None})  # fmt: skip
-    ev = _stage_config(EvalConfig, "eval", sections["eval"], **cfg, wired=
-                       {**common, "models": [ft.out, di.out], "data": run.test, "languages": se.out,
-                        "out": paths["metrics"], "plot": str(root / "accuracy.png"),
-                        "source_lang": sections["eval"].get("source_lang", run.source_lang)})  # fmt: skip
+    root, model = plan.root, str(plan.root / "tiny-base") if run.model == TINY else run.model
+    if run.model == TINY:
+        data = [run.train, run.unlabeled or run.test]
+        plan.steps.append(Step("tiny-model", {"seed": run.seed}, data, Path(model),
+                               lambda: build_tiny_model(model, _texts(data[0]) + _texts(data[1]), seed=run.seed)))  # fmt: skip
+    stage = _stage_adder(plan, sections, config_file)
+    ft = stage(FinetuneConfig, "finetune", {"model": model, "train": run.train, "dev": run.dev, "out": str(root / "finetuned")},
+               lambda c: [c.model, c.train, c.dev], lambda c: finetune(c, overwrite=True, resume="auto"))  # fmt: skip
+    if not run.unlabeled:
+        return _plan_baseline(plan, sections, config_file, stage, ft, output)
+    pr = stage(PredictConfig, "predict", {"model": ft.out, "data": run.unlabeled, "out": str(root / "predictions.parquet")},
+               lambda c: [c.model, c.data], lambda c: predict(c, overwrite=True))  # fmt: skip
+    votes = None
+    if output.votes:
+        votes = stage(VoteConfig, "vote", {"predictions": pr.out, "out": str(root / "pseudo_labels.parquet")},
+                      lambda c: [c.predictions], lambda c: vote(c, overwrite=True)).out  # fmt: skip
+    se = stage(SelectConfig, "select", {"predictions": pr.out, "pseudo_labels": votes or "", "out": str(root / "languages.parquet")},
+               lambda c: [c.predictions, c.pseudo_labels], lambda c: select(c, overwrite=True))  # fmt: skip
+    pa = stage(PairsConfig, "make-pairs", {"data": run.unlabeled, "languages": se.out, "out": str(root / "pairs.parquet"),
+                                           "question_language_pairs": output.unit == "question_lang"},
+               lambda c: [c.data, c.languages], lambda c: make_pairs(c, overwrite=True))  # fmt: skip
+    di = stage(DistillConfig, "distill", _distill_wiring(run, sections["distill"], ft, pr, se, pa, votes, root),
+               lambda c: [c.model, c.data, c.pairs, c.train, c.predictions, c.languages, c.dev, c.mask_pseudo_labels],
+               lambda c: distill(c, overwrite=True, resume="auto"))  # fmt: skip
     check_distill(di)
+    groups = se.out if output.unit == "lang" else None  # roles of question languages are not eval's groups
+    stage(EvalConfig, "eval", {"models": [ft.out, di.out], "data": run.test, "languages": groups,
+                               "out": str(root / "metrics.parquet"), "plot": str(root / output.plot_name),
+                               "source_lang": sections["eval"].get("source_lang", run.source_lang)},
+          lambda c: [*c.models, c.data, c.languages], lambda c: evaluate(c, overwrite=True))  # fmt: skip
+    return plan
 
-    root.mkdir(parents=True, exist_ok=True)
-    state_path = root / "run_state.json"
-    state: dict[str, str] = {} if run.force or not state_path.exists() else json.loads(state_path.read_text())
+
+def _stage_adder(plan: Plan, sections: dict[str, dict[str, Any]], config_file: str | Path) -> Callable[..., Any]:
+    """A function that resolves one stage's config and appends its step to the plan; returns the config."""
+
+    def add(cls: type, name: str, wired: dict[str, Any], inputs: Callable[[Any], list], action: Callable[[Any], Any]):
+        config = _stage_config(plan, cls, name, sections[name], wired, config_file)
+        output = Path(config.out)
+        plan.steps.append(Step(name, config, inputs(config), output, lambda: action(config)))
+        return config
+
+    return add
+
+
+def _plan_baseline(plan: Plan, sections: dict[str, dict[str, Any]], config_file: str | Path, stage: Callable,
+                   ft: FinetuneConfig, output: OutputType) -> Plan:  # fmt: skip
+    """No unlabeled corpus: the fine-tuned model's predictions on the test set, and its evaluation."""
+    unused = [name for name in ("vote", "select", "make-pairs", "distill") if sections[name]]
+    if unused:
+        raise AlsaceError(
+            f"{config_file} [{unused[0]}]: without `unlabeled` in [run] the run fine-tunes and evaluates only; "
+            "remove the section or name an unlabeled parallel corpus"
+        )
+    run, root = plan.run, plan.root
+    stage(PredictConfig, "predict", {"model": ft.out, "data": run.test, "out": str(root / "predictions.parquet")},
+          lambda c: [c.model, c.data], lambda c: predict(c, overwrite=True))  # fmt: skip
+    stage(EvalConfig, "eval", {"models": [ft.out], "data": run.test, "out": str(root / "metrics.parquet"),
+                               "plot": str(root / output.plot_name),
+                               "source_lang": sections["eval"].get("source_lang", run.source_lang)},
+          lambda c: [*c.models, c.data], lambda c: evaluate(c, overwrite=True))  # fmt: skip
+    return plan
+
+
+def _distill_wiring(run: RunConfig, section: dict[str, Any], ft: Any, pr: Any, se: Any, pa: Any, votes: str | None,
+                    root: Path) -> dict[str, Any]:  # fmt: skip
+    """distill's inputs: `mask_pseudo_labels = true` means this run's vote; a teacher that needs predict's
+    or select's output gets it (training/teachers.py says which)."""
+    from alsace_cli.training.teachers import teacher_class
+
+    wired = {"model": ft.out, "data": run.unlabeled, "pairs": pa.out, "out": str(root / "distilled"), "dev": run.dev}
+    if isinstance(section.get("mask_pseudo_labels"), bool):
+        wired["mask_pseudo_labels"] = votes if section.pop("mask_pseudo_labels") else None
+    needs = teacher_class(section.get("teacher", DistillConfig().teacher)).needs
+    wired["predictions"] = pr.out if "predictions" in needs else None
+    wired["languages"] = se.out if "languages" in needs else None
+    return wired
+
+
+def _execute(plan: Plan) -> tuple[list[str], list[str]]:
+    """Run the steps whose outputs are missing or whose fingerprints changed; record each one that ran."""
+    plan.root.mkdir(parents=True, exist_ok=True)
+    state_path = plan.root / "run_state.json"
+    state: dict[str, str] = {} if plan.run.force or not state_path.exists() else json.loads(state_path.read_text())
     ran: list[str] = []
     skipped: list[str] = []
-
-    def step(
-        name: str, settings: Any, inputs: list[str | None], output: Path, action: Callable[[], Any]
-    ) -> None:
-        fingerprint = _fingerprint(name, settings, inputs)
-        if output.exists() and state.get(name) == fingerprint:
-            report.info(f"[dim]run: {name} is up to date ({report.esc(output)}), skipped[/dim]")
-            skipped.append(name)
-            return
-        report.info(f"[bold]run: {name}[/bold]")
-        action()
-        state[name] = fingerprint
+    for step in plan.steps:
+        fingerprint = _fingerprint(step.name, step.settings, step.inputs)
+        if step.output.exists() and state.get(step.name) == fingerprint:
+            report.info(f"[dim]run: {step.name} is up to date ({report.esc(step.output)}), skipped[/dim]")
+            skipped.append(step.name)
+            continue
+        report.info(f"[bold]run: {step.name}[/bold]")
+        step.action()
+        state[step.name] = fingerprint
         with atomic_file(state_path) as tmp:
             tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
-        ran.append(name)
+        ran.append(step.name)
+    return ran, skipped
 
-    if run.model == TINY:
-        texts = _texts(run.train) + _texts(run.unlabeled)
-        step("tiny-model", {"seed": run.seed}, [run.train, run.unlabeled], Path(model),
-             lambda: build_tiny_model(model, texts, seed=run.seed))  # fmt: skip
-    # A stage that was interrupted resumes from its checkpoint ("auto": if it matches these settings).
-    step("finetune", ft, [model, run.train, run.dev], Path(ft.out),
-         lambda: finetune(ft, overwrite=True, resume="auto"))  # fmt: skip
-    step("predict", pr, [pr.model, pr.data], Path(pr.out), lambda: predict(pr, overwrite=True))
-    step("vote", vo, [vo.predictions], Path(vo.out), lambda: vote(vo, overwrite=True))
-    step("select", se, [se.predictions, se.pseudo_labels], Path(se.out), lambda: select(se, overwrite=True))
-    step("make-pairs", pa, [pa.data, pa.languages], Path(pa.out), lambda: make_pairs(pa, overwrite=True))
-    step("distill", di, [di.model, di.data, di.pairs, di.train, di.predictions, di.languages, di.dev,
-                         di.mask_pseudo_labels],
-         Path(di.out), lambda: distill(di, overwrite=True, resume="auto"))  # fmt: skip
-    step("eval", ev, [*ev.models, ev.data, ev.languages], Path(ev.out), lambda: evaluate(ev, overwrite=True))
 
-    with atomic_file(root / "run_config.toml") as tmp:
-        resolved = {"run": to_toml_dict(run)} | {
-            name: to_toml_dict(cfg)
-            for name, cfg in (
-                ("finetune", ft),
-                ("predict", pr),
-                ("vote", vo),
-                ("select", se),
-                ("make-pairs", pa),
-                ("distill", di),
-                ("eval", ev),
-            )  # fmt: skip
-        }
-        tmp.write_text(tomli_w.dumps(resolved))
-    metrics = read_artifact(ev.out, "metrics")
-    summary = pd.DataFrame(metrics.meta["summary"])
-    return RunResult(
-        root, ran, skipped, metrics.frame, summary, ev.source_lang, guard=_guard_decision(di.out)
-    )
+def _fingerprint(stage: str, settings: Any, inputs: list[str | None]) -> str:
+    payload = {
+        "stage": stage,
+        "settings": to_toml_dict(settings) if not isinstance(settings, dict) else settings,
+        "inputs": {str(p): hash_path(p) for p in inputs if p},
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _guard_decision(model_dir: str) -> dict[str, Any] | None:
@@ -224,62 +266,3 @@ def _texts(path: str) -> list[str]:
     dataset = load_dataset(path)
     columns = get_task(dataset.task).text_columns
     return [text for column in columns for text in dataset.frame[column].astype(str)]
-
-
-def _run_without_distillation(
-    run: RunConfig, sections: dict[str, dict[str, Any]], config_file: str | Path
-) -> RunResult:
-    """A task the label-distribution stages do not take (extractive QA): finetune → predict → eval.
-
-    predict and eval run on the test set; the unlabeled corpus is not used. The sections of the stages
-    that do not run must be empty, so a setting is never silently ignored.
-    """
-    unused = [name for name in ("vote", "select", "make-pairs", "distill") if sections[name]]
-    if unused:
-        raise AlsaceError(
-            f"{config_file} [{unused[0]}]: this task runs finetune, predict and eval only; remove it"
-        )
-    root = Path(run.dir)
-    model = str(root / "tiny-base") if run.model == TINY else run.model
-    common, cfg = {"device": run.device}, {"config_file": config_file}
-    ft = _stage_config(FinetuneConfig, "finetune", sections["finetune"], **cfg, wired=
-                       {**common, "model": model, "train": run.train, "dev": run.dev, "out": str(root / "finetuned"),
-                        "seed": sections["finetune"].get("seed", run.seed)})  # fmt: skip
-    pr = _stage_config(PredictConfig, "predict", sections["predict"], **cfg, wired=
-                       {**common, "model": ft.out, "data": run.test, "out": str(root / "predictions.parquet")})  # fmt: skip
-    ev = _stage_config(EvalConfig, "eval", sections["eval"], **cfg, wired=
-                       {**common, "models": [ft.out], "data": run.test, "out": str(root / "metrics.parquet"),
-                        "plot": str(root / "gxlt.png"),
-                        "source_lang": sections["eval"].get("source_lang", run.source_lang)})  # fmt: skip
-    root.mkdir(parents=True, exist_ok=True)
-    state_path = root / "run_state.json"
-    state: dict[str, str] = {} if run.force or not state_path.exists() else json.loads(state_path.read_text())
-    ran: list[str] = []
-    skipped: list[str] = []
-    for name, settings, inputs, output, action in (
-        ("tiny-model", {"seed": run.seed}, [run.train, run.test], Path(model),
-         lambda: build_tiny_model(model, _texts(run.train) + _texts(run.test), seed=run.seed)),
-        ("finetune", ft, [model, run.train, run.dev], Path(ft.out), lambda: finetune(ft, overwrite=True, resume="auto")),
-        ("predict", pr, [pr.model, pr.data], Path(pr.out), lambda: predict(pr, overwrite=True)),
-        ("eval", ev, [*ev.models, ev.data], Path(ev.out), lambda: evaluate(ev, overwrite=True)),
-    ):  # fmt: skip
-        if name == "tiny-model" and run.model != TINY:
-            continue
-        fingerprint = _fingerprint(name, settings, inputs)
-        if Path(output).exists() and state.get(name) == fingerprint:
-            report.info(f"[dim]run: {name} is up to date ({report.esc(output)}), skipped[/dim]")
-            skipped.append(name)
-            continue
-        report.info(f"[bold]run: {name}[/bold]")
-        action()
-        state[name] = fingerprint
-        with atomic_file(state_path) as tmp:
-            tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
-        ran.append(name)
-    with atomic_file(root / "run_config.toml") as tmp:
-        resolved = {"run": to_toml_dict(run), "finetune": to_toml_dict(ft), "predict": to_toml_dict(pr),
-                    "eval": to_toml_dict(ev)}  # fmt: skip
-        tmp.write_text(tomli_w.dumps(resolved))
-    metrics = read_artifact(ev.out, "qa_metrics")
-    return RunResult(root, ran, skipped, metrics.frame, pd.DataFrame(metrics.meta["summary"]), ev.source_lang,
-                     kind="qa", normalization=metrics.meta["normalization"])  # fmt: skip

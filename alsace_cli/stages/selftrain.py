@@ -22,7 +22,7 @@ from alsace_cli.errors import AlsaceError
 from alsace_cli.outputs import artifact_output, check_outputs, model_output
 from alsace_cli.provenance import make_provenance
 from alsace_cli.stages.finetune import finetune
-from alsace_cli.tasks import get_task, require_distillable
+from alsace_cli.tasks import get_task, require_label_outputs
 
 LANGUAGE_MODES = ("source", "all")
 
@@ -57,7 +57,7 @@ def self_train(config: SelfTrainConfig, overwrite: bool = False) -> Path:
         overwrite,
     )
     data = load_dataset(config.data)
-    require_distillable(data.task, "self-train", config.data)
+    require_label_outputs(data.task, "self-train", config.data)
     predictions = read_predictions(config.predictions, data)
     languages = None
     if config.languages == "source":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alsace_cli.artifacts import read_meta
 from alsace_cli.errors import AlsaceError
@@ -77,3 +78,8 @@ def verify(run_dir: str | Path) -> list[Verdict]:
                 verdict.reason = f"upstream {verdicts[upstream[0]].artifact} is stale"
                 changed = True
     return list(verdicts.values())
+
+
+def verify_run(config: Any) -> list[Verdict]:
+    """`alsace verify RUN_DIR` (configs: VerifyConfig)."""
+    return verify(config.run_dir)

@@ -52,7 +52,6 @@ class Task:
     output_type: str = "labels"  # a distribution over a label set (names in the metadata); QA: "spans"
     prediction_kind: str = "predictions"
     dev_metric: str = "dev_accuracy"
-    distillable: bool = True  # vote, select, make-pairs, distill and self-train accept it
 
     @property
     def has_label_set(self) -> bool:
@@ -137,13 +136,12 @@ def infer_task(columns: Sequence[str]) -> Task | None:
     return None
 
 
-def require_distillable(task_name: str, stage: str, path: Any) -> None:
-    """The label-distribution stages refuse a task that has no label distribution (extractive QA)."""
+def require_label_outputs(task_name: str, stage: str, path: Any) -> None:
+    """The stages that read label distributions refuse a task that predicts answer spans."""
     task = get_task(task_name)
-    if not task.distillable:
+    if task.output_type != "labels":
         raise AlsaceError(
-            f"{path}: {stage} works on label distributions; task {task.name!r} predicts answer spans, which "
-            "cannot be voted on or paired by label (for QA use finetune, predict and eval)"
+            f"{path}: {stage} works on label distributions; task {task.name!r} predicts answer spans"
         )
 
 

@@ -281,6 +281,5 @@ QA = register_task(
         output_type="spans",
         prediction_kind="qa_predictions",
         dev_metric="dev_f1",
-        distillable=False,
     )
 )

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alsace_cli.stages.evaluate import ensemble_accuracy, language_metrics, summarize
+from alsace_cli.output_types.labels import ensemble_accuracy, language_metrics, summarize
 
 
 def test_gap_and_group_averages_by_hand() -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from alsace_cli.stages.vote import vote_frame
+from alsace_cli.voting import vote_frame
 from tests.conftest import predictions_frame
 
 

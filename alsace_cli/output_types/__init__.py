@@ -1,0 +1,85 @@
+"""What a task's output type decides, in one place: a stage asks the output type of its task (or of its
+predictions file) and never tests a task's name.
+
+A task predicts either a distribution over its label set (`labels`: classification, multiple choice) or
+answer spans (`spans`: extractive QA). The output type says which artifacts hold its predictions and
+metrics, what unit select ranks and make-pairs pairs (languages, or question languages over one
+context), whether select needs vote's pseudo-labels, how eval scores and summarises a model and how the
+report and plot show it. A new output type is a subclass registered with `register_output_type`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from alsace_cli.artifacts import read_meta_kind
+from alsace_cli.errors import AlsaceError
+from alsace_cli.tasks import Task, get_task
+
+
+class OutputType:
+    name: ClassVar[str]  # what a Task's `output_type` says
+    prediction_kind: ClassVar[str]  # the artifact predict writes
+    metrics_kind: ClassVar[str]  # the artifact eval writes
+    unit: ClassVar[str]  # the column select ranks and make-pairs pairs: lang, or question_lang
+    votes: ClassVar[bool]  # select scores against vote's pseudo-labels (and `run` runs vote)
+    ensemble_report: ClassVar[bool] = False  # eval --report ensemble is defined
+    plot_name: ClassVar[str]  # the file name of `alsace run`'s plot
+
+    def language_scores(self, config: Any) -> tuple[pd.DataFrame, dict[str, float]]:
+        """select: s_t and ŝ_t per unit from the predictions (and pseudo-labels), and each language's
+        label shift from the source language (empty where it is not defined)."""
+        raise NotImplementedError
+
+    def units(self, frame: pd.DataFrame) -> list[str]:
+        """The values of the unit column in a dataset: what make-pairs needs a role for."""
+        return sorted(frame[self.unit].unique().tolist())
+
+    def pairs(self, frame: pd.DataFrame, roles: dict[str, str], **options: Any) -> tuple[pd.DataFrame, int]:
+        raise NotImplementedError
+
+    def evaluation(self, config: Any, source: Any) -> Any:
+        """eval's scorer for this output type (see stages/evaluate.py for what it is asked)."""
+        raise NotImplementedError
+
+    def show(self, artifact: Any, summary: pd.DataFrame, report: str, source_lang: str) -> None:
+        raise NotImplementedError
+
+    def result(self, artifact: Any, summary: pd.DataFrame) -> dict[str, Any]:
+        """eval's --json payload."""
+        raise NotImplementedError
+
+
+OUTPUT_TYPES: dict[str, OutputType] = {}
+
+
+def register_output_type(cls: type[OutputType]) -> type[OutputType]:
+    OUTPUT_TYPES[cls.name] = cls()
+    return cls
+
+
+def output_type_of(task: Task | str) -> OutputType:
+    task = get_task(task) if isinstance(task, str) else task
+    return OUTPUT_TYPES[task.output_type]
+
+
+def output_type_of_predictions(path: str) -> OutputType:
+    """The output type whose predictions artifact `path` claims to be (label distributions by default: the
+    reader that follows names any problem with the file)."""
+    kind = read_meta_kind(path)
+    for output in OUTPUT_TYPES.values():
+        if output.prediction_kind == kind:
+            return output
+    return OUTPUT_TYPES["labels"]
+
+
+def output_type_of_metrics(kind: str) -> OutputType:
+    for output in OUTPUT_TYPES.values():
+        if output.metrics_kind == kind:
+            return output
+    raise AlsaceError(f"no output type writes {kind!r} metrics")
+
+
+from alsace_cli.output_types import labels, spans  # noqa: E402,F401  (registers them)
