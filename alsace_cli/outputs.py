@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from alsace_cli.configs import config_path_for
 from alsace_cli.errors import AlsaceError
 
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
@@ -146,3 +147,11 @@ def check_outputs(
                 raise AlsaceError(f"{where}: holds the input {option} ({source}); pick another output folder")
         _check_existing(out, overwrite)
         _check_writable(out)
+
+
+def check_artifact_outputs(
+    out: str | Path, inputs: Mapping[str, str | Path | Iterable[str | Path] | None], overwrite: bool,
+    extra: Iterable[Output] = (),
+) -> None:  # fmt: skip
+    """check_outputs for a stage that writes one artifact (`--out`) and its config beside it."""
+    check_outputs([artifact_output("--out", out), config_output(config_path_for(out)), *extra], inputs, overwrite)

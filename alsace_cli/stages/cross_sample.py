@@ -20,7 +20,7 @@ from alsace_cli import report
 from alsace_cli.artifacts import Artifact, dataset_meta, load_dataset, write_artifact
 from alsace_cli.configs import CrossSampleConfig, config_path_for, save_config
 from alsace_cli.errors import AlsaceError
-from alsace_cli.outputs import artifact_output, check_outputs, config_output
+from alsace_cli.outputs import check_artifact_outputs
 from alsace_cli.provenance import make_provenance
 from alsace_cli.tasks import get_task
 
@@ -53,11 +53,7 @@ def sample_frame(frame: pd.DataFrame, config: CrossSampleConfig) -> tuple[pd.Dat
 
 
 def cross_sample(config: CrossSampleConfig, overwrite: bool = False) -> Artifact:
-    check_outputs(
-        [artifact_output("--out", config.out), config_output(config_path_for(config.out))],
-        {"--data": config.data},
-        overwrite,
-    )
+    check_artifact_outputs(config.out, {"--data": config.data}, overwrite)
     data = load_dataset(config.data, require_labels=True)
     if "question_lang" not in get_task(data.task).key_columns:  # a question asked in several languages
         raise AlsaceError(

@@ -22,7 +22,7 @@ from alsace_cli.distributed import process_device, processes
 from alsace_cli.errors import AlsaceError
 from alsace_cli.models import load_for_inference
 from alsace_cli.output_types import output_type_of
-from alsace_cli.outputs import artifact_output, check_outputs, config_output, plot_output
+from alsace_cli.outputs import artifact_output, check_artifact_outputs, plot_output
 from alsace_cli.provenance import make_provenance
 from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, DatasetStream, open_dataset
 
@@ -32,13 +32,13 @@ def _outputs(config: EvalConfig, overwrite: bool) -> None:
     repeated = sorted({m for m in config.models if config.models.count(m) > 1})
     if repeated:
         raise AlsaceError(f"--model {repeated[0]} is given twice; each model is compared once")
-    outputs = [artifact_output("--out", config.out), config_output(config_path_for(config.out))]
+    outputs = []
     if config.predictions_out:
         outputs.append(artifact_output("--predictions-out", config.predictions_out))
     if config.plot:
         outputs.append(plot_output("--plot", config.plot))
-    check_outputs(outputs, {"--data": config.data, "--languages": config.languages, "--model": config.models},
-                  overwrite)  # fmt: skip
+    inputs = {"--data": config.data, "--languages": config.languages, "--model": config.models}
+    check_artifact_outputs(config.out, inputs, overwrite, outputs)
 
 
 def evaluate(

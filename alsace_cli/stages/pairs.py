@@ -35,7 +35,7 @@ from alsace_cli.artifacts import (
 from alsace_cli.configs import PairsConfig, config_path_for, save_config
 from alsace_cli.errors import AlsaceError
 from alsace_cli.output_types import OutputType, output_type_of
-from alsace_cli.outputs import artifact_output, check_outputs, config_output
+from alsace_cli.outputs import check_artifact_outputs
 from alsace_cli.pairing import weak_languages
 from alsace_cli.provenance import make_provenance
 
@@ -68,11 +68,7 @@ def _roles(config: PairsConfig, dataset: Dataset, output: OutputType) -> tuple[d
 
 
 def make_pairs(config: PairsConfig, overwrite: bool = False) -> Artifact:
-    check_outputs(
-        [artifact_output("--out", config.out), config_output(config_path_for(config.out))],
-        {"--data": config.data, "--languages": config.languages},
-        overwrite,
-    )
+    check_artifact_outputs(config.out, {"--data": config.data, "--languages": config.languages}, overwrite)
     dataset = load_dataset(config.data)
     output = output_type_of(dataset.task)
     roles, scores = _roles(config, dataset, output)

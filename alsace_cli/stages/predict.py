@@ -15,7 +15,7 @@ from alsace_cli import report
 from alsace_cli.artifacts import Artifact
 from alsace_cli.configs import PredictConfig, config_path_for, save_config
 from alsace_cli.devices import with_resolved_precision
-from alsace_cli.outputs import artifact_output, check_outputs, config_output
+from alsace_cli.outputs import check_artifact_outputs
 from alsace_cli.provenance import make_provenance
 from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, open_dataset
 
@@ -29,11 +29,7 @@ def predict(config: PredictConfig, overwrite: bool = False, chunk_rows: int = CH
     procs = processes(config.device)
     report.set_main_process(procs.main)
 
-    check_outputs(
-        [artifact_output("--out", config.out), config_output(config_path_for(config.out))],
-        {"--data": config.data, "--model": config.model},
-        overwrite,
-    )
+    check_artifact_outputs(config.out, {"--data": config.data, "--model": config.model}, overwrite)
     source = open_dataset(config.data)
     device = process_device(config.device)
     model, tokenizer = load_for_inference(config.model, source.task, source.labels, config, device)

@@ -23,7 +23,7 @@ from alsace_cli import report
 from alsace_cli.artifacts import Artifact, write_artifact
 from alsace_cli.configs import SelectConfig, config_path_for, save_config
 from alsace_cli.output_types import output_type_of_predictions
-from alsace_cli.outputs import artifact_output, check_outputs, config_output
+from alsace_cli.outputs import check_artifact_outputs
 from alsace_cli.provenance import make_provenance
 from alsace_cli.selection import TOLERANCE, assign_roles, parse_threshold
 
@@ -57,11 +57,7 @@ def source_and_degenerate(languages: pd.DataFrame, shift: dict[str, float], thet
 
 def select(config: SelectConfig, overwrite: bool = False) -> Artifact:
     threshold = parse_threshold(config.threshold)
-    check_outputs(
-        [artifact_output("--out", config.out), config_output(config_path_for(config.out))],
-        {"--predictions": config.predictions, "--pseudo-labels": config.pseudo_labels},
-        overwrite,
-    )
+    check_artifact_outputs(config.out, {"--predictions": config.predictions, "--pseudo-labels": config.pseudo_labels}, overwrite)
     output = output_type_of_predictions(config.predictions)
     scores, shift = output.language_scores(config)
     languages, theta = assign_roles(scores, threshold, config.strategy, config.seed)

@@ -22,22 +22,35 @@ pseudo-label (0 is possible under Dawid-Skene) and `posterior` is the rule's con
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from alsace_cli import report
 from alsace_cli.artifacts import Artifact, read_predictions, write_artifact
 from alsace_cli.configs import VoteConfig, config_path_for, save_config
 from alsace_cli.errors import AlsaceError
-from alsace_cli.outputs import artifact_output, check_outputs, config_output
+from alsace_cli.outputs import check_artifact_outputs
 from alsace_cli.provenance import make_provenance
 from alsace_cli.voting import dawid_skene, label_shift, vote_frame
 
 
+def _dawid_skene_votes(frame: pd.DataFrame, voters: pd.DataFrame, n_labels: int) -> tuple[pd.DataFrame, dict]:
+    """The majority vote's table with Dawid-Skene's pseudo-labels, votes and posterior, and its metadata."""
+    posterior, ids, reliability, iterations = dawid_skene(voters, n_labels)
+    pseudo = posterior.argmax(axis=1)
+    counts = voters.groupby("id", sort=False)["pred"].apply(lambda p: np.bincount(p, minlength=n_labels))
+    votes = np.stack(counts.reindex(ids).to_numpy())[np.arange(len(ids)), pseudo]
+    frame = frame.set_index("id").loc[list(ids)].reset_index()
+    frame["pseudo_label"], frame["votes"] = pseudo.astype("int64"), votes.astype("int64")
+    frame["agreement"], frame["posterior"] = votes / frame["n_langs"], posterior.max(axis=1)
+    frame["tie"] = False
+    report.info("vote (Dawid-Skene): estimated accuracy per language: " + ", ".join(
+        f"{lang} {r:.2f}" for lang, r in sorted(reliability.items(), key=lambda kv: -kv[1])))  # fmt: skip
+    return frame, {"tie_rule": "posterior argmax; exact ties to the lowest label index",
+                   "reliability": reliability, "em_iterations": iterations}  # fmt: skip
+
+
 def vote(config: VoteConfig, overwrite: bool = False) -> Artifact:
-    check_outputs(
-        [artifact_output("--out", config.out), config_output(config_path_for(config.out))],
-        {"--predictions": config.predictions},
-        overwrite,
-    )
+    check_artifact_outputs(config.out, {"--predictions": config.predictions}, overwrite)
     predictions = read_predictions(config.predictions)
     languages = predictions.frame["lang"].nunique()
     if languages < 2:
@@ -67,20 +80,7 @@ def vote(config: VoteConfig, overwrite: bool = False) -> Artifact:
         "tie_rule": "most votes; then highest probability summed over languages; then lowest label index"
     }
     if config.rule == "dawid-skene":
-        posterior, ids, reliability, iterations = dawid_skene(voters, len(labels))
-        pseudo = posterior.argmax(axis=1)
-        counts = voters.groupby("id", sort=False)["pred"].apply(
-            lambda p: np.bincount(p, minlength=len(labels))
-        )
-        votes = np.stack(counts.reindex(ids).to_numpy())[np.arange(len(ids)), pseudo]
-        frame = frame.set_index("id").loc[list(ids)].reset_index()
-        frame["pseudo_label"], frame["votes"] = pseudo.astype("int64"), votes.astype("int64")
-        frame["agreement"], frame["posterior"] = votes / frame["n_langs"], posterior.max(axis=1)
-        frame["tie"] = False
-        meta_rule = {"tie_rule": "posterior argmax; exact ties to the lowest label index",
-                     "reliability": reliability, "em_iterations": iterations}  # fmt: skip
-        report.info("vote (Dawid-Skene): estimated accuracy per language: " + ", ".join(
-            f"{lang} {r:.2f}" for lang, r in sorted(reliability.items(), key=lambda kv: -kv[1])))  # fmt: skip
+        frame, meta_rule = _dawid_skene_votes(frame, voters, len(labels))
     meta = {
         "task": predictions.meta.get("task"),
         "labels": labels,
