@@ -5,7 +5,9 @@ every question language over every context language), then imported with `alsace
     python sample_data/build_qa.py        # rewrites sample_data/qa/*.json and the two Parquet files
 
 Train: 12 towns × 5 questions in English (60). Test: 8 other towns × 5 questions × 4 context languages ×
-4 question languages (640). Its figures are a smoke run of the QA path, not a measurement.
+4 question languages (640). Unlabeled: 8 more towns, laid out as the test set, without answers (640): the
+parallel corpus `alsace run --config sample_data/qa.toml` distils on. Its figures are a smoke run of the QA
+path, not a measurement.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TOWNS = ["Arlen", "Brevik", "Caldor", "Dunmore", "Elstow", "Farrow", "Galen", "Harwick", "Istra", "Jorvik",
-         "Kelby", "Lunden", "Marrow", "Norby", "Oskel", "Pellin", "Quarry", "Rosk", "Sandel", "Tornby"]  # fmt: skip
+         "Kelby", "Lunden", "Marrow", "Norby", "Oskel", "Pellin", "Quarry", "Rosk", "Sandel", "Tornby",
+         "Ulvik", "Varne", "Wendel", "Yarrow", "Zelle", "Aberlin", "Brisk", "Corvel"]  # fmt: skip
 RIVERS = ["Ossa", "Vell", "Maren", "Tilde", "Avon", "Skern"]
 FOUNDERS = ["Anna Berg", "Jon Halvor", "Maria Stein", "Peter Lund", "Elsa Moor", "Karl Dahl", "Ida Falk"]
 BUILDINGS = {
@@ -77,22 +80,24 @@ def main() -> None:
     (out / "train-en.json").write_text(
         json.dumps(squad(range(0, 12), "en", "en"), ensure_ascii=False, indent=1)
     )
-    tests = []
-    for context_lang in LANGS:
-        for question_lang in LANGS:
-            path = out / f"test-context-{context_lang}-question-{question_lang}.json"
-            path.write_text(
-                json.dumps(squad(range(12, 20), context_lang, question_lang), ensure_ascii=False, indent=1)
-            )
-            tests.append(str(path))
-    for target in ("qa_train_en.parquet", "qa_test.parquet"):
+    files: dict[str, list[str]] = {"test": [], "unlabeled": []}
+    for split, towns in (("test", range(12, 20)), ("unlabeled", range(20, 28))):
+        for context_lang in LANGS:
+            for question_lang in LANGS:
+                name = f"qa/{split}-context-{context_lang}-question-{question_lang}.json"
+                (HERE / name).write_text(
+                    json.dumps(squad(towns, context_lang, question_lang), ensure_ascii=False, indent=1)
+                )
+                files[split].append(name)  # relative paths, so the provenance does not name this machine
+    for target in ("qa_train_en.parquet", "qa_test.parquet", "qa_unlabeled.parquet"):
         (HERE / target).unlink(missing_ok=True)
-    run = ["alsace", "data", "import"]  # relative paths, so the provenance does not name this machine
-    tests = [str(Path(t).relative_to(HERE)) for t in tests]
+    run = ["alsace", "data", "import"]
     subprocess.run(
         [*run, "qa/train-en.json", "--format", "squad", "--out", "qa_train_en.parquet"], check=True, cwd=HERE
     )
-    subprocess.run([*run, *tests, "--format", "mlqa", "--out", "qa_test.parquet"], check=True, cwd=HERE)
+    subprocess.run([*run, *files["test"], "--format", "mlqa", "--out", "qa_test.parquet"], check=True, cwd=HERE)
+    subprocess.run([*run, *files["unlabeled"], "--format", "mlqa", "--drop-labels", "--out", "qa_unlabeled.parquet"],
+                   check=True, cwd=HERE)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 - `squad` (SQuAD, XQuAD): one file per language, parallel by id; the language from `--lang` or the file
   name (`xquad.de.json` → de); question and context in that language.
-- `mlqa`: `dev-context-X-question-Y.json`: the context's language X and the question's Y from the name.
+- `mlqa`: `SPLIT-context-X-question-Y.json` (dev, test or any split name): the context's language X and
+  the question's Y from the name.
 - `tydiqa` (TyDiQA-GoldP): the language from the id's prefix (`arabic-…` → ar), else `--lang` or the name.
 Every answer's text must be the context's text at its answer_start: where it is not, the file and id are
 named. Rows are keyed by (id, lang, question_lang).
@@ -25,7 +26,7 @@ from alsace_cli.errors import AlsaceError
 from alsace_cli.provenance import make_provenance
 
 QA_FORMATS = ("squad", "mlqa", "tydiqa")
-MLQA_NAME = re.compile(r"(?:dev|test)-context-([A-Za-z-]+)-question-([A-Za-z-]+)\.json$")
+MLQA_NAME = re.compile(r"(?:^|[-_.])context-([A-Za-z-]+)-question-([A-Za-z-]+)\.json$")  # dev-, test-, any split
 TYDIQA_LANGUAGES = {"arabic": "ar", "bengali": "bn", "english": "en", "finnish": "fi", "indonesian": "id",
                     "japanese": "ja", "korean": "ko", "russian": "ru", "swahili": "sw", "telugu": "te",
                     "thai": "th"}  # fmt: skip
@@ -36,7 +37,7 @@ def _languages(path: Path, position: int, config: ImportConfig) -> tuple[str | N
     if config.format == "mlqa":
         match = MLQA_NAME.search(path.name)
         if not match:
-            raise AlsaceError(f"{path}: not an MLQA file name (dev-context-X-question-Y.json)")
+            raise AlsaceError(f"{path}: not an MLQA file name (SPLIT-context-X-question-Y.json, as dev-context-de-question-en.json)")
         return match.group(1), match.group(2)
     if config.lang:
         return config.lang[position], config.lang[position]

@@ -51,6 +51,48 @@ max_length = 96
     assert len(predictions) == 640
 
 
+def test_run_distils_qa_end_to_end_and_skips_what_is_up_to_date(tmp_path: Path) -> None:
+    """With an unlabeled parallel QA corpus, run is the whole method on QA: select ranks question languages
+    (no vote), make-pairs pairs them over one context, distill aligns their span distributions."""
+    config = tmp_path / "qa.toml"
+    config.write_text(f"""
+[run]
+dir = "{tmp_path / "run"}"
+model = "tiny"
+train = "{SAMPLE / "qa_train_en.parquet"}"
+unlabeled = "{SAMPLE / "qa_unlabeled.parquet"}"
+test = "{SAMPLE / "qa_test.parquet"}"
+device = "cpu"
+
+[finetune]
+learning_rate = 1e-3
+max_steps = 4
+batch_size = 16
+max_length = 96
+
+[predict]
+max_length = 96
+
+[distill]
+max_steps = 2
+pairs_per_batch = 4
+max_length = 96
+
+[eval]
+max_length = 96
+""")
+    first = stdout_json(ok("run", "--config", config, "--json"))
+    assert first["ran"] == ["tiny-model", "finetune", "predict", "select", "make-pairs", "distill", "eval"]
+    run = tmp_path / "run"
+    assert read_artifact(run / "languages.parquet", "languages").meta["unit"] == "question_lang"
+    pairs = read_artifact(run / "pairs.parquet", "pairs").frame
+    assert "context_lang" in pairs.columns and len(pairs) > 0
+    assert [row["model"] for row in first["summary"]] == [str(run / "finetuned"), str(run / "distilled")]
+    assert first["guard"]["last_step"] == 2
+    second = stdout_json(ok("run", "--config", config, "--json"))
+    assert second["ran"] == [] and second["summary"] == first["summary"]
+
+
 def test_sample_qa_files_match_their_source() -> None:
     test = pd.read_parquet(SAMPLE / "qa_test.parquet")
     assert test.groupby(["question_lang", "lang"]).size().eq(40).all() and test["id"].nunique() == 40
