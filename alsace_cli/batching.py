@@ -18,6 +18,12 @@ import numpy as np
 MEGA_BATCHES = 50  # batches per sorted group: transformers' LengthGroupedSampler uses the same
 
 
+def batches_per_pass(n: int, batch_size: int) -> int:
+    """How many batches one pass over n items gives in `shuffled_batches`: the short last batch is dropped
+    unless a pass is smaller than one batch."""
+    return max(1, n // batch_size)
+
+
 def shuffled_batches(
     n: int, batch_size: int, total_steps: int, seed: int, lengths: np.ndarray | None = None
 ) -> list[np.ndarray]:

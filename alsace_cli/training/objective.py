@@ -13,6 +13,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from alsace_cli.batching import batches_per_pass
+
 
 @dataclass
 class StepOutput:
@@ -36,7 +38,6 @@ class Objective:
     labels: list[str]  # saved with the model
     inputs: dict[str, str | None]  # recorded in the provenance and the checkpoint's fingerprint
     n_items: int = 0
-    steps_per_epoch: int = 1
     batches: list[np.ndarray]
 
     @classmethod
@@ -67,6 +68,12 @@ class Objective:
 
     def loss_step(self, model: Any, index: np.ndarray, step: int) -> StepOutput:
         raise NotImplementedError
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Batches in one pass over the items (the epoch teacher re-syncs and finetune's dev check runs at
+        each pass's end)."""
+        return batches_per_pass(self.n_items, self.batch_size)
 
     def epoch(self, step: int) -> float:
         return step / self.steps_per_epoch

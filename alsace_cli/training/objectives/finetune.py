@@ -25,7 +25,6 @@ class Finetuning(Objective):
     def build(self, tokenizer: Any) -> None:
         self.features = self.task.training_features(tokenizer, self.frame, self.config)
         self.n_items = len(self.features)
-        self.steps_per_epoch = max(1, self.n_items // self.batch_size)
 
     def start(self, model: Any, accelerator: Any, total: int) -> None:
         self.device = accelerator.device

@@ -81,7 +81,6 @@ class LabelPairDistillation(Objective):
         self.labels = self.data.labels
         self.batch_size = config.pairs_per_batch
         self.n_items = len(self.pairs)
-        self.steps_per_epoch = max(1, -(-self.n_items // self.batch_size))
         self.inputs = {"model": config.model, "data": config.data, "pairs": config.pairs, "train": config.train,
                        "predictions": config.predictions, "languages": config.languages, "dev": config.dev,
                        "mask_pseudo_labels": config.mask_pseudo_labels, "pseudo_labels": config.pseudo_labels}  # fmt: skip
@@ -161,9 +160,6 @@ class LabelPairDistillation(Objective):
         gold = torch.tensor(rows["label"].to_numpy(dtype=np.int64), device=self.device)
         ce = F.cross_entropy(model(**labeled).logits.float(), gold)
         return kl + self.config.ce_weight * ce, ce
-
-    def epoch(self, step: int) -> float:
-        return step * self.batch_size / self.n_items
 
     def state_dict(self) -> dict[str, Any]:
         return self.teacher.state_dict()

@@ -94,7 +94,6 @@ class QAAnswerDistillation(SpanDistillation):
     def build(self, tokenizer: Any) -> None:
         self.features = self.task.training_features(tokenizer, self.data.frame, self.config)
         self.n_items = len(self.features)
-        self.steps_per_epoch = max(1, -(-self.n_items // self.batch_size))
 
     def loss_step(self, model: Any, index: Any, step: int) -> StepOutput:
         import torch

@@ -60,7 +60,6 @@ class QAQuestionPairDistillation(SpanDistillation):
         self.features = aligned_windows(tokenizer, self.data.frame, self.teacher_rows, self.student_rows,
                                         self.config.max_length, doc_stride(self.config))  # fmt: skip
         self.n_items = len(self.features)
-        self.steps_per_epoch = max(1, -(-self.n_items // self.batch_size))
 
     def loss_step(self, model: Any, index: Any, step: int) -> StepOutput:
         """T² · mean over window pairs of KL(teacher ‖ student), start and end averaged, on context tokens."""
