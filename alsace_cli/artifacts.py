@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from alsace_cli.atomic import atomic_file
 from alsace_cli.errors import AlsaceError
 from alsace_cli.schemas import check_duplicates, check_key, check_text, validate_columns
+from alsace_cli.tasks import get_task, infer_task
 
 META_KEY = b"alsace"
 SCHEMA_VERSION = 1
@@ -165,7 +166,6 @@ def validate_dataset(
     frame: pd.DataFrame, meta: dict[str, Any], path: Path, *, require_labels: bool
 ) -> Dataset:
     """The dataset rules on rows already read (and their key columns checked): text, duplicates, labels."""
-    from alsace_cli.tasks import get_task, infer_task
 
     task = get_task(meta["task"]) if meta.get("task") else infer_task(list(frame.columns))
     if task is None:

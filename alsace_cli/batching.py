@@ -4,8 +4,7 @@ Grouping by length (`--group-by-length`) is transformers' `group_by_length` made
 each pass is a fresh permutation, cut into mega-batches of 50 batches; within one the features are sorted
 by length, so a batch pads to similar lengths; the batches of a pass are then shuffled, so the learning
 rate schedule does not meet long and short inputs in a pattern, and the batch with the longest feature of
-the first pass goes first, so running out of memory shows at step 1. On the speed benchmark it cut
-padded tokens by half and fine-tuning ran 2.0× faster (BENCHMARKS.md, *Speed*).
+the first pass goes first, so running out of memory shows at step 1 (docs/speed.md has its effect).
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alsace_cli.devices import pick_device
+
 
 @dataclass(frozen=True)
 class Processes:
@@ -89,7 +91,6 @@ def process_device(device: str) -> Any:
     """The device of this process: its own GPU under a multi-GPU launch, else what --device picks."""
     import os
 
-    from alsace_cli.devices import pick_device
 
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and device != "cpu":
         from accelerate import PartialState

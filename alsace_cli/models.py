@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alsace_cli.atomic import atomic_dir
 from alsace_cli.errors import AlsaceError
 from alsace_cli.tasks import get_task
 
@@ -177,7 +178,6 @@ def build_tiny_model(
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
-    from alsace_cli.atomic import atomic_dir
 
     quiet_transformers()
     normalizer = normalizers.BertNormalizer(handle_chinese_chars=True, lowercase=True)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from alsace_cli.artifacts import read_meta
 from alsace_cli.configs import config_path_for
 from alsace_cli.errors import AlsaceError
 
@@ -61,7 +62,6 @@ def is_ours(path: Path, kind: str) -> bool:
     """Whether an existing file or directory at `path` was written by alsace (so it may be replaced)."""
     try:
         if kind == "artifact":
-            from alsace_cli.artifacts import read_meta
 
             return "artifact" in read_meta(path)
         if kind == "config":

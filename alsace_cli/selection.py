@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from alsace_cli.configs import SELECT_STRATEGIES
 from alsace_cli.errors import AlsaceError
 
 TOLERANCE = 1e-12
-STRATEGIES = ("confidence", "random", "all", "scale")
 
 # Pre-training data per language, GiB of CC-100 text: Conneau et al. 2020, "Unsupervised Cross-lingual
 # Representation Learning at Scale" (ACL), appendix table of languages and statistics. Transcribed by hand
@@ -92,7 +92,7 @@ def assign_roles(
         teacher = np.zeros(len(scores), dtype=bool)
         teacher[order[: int(confident.sum())]] = True
     else:
-        raise AlsaceError(f"--strategy: unknown strategy {strategy!r} (use {', '.join(STRATEGIES)})")
+        raise AlsaceError(f"--strategy: unknown strategy {strategy!r} (use {', '.join(SELECT_STRATEGIES)})")
     out = scores.copy()
     out["role"] = np.where(teacher, "teacher", "student")
     out["rank"] = out["score"].rank(ascending=False, method="min").astype("int64")

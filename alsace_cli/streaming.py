@@ -21,10 +21,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from alsace_cli.artifacts import COLUMNS, META_KEY, SCHEMA_VERSION, Dataset, validate_dataset
+from alsace_cli.artifacts import COLUMNS, META_KEY, SCHEMA_VERSION, Dataset, read_meta, validate_dataset
 from alsace_cli.atomic import atomic_file
 from alsace_cli.errors import AlsaceError
 from alsace_cli.schemas import validate_columns
+from alsace_cli.tasks import get_task
 
 CHUNK_ROWS = 16_384
 
@@ -39,7 +40,6 @@ class DatasetStream:
 
     def chunks(self, rows: int = CHUNK_ROWS, *, require_labels: bool = False) -> Iterator[Dataset]:
         """Validated chunks of at most `rows` rows, in file order; duplicates across chunks are refused."""
-        from alsace_cli.tasks import get_task
 
         keys = list(get_task(self.task).key_columns)
         hashes: list[np.ndarray] = []
@@ -73,7 +73,6 @@ class DatasetStream:
 
 def open_dataset(path: str | Path) -> DatasetStream:
     """Check a dataset file's existence, metadata and columns without reading its rows."""
-    from alsace_cli.artifacts import read_meta
 
     path = Path(path)
     if not path.exists():

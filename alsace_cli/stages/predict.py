@@ -15,15 +15,15 @@ from alsace_cli import report
 from alsace_cli.artifacts import Artifact
 from alsace_cli.configs import PredictConfig, config_path_for, save_config
 from alsace_cli.devices import with_resolved_precision
+from alsace_cli.distributed import process_device, processes
+from alsace_cli.models import load_for_inference
 from alsace_cli.outputs import check_artifact_outputs
 from alsace_cli.provenance import make_provenance
 from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, open_dataset
+from alsace_cli.tasks import get_task
 
 
 def predict(config: PredictConfig, overwrite: bool = False, chunk_rows: int = CHUNK_ROWS) -> Artifact:
-    from alsace_cli.distributed import process_device, processes
-    from alsace_cli.models import load_for_inference
-    from alsace_cli.tasks import get_task
 
     config = with_resolved_precision(config)
     procs = processes(config.device)

@@ -54,6 +54,7 @@ from alsace_cli.stages.predict import predict
 from alsace_cli.stages.select import select
 from alsace_cli.stages.vote import vote
 from alsace_cli.tasks import get_task
+from alsace_cli.training.teachers import teacher_class
 
 TINY = "tiny"
 # Settings that `run` decides itself (where files go and come from); a config may not set them per stage.
@@ -212,7 +213,6 @@ def _distill_wiring(run: RunConfig, section: dict[str, Any], ft: Any, pr: Any, s
                     root: Path) -> dict[str, Any]:  # fmt: skip
     """distill's inputs: `mask_pseudo_labels = true` means this run's vote; a teacher that needs predict's
     or select's output gets it (training/teachers.py says which)."""
-    from alsace_cli.training.teachers import teacher_class
 
     wired = {"model": ft.out, "data": run.unlabeled, "pairs": pa.out, "out": str(root / "distilled"), "dev": run.dev}
     if isinstance(section.get("mask_pseudo_labels"), bool):

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from alsace_cli.errors import AlsaceError
+from alsace_cli.inference import predict_probs, predictions_frame, text_lengths
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -84,13 +85,11 @@ class Task:
             batch["labels"] = labels[index]
             return batch
 
-        from alsace_cli.inference import text_lengths
 
         return TrainingFeatures(len(frame), collate, text_lengths(frame, self))
 
     def predict_chunk(self, model: Any, tokenizer: Any, frame: pd.DataFrame, config: Any, device: Any,
                       on_batch: Callable[[int], None] | None = None) -> pd.DataFrame:  # fmt: skip
-        from alsace_cli.inference import predict_probs, predictions_frame
 
         probs = predict_probs(
             model, tokenizer, self, frame, max_length=config.max_length, batch_size=config.batch_size,
@@ -102,7 +101,6 @@ class Task:
         """Per dev row, 1.0 if the predicted label is right, else 0.0 (the guard's paired test reads these)."""
         import numpy as np
 
-        from alsace_cli.inference import predict_probs
 
         settings.pop("doc_stride", None)  # a QA setting: classification has no windows
         probs = predict_probs(model, tokenizer, self, dataset.frame, **settings)

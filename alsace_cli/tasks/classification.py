@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from alsace_cli.batching import TokenCache
 from alsace_cli.tasks import Task, TrainingFeatures, register_task
 
 
@@ -18,7 +19,6 @@ class SequenceClassificationTask(Task):
         import numpy as np
         import torch
 
-        from alsace_cli.batching import TokenCache
 
         labels = torch.tensor(frame["label"].to_numpy(dtype=np.int64))
         cache = TokenCache(

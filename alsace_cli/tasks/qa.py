@@ -29,8 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alsace_cli.devices import autocast
 from alsace_cli.errors import AlsaceError
 from alsace_cli.tasks import Task, TrainingFeatures, register_task
+from alsace_cli.tasks.qa_metrics import f1
 
 DEFAULT_N_BEST, DEFAULT_TOP_K, DEFAULT_MAX_ANSWER = 20, 5, 30
 
@@ -151,7 +153,6 @@ class QATask(Task):
         """Start and end logits of every window (float32, unpadded), longest windows batched first."""
         import torch
 
-        from alsace_cli.devices import autocast
 
         n = len(encoded["input_ids"])
         order = np.argsort([-len(ids) for ids in encoded["input_ids"]], kind="stable")
@@ -231,7 +232,6 @@ class QATask(Task):
         """F1 (SQuAD normalisation) of each dev question's answer, in 0..1."""
         from types import SimpleNamespace
 
-        from alsace_cli.tasks.qa_metrics import f1
 
         config = SimpleNamespace(max_length=settings["max_length"], batch_size=settings["batch_size"],
                                  precision=settings.get("precision", "fp32"), doc_stride=settings.get("doc_stride"))  # fmt: skip
