@@ -75,6 +75,8 @@ def pipeline(result: Any, config: Any, as_json: bool) -> None:
     if result.guard:  # the table above is this checkpoint's: step 0 means the fine-tuned model's figures
         report.info(f"run: distill kept step {result.guard['kept_step']} of {result.guard['last_step']}: "
                     f"{report.esc(result.guard['reason'])}")  # fmt: skip
+    if result.verdict:
+        report.info(f"[bold]verdict[/bold]: {report.esc(result.verdict['line'])}")
     report.info(
         f"run: ran {', '.join(result.ran) or 'nothing'}; skipped {', '.join(result.skipped) or 'nothing'} "
         f"→ {report.esc(result.run_dir)}"
@@ -82,7 +84,8 @@ def pipeline(result: Any, config: Any, as_json: bool) -> None:
     if as_json:
         report.print_json({"run_dir": str(result.run_dir), "ran": result.ran, "skipped": result.skipped,
                            "metrics": report.frame_records(result.artifact.frame),
-                           "summary": report.frame_records(result.summary), "guard": result.guard})  # fmt: skip
+                           "summary": report.frame_records(result.summary), "guard": result.guard,
+                           "verdict": result.verdict})  # fmt: skip
 
 
 def verdicts(found: list, config: Any, as_json: bool) -> int:

@@ -131,6 +131,11 @@ class EvalConfig(QADecoding):
         "gaps", "What eval prints: gaps (the gap report), ensemble (the cross-language ensemble table), all, none.",
         choices=("gaps", "ensemble", "all", "none"), panel="output",
     )  # fmt: skip
+    bootstrap: int = setting(
+        1000, "Resamples of the test ids for each paired interval between models (0: no intervals).", minimum=0,
+        maximum=100_000, panel="output",
+    )  # fmt: skip
+    seed: int = seed("Seed of the bootstrap's resampling.")
     batch_size: int = setting(64, "Rows per forward pass.", minimum=1, panel="runtime")
     max_length: int = max_length()
     device: str = device()
@@ -149,6 +154,10 @@ class RunConfig:
     dev: str | None = setting(
         None, "Labeled English dev set: finetune's best epoch and distill's guard.", shown="none"
     )
+    recipe: str | None = setting(
+        None, "A named recipe (alsace_cli/recipes: paper, static, ...) or a recipe TOML file; the run file's "
+        "sections are laid over it.", shown="the default recipe",
+    )  # fmt: skip
     source_lang: str = setting("en", "The language fine-tuned on.")
     seed: int = seed("Seed of every stage (a stage's own section may set its own).")
     device: str = device()

@@ -73,7 +73,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("run", RunConfig, "alsace_cli.stages.run:run_pipeline", "alsace_cli.cli.show:pipeline",
           "Run finetune → predict → vote → select → make-pairs → distill → eval; skip stages already up to date. "
           "A stage interrupted earlier (Ctrl-C, SIGTERM) resumes from its checkpoint.",
-          overwrite=False, config_file=False, options=("dir", "model", "device", "seed", "force"), pipeline_file=True),
+          overwrite=False, config_file=False, options=("dir", "model", "recipe", "device", "seed", "force"), pipeline_file=True),
     Stage("tiny-model", TinyModelConfig, "alsace_cli.stages.tiny_model:tiny_model", "alsace_cli.cli.show:nothing",
           "Build a tiny random BERT and a WordPiece tokenizer locally (no download): for smoke runs and tests.",
           ("out", "data"), config_file=False),

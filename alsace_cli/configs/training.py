@@ -129,12 +129,18 @@ class DistillConfig:
     )
     guard_rule: str = setting(
         "paired",
-        "paired: keep the last step unless a paired test on --dev says it is worse than step 0; best: the best dev score.",
-        choices=("paired", "best"), panel="guard",
+        "paired: keep the last step unless a paired test on --dev says it is worse than step 0; best: the best dev "
+        "score; noninferior: keep the distilled weights only when --dev shows the drop is under --guard-margin "
+        "points; gain: only when --dev shows a significant gain.",
+        choices=("paired", "best", "noninferior", "gain"), panel="guard",
     )  # fmt: skip
     guard_alpha: float = setting(
-        0.05, "Significance level of the guard's paired sign test.", above=0, maximum=1, panel="guard"
+        0.05, "Significance level of the guard's paired tests.", above=0, maximum=1, panel="guard"
     )
+    guard_margin: float = setting(
+        1.0, "--guard-rule noninferior: the largest drop of dev accuracy, in points, that is tolerated.", above=0,
+        maximum=100, panel="guard",
+    )  # fmt: skip
     collapse_check: bool = setting(
         True, "Label-free collapse detector on a sample of --data (classification).", panel="guard"
     )
@@ -173,6 +179,8 @@ class DistillConfig:
             raise AlsaceError(
                 "--eval-every needs --dev FILE or the collapse check (both off: there would be nothing to check)"
             )
+        if self.guard_rule in ("noninferior", "gain") and not self.dev:
+            raise AlsaceError(f"--guard-rule {self.guard_rule} needs --dev FILE: it keeps what the dev set shows")
 
 
 SELF_TRAIN_LANGUAGES = ("source", "all")

@@ -54,6 +54,25 @@ def show_gap_report(metrics: pd.DataFrame, summary: pd.DataFrame, source_lang: s
     console.print(averages)
 
 
+def show_comparisons(comparisons: list[dict], metrics: pd.DataFrame) -> None:
+    """Each later model against the first, paired on the same test ids: the difference with its bootstrap
+    interval, per language with McNemar's exact p, then the average accuracy and the average gap."""
+    models = list(dict.fromkeys(metrics["model"]))
+    for model in dict.fromkeys(row["model"] for row in comparisons):
+        rows = [row for row in comparisons if row["model"] == model]
+        out = Table(title=f"[{models.index(model)}] − [0], paired on the test ids: points, 95% bootstrap interval",
+                    title_justify="left")  # fmt: skip
+        for column in ("", "difference", "95% interval", "right only in [0]", f"right only in [{models.index(model)}]",
+                       "McNemar p"):  # fmt: skip
+            out.add_column(column, justify="left" if not column else "right")
+        for row in rows:
+            name = row["lang"] if row["what"] == "language" else {"average": "average accuracy", "gap": "average gap"}[row["what"]]
+            interval = f"{row['ci_low']:+.2f} … {row['ci_high']:+.2f}"
+            tests = [str(row["lost"]), str(row["gained"]), f"{row['p_mcnemar']:.3g}"] if "p_mcnemar" in row else ["", "", ""]
+            out.add_row(name, f"{row['difference']:+.2f}", interval, *tests)
+        console.print(out)
+
+
 def show_ensemble(rows: list[dict]) -> None:
     """The ensemble analysis: accuracy of one prediction per instance combined across its languages."""
     models = list(dict.fromkeys(row["model"] for row in rows))

@@ -20,7 +20,13 @@ from alsace_cli.artifacts import check_known_languages, check_parallel, read_art
 from alsace_cli.errors import AlsaceError
 from alsace_cli.inference import predict_probs, predictions_frame
 from alsace_cli.output_types import OutputType, register_output_type
-from alsace_cli.output_types.label_report import plot_accuracy, show_ensemble, show_gap_report
+from alsace_cli.output_types.label_report import (
+    plot_accuracy,
+    show_comparisons,
+    show_ensemble,
+    show_gap_report,
+)
+from alsace_cli.paired import Outcomes, compare
 from alsace_cli.pairing import make_pairs_frame
 from alsace_cli.selection import language_scores
 from alsace_cli.tasks import get_task
@@ -78,12 +84,14 @@ class LabelDistributions(OutputType):
     def show(self, artifact: Any, summary: pd.DataFrame, report: str, source_lang: str) -> None:
         if report in ("gaps", "all"):
             show_gap_report(artifact.frame, summary, source_lang)
+            show_comparisons(artifact.meta.get("comparisons", []), artifact.frame)
         if report in ("ensemble", "all"):
             show_ensemble(artifact.meta["ensemble"])
 
     def result(self, artifact: Any, summary: pd.DataFrame) -> dict[str, Any]:
         return {"metrics": report.frame_records(artifact.frame), "summary": report.frame_records(summary),
-                "ensemble": artifact.meta["ensemble"], "path": str(artifact.path)}  # fmt: skip
+                "ensemble": artifact.meta["ensemble"], "comparisons": artifact.meta.get("comparisons", []),
+                "path": str(artifact.path)}  # fmt: skip
 
 
 class LabelEvaluation:
@@ -106,6 +114,7 @@ class LabelEvaluation:
                 raise AlsaceError(f"{config.languages}: no role for lang {missing[0]!r} of {config.data}")
         self.parts: list[pd.DataFrame] = []
         self.ensemble: list[dict] = []
+        self.outcomes: dict[str, Outcomes] = {}  # per model: right/wrong per (language, id), for comparisons
 
     def start_model(self, model_spec: str) -> None:
         self.ids, self.langs, self.labels, self.probs = [], [], [], []
@@ -136,13 +145,33 @@ class LabelEvaluation:
         probs = np.concatenate(self.probs)
         self.parts.append(language_metrics(model_spec, rows, probs, self.config.source_lang))
         self.ensemble += ensemble_accuracy(model_spec, rows, probs, self.config.source_lang, self.scores)
+        if len(self.config.models) > 1 and self.config.bootstrap:
+            correct = (probs.argmax(axis=1) == rows["label"].to_numpy()).astype(np.float64)
+            self.id_order = getattr(self, "id_order", pd.Index(pd.unique(rows["id"])))
+            languages = sorted(rows["lang"].unique())
+            self.outcomes[model_spec] = Outcomes.from_rows(rows["id"].to_numpy(), rows["lang"].to_numpy(), correct,
+                                                           self.id_order, languages)  # fmt: skip
 
     def finish(self) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame]:
         metrics = pd.concat(self.parts, ignore_index=True)
         if self.roles is not None:
             metrics["role"] = metrics["lang"].map(self.roles).fillna("source")
         summary = summarize(metrics, self.config.source_lang)
-        return metrics, {"summary": report.frame_records(summary), "ensemble": self.ensemble}, summary
+        meta = {"summary": report.frame_records(summary), "ensemble": self.ensemble}
+        if self.outcomes:
+            meta["comparisons"] = self.comparisons()
+        return metrics, meta, summary
+
+    def comparisons(self) -> list[dict]:
+        """Each model after the first against the first, paired on the test ids (alsace_cli/paired.py)."""
+        config = self.config
+        base_name, *others = config.models
+        rows = []
+        for name in others:
+            rows += [{"model": name, "baseline": base_name, **row}
+                     for row in compare(self.outcomes[base_name], self.outcomes[name], config.source_lang,
+                                        config.bootstrap, config.seed)]  # fmt: skip
+        return rows
 
     def plot(self, metrics: pd.DataFrame, path: str) -> None:
         plot_accuracy(metrics, path, self.config.source_lang)

@@ -40,6 +40,7 @@ from alsace_cli.configs import (
     resolve,
     to_toml_dict,
 )
+from alsace_cli.configs.recipes import DEFAULT_RECIPE, load_recipe
 from alsace_cli.configs.table import PIPELINE
 from alsace_cli.errors import AlsaceError
 from alsace_cli.models import build_tiny_model
@@ -55,6 +56,7 @@ from alsace_cli.stages.select import select
 from alsace_cli.stages.vote import vote
 from alsace_cli.tasks import get_task
 from alsace_cli.training.teachers import teacher_class
+from alsace_cli.verdict import verdict
 
 TINY = "tiny"
 # Settings that `run` decides itself (where files go and come from); a config may not set them per stage.
@@ -72,6 +74,7 @@ class RunResult:
     metrics_kind: str
     # distill's guard decision, from the model's provenance (kept step, reason): which checkpoint was evaluated
     guard: dict[str, Any] | None = None
+    verdict: dict[str, str] | None = None  # gain, no measurable change or harm, and the line that says it
 
 
 @dataclass
@@ -99,6 +102,7 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
         value = getattr(run, name)
         if value and not Path(value).exists():
             raise AlsaceError(f"{value}: no such file ([run] {name} in {config_file})")
+    sections = _with_recipe(run.recipe or DEFAULT_RECIPE, sections)
     output = output_type_of(get_task(load_dataset(run.train).task))
     plan = _plan(run, sections, config_file, output)
     ran, skipped = _execute(plan)
@@ -108,8 +112,10 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
     ev = plan.configs["eval"]
     metrics = read_artifact(ev.out, output.metrics_kind)
     distilled = plan.configs.get("distill")
+    guard = _guard_decision(distilled.out) if distilled else None
+    found = verdict(metrics.meta.get("comparisons", []), guard, ev.source_lang) if distilled else None
     return RunResult(plan.root, ran, skipped, metrics, pd.DataFrame(metrics.meta["summary"]), ev.source_lang,
-                     output.metrics_kind, guard=_guard_decision(distilled.out) if distilled else None)  # fmt: skip
+                     output.metrics_kind, guard=guard, verdict=found)  # fmt: skip
 
 
 def _sections(raw: dict[str, Any], config_file: str | Path) -> dict[str, dict[str, Any]]:
@@ -121,6 +127,14 @@ def _sections(raw: dict[str, Any], config_file: str | Path) -> dict[str, dict[st
         if not isinstance(value, dict):
             raise AlsaceError(f"{config_file}: {name} = {value!r} must be a [{name}] section")
     return {name: dict(raw.get(name, {})) for name in known}
+
+
+def _with_recipe(name: str | None, sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The run file's stage sections laid over the recipe's: a setting in the run file wins."""
+    if name is None:
+        return sections
+    recipe = load_recipe(name, frozenset(PIPELINE))
+    return {section: {**recipe.get(section, {}), **values} for section, values in sections.items()}
 
 
 def _stage_config(plan: Plan, cls: type, name: str, section: dict[str, Any], wired: dict[str, Any],
@@ -217,6 +231,8 @@ def _distill_wiring(run: RunConfig, section: dict[str, Any], ft: Any, pr: Any, s
     wired = {"model": ft.out, "data": run.unlabeled, "pairs": pa.out, "out": str(root / "distilled"), "dev": run.dev}
     if isinstance(section.get("mask_pseudo_labels"), bool):
         wired["mask_pseudo_labels"] = votes if section.pop("mask_pseudo_labels") else None
+    if float(section.get("ce_weight", 0) or 0) > 0:  # the English anchor trains on [run] train
+        wired["train"] = run.train
     needs = teacher_class(section.get("teacher", DistillConfig().teacher)).needs
     wired["predictions"] = pr.out if "predictions" in needs else None
     wired["languages"] = se.out if "languages" in needs else None

@@ -39,6 +39,7 @@ import numpy as np
 
 from alsace_cli import report
 from alsace_cli.inference import predict_probs
+from alsace_cli.paired import detectable_drop, noninferior_p, sign_test_worse
 from alsace_cli.tasks import get_task
 
 
@@ -48,6 +49,7 @@ class GuardSettings:
 
     guard_rule: str = "paired"
     guard_alpha: float = 0.05
+    guard_margin: float = 1.0
     collapse_tv: float = 0.25
     collapse_entropy: float = 0.3
     eval_every: int = 0
@@ -58,17 +60,6 @@ class GuardSettings:
     @classmethod
     def of(cls, config: Any) -> GuardSettings:
         return cls(**{name: getattr(config, name) for name in cls.__dataclass_fields__})
-
-
-def sign_test_worse(before: np.ndarray, after: np.ndarray) -> tuple[int, int, float]:
-    """(rows better, rows worse, one-sided exact p that `after` is worse): McNemar's exact test for 0/1."""
-    better = int((after > before + 1e-12).sum())
-    worse = int((after < before - 1e-12).sum())
-    n = better + worse
-    if worse == 0:
-        return better, worse, 1.0
-    p = sum(math.comb(n, i) for i in range(worse, n + 1)) / 2**n
-    return better, worse, min(1.0, p)
 
 
 def label_histogram(probs: np.ndarray) -> tuple[np.ndarray, float]:
@@ -98,6 +89,8 @@ class Check:
 
     alpha: float = 0.05
     safe: bool = True  # the detector's measures within half of its limits (or no detector)
+    p_better: float = 1.0  # one-sided sign test that the check is better than step 0
+    p_noninferior: float = 1.0  # one-sided test that it is not worse by --guard-margin points or more
 
 
 @dataclass
@@ -122,8 +115,16 @@ class Guard:
         self.tokenizer, self.accelerator = tokenizer, accelerator
 
     def begin(self, model, log) -> None:
-        """The step-0 check: the reference every later check is compared with."""
+        """The step-0 check: the reference every later check is compared with. A small dev set is said to be
+        small, with what it can and cannot see."""
         self.check(model, 0, log)
+        n = 0 if self.dev is None else len(self.dev.frame)
+        if 0 < n < 500:
+            fewest, drop = detectable_drop(n, self.config.guard_alpha)
+            report.info(f"guard: {n} dev rows: at α = {self.config.guard_alpha:g} the sign test calls a drop "
+                        f"significant only from {fewest} more rows wrong than right ({100 * fewest / n:.1f} points) "
+                        f"when no row improves, about {drop:.1f} points when a tenth of the rows change; give "
+                        "--dev a few hundred rows where you can")  # fmt: skip
 
     def after_step(self, model, step: int, total: int, log) -> bool:
         """Check at every `--eval-every` steps and the last; True when the collapse detector fired."""
@@ -150,6 +151,9 @@ class Guard:
             check.score = float(check.rows.mean())
             if self.history:
                 check.better, check.worse, check.p_worse = sign_test_worse(self.history[0].rows, check.rows)
+                check.p_better = sign_test_worse(check.rows, self.history[0].rows)[2]
+                check.p_noninferior = noninferior_p(check.better, check.worse, len(check.rows),
+                                                    self.config.guard_margin)  # fmt: skip
         if self.corpus is not None:
             measured = {name: label_histogram(predict_probs(model, self.tokenizer, self.task, rows, **self._settings()))
                         for name, rows in self.corpus.items()}  # fmt: skip
@@ -177,6 +181,10 @@ class Guard:
             self.states["latest"] = (step, weights)
             if check.safe:
                 self.states["safe"] = (step, weights)
+            if step == 0:
+                self.states["start"] = (step, weights)
+            elif self._shows(check):
+                self.states[self.config.guard_rule] = (step, weights)
             best = self.states.get("best")
             if best is None or (check.score is not None and check.score >= self._score_of(best[0])):
                 self.states["best"] = (step, weights)
@@ -187,6 +195,15 @@ class Guard:
         if step > 0:
             report.info(self._describe(check))
         return check.collapsed
+
+    def _shows(self, check: Check) -> bool:
+        """Whether a check meets --guard-rule gain (significantly better than step 0) or noninferior (not
+        worse by --guard-margin points or more)."""
+        if self.config.guard_rule == "gain":
+            return check.p_better < self.config.guard_alpha
+        if self.config.guard_rule == "noninferior":
+            return check.p_noninferior < self.config.guard_alpha
+        return False
 
     def _score_of(self, step: int) -> float:
         return next(c.score for c in self.history if c.step == step) or 0.0
@@ -208,6 +225,8 @@ class Guard:
     def decide(self) -> tuple[int, str]:
         """The step to keep and why (see the module docstring)."""
         last = self.history[-1]
+        if self.config.guard_rule in ("gain", "noninferior") and self.dev is not None:
+            return self._decide_by_evidence()
         if last.collapsed:
             safe_step = self.states.get("safe", self.states["latest"])[0]  # a checkpoint from before "safe"
             limits = (
@@ -237,6 +256,19 @@ class Guard:
                                f"and step {latest_step} did not recover ({latest.score:.4f} < "
                                f"{self.history[0].score:.4f} at step 0): the best dev score")  # fmt: skip
         return latest_step, why
+
+    def _decide_by_evidence(self) -> tuple[int, str]:
+        """--guard-rule gain / noninferior: the fine-tuned weights unless a check showed the evidence asked."""
+        margin = self.config.guard_margin
+        shown = self.states.get(self.config.guard_rule)
+        what = ("significantly better than step 0" if self.config.guard_rule == "gain"
+                else f"not worse than step 0 by {margin:g} points or more")  # fmt: skip
+        if shown is None:
+            return 0, f"no check was shown {what} at α = {self.config.guard_alpha:g} on dev: the fine-tuned weights"
+        check = next(c for c in self.history if c.step == shown[0])
+        p = check.p_better if self.config.guard_rule == "gain" else check.p_noninferior
+        return check.step, (f"step {check.step} is {what} ({check.score:.4f} vs {self.history[0].score:.4f}, "
+                            f"{check.better} rows better, {check.worse} worse, p = {p:.3g})")  # fmt: skip
 
     def restore(self, model, total: int) -> int:
         """Load the kept state into `model` (unless it is the current one); returns its step."""

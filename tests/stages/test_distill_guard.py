@@ -24,7 +24,8 @@ def validate(config: DistillConfig) -> None:
     LabelPairDistillation.check(config)
 
 
-def run_guard(monkeypatch: pytest.MonkeyPatch, outcomes: list[list[float]], rule: str = "paired") -> int:
+def run_guard(monkeypatch: pytest.MonkeyPatch, outcomes: list[list[float]], rule: str = "paired",
+              margin: float = 1.0) -> int:
     """Drive the guard through checks whose per-row dev scores are `outcomes`; returns the step it keeps."""
     scores = iter(outcomes)
     # The guard asks the dev set's task for per-row scores (right/wrong here; F1 for QA).
@@ -33,7 +34,7 @@ def run_guard(monkeypatch: pytest.MonkeyPatch, outcomes: list[list[float]], rule
     )
     accelerator = SimpleNamespace(unwrap_model=lambda m: m, device=torch.device("cpu"))
     model, log = torch.nn.Linear(2, 2), TrainLog()
-    guard = Guard(GuardSettings(guard_rule=rule), SimpleNamespace(task="pair"))
+    guard = Guard(GuardSettings(guard_rule=rule, guard_margin=margin), SimpleNamespace(task="pair"))
     guard.setup(None, accelerator)
     for step in range(len(outcomes)):
         with torch.no_grad():
@@ -215,3 +216,41 @@ def test_when_the_detector_fires_the_run_goes_back_to_a_check_well_inside_its_li
     assert run_detector(monkeypatch, [0, 5, 17, 40]) == 1
     assert run_detector(monkeypatch, [0, 17, 40]) == 0  # no check within half the limits but step 0
     assert run_detector(monkeypatch, [0, 5, 10, 40]) == 2  # TV 0.10: well inside, kept
+
+
+def test_the_gain_rule_keeps_the_fine_tuned_weights_unless_dev_shows_a_gain(monkeypatch: pytest.MonkeyPatch) -> None:
+    start = rows(70)
+    noise = rows(72)  # 2 more right of 99: p(better) = 0.25
+    gain = rows(80)  # 10 more right, none worse: p = 1/1024
+    assert run_guard(monkeypatch, [start, noise], rule="gain") == 0
+    assert run_guard(monkeypatch, [start, gain, noise], rule="gain") == 1
+    assert run_guard(monkeypatch, [start, noise, gain], rule="gain") == 2
+
+
+def test_the_noninferior_rule_keeps_a_run_only_when_dev_bounds_its_drop(monkeypatch: pytest.MonkeyPatch) -> None:
+    start, one_worse = rows(76), rows(75)  # one row of 99 lost, none gained: 1.01 points down
+    # A 1-point margin cannot be shown with one changed row; a 5-point margin can (z ≈ 3.97).
+    assert run_guard(monkeypatch, [start, one_worse], rule="noninferior", margin=1.0) == 0
+    assert run_guard(monkeypatch, [start, one_worse], rule="noninferior", margin=5.0) == 1
+    # Ten rows lost of 99 is not within 5 points.
+    assert run_guard(monkeypatch, [start, rows(66)], rule="noninferior", margin=5.0) == 0
+
+
+def test_what_a_small_dev_set_can_see_is_said_at_the_start(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from alsace_cli.paired import detectable_drop
+
+    # 0.5^5 = 0.031 < 0.05 ≤ 0.5^4; of 10 changed rows, 9 worse gives p = 11/1024, 8 worse 56/1024.
+    assert detectable_drop(100, 0.05) == (5, pytest.approx(8.0))
+    scores = iter([rows(70)])
+    monkeypatch.setattr(
+        "alsace_cli.training.guard.get_task", lambda name: SimpleNamespace(dev_row_scores=lambda *a, **k: next(scores))
+    )
+    guard = Guard(GuardSettings(), SimpleNamespace(task="pair", frame=pd.DataFrame({"x": range(99)})))
+    guard.setup(None, SimpleNamespace(unwrap_model=lambda m: m, device=torch.device("cpu")))
+    guard.begin(torch.nn.Linear(2, 2), TrainLog())
+    assert "99 dev rows" in capsys.readouterr().err
+
+
+def test_the_evidence_rules_need_a_dev_set() -> None:
+    with pytest.raises(AlsaceError, match="--guard-rule gain needs --dev"):
+        DistillConfig(guard_rule="gain").validate()
