@@ -54,6 +54,7 @@ class Bench:
     table_rows: list[str] = field(default_factory=list)
 
 
+
 def xnli() -> Bench:
     dev = [str(DATA / f"xnli/dev-{lang}.tsv") for lang in XNLI_LANGS]
     return Bench(
@@ -68,6 +69,7 @@ def xnli() -> Bench:
             },  # fmt: skip
             # XNLI dev ids 0-499, labels dropped: the unlabeled parallel corpus ALSACE distils on.
             "unlabeled": {"inputs": dev, "labels": NLI, "drop_labels": True, "limit": 500},
+            "corpus_labeled": {"inputs": dev, "labels": NLI, "limit": 500},
             # XNLI dev ids 500-799, labeled: for choosing settings, and (English rows only) distill's guard.
             "tune": {"inputs": dev, "labels": NLI, "skip": 500, "limit": 300},
             "dev_en": {"inputs": [dev[XNLI_LANGS.index("en")]], "labels": NLI, "skip": 500, "limit": 300},
@@ -146,6 +148,7 @@ def xcopa() -> Bench:
             "train": {"inputs": [str(DATA / "copa_en/train.jsonl")], "lang": ["en"], **mc},
             # XCOPA val (11 languages; it has no English side): the unlabeled corpus.
             "unlabeled": {"inputs": val, "lang": XCOPA_LANGS, "drop_labels": True, **mc},
+            "corpus_labeled": {"inputs": val, "lang": XCOPA_LANGS, **mc},
             "dev_en": {"inputs": [str(DATA / "copa_en/val.jsonl")], "lang": ["en"], **mc},
             # XCOPA test row i is COPA test id 501+i: English + 11 languages, parallel by row order.
             "test": {"inputs": test, "lang": ["en", *XCOPA_LANGS], **mc},
@@ -225,7 +228,10 @@ DISTILL = {
     },  # fmt: skip
 }
 
-# Row name → (select strategy, make-pairs options, distill settings) or a special kind.
+# Row name → (select strategy, make-pairs options, distill settings) or a special kind. `recipe-<name>` rows
+# run a named recipe (alsace_cli/recipes) as `alsace run` applies it; `ceiling` fine-tunes on the English
+# training set plus the corpus with its labels (import `corpus_labeled`, where the release has them): what
+# perfect pseudo-labels would buy.
 ROWS: dict[str, dict[str, Any]] = {
     "baseline": {"kind": "baseline"},
     "alsace": {"strategy": "confidence", "distill": "best"},
@@ -265,6 +271,12 @@ ROWS: dict[str, dict[str, Any]] = {
     "self-train-en": {"kind": "self-train", "languages": "source"},
     "self-train-full": {"kind": "self-train", "languages": "all"},
 }
+ROWS["ceiling"] = {"kind": "ceiling"}
+sys.path.insert(0, str(ROOT))
+from alsace_cli.configs.recipes import load_recipe, recipe_names  # noqa: E402
+from alsace_cli.configs.table import PIPELINE  # noqa: E402
+
+ROWS.update({f"recipe-{name}": {"kind": "recipe", "recipe": name} for name in recipe_names()})
 CORE = ["baseline", "alsace", "random", "all"]
 # The XNLI table: the core rows, the paper's settings, the settings compared, every section-1 alternative.
 XNLI_ROWS = [
@@ -359,9 +371,18 @@ def run_bench(
                     max_length=length)))  # fmt: skip
 
         for row in rows:
-            if seed != seeds[0] and row not in CORE:
+            if seed != seeds[0] and row not in CORE and not row.startswith(("recipe-", "ceiling")):
                 continue  # the full profile: 3 seeds for the core rows, one for the rest
             spec = ROWS[row]
+            if spec.get("kind") == "recipe":
+                run_recipe(row, spec["recipe"], bench, data, s, seed, runner, finetuned, predictions, pseudo,
+                           evaluate_model)  # fmt: skip
+                continue
+            if spec.get("kind") == "ceiling":
+                if "corpus_labeled" in data:
+                    ceiling = run_ceiling(bench, data, s, seed, runner, model)
+                    evaluate_model(row, ceiling, languages_for("confidence"))
+                continue
             if spec.get("kind") == "baseline":
                 evaluate_model(row, finetuned, languages_for("confidence"))
                 continue
@@ -402,6 +423,62 @@ def run_bench(
                 **settings)))  # fmt: skip
             evaluate_model(row, distilled, languages)
     summarize_bench(bench.name, rows, seeds, root, plot_rows)
+
+
+def run_recipe(row: str, name: str, bench: Bench, data: dict[str, str], s: Path, seed: int, runner: Runner,
+               finetuned: Path, predictions: Path, pseudo: Path, evaluate_model: Callable) -> None:  # fmt: skip
+    """One named recipe (alsace_cli/recipes) as `alsace run` applies it: its vote, select, pairs and distill
+    settings, distill's inputs wired as run wires them, English dev as the guard's dev set."""
+    from alsace_cli.stages.distill import DistillConfig, distill
+    from alsace_cli.stages.pairs import PairsConfig, make_pairs
+    from alsace_cli.stages.select import SelectConfig, select
+    from alsace_cli.stages.vote import VoteConfig, vote
+    from alsace_cli.training.teachers import teacher_class
+
+    recipe = load_recipe(name, frozenset(PIPELINE))
+    vote_opts, select_opts = recipe.get("vote", {}), recipe.get("select", {})
+    pair_opts, settings = recipe.get("make-pairs", {}), dict(recipe.get("distill", {}))
+    tag = "-".join(f"{k}={v}" for k, v in sorted(vote_opts.items()) if (k, v) != ("rule", "majority")) or "majority"
+    votes = pseudo if tag == "majority" else s / f"pseudo_labels-{tag}.parquet"
+    runner.step(f"seed{seed} vote {tag}", votes, lambda: vote(VoteConfig(predictions=str(predictions),
+                                                                       out=str(votes), **vote_opts)))  # fmt: skip
+    choice = "-".join([tag, *(f"{k}={v}" for k, v in sorted(select_opts.items()))])
+    languages = s / f"languages-{choice}.parquet"
+    runner.step(f"seed{seed} select {choice}", languages, lambda: select(SelectConfig(
+        predictions=str(predictions), pseudo_labels=str(votes), out=str(languages), seed=seed, **select_opts)))  # fmt: skip
+    pairing = "-".join([choice, *sorted(pair_opts)])
+    pairs = s / f"pairs-{pairing}.parquet"
+    runner.step(f"seed{seed} make-pairs {pairing}", pairs, lambda: make_pairs(PairsConfig(
+        data=data["unlabeled"], languages=str(languages), out=str(pairs), **pair_opts)))  # fmt: skip
+    needs = teacher_class(settings.get("teacher", "live")).needs
+    wired = {"predictions": str(predictions) if "predictions" in needs else None,
+             "languages": str(languages) if "languages" in needs else None,
+             "train": data["train"] if settings.get("ce_weight", 0) > 0 else None,
+             "mask_pseudo_labels": str(votes) if settings.pop("mask_pseudo_labels", False) else None}  # fmt: skip
+    distilled = s / f"distilled-{row}"
+    runner.step(f"seed{seed} distill {row}", distilled, lambda: distill(DistillConfig(
+        model=str(finetuned), data=data["unlabeled"], pairs=str(pairs), out=str(distilled), max_length=bench.max_length,
+        seed=seed, dev=data["dev_en"], **wired, **settings)))  # fmt: skip
+    evaluate_model(row, distilled, languages)
+
+
+def run_ceiling(bench: Bench, data: dict[str, str], s: Path, seed: int, runner: Runner, model: str) -> Path:
+    """The English training set plus the corpus with its labels, fine-tuned as the baseline is."""
+    import pandas as pd
+
+    from alsace_cli.artifacts import load_dataset, write_artifact
+    from alsace_cli.stages.finetune import FinetuneConfig, finetune
+
+    train = s.parent / "data" / "ceiling_train.parquet"
+    if not train.exists():
+        english, corpus = load_dataset(data["train"]), load_dataset(data["corpus_labeled"])
+        rows = pd.concat([english.frame, corpus.frame.assign(id="corpus-" + corpus.frame["id"])], ignore_index=True)
+        write_artifact(rows, train, "dataset", {"task": english.task, "labels": english.labels})
+    out = s / "finetuned-ceiling"
+    runner.step(f"seed{seed} finetune ceiling", out, lambda: finetune(FinetuneConfig(
+        model=model, train=str(train), out=str(out), max_length=bench.max_length, seed=seed,
+        dev=data["dev_en"] if bench.finetune_dev else None, **bench.finetune)))  # fmt: skip
+    return out
 
 
 def main() -> None:

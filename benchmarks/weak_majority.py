@@ -47,6 +47,12 @@ ROWS: dict[str, dict[str, Any]] = {
     "degenerate-out": {"vote": {"exclude_degenerate": True}, "select": {}, "guard": False},
 }
 MAX_LENGTH = 80
+sys.path.insert(0, str(ROOT))
+from alsace_cli.configs.recipes import load_recipe, recipe_names  # noqa: E402
+from alsace_cli.configs.table import PIPELINE  # noqa: E402
+
+# Each named recipe as `alsace run` applies it, guarded (English XNLI dev as the guard's dev set).
+ROWS.update({f"recipe-{name}": {"recipe": name} for name in recipe_names()})
 
 
 def build_set(quality: Path, seed: int, gold: pd.Series, out: Path) -> tuple[Path, Path, list[str]]:
@@ -88,7 +94,8 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated, from: {', '.join(ROWS)}")
+    parser.add_argument("--rows", default=",".join(r for r in ROWS if not r.startswith("recipe-")),
+                        help=f"comma-separated, from: {', '.join(ROWS)}")  # fmt: skip
     parser.add_argument("--quality", default=str(ROOT / "benchmarks/runs/quality/xnli-2ep"))
     parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/weak-majority"))
     args = parser.parse_args()
@@ -125,6 +132,8 @@ def main() -> None:
 
     def run_row(row: str) -> None:  # a function, so that each step's closure sees this row's paths
         spec = ROWS[row]
+        if "recipe" in spec:
+            return run_recipe(row, spec["recipe"])
         votes = out / f"votes-{row}.parquet"
         runner.step(f"seed{seed} vote {row}", votes, lambda: vote(VoteConfig(
             predictions=str(predictions), out=str(votes), **spec["vote"])))  # fmt: skip
@@ -141,6 +150,32 @@ def main() -> None:
             predictions=str(predictions), learning_rate=2e-5, max_steps=150, pairs_per_batch=16,
             max_length=MAX_LENGTH, seed=seed, dev=str(quality / "data" / "dev_en.parquet") if guarded else None,
             eval_every=25 if guarded else 0, collapse_check=guarded)))  # fmt: skip
+        evaluate_model(row, distilled)
+
+    def run_recipe(row: str, name: str) -> None:
+        from alsace_cli.training.teachers import teacher_class
+
+        recipe = load_recipe(name, frozenset(PIPELINE))
+        settings = dict(recipe.get("distill", {}))
+        votes = out / f"votes-{row}.parquet"
+        runner.step(f"seed{seed} vote {row}", votes, lambda: vote(VoteConfig(
+            predictions=str(predictions), out=str(votes), **recipe.get("vote", {}))))  # fmt: skip
+        languages = out / f"languages-{row}.parquet"
+        runner.step(f"seed{seed} select {row}", languages, lambda: select(SelectConfig(
+            predictions=str(predictions), pseudo_labels=str(votes), out=str(languages), seed=seed,
+            **recipe.get("select", {}))))  # fmt: skip
+        pairs = out / f"pairs-{row}.parquet"
+        runner.step(f"seed{seed} make-pairs {row}", pairs, lambda: make_pairs(PairsConfig(
+            data=str(corpus), languages=str(languages), out=str(pairs), **recipe.get("make-pairs", {}))))  # fmt: skip
+        needs = teacher_class(settings.get("teacher", "live")).needs
+        wired = {"predictions": str(predictions) if "predictions" in needs else None,
+                 "languages": str(languages) if "languages" in needs else None,
+                 "train": str(quality / "data" / "train.parquet") if settings.get("ce_weight", 0) > 0 else None,
+                 "mask_pseudo_labels": str(votes) if settings.pop("mask_pseudo_labels", False) else None}  # fmt: skip
+        distilled = out / f"distilled-{row}"
+        runner.step(f"seed{seed} distill {row}", distilled, lambda: distill(DistillConfig(
+            model=str(finetuned), data=str(corpus), pairs=str(pairs), out=str(distilled), max_length=MAX_LENGTH,
+            seed=seed, dev=str(quality / "data" / "dev_en.parquet"), **wired, **settings)))  # fmt: skip
         evaluate_model(row, distilled)
 
     for row in rows:
@@ -176,9 +211,8 @@ def summarize(out: Path, rows: list[str], gold: pd.Series, weakest: list[str]) -
         roles = pd.read_parquet(out / f"languages-{row}.parquet")
         teachers = roles.loc[roles["role"] == "teacher", "lang"].tolist()
         guard = json.loads((out / f"distilled-{row}" / "alsace_provenance.json").read_text()).get("guard", {})
-        vote_rule = ROWS[row]["vote"].get("rule", "majority") + (
-            ", degenerate out" if ROWS[row]["vote"].get("exclude_degenerate") else ""
-        )
+        vote_spec = ROWS[row].get("vote") or load_recipe(ROWS[row]["recipe"], frozenset(PIPELINE)).get("vote", {})
+        vote_rule = vote_spec.get("rule", "majority") + (", degenerate out" if vote_spec.get("exclude_degenerate") else "")
         lines.append(
             f"| {row} | {vote_rule} | {right:.1f} | {len(teachers)}: {', '.join(teachers)} | "
             f"{guard.get('kept_step', '?')} | {acc['en']:.2f} | {acc['es']:.2f} | {acc[weakest].mean():.2f} | "
