@@ -1,0 +1,59 @@
+"""The recipe grid of BENCHMARKS.md's rule: every candidate recipe on every benchmark, then the rule.
+
+    python benchmarks/recipes.py --phase 1                    # seed 1: every candidate (paper: XCOPA only)
+    python benchmarks/recipes.py --phase 2 --recipes A,B      # seeds 2 and 3 of the survivors
+    python benchmarks/recipes.py --summarize                  # tables and the rule's outcome
+
+Each run goes through quality.py or weak_majority.py, whose steps are skipped when their artifacts exist,
+so the grid resumes where it stopped. The summary reads only those artifacts (benchmarks/recipes_report.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CANDIDATES = ["static", "static-ce", "static-ds", "ensemble-conf", "static-ds-ce", "paper"]
+ORDER = ["xnli-2ep", "xcopa", "weak", "pawsx", "xnli"]  # cheapest information first
+
+
+def run(command: list[str]) -> None:
+    print("$", " ".join(command), file=sys.stderr, flush=True)
+    subprocess.run([sys.executable, *command], check=True, cwd=HERE.parent)
+
+
+def grid(recipes: list[str], seeds: list[int], ceiling: bool) -> None:
+    for bench in ORDER:
+        names = [r for r in recipes if r != "paper" or bench == "xcopa"]
+        rows = [f"recipe-{r}" for r in names]
+        for seed in seeds:
+            if bench == "weak":
+                run([str(HERE / "quality.py"), "--bench", "xnli-2ep", "--seeds", str(seed), "--rows", "baseline"])
+                run([str(HERE / "weak_majority.py"), "--seed", str(seed), "--rows", ",".join(rows)])
+                continue
+            extra = ["ceiling"] if ceiling and bench in ("xnli-2ep", "xnli", "xcopa") else []
+            run([str(HERE / "quality.py"), "--bench", bench, "--seeds", str(seed), "--rows",
+                 ",".join(["baseline", *rows, *extra])])  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--phase", type=int, choices=(1, 2))
+    parser.add_argument("--recipes", default=",".join(CANDIDATES))
+    parser.add_argument("--summarize", action="store_true")
+    args = parser.parse_args()
+    recipes = args.recipes.split(",")
+    if args.phase == 1:
+        grid(recipes, [1], ceiling=False)
+        grid([], [1], ceiling=True)
+    elif args.phase == 2:
+        grid(recipes, [2, 3], ceiling=False)
+    if args.summarize:
+        run([str(HERE / "recipes_report.py")])
+
+
+if __name__ == "__main__":
+    main()
