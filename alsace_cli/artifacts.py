@@ -100,8 +100,8 @@ def read_artifact(path: str | Path, kind: str, what: str | None = None) -> Artif
     if found == "qa_predictions" and kind == "predictions":
         raise AlsaceError(
             f"{path}: holds QA answer spans, not label distributions; the answers to one question in several "
-            "languages cannot be voted on or scored by label (vote, select and distill need classification "
-            "predictions)"
+            "languages cannot be voted on by label (vote, self-train and distill's static and ensemble teachers "
+            "read label distributions; select takes QA predictions and ranks question languages)"
         )
     if found and found != kind:
         raise AlsaceError(f"{path}: is a {found.replace('_', ' ')} artifact, expected {what}")

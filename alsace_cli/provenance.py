@@ -24,6 +24,15 @@ _PACKAGES = ("torch", "transformers", "accelerate", "pandas", "pyarrow", "numpy"
 _IGNORED_IN_DIRS = {"alsace_provenance.json", "training_args.bin"}
 
 
+COMMAND_LINE: list[str] | None = None  # the arguments the `alsace` command was run with (cli sets it)
+
+
+def command_line() -> str:
+    """`alsace ARGS` as the user typed it (the process's argv when no command set it)."""
+    args = COMMAND_LINE if COMMAND_LINE is not None else sys.argv[1:]
+    return " ".join(["alsace", *map(str, args)])
+
+
 def package_versions() -> dict[str, str]:
     versions = {"alsace": __version__, "python": platform.python_version()}
     for name in _PACKAGES:
@@ -125,7 +134,7 @@ def make_provenance(
     return {
         "stage": stage,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join(sys.argv),
+        "command": command_line(),
         "versions": package_versions(),
         "config": config_to_dict(config),
         "inputs": {

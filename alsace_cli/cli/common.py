@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError
 from typer.core import TyperGroup
 
 from alsace_cli.errors import AlsaceError
@@ -71,10 +72,17 @@ class OneLineErrors(TyperGroup):
     """click's usage errors (a bad value, an unknown option) as one `error:` line on stderr, exit code 2."""
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        from alsace_cli import provenance
+
+        arguments = kwargs.get("args", args[0] if args else None)
+        provenance.COMMAND_LINE = list(arguments) if arguments is not None else sys.argv[1:]
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
+        except NoArgsIsHelpError as exc:  # plain `alsace` (or `alsace data`): the help, as typer prints it
+            exc.show()
+            sys.exit(exc.exit_code)
         except typer.TyperException as exc:  # typer's click: UsageError, BadParameter, NoSuchOption
             command = exc.ctx.command_path if getattr(exc, "ctx", None) else "alsace"
             message = " ".join(exc.format_message().split())

@@ -99,8 +99,11 @@ def report_to() -> Any:
                    choices=TRACKERS, panel="output")  # fmt: skip
 
 
-def seed(help: str) -> Any:
-    return setting(42, help, panel="runtime")
+SEED_MAX = 2**32 - 1  # NumPy's and torch's seeds are 32-bit
+
+
+def seed(help: str, default: int = 42) -> Any:
+    return setting(default, help, minimum=0, maximum=SEED_MAX, panel="runtime")
 
 
 def device() -> Any:

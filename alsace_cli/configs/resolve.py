@@ -86,6 +86,23 @@ def flag_name(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def _section_of(raw: dict[str, Any], section: str, config_file: str | Path) -> Any:
+    """A config file's [section]; every top-level name must be a section of a stage (a misspelt one is
+    refused, naming the one meant, rather than leaving the stage on its defaults)."""
+    import difflib
+
+    from alsace_cli.configs.table import SECTIONS
+
+    for name in raw:
+        if name not in SECTIONS:
+            meant = difflib.get_close_matches(name.replace("_", "-"), sorted(SECTIONS), n=1, cutoff=0.6)
+            hint = f"; did you mean [{meant[0]}]?" if meant else ""
+            raise AlsaceError(
+                f"{config_file}: unknown section [{name}] (known: {', '.join(sorted(SECTIONS))}){hint}"
+            )
+    return raw.get(section, {})
+
+
 def resolve(
     cls: type[T],
     section: str,
@@ -106,7 +123,7 @@ def resolve(
     where: dict[str, str] = {}
     sources: list[tuple[str, dict[str, Any]]] = []
     if config_file is not None:
-        raw = load_toml(config_file).get(section, {})
+        raw = _section_of(load_toml(config_file), section, config_file)
         if not isinstance(raw, dict):
             raise AlsaceError(f"{config_file}: {section} must be a [{section}] section, not a value")
         sources.append((f"{config_file} [{section}]", raw))

@@ -86,7 +86,7 @@ class SelectConfig:
     degenerate_tv: float = setting(
         0.2, "Warn about languages whose label distribution is this far (TV) from the source's.", above=0
     )
-    seed: int = setting(42, "Seed of --strategy random.")
+    seed: int = seed("Seed of --strategy random.")
 
 
 @dataclass
@@ -174,7 +174,7 @@ class CrossSampleConfig:
     source_lang: str = setting("en", "The source language, always in each id's set.")
     target_languages: list[str] = setting(help="Fix the target languages instead of drawing them (comma-separated).",
                                           factory=list, shown="drawn per id", listing="comma")  # fmt: skip
-    seed: int = setting(42, "Seed of the draw.")
+    seed: int = seed("Seed of the draw.")
 
 
 @dataclass
@@ -226,7 +226,7 @@ class TinyModelConfig:
     out: str = setting("", "Directory to write the model to.", listing="argument")
     data: list[str] = setting(help="Dataset(s) whose texts train the tokenizer.", factory=list, shown=REQUIRED,
                               listing="repeat")  # fmt: skip
-    seed: int = setting(0, "Seed of the random weights.")
+    seed: int = seed("Seed of the random weights.", default=0)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from alsace_cli import report
@@ -128,6 +129,24 @@ def infer_label_names(values: pd.Series, path: Path) -> list[str]:
     )
 
 
+def normalised_ids(values: pd.Series, path: Path) -> np.ndarray:
+    """Ids as text: integers as written, integral floats (2.0, as JSON readers give a number) as the integer
+    (2) so they join another file's `2`, said once; any other number is refused with its row."""
+    out, floats = [], 0
+    for row, value in enumerate(values):
+        if isinstance(value, (bool, np.bool_)) or value is None or (isinstance(value, float) and np.isnan(value)):
+            raise AlsaceError(f"{path}: row {row}: id {value!r} is neither text nor an integer")
+        if isinstance(value, (float, np.floating)):
+            if not float(value).is_integer():
+                raise AlsaceError(f"{path}: row {row}: id {value!r} is neither text nor an integer")
+            value, floats = int(value), floats + 1
+        out.append(str(value))
+    if floats:
+        report.warn(f"{path}: {floats} ids written as integral floats (2.0) read as integers (2), so they join "
+                    "the ids of the other files")  # fmt: skip
+    return np.asarray(out, dtype=object)
+
+
 def import_data(config: ImportConfig, overwrite: bool = False) -> Artifact:
     if not config.inputs:
         raise AlsaceError("no input files given")
@@ -149,7 +168,9 @@ def import_data(config: ImportConfig, overwrite: bool = False) -> Artifact:
         )
     parts, task, labels = [], config.task, list(config.labels)
     for position, path in enumerate(paths):
-        raw = read_raw(path, config.format)
+        named = any((config.id_column, config.text_column, config.text_a_column, config.text_b_column,
+                     config.label_column, config.lang_column))  # fmt: skip
+        raw = read_raw(path, config.format, named)
         is_xtreme = all(str(c).startswith("column") for c in raw.columns)
         file_task, mapping = (
             _xtreme_columns(raw, path, task, labels) if is_xtreme else _generic_columns(raw, path, config)
@@ -178,7 +199,7 @@ def import_data(config: ImportConfig, overwrite: bool = False) -> Artifact:
         if config.id_column:
             if config.id_column not in raw.columns:
                 raise AlsaceError(f"{path}: no column {config.id_column!r} (--id-column)")
-            part["id"] = raw[config.id_column].astype(str).to_numpy()
+            part["id"] = normalised_ids(raw[config.id_column], path)
         else:
             part["id"] = part.groupby("lang", sort=False).cumcount().astype(str).to_numpy()
         part["_file"] = str(path)

@@ -17,12 +17,14 @@ from alsace_cli.errors import AlsaceError
 FORMATS = ("auto", "xtreme", "csv", "tsv", "jsonl", "parquet")
 
 
-def detect_format(path: Path) -> str:
+def detect_format(path: Path, named_columns: bool = False) -> str:
+    """The format of a file from its extension; a `.tsv` is XTREME's (no header) unless its first line names
+    columns or the import names its columns (`--*-column`), which only a header can hold."""
     suffix = path.suffix.lower()
     if suffix == ".tsv":
-        # XTREME files have no header; a TSV whose first line names columns is a generic TSV.
         first = path.open(encoding="utf-8", errors="replace").readline().rstrip("\r\n").split("\t")
-        return "tsv" if any(name.strip().lower() in HEADER_WORDS for name in first) else "xtreme"
+        header = named_columns or any(name.strip().lower() in HEADER_WORDS for name in first)
+        return "tsv" if header else "xtreme"
     formats = {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
     if suffix in formats:
         return formats[suffix]
@@ -37,11 +39,16 @@ HEADER_WORDS = {
 }  # fmt: skip
 
 
-def read_raw(path: Path, fmt: str) -> pd.DataFrame:
+def read_raw(path: Path, fmt: str, named_columns: bool = False) -> pd.DataFrame:
     if not path.exists():
         raise AlsaceError(f"{path}: no such file")
     if fmt == "auto":
-        fmt = detect_format(path)
+        fmt = detect_format(path, named_columns)
+    if fmt == "xtreme" and named_columns:
+        raise AlsaceError(
+            f"{path}: --format xtreme reads files without a header, but --*-column options name columns, which "
+            "only a header holds; use --format tsv (or leave --format auto)"
+        )
     try:
         if fmt == "xtreme":
             # QUOTE_NONE: the texts hold unbalanced quotes; a quote is just a character here.

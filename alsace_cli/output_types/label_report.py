@@ -96,6 +96,16 @@ def short_names(models: list[str]) -> list[str]:
     return list(models)
 
 
+def plot_markers(metrics: pd.DataFrame, source_lang: str) -> dict[str, bool]:
+    """Per language, whether its dot is filled: teachers and the source language (whatever role select gave
+    it), as the legend says; every dot when the metrics carry no roles."""
+    langs = list(dict.fromkeys(metrics["lang"]))
+    if "role" not in metrics.columns:
+        return dict.fromkeys(langs, True)
+    roles = metrics.drop_duplicates("lang").set_index("lang")["role"]
+    return {lang: lang == source_lang or roles.get(lang) in ("teacher", "source") for lang in langs}
+
+
 def plot_accuracy(metrics: pd.DataFrame, path: str | Path, source_lang: str = "en") -> Path:
     """Per language, one row: the first model's accuracy as a dot and an arrow to the last model's, the
     change written beside it; languages sorted by the first model's accuracy, teachers filled and students
@@ -112,15 +122,15 @@ def plot_accuracy(metrics: pd.DataFrame, path: str | Path, source_lang: str = "e
     first, last = pivot[models[0]], pivot[models[-1]]
     pivot = pivot.loc[first.sort_values(ascending=True, kind="stable").index]  # best at the top
     roles = metrics.drop_duplicates("lang").set_index("lang")["role"] if "role" in metrics.columns else None
+    filled = plot_markers(metrics, source_lang)
     n = len(pivot)
     fig, ax = plt.subplots(figsize=(8.0, 1.2 + 0.24 * n))
     y = np.arange(n)
     for i, lang in enumerate(pivot.index):
         a, b = float(first[lang]), float(last[lang])
         color = "tab:green" if b > a else ("tab:red" if b < a else "0.5")
-        role = None if roles is None else roles.get(lang)
         ax.scatter([a], [i], s=28, zorder=3, color="0.25",
-                   facecolors="0.25" if role in ("teacher", "source") or roles is None else "white")  # fmt: skip
+                   facecolors="0.25" if filled[lang] else "white")  # fmt: skip
         if len(models) > 1:
             if abs(b - a) > 1e-9:
                 ax.annotate(

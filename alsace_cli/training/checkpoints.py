@@ -19,7 +19,6 @@ import contextlib
 import json
 import shutil
 import signal
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from alsace_cli.atomic import atomic_dir
 from alsace_cli.configs import to_toml_dict
 from alsace_cli.errors import AlsaceError
 from alsace_cli.outputs import Output, check_outputs, model_output
-from alsace_cli.provenance import hash_path
+from alsace_cli.provenance import command_line, hash_path
 
 # Settings that change how a run is checkpointed or trusted, not what it computes.
 NOT_FINGERPRINTED = {"save_every", "force", "device", "eval_batch_size", "report_to"}
@@ -132,14 +131,17 @@ class Checkpointer:
         state = torch.load(self.dir / "alsace_state.pt", weights_only=False)
         return int(saved["step"]), list(saved["log"]), state
 
-    def after_step(self, step: int, total: int, flag: StopFlag, log_rows: list[dict], state: dict) -> None:
-        """Checkpoint and stop if a signal came; keep the rolling checkpoint every --save-every steps."""
+    def after_step(self, step: int, total: int, flag: StopFlag, log_rows: list[dict], state: dict,
+                   resumes_by_itself: bool = False) -> None:  # fmt: skip
+        """Checkpoint and stop if a signal came; keep the rolling checkpoint every --save-every steps.
+        `resumes_by_itself`: the command (`alsace run`) resumes a checkpoint that matches, so the hint is the
+        same command; otherwise it is the command with --resume."""
         if flag.signal is not None:
             self.save(step, log_rows, state)
-            command = " ".join(sys.argv[1:]) or self.stage
+            command = command_line() + ("" if resumes_by_itself else " --resume")
             raise TrainingInterrupted(
                 f"{self.stage}: {flag.signal} at step {step} of {total}; checkpoint saved in {self.dir}; "
-                f"resume with: alsace {command} --resume"
+                f"resume with: {command}"
             )
         if self.save_every and step % self.save_every == 0 and step < total:
             self.save(step, log_rows, state)

@@ -74,7 +74,8 @@ class Trainer:
                 stopped = checks.after_step(model, step, total, log)
                 track(accelerator, row)
                 advance(status=objective.status(row))
-                checkpoints.after_step(step, total, stop, log.rows, {**checks.state_dict(), **objective.state_dict()})
+                state = {**checks.state_dict(), **objective.state_dict()}
+                checkpoints.after_step(step, total, stop, log.rows, state, resumes_by_itself=resume == "auto")
                 if stopped:
                     break
         return self._save(model, tokenizer, checks, log, total, checkpoints)
