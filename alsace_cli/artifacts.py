@@ -83,6 +83,19 @@ def read_meta_kind(path: str | Path) -> str | None:
         return None
 
 
+RAW_SUFFIXES = (".csv", ".tsv", ".jsonl", ".json", ".txt")
+
+
+def check_not_raw(path: Path, what: str) -> None:
+    """A CSV, TSV, JSON or text file where alsace's Parquet is expected: name the command that converts it."""
+    if path.suffix.lower() in RAW_SUFFIXES and path.is_file():
+        raise AlsaceError(
+            f"{path}: a {path.suffix[1:].upper()} file, not a {what} Parquet file; convert it with "
+            f"`alsace data import {path} --out {path.with_suffix('.parquet').name}` (add --labels NAME,... "
+            "when it has labels, --lang when the file name does not say the language)"
+        )
+
+
 def read_artifact(path: str | Path, kind: str, what: str | None = None) -> Artifact:
     """Read a Parquet artifact of `kind`, checking it exists, parses, is that kind, has its columns and rows."""
     path = Path(path)
@@ -91,6 +104,7 @@ def read_artifact(path: str | Path, kind: str, what: str | None = None) -> Artif
         raise AlsaceError(f"{path}: no such file (expected a {what} Parquet file)")
     if path.is_dir():
         raise AlsaceError(f"{path}: is a directory, expected a {what} Parquet file")
+    check_not_raw(path, what)
     try:
         meta = read_meta(path)
         frame = pq.read_table(path).to_pandas()

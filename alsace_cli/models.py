@@ -47,17 +47,39 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "sent
                    "spiece.model", "vocab.json")  # fmt: skip
 
 
-def load_tokenizer(spec: str) -> PreTrainedTokenizerBase:
+def hub_options(config: Any) -> dict[str, Any]:
+    """from_pretrained's hub options from a stage's config: `--revision` and `--trust-remote-code`."""
+    options: dict[str, Any] = {}
+    if getattr(config, "revision", None):
+        options["revision"] = config.revision
+    if getattr(config, "trust_remote_code", False):
+        options["trust_remote_code"] = True
+    return options
+
+
+def check_model_spec(spec: str) -> None:
+    """A path that names no folder is said at once, rather than tried on the hub as a repository id: one
+    that starts with `.`, `/` or `~`, has more than one `/`, or whose parent folder exists here."""
+    path = Path(spec).expanduser()
+    if path.exists():
+        return
+    local = spec.startswith((".", "/", "~")) or spec.count("/") > 1 or (path.parent != Path(".") and path.parent.exists())
+    if local:
+        raise AlsaceError(f"{spec}: no such model folder")
+
+
+def load_tokenizer(spec: str, hub: dict[str, Any] | None = None) -> PreTrainedTokenizerBase:
     from transformers import AutoTokenizer
 
     quiet_transformers()
+    check_model_spec(spec)
     if Path(spec).is_dir() and not any((Path(spec) / name).exists() for name in TOKENIZER_FILES):
         raise AlsaceError(
             f"{spec}: no tokenizer in the model directory (none of {', '.join(TOKENIZER_FILES)}); "
             "save the tokenizer the model was trained with beside it"
         )
     try:
-        tokenizer = AutoTokenizer.from_pretrained(spec)
+        tokenizer = AutoTokenizer.from_pretrained(spec, **(hub or {}))
     except (OSError, ValueError, TypeError) as exc:
         raise AlsaceError(f"{spec}: cannot load a tokenizer ({str(exc).splitlines()[0]})") from None
     return tokenizer
@@ -90,55 +112,58 @@ def check_fit(
         raise AlsaceError(f"--max-length {max_length}: the model {spec} takes at most {limit} tokens")
 
 
-def load_model(
-    spec: str, task: str, labels: list[str], *, new_head: bool = False, max_length: int | None = None
-) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """Load `spec` (hub id or directory) as a classifier over `labels` for `task`.
+def _check_head(spec: str, config: Any, task: str, labels: list[str]) -> None:
+    """A trained model must have been trained for exactly these labels and this task's head: predicting with
+    a head for other labels would silently give meaningless numbers."""
+    the_task = get_task(task)
+    names = [config.id2label[i] for i in range(config.num_labels)]
+    if not the_task.has_label_set:
+        pass  # an answer-span head has no label names to compare
+    elif config.num_labels != len(labels):
+        raise AlsaceError(
+            f"{spec}: model does not fit the task: it has {config.num_labels} labels "
+            f"({', '.join(names)}), the data has {len(labels)} ({', '.join(labels)})"
+        )
+    elif not _default_label_names(names) and names != labels:
+        raise AlsaceError(
+            f"{spec}: model does not fit the task: its labels are {', '.join(names)}, "
+            f"the data's are {', '.join(labels)} (same names in the same order needed)"
+        )
+    architectures = getattr(config, "architectures", None) or []
+    if architectures and not any(name.endswith(the_task.head) for name in architectures):
+        raise AlsaceError(
+            f"{spec}: model does not fit task {task!r}: it is a {architectures[0]}, the task needs a "
+            f"*{the_task.head} model (fine-tune one for this task first)"
+        )
 
-    With `new_head` (fine-tuning from a pretrained encoder) the classification head is created for these
-    labels; otherwise the model must already have been trained for exactly these labels, since predicting
-    with a head for other labels would silently give meaningless numbers.
-    """
+
+def load_model(
+    spec: str, task: str, labels: list[str], *, new_head: bool = False, max_length: int | None = None,
+    hub: dict[str, Any] | None = None,
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:  # fmt: skip
+    """Load `spec` (hub id or directory) for `task`: with `new_head` (fine-tuning from a pretrained encoder) a
+    new head for `labels`; otherwise a model trained for exactly these labels. `hub`: from_pretrained's
+    revision and trust_remote_code (hub_options)."""
     from transformers import AutoConfig
 
     quiet_transformers()
+    check_model_spec(spec)
+    hub = hub or {}
     if Path(spec).exists() and not (Path(spec) / "config.json").exists():
         raise AlsaceError(f"{spec}: not a model directory (no config.json)")
     try:
-        config = AutoConfig.from_pretrained(spec)
+        config = AutoConfig.from_pretrained(spec, **hub)
     except (OSError, ValueError) as exc:
         raise AlsaceError(f"{spec}: cannot load a model config ({str(exc).splitlines()[0]})") from None
     the_task = get_task(task)
-    model_class = the_task.auto_model_class()
-    if new_head:
-        kwargs: dict[str, Any] = the_task.new_head_kwargs(labels)
-    else:
-        names = [config.id2label[i] for i in range(config.num_labels)]
-        if not the_task.has_label_set:
-            pass  # an answer-span head has no label names to compare
-        elif config.num_labels != len(labels):
-            raise AlsaceError(
-                f"{spec}: model does not fit the task: it has {config.num_labels} labels "
-                f"({', '.join(names)}), the data has {len(labels)} ({', '.join(labels)})"
-            )
-        elif not _default_label_names(names) and names != labels:
-            raise AlsaceError(
-                f"{spec}: model does not fit the task: its labels are {', '.join(names)}, "
-                f"the data's are {', '.join(labels)} (same names in the same order needed)"
-            )
-        architectures = getattr(config, "architectures", None) or []
-        expected = get_task(task).head
-        if architectures and not any(name.endswith(expected) for name in architectures):
-            raise AlsaceError(
-                f"{spec}: model does not fit task {task!r}: it is a {architectures[0]}, the task needs a "
-                f"*{expected} model (fine-tune one for this task first)"
-            )
-        kwargs = {}
+    if not new_head:
+        _check_head(spec, config, task, labels)
+    kwargs: dict[str, Any] = the_task.new_head_kwargs(labels) if new_head else {}
     try:
-        model = model_class.from_pretrained(spec, **kwargs)
+        model = the_task.auto_model_class().from_pretrained(spec, **kwargs, **hub)
     except (OSError, ValueError, KeyError) as exc:
         raise AlsaceError(f"{spec}: model does not fit task {task!r} ({str(exc).splitlines()[0]})") from None
-    tokenizer = load_tokenizer(spec)
+    tokenizer = load_tokenizer(spec, hub)
     check_fit(spec, model, tokenizer, max_length)
     return model, tokenizer
 
@@ -147,7 +172,7 @@ def load_for_inference(
     spec: str, task: str, labels: list[str], config: Any, device: torch.device
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """load_model for predict and eval: on `device`, in eval mode."""
-    model, tokenizer = load_model(spec, task, labels, max_length=config.max_length)
+    model, tokenizer = load_model(spec, task, labels, max_length=config.max_length, hub=hub_options(config))
     return model.to(device).eval(), tokenizer
 
 

@@ -19,20 +19,12 @@ from pathlib import Path
 
 from alsace_cli.artifacts import read_meta
 from alsace_cli.configs import config_path_for
+from alsace_cli.configs.table import SECTIONS
 from alsace_cli.errors import AlsaceError
 
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
-STAGE_SECTIONS = {
-    "run",
-    "finetune",
-    "predict",
-    "vote",
-    "select",
-    "make-pairs",
-    "distill",
-    "eval",
-    "self-train",
-}
+STAGE_SECTIONS = SECTIONS
+RESULTS_KEY = "alsace_results"  # the key that marks a results.json written by alsace
 
 
 @dataclass(frozen=True)
@@ -54,6 +46,16 @@ def config_output(path: str | Path, beside: str = "--out") -> Output:
     return Output(f"the config saved beside {beside}", Path(path), "config")
 
 
+def results_output(option: str, path: str | Path) -> Output:
+    return Output(option, Path(path), "results")
+
+
+def results_path_for(output: str | Path) -> Path:
+    """Where eval writes its results file: `X.results.json` beside `X.parquet`."""
+    output = Path(output)
+    return output.with_name(output.stem + ".results.json")
+
+
 def plot_output(option: str, path: str | Path) -> Output:
     return Output(option, Path(path), "plot")
 
@@ -62,8 +64,11 @@ def is_ours(path: Path, kind: str) -> bool:
     """Whether an existing file or directory at `path` was written by alsace (so it may be replaced)."""
     try:
         if kind == "artifact":
-
             return "artifact" in read_meta(path)
+        if kind == "results":
+            import json
+
+            return RESULTS_KEY in json.loads(path.read_text(encoding="utf-8"))
         if kind == "config":
             import tomllib
 

@@ -103,7 +103,8 @@ def _hash_file_cached(path: str, size: int, mtime_ns: int) -> str:
 
 
 def hash_path(path: str | Path) -> str:
-    """sha256 of a file, or of a directory's files (names and contents, sorted); hub ids hash their name.
+    """sha256 of a file, or of a directory's files (names and contents, sorted); a hub id hashes its name and
+    the commit it resolves to in the local cache (`hub:<sha256 of the name>@<commit>`).
 
     An alsace Parquet artifact is hashed by content: its data and its metadata without the time and
     command it was written with (see `_parquet_digest`); any other file by its bytes.
@@ -120,7 +121,20 @@ def hash_path(path: str | Path) -> str:
             digest.update(str(child.relative_to(p)).encode())
             digest.update(hash_path(child).encode())
         return digest.hexdigest()
-    return "hub:" + hashlib.sha256(str(path).encode()).hexdigest()
+    commit = hub_commit(str(path))
+    return "hub:" + hashlib.sha256(str(path).encode()).hexdigest() + (f"@{commit}" if commit else "")
+
+
+def hub_commit(name: str) -> str | None:
+    """The commit a hub id resolves to in this machine's Hugging Face cache (no network), or None: so that
+    an artifact made from a model that since changed on the hub reads as stale."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(name, "config.json")
+    except Exception:  # noqa: BLE001 - not a repository id, or no cache: the name alone is recorded
+        return None
+    return Path(found).parent.name if isinstance(found, str) else None
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:

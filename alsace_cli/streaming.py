@@ -21,7 +21,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from alsace_cli.artifacts import COLUMNS, META_KEY, SCHEMA_VERSION, Dataset, read_meta, validate_dataset
+from alsace_cli.artifacts import (
+    COLUMNS,
+    META_KEY,
+    SCHEMA_VERSION,
+    Dataset,
+    check_not_raw,
+    read_meta,
+    validate_dataset,
+)
 from alsace_cli.atomic import atomic_file
 from alsace_cli.errors import AlsaceError
 from alsace_cli.schemas import validate_columns
@@ -79,6 +87,7 @@ def open_dataset(path: str | Path) -> DatasetStream:
         raise AlsaceError(f"{path}: no such file (expected a dataset Parquet file)")
     if path.is_dir():
         raise AlsaceError(f"{path}: is a directory, expected a dataset Parquet file")
+    check_not_raw(path, "dataset")
     try:
         meta = read_meta(path)
         parquet = pq.ParquetFile(path)

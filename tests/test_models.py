@@ -34,3 +34,38 @@ def test_base_model_without_head_does_not_fit_without_new_head(tmp_path: Path) -
         load_model(str(base), "pair", ["a", "b", "c"])
     model, _ = load_model(str(base), "pair", ["a", "b", "c"], new_head=True)
     assert model.config.num_labels == 3 and model.config.id2label[2] == "c"
+
+
+def test_a_misspelt_local_model_folder_is_said_at_once(tmp_path: Path) -> None:
+    from alsace_cli.errors import AlsaceError
+    from alsace_cli.models import check_model_spec
+
+    (tmp_path / "runs").mkdir()
+    for spec in (str(tmp_path / "runs" / "ft"), "./nowhere/model", "a/b/c"):
+        with pytest.raises(AlsaceError, match="no such model folder"):
+            check_model_spec(spec)
+    check_model_spec("xlm-roberta-base")  # a hub id is left to the hub
+    check_model_spec("FacebookAI/xlm-roberta-base")
+
+
+def test_a_hub_model_is_recorded_with_the_commit_it_resolves_to(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A changed hub model marks what was made from it stale (read from the cache, offline)."""
+    import huggingface_hub.constants
+
+    from alsace_cli.provenance import hash_path
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
+    repo = tmp_path / "models--org--tiny"
+
+    def publish(commit: str) -> None:
+        (repo / "refs").mkdir(parents=True, exist_ok=True)
+        (repo / "refs" / "main").write_text(commit)
+        (repo / "snapshots" / commit).mkdir(parents=True)
+        (repo / "snapshots" / commit / "config.json").write_text("{}")
+
+    assert "@" not in hash_path("org/tiny")  # not in the cache: the name alone
+    publish("a" * 40)
+    first = hash_path("org/tiny")
+    assert first.endswith("@" + "a" * 40)
+    publish("b" * 40)
+    assert hash_path("org/tiny").endswith("@" + "b" * 40) and hash_path("org/tiny") != first

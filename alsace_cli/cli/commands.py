@@ -117,6 +117,12 @@ def _common(stage: Stage, panels: bool) -> list[inspect.Parameter]:
             show_default=False if stage.pipeline_file else "none", rich_help_panel="data" if panels else None,
         )  # fmt: skip
         params.append(inspect.Parameter("config", inspect.Parameter.KEYWORD_ONLY, default=info, annotation=Path))
+    if stage.pipeline_file:
+        info = typer.Option(
+            None, "--set", metavar="SECTION.KEY=VALUE", show_default=False,
+            help="Override one setting of the run file (a TOML value, checked as the file's are); repeat.",
+        )  # fmt: skip
+        params.append(inspect.Parameter("set", inspect.Parameter.KEYWORD_ONLY, default=info, annotation=list[str]))
     flag, help_text = COMMON["json"]
     info = typer.Option(False, flag, help=help_text, show_default="off", rich_help_panel="output" if panels else None)
     params.append(inspect.Parameter("json", inspect.Parameter.KEYWORD_ONLY, default=info, annotation=bool))
@@ -135,7 +141,8 @@ def command_for(stage: Stage) -> Callable[..., None]:
 
     def command(ctx: typer.Context, **values: Any) -> None:
         if stage.pipeline_file:
-            result = load(stage.run)(values["config"], given_flags(ctx, tuple(f.name for f in fields)))
+            result = load(stage.run)(values["config"], given_flags(ctx, tuple(f.name for f in fields)),
+                                     settings=values.get("set") or [])  # fmt: skip
         else:
             config = config_from(ctx, stage.config, stage.name, stage.required, transform=comma)
             flags = {name: values[name] for name in ("overwrite", "resume") if getattr(stage, name)}

@@ -112,3 +112,13 @@ def device() -> Any:
 
 def precision() -> Any:
     return setting("auto", PRECISION_HELP, choices=PRECISIONS, panel="runtime")
+
+
+def revision() -> Any:
+    return setting(None, "A hub model's branch, tag or commit (passed to from_pretrained).", shown="main",
+                   panel="model")  # fmt: skip
+
+
+def trust_remote_code() -> Any:
+    return setting(False, "Run a hub model repository's own code (from_pretrained's trust_remote_code); only for "
+                   "repositories you trust.", panel="model")  # fmt: skip

@@ -11,8 +11,10 @@ from alsace_cli.configs.fields import (
     doc_stride,
     max_length,
     precision,
+    revision,
     seed,
     setting,
+    trust_remote_code,
 )
 
 
@@ -34,6 +36,8 @@ class QADecoding:
 @dataclass
 class PredictConfig(QADecoding):
     model: str = setting("", "Model directory or hub id.", shown=REQUIRED, panel="data")
+    revision: str | None = revision()
+    trust_remote_code: bool = trust_remote_code()
     data: str = setting("", "Dataset (Parquet), labeled or not.", shown=REQUIRED, panel="data")
     out: str = setting("predictions.parquet", "Output predictions Parquet.", panel="output")
     batch_size: int = setting(64, "Rows per forward pass.", minimum=1, panel="runtime")
@@ -112,6 +116,8 @@ class EvalConfig(QADecoding):
         help="Model to evaluate; repeat to compare side by side.", factory=list, shown=REQUIRED,
         flags=("--model",), listing="repeat", panel="data",
     )  # fmt: skip
+    revision: str | None = revision()
+    trust_remote_code: bool = trust_remote_code()
     data: str = setting("", "Labeled multilingual test set (Parquet).", shown=REQUIRED, panel="data")
     out: str = setting("metrics.parquet", "Output metrics Parquet.", panel="output")
     source_lang: str = setting("en", "The language fine-tuned on; gaps are measured to it.", panel="data")
@@ -146,6 +152,8 @@ class EvalConfig(QADecoding):
 class RunConfig:
     dir: str = setting("runs/alsace", "Run directory: every artifact of the pipeline goes here.")
     model: str = setting("", "Model id or directory; 'tiny' builds a tiny one locally.", shown=REQUIRED)
+    revision: str | None = revision()
+    trust_remote_code: bool = trust_remote_code()
     train: str = setting("", "Labeled English training set (Parquet).", shown=REQUIRED)
     unlabeled: str = setting(
         "", "Unlabeled parallel corpus (Parquet); without it the run fine-tunes and evaluates only.", shown="none"

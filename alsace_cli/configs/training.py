@@ -16,9 +16,11 @@ from alsace_cli.configs.fields import (
     max_steps,
     precision,
     report_to,
+    revision,
     save_every,
     seed,
     setting,
+    trust_remote_code,
     warmup_ratio,
     weight_decay,
 )
@@ -28,6 +30,8 @@ from alsace_cli.errors import AlsaceError
 @dataclass
 class FinetuneConfig:
     model: str = setting("", "Hub id or directory of the pretrained model.", shown=REQUIRED, panel="data")
+    revision: str | None = revision()
+    trust_remote_code: bool = trust_remote_code()
     train: str = setting("", "Labeled dataset (Parquet), normally English.", shown=REQUIRED, panel="data")
     dev: str | None = setting(
         None, "Labeled dev set: keep the best epoch on it (never distill data).", shown="none", panel="data"
@@ -73,6 +77,8 @@ def parse_kl_weight(value: str | float) -> tuple[str, float]:
 @dataclass
 class DistillConfig:
     model: str = setting("", "The fine-tuned model directory.", shown=REQUIRED, panel="data")
+    revision: str | None = revision()
+    trust_remote_code: bool = trust_remote_code()
     data: str = setting("", "Unlabeled parallel corpus (Parquet) the pairs refer to.", shown=REQUIRED, panel="data")
     pairs: str = setting("", "pairs.parquet from make-pairs.", shown=REQUIRED, panel="data")
     out: str = setting("distilled", "Output model directory.", panel="output")
@@ -189,6 +195,8 @@ SELF_TRAIN_LANGUAGES = ("source", "all")
 @dataclass
 class SelfTrainConfig:
     model: str = setting("", "The fine-tuned model directory.", shown=REQUIRED, panel="data")
+    revision: str | None = revision()
+    trust_remote_code: bool = trust_remote_code()
     predictions: str = setting("", "predict's output on --data.", shown=REQUIRED, panel="data")
     data: str = setting("", "The unlabeled parallel corpus (Parquet).", shown=REQUIRED, panel="data")
     out: str = setting("self-trained", "Output model directory (and <out>.train.parquet).", panel="output")

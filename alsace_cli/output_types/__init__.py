@@ -10,6 +10,7 @@ report and plot show it. A new output type is a subclass registered with `regist
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 import pandas as pd
@@ -27,6 +28,9 @@ class OutputType:
     votes: ClassVar[bool]  # select scores against vote's pseudo-labels (and `run` runs vote)
     ensemble_report: ClassVar[bool] = False  # eval --report ensemble is defined
     plot_name: ClassVar[str]  # the file name of `alsace run`'s plot
+    # Columns of the metrics and the summary that are shares (0..1) in the files and % or points in tables.
+    share_columns: ClassVar[tuple[str, ...]]
+    result_units: ClassVar[dict[str, str]]  # what each figure of results.json is in
 
     def language_scores(self, config: Any) -> tuple[pd.DataFrame, dict[str, float]]:
         """select: s_t and ŝ_t per unit from the predictions (and pseudo-labels), and each language's
@@ -50,6 +54,15 @@ class OutputType:
     def result(self, artifact: Any, summary: pd.DataFrame) -> dict[str, Any]:
         """eval's --json payload."""
         raise NotImplementedError
+
+    def in_points(self, frame: pd.DataFrame) -> list[dict[str, Any]]:
+        """Records of a metrics or summary table with its shares in % (accuracy) or points (gaps): the units
+        of the report's tables, for results.json."""
+        frame = frame.copy()
+        for column in self.share_columns:
+            if column in frame.columns:
+                frame[column] = frame[column] * 100
+        return json.loads(frame.to_json(orient="records"))
 
 
 OUTPUT_TYPES: dict[str, OutputType] = {}

@@ -41,6 +41,8 @@ class LabelDistributions(OutputType):
     unit = "lang"
     votes = True
     plot_name = "accuracy.png"
+    share_columns = ("accuracy", "gap", "source_accuracy", "avg_accuracy", "avg_gap", "worst_accuracy", "std_accuracy")
+    result_units = {"accuracy": "%", "gap": "points (acc_source − acc_t)", "difference": "points"}
     ensemble_report = True
 
     def language_scores(self, config: Any) -> tuple[pd.DataFrame, dict[str, float]]:

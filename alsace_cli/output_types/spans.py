@@ -37,6 +37,9 @@ class AnswerSpans(OutputType):
     unit = "question_lang"
     votes = False
     plot_name = "gxlt.png"
+    share_columns = ("exact_match", "f1", "source_f1", "xlt_f1", "xlt_em", "gxlt_f1", "gxlt_em", "cross_f1", "cross_em",
+                     "avg_gap_f1", "worst_f1")  # fmt: skip
+    result_units = {"exact_match": "%", "f1": "%", "avg_gap_f1": "points"}
 
     def language_scores(self, config: Any) -> tuple[pd.DataFrame, dict[str, float]]:
         """Per question language: n, s_t (the mean best-span probability P(start)·P(end) over its rows, every

@@ -16,7 +16,7 @@ from alsace_cli.artifacts import load_dataset
 from alsace_cli.configs import DistillConfig
 from alsace_cli.devices import with_resolved_precision
 from alsace_cli.errors import AlsaceError
-from alsace_cli.models import load_model, seed_everything
+from alsace_cli.models import hub_options, load_model, seed_everything
 from alsace_cli.streaming import open_dataset
 from alsace_cli.tasks import get_task
 from alsace_cli.training.checkpoints import check_training_outputs
@@ -45,5 +45,6 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
         raise AlsaceError(f"{config.dev}: task or labels {dev.labels} differ from {config.data}'s {data.labels}")
     guard = Guard(GuardSettings.of(config), dev, corpus=objective.collapse_corpus(), task=task)
     trainer = Trainer(config, objective)
-    model, tokenizer = load_model(config.model, data.task, data.labels, max_length=config.max_length)
+    model, tokenizer = load_model(config.model, data.task, data.labels, max_length=config.max_length,
+                                  hub=hub_options(config))
     return trainer.fit(model, tokenizer, guard, resume)

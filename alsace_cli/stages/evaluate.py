@@ -22,8 +22,15 @@ from alsace_cli.distributed import process_device, processes
 from alsace_cli.errors import AlsaceError
 from alsace_cli.models import load_for_inference
 from alsace_cli.output_types import output_type_of
-from alsace_cli.outputs import artifact_output, check_artifact_outputs, plot_output
+from alsace_cli.outputs import (
+    artifact_output,
+    check_artifact_outputs,
+    plot_output,
+    results_output,
+    results_path_for,
+)
 from alsace_cli.provenance import make_provenance
+from alsace_cli.results import eval_results, write_results
 from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, DatasetStream, open_dataset
 
 
@@ -37,6 +44,7 @@ def _outputs(config: EvalConfig, overwrite: bool) -> None:
         outputs.append(artifact_output("--predictions-out", config.predictions_out))
     if config.plot:
         outputs.append(plot_output("--plot", config.plot))
+    outputs.append(results_output("the results file beside --out", results_path_for(config.out)))
     inputs = {"--data": config.data, "--languages": config.languages, "--model": config.models}
     check_artifact_outputs(config.out, inputs, overwrite, outputs)
 
@@ -73,8 +81,11 @@ def evaluate(
         return Artifact(metrics, meta, None), summary
     out = write_artifact(metrics, config.out, output.metrics_kind, meta)
     save_config(config, "eval", config_path_for(out))
+    results = write_results(results_path_for(out), eval_results(output, metrics, summary, meta))
     if config.plot:
         evaluation.plot(metrics, config.plot)
+    report.info(f"eval: {len(config.models)} model(s) on {source.rows} rows → {report.esc(out)}, {report.esc(results)}"
+                + (f", {report.esc(config.plot)}" if config.plot else ""))  # fmt: skip
     return Artifact(metrics, meta, out), summary
 
 

@@ -13,7 +13,7 @@ from alsace_cli.artifacts import load_dataset
 from alsace_cli.configs import FinetuneConfig
 from alsace_cli.devices import with_resolved_precision
 from alsace_cli.errors import AlsaceError
-from alsace_cli.models import load_model, seed_everything
+from alsace_cli.models import hub_options, load_model, seed_everything
 from alsace_cli.tasks import get_task
 from alsace_cli.training.checkpoints import check_training_outputs
 from alsace_cli.training.checks import BestDevCheck
@@ -35,5 +35,6 @@ def finetune(config: FinetuneConfig, overwrite: bool = False, resume: bool | str
         )
     task = get_task(train.task)
     trainer = Trainer(config, Finetuning(config, task, train))
-    model, tokenizer = load_model(config.model, train.task, train.labels, new_head=True, max_length=config.max_length)
+    model, tokenizer = load_model(config.model, train.task, train.labels, new_head=True, max_length=config.max_length,
+                                  hub=hub_options(config))
     return trainer.fit(model, tokenizer, BestDevCheck(task, dev, config), resume)

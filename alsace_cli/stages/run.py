@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +46,9 @@ from alsace_cli.configs.table import PIPELINE
 from alsace_cli.errors import AlsaceError
 from alsace_cli.models import build_tiny_model
 from alsace_cli.output_types import OutputType, output_type_of
+from alsace_cli.outputs import results_path_for
 from alsace_cli.provenance import hash_path
+from alsace_cli.results import write_results
 from alsace_cli.stages.distill import check as check_distill
 from alsace_cli.stages.distill import distill
 from alsace_cli.stages.evaluate import evaluate
@@ -94,8 +97,10 @@ class Plan:
     steps: list[Step] = field(default_factory=list)
 
 
-def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = None) -> RunResult:
-    sections = _sections(load_toml(config_file), config_file)
+def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = None,
+                 settings: list[str] | None = None) -> RunResult:  # fmt: skip
+    """Run the pipeline of `config_file`; `overrides` are [run] flags, `settings` are `--set SECTION.KEY=VALUE`."""
+    sections = _with_settings(_sections(load_toml(config_file), config_file), settings or [])
     run = resolve(RunConfig, "run", flags=overrides, file_values=sections["run"], file_label=str(config_file),
                   required=("model", "train", "test"))  # fmt: skip
     for name in ("train", "unlabeled", "test", "dev"):
@@ -114,6 +119,10 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
     distilled = plan.configs.get("distill")
     guard = _guard_decision(distilled.out) if distilled else None
     found = verdict(metrics.meta.get("comparisons", []), guard, ev.source_lang) if distilled else None
+    evaluated = json.loads(results_path_for(ev.out).read_text(encoding="utf-8"))
+    stages = {"run": to_toml_dict(run)} | {name: to_toml_dict(cfg) for name, cfg in plan.configs.items()}
+    write_results(plan.root / "results.json", {**evaluated, "guard": guard, "verdict": found, "ran": ran,
+                                               "skipped": skipped, "settings": stages})  # fmt: skip
     return RunResult(plan.root, ran, skipped, metrics, pd.DataFrame(metrics.meta["summary"]), ev.source_lang,
                      output.metrics_kind, guard=guard, verdict=found)  # fmt: skip
 
@@ -127,6 +136,36 @@ def _sections(raw: dict[str, Any], config_file: str | Path) -> dict[str, dict[st
         if not isinstance(value, dict):
             raise AlsaceError(f"{config_file}: {name} = {value!r} must be a [{name}] section")
     return {name: dict(raw.get(name, {})) for name in known}
+
+
+SECTION_CONFIGS = {"run": RunConfig, "finetune": FinetuneConfig, "predict": PredictConfig, "vote": VoteConfig,
+                   "select": SelectConfig, "make-pairs": PairsConfig, "distill": DistillConfig, "eval": EvalConfig}  # fmt: skip
+
+
+def _with_settings(sections: dict[str, dict[str, Any]], settings: list[str]) -> dict[str, dict[str, Any]]:
+    """`--set SECTION.KEY=VALUE` laid over the run file: each value is read as TOML (a bare word as text) and
+    checked against its setting's type and range, naming the --set that holds it."""
+    import tomllib
+
+    from alsace_cli.configs import check_value
+
+    for item in settings:
+        name, equals, text = item.partition("=")
+        section, dot, key = name.strip().rpartition(".")
+        if not equals or not dot or section not in SECTION_CONFIGS:
+            raise AlsaceError(f"--set {item}: expected SECTION.KEY=VALUE with SECTION one of "
+                              f"{', '.join(SECTION_CONFIGS)} (e.g. distill.teacher=static)")  # fmt: skip
+        fields = SECTION_CONFIGS[section].__dataclass_fields__
+        if key not in fields:
+            raise AlsaceError(f"--set {item}: unknown setting {key!r} of [{section}] (known: {', '.join(sorted(fields))})")
+        try:
+            value = tomllib.loads(f"value = {text.strip()}")["value"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        hints = typing.get_type_hints(SECTION_CONFIGS[section])
+        check_value(f"--set {section}.{key}", value, hints[key], fields[key].metadata)
+        sections[section][key] = value
+    return sections
 
 
 def _with_recipe(name: str | None, sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -165,7 +204,8 @@ def _plan(run: RunConfig, sections: dict[str, dict[str, Any]], config_file: str 
         plan.steps.append(Step("tiny-model", {"seed": run.seed}, data, Path(model),
                                lambda: build_tiny_model(model, _texts(data[0]) + _texts(data[1]), seed=run.seed)))  # fmt: skip
     stage = _stage_adder(plan, sections, config_file)
-    ft = stage(FinetuneConfig, "finetune", {"model": model, "train": run.train, "dev": run.dev, "out": str(root / "finetuned")},
+    hub = {"revision": run.revision, "trust_remote_code": run.trust_remote_code or None}
+    ft = stage(FinetuneConfig, "finetune", {"model": model, "train": run.train, "dev": run.dev, "out": str(root / "finetuned"), **hub},
                lambda c: [c.model, c.train, c.dev], lambda c: finetune(c, overwrite=True, resume="auto"))  # fmt: skip
     if not run.unlabeled:
         return _plan_baseline(plan, sections, config_file, stage, ft, output)

@@ -96,6 +96,8 @@ def self_train(config: SelfTrainConfig, overwrite: bool = False) -> Path:
             warmup_ratio=config.warmup_ratio,
             weight_decay=config.weight_decay,
             seed=config.seed,
+            revision=config.revision,
+            trust_remote_code=config.trust_remote_code,
             device=config.device,
             precision=config.precision,
         ),  # fmt: skip

@@ -60,8 +60,13 @@ def verify(run_dir: str | Path) -> list[Verdict]:
         for key, record in provenance["inputs"].items():
             source = Path(record["path"])
             inputs_of[path.resolve()].append(source.resolve())
-            if record["sha256"].startswith("hub:"):
-                continue  # a hub id: what it names is not on this disk to hash
+            if record["sha256"].startswith("hub:"):  # a hub id: the commit its name resolves to in the cache
+                now = hash_path(source)
+                if "@" in now and now != record["sha256"]:
+                    was = record["sha256"].partition("@")[2] or "unrecorded"
+                    reasons.append(f"input {key} {source}: the hub model is now commit {now.partition('@')[2]} "
+                                   f"(was {was})")  # fmt: skip
+                continue
             if not source.exists():
                 reasons.append(f"input {key} {source} is gone")
             elif hash_path(source) != record["sha256"]:

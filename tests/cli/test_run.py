@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
+import pytest
+
 from tests.cli.helpers import invoke, ok, stdout_json
 
 STAGES = ["tiny-model", "finetune", "predict", "vote", "select", "make-pairs", "distill", "eval"]
@@ -108,3 +110,38 @@ def test_run_wires_the_ensemble_teacher_to_predict_and_select(tmp_path: Path, da
     assert f'predictions = "{tmp_path / "run" / "predictions.parquet"}"' in saved
     assert f'languages = "{tmp_path / "run" / "languages.parquet"}"' in saved
     assert 'teacher = "ensemble"' in saved
+
+
+def test_set_overrides_the_run_file_and_is_checked_as_the_file_is(tmp_path: Path, data_dir: Path) -> None:
+    config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
+    result = stdout_json(ok("run", "--config", config, "--json", "--set", "distill.teacher=static",
+                            "--set", "distill.max_steps=3", "--set", 'eval.report="all"'))  # fmt: skip
+    assert result["guard"]["last_step"] == 3
+    import tomllib
+
+    resolved = tomllib.loads((tmp_path / "run" / "run_config.toml").read_text())
+    assert resolved["distill"]["teacher"] == "static" and resolved["distill"]["predictions"].endswith("predictions.parquet")
+    for setting, needle in (("distill.teacher=bogus", "--set distill.teacher: unknown value 'bogus'"),
+                            ("distil.teacher=static", "expected SECTION.KEY=VALUE"),
+                            ("distill.max_steps=0", "--set distill.max_steps = 0: must be at least 1"),
+                            ("distill.lr=1", "unknown setting 'lr' of [distill]")):  # fmt: skip
+        bad = invoke("run", "--config", config, "--set", setting)
+        assert bad.exit_code == 2 and needle in bad.stderr, bad.stderr
+
+
+def test_eval_and_run_write_results_json_in_the_tables_units(tmp_path: Path, data_dir: Path) -> None:
+    import json
+
+    config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
+    ok("run", "--config", config)
+    run_results = json.loads((tmp_path / "run" / "results.json").read_text())
+    eval_results = json.loads((tmp_path / "run" / "metrics.results.json").read_text())
+    metrics = pd.read_parquet(tmp_path / "run" / "metrics.parquet")
+    first = eval_results["metrics"][0]
+    row = metrics[(metrics["model"] == first["model"]) & (metrics["lang"] == first["lang"])].iloc[0]
+    assert first["accuracy"] == pytest.approx(100 * row["accuracy"])  # %, as in the report's tables
+    assert eval_results["units"]["accuracy"] == "%" and eval_results["provenance"]["inputs"]["data"]["sha256"]
+    assert {m["what"] for m in eval_results["comparisons"]} >= {"language", "average", "gap"}
+    assert run_results["guard"]["last_step"] == 2 and run_results["verdict"]["verdict"] in (
+        "gain", "no measurable change", "harm")
+    assert run_results["settings"]["distill"]["max_steps"] == 2 and run_results["metrics"] == eval_results["metrics"]
