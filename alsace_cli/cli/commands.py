@@ -75,6 +75,18 @@ def _help(field: dataclasses.Field) -> tuple[str, Any]:
     return meta["help"], True if shown is None else shown
 
 
+def _was(field: dataclasses.Field, hint: Any) -> list[inspect.Parameter]:
+    """A hidden option per earlier spelling of the field's flag (read, with a warning, as the field)."""
+    params = []
+    for old in field.metadata.get("was", ()):
+        flag = "--" + old.replace("_", "-")
+        annotation = _annotation(field, hint)
+        info = typer.Option(None if annotation is not bool else False, flag, hidden=True)
+        params.append(inspect.Parameter(f"{field.name}__was_{old}", inspect.Parameter.KEYWORD_ONLY, default=info,
+                                        annotation=annotation))  # fmt: skip
+    return params
+
+
 def _parameter(field: dataclasses.Field, hint: Any, panels: bool) -> inspect.Parameter:
     meta = field.metadata
     annotation = _annotation(field, hint)
@@ -138,13 +150,21 @@ def command_for(stage: Stage) -> Callable[..., None]:
     params = [p for p in params if not isinstance(p.default, typer.models.ArgumentInfo)] + _common(stage, panels)
     arguments = [_parameter(f, hints[f.name], panels) for f in fields if f.metadata.get("listing") == "argument"]
     comma = {f.name: split_list for f in fields if f.metadata.get("listing") == "comma"}
+    renamed = [p for f in fields for p in _was(f, hints[f.name])]
+    rename = {p.name: p.name.partition("__was_")[0] for p in renamed}
 
     def command(ctx: typer.Context, **values: Any) -> None:
         if stage.pipeline_file:
             result = load(stage.run)(values["config"], given_flags(ctx, tuple(f.name for f in fields)),
                                      settings=values.get("set") or [])  # fmt: skip
         else:
-            config = config_from(ctx, stage.config, stage.name, stage.required, transform=comma)
+            from alsace_cli import report
+
+            for param, field_name in rename.items():
+                if param in given_flags(ctx, (param,)):
+                    old = "--" + param.partition("__was_")[2].replace("_", "-")
+                    report.warn(f"{old}: renamed --{field_name.replace('_', '-')}; the old name still works for now")
+            config = config_from(ctx, stage.config, stage.name, stage.required, rename=rename, transform=comma)
             flags = {name: values[name] for name in ("overwrite", "resume") if getattr(stage, name)}
             result = load(stage.run)(config, **flags)
         code = load(stage.show)(result, None if stage.pipeline_file else config, bool(values["json"]))
@@ -153,8 +173,9 @@ def command_for(stage: Stage) -> Callable[..., None]:
 
     wrapped = handle_errors(command)
     context = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
-    wrapped.__signature__ = inspect.Signature([context, *arguments, *params])  # type: ignore[attr-defined]
-    wrapped.__annotations__ = {p.name: p.annotation for p in [context, *arguments, *params]}
+    every = [context, *arguments, *params, *renamed]
+    wrapped.__signature__ = inspect.Signature(every)  # type: ignore[attr-defined]
+    wrapped.__annotations__ = {p.name: p.annotation for p in every}
     wrapped.__doc__ = stage.help
     return wrapped
 

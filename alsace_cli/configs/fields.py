@@ -31,6 +31,7 @@ def setting(
     flags: tuple[str, ...] = (),
     panel: str | None = None,
     listing: str | None = None,
+    was: tuple[str, ...] = (),
 ) -> Any:
     """A config field with its help line and its valid values (checked once the config is resolved).
 
@@ -38,10 +39,11 @@ def setting(
     prints as the default where the value itself would not say it (None, or "required" for an input).
     Command line: `flags` are the option's spellings (default `--field-name`); `panel` groups it in
     `--help`; a list field is given by repeating the option (`listing="repeat"`) or comma-separated
-    (`listing="comma"`).
+    (`listing="comma"`). `was` lists the field's earlier names: still read (option or config key) with a
+    one-line warning.
     """
     metadata = {"help": help, "minimum": minimum, "maximum": maximum, "above": above, "choices": choices,
-                "shown": shown, "flags": flags, "panel": panel, "listing": listing}  # fmt: skip
+                "shown": shown, "flags": flags, "panel": panel, "listing": listing, "was": was}  # fmt: skip
     if factory is not None:
         return field(default_factory=factory, metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -59,9 +61,9 @@ def epochs(default: float, over: str) -> Any:
     return setting(default, f"Passes over {over}.", above=0, panel="optimisation")
 
 
-def max_steps(*flags: str) -> Any:
+def max_steps() -> Any:
     return setting(None, "Stop after this many steps (overrides --epochs).", minimum=1, shown="from --epochs",
-                   flags=flags, panel="optimisation")  # fmt: skip
+                   flags=("--max-steps", "--steps"), panel="optimisation")  # fmt: skip
 
 
 def warmup_ratio(default: float) -> Any:

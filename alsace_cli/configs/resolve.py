@@ -103,6 +103,20 @@ def _section_of(raw: dict[str, Any], section: str, config_file: str | Path) -> A
     return raw.get(section, {})
 
 
+def _renamed(values: dict[str, Any], fields: dict[str, Any], label: str) -> dict[str, Any]:
+    """A file's keys with a field's earlier name (its `was`) read as the field, each with a one-line warning."""
+    import sys
+
+    old = {name: field.name for field in fields.values() for name in field.metadata.get("was", ())}
+    out = {}
+    for key, value in values.items():
+        if key in old and key not in fields:
+            print(f"warning: {label} {key}: renamed {old[key]}; the old name still works for now", file=sys.stderr)
+            key = old[key]
+        out[key] = value
+    return out
+
+
 def resolve(
     cls: type[T],
     section: str,
@@ -130,6 +144,7 @@ def resolve(
     if file_values:
         sources.append((f"{file_label} [{section}]" if file_label else f"[{section}]", file_values))
     for label, section_values in sources:
+        section_values = _renamed(section_values, fields, label)
         unknown = sorted(set(section_values) - set(fields))
         if unknown:
             raise AlsaceError(f"{label}: unknown setting {unknown[0]!r} (known: {', '.join(sorted(fields))})")

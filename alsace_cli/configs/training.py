@@ -84,7 +84,7 @@ class DistillConfig:
     out: str = setting("distilled", "Output model directory.", panel="output")
     learning_rate: float = learning_rate(5e-6)
     epochs: float = epochs(1.0, "the pairs")
-    max_steps: int | None = max_steps("--max-steps", "--steps")
+    max_steps: int | None = max_steps()
     pairs_per_batch: int = setting(16, "Pairs per step.", minimum=1, panel="optimisation")
     max_length: int = max_length()
     doc_stride: int | None = doc_stride()
@@ -171,8 +171,8 @@ class DistillConfig:
     weight_decay: float = weight_decay(0.0)
     max_grad_norm: float = max_grad_norm()
     save_every: int = save_every()
-    force: bool = setting(
-        False, "Accept pairs or predictions made from another corpus than --data.", panel="data"
+    allow_other_corpus: bool = setting(
+        False, "Accept pairs or predictions made from another corpus than --data.", panel="data", was=("force",)
     )
     report_to: str = report_to()
     seed: int = seed("Seed of the pair order and dropout.")
@@ -200,15 +200,15 @@ class SelfTrainConfig:
     predictions: str = setting("", "predict's output on --data.", shown=REQUIRED, panel="data")
     data: str = setting("", "The unlabeled parallel corpus (Parquet).", shown=REQUIRED, panel="data")
     out: str = setting("self-trained", "Output model directory (and <out>.train.parquet).", panel="output")
-    languages: str = setting("source", "source (English-only self-training) or all (full-language).",
-                             choices=SELF_TRAIN_LANGUAGES, panel="data")  # fmt: skip
+    scope: str = setting("source", "Which rows are pseudo-labeled: source (English-only self-training) or all "
+                         "(full-language).", choices=SELF_TRAIN_LANGUAGES, panel="data", was=("languages",))  # fmt: skip
     source_lang: str = setting("en", "The source language.", panel="data")
     keep: float = setting(
         0.5, "Fraction kept per language, most confident first.", above=0, maximum=1, panel="data"
     )
     learning_rate: float = learning_rate(2e-5)
     epochs: float = epochs(1.0, "the pseudo-labeled rows")
-    max_steps: int | None = max_steps("--max-steps", "--steps")
+    max_steps: int | None = max_steps()
     batch_size: int = setting(32, "Training examples per step.", minimum=1, panel="optimisation")
     max_length: int = max_length()
     warmup_ratio: float = warmup_ratio(0.1)

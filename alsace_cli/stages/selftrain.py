@@ -1,7 +1,7 @@
 """The paper's self-training baselines: pseudo-label the unlabeled corpus, keep the most confident, fine-tune.
 
-- `--languages source`: English-only self-training, the source-language side of the corpus only.
-- `--languages all`: full-language self-training, every language's side.
+- `--scope source`: English-only self-training, the source-language side of the corpus only.
+- `--scope all`: full-language self-training, every language's side.
 Each row's pseudo-label is the model's own prediction for that row (from `predict`), not the cross-language
 vote, as in the paper's baseline. The most confident `--keep` fraction is kept per language, so every
 language contributes the same share. The kept rows are written as a labeled dataset beside the output
@@ -24,8 +24,6 @@ from alsace_cli.provenance import make_provenance
 from alsace_cli.stages.finetune import finetune
 from alsace_cli.tasks import get_task, require_label_outputs
 
-LANGUAGE_MODES = ("source", "all")
-
 
 def pseudo_labeled(
     frame: pd.DataFrame, predictions: pd.DataFrame, languages: list[str] | None, keep: float
@@ -46,8 +44,6 @@ def pseudo_labeled(
 
 
 def self_train(config: SelfTrainConfig, overwrite: bool = False) -> Path:
-    if config.languages not in LANGUAGE_MODES:
-        raise AlsaceError(f"--languages: expected source or all, got {config.languages!r}")
     if not 0 < config.keep <= 1:
         raise AlsaceError(f"--keep: {config.keep} is outside (0, 1] (the fraction of rows kept per language)")
     train_path = Path(f"{config.out}.train.parquet")
@@ -60,11 +56,11 @@ def self_train(config: SelfTrainConfig, overwrite: bool = False) -> Path:
     require_label_outputs(data.task, "self-train", config.data)
     predictions = read_predictions(config.predictions, data)
     languages = None
-    if config.languages == "source":
+    if config.scope == "source":
         if config.source_lang not in data.languages:
             raise AlsaceError(
                 f"{config.data}: no rows in the source language {config.source_lang!r} (languages: "
-                f"{', '.join(data.languages)}); use --languages all or --source-lang"
+                f"{', '.join(data.languages)}); use --scope all or --source-lang"
             )
         languages = [config.source_lang]
     rows = pseudo_labeled(data.frame, predictions.frame, languages, config.keep)

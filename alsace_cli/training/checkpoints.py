@@ -30,7 +30,7 @@ from alsace_cli.outputs import Output, check_outputs, model_output
 from alsace_cli.provenance import command_line, hash_path
 
 # Settings that change how a run is checkpointed or trusted, not what it computes.
-NOT_FINGERPRINTED = {"save_every", "force", "device", "eval_batch_size", "report_to"}
+NOT_FINGERPRINTED = {"save_every", "force", "allow_other_corpus", "device", "eval_batch_size", "report_to"}
 
 
 class TrainingInterrupted(AlsaceError):

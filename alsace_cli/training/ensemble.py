@@ -47,7 +47,7 @@ def ensemble_items(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The (id, lang) rows to train on and their fixed targets, log q_i(y), one row each."""
     predictions = read_predictions(config.predictions, data)
-    check_made_from(predictions.meta, config.predictions, "--predictions", config.data, config.force)
+    check_made_from(predictions.meta, config.predictions, "--predictions", config.data, config.allow_other_corpus)
     languages = read_artifact(config.languages, "languages").frame
     teachers = languages[languages["role"] == "teacher"]
     if teachers.empty:

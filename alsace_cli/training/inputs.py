@@ -36,19 +36,20 @@ def pair_rows(dataset: Dataset, pairs: pd.DataFrame, pairs_path: Path,
 
 
 def check_made_from(meta: dict, path: str, option: str, data: str, force: bool) -> None:
-    """Refuse an artifact whose provenance does not record --data's very bytes as its corpus (unless --force)."""
+    """Refuse an artifact whose provenance does not record --data's very bytes as its corpus (unless
+    --allow-other-corpus)."""
     if force:
         return
     recorded = ((meta.get("provenance") or {}).get("inputs") or {}).get("data") or {}
     if not recorded.get("sha256"):
         raise AlsaceError(
             f"{path}: its provenance names no corpus, so {option} cannot be checked against --data {data}; "
-            "pass --force if you know they match"
+            "pass --allow-other-corpus if you know they match"
         )
     if recorded["sha256"] != hash_path(data):
         raise AlsaceError(
             f"{path}: was made from {recorded.get('path')} (sha256 {recorded['sha256'][:12]}), not from --data "
-            f"{data} (sha256 {hash_path(data)[:12]}); rerun that stage on --data, or pass --force"
+            f"{data} (sha256 {hash_path(data)[:12]}); rerun that stage on --data, or pass --allow-other-corpus"
         )
 
 

@@ -127,7 +127,7 @@ class StaticTeacher(FixedTeacher):
 
     def items(self, data, pairs, student_rows, teacher_rows, pairs_path):
         config = self.config
-        self.log_probs = static_targets(config.predictions, data, config.data, teacher_rows, pairs_path, config.force)
+        self.log_probs = static_targets(config.predictions, data, config.data, teacher_rows, pairs_path, config.allow_other_corpus)
         return pairs, student_rows, teacher_rows
 
 

@@ -256,9 +256,9 @@ BAD: list[tuple[str, list[str], list[str]]] = [
     ("pairs-question-languages-not-qa", ["make-pairs", "--data", "{w}/unlabeled.parquet", "--languages", "{w}/langs.parquet", "--question-language-pairs", "--out", "{out}.parquet"], ["--question-language-pairs", "unlabeled.parquet", "not QA"]),
     ("pairs-out-exists", ["make-pairs", "--data", "{w}/unlabeled.parquet", "--languages", "{w}/langs.parquet", "--out", "{w}/pairs.parquet"], ["pairs.parquet", "--overwrite"]),
     # distill
-    ("distill-pairs-other-corpus", [*DI, "--pairs", "{w}/other_pairs.parquet", "--out", "{out}"], ["other_pairs.parquet", "other_corpus.parquet", "not from --data", "--force"]),
-    ("distill-pairs-no-provenance", [*DI, "--pairs", "{w}/pairs_handmade.parquet", "--out", "{out}"], ["pairs_handmade.parquet", "names no corpus", "--force"]),
-    ("distill-pairs-missing-rows", [*DI, "--pairs", "{w}/pairs_x99.parquet", "--force", "--out", "{out}"], ["pairs_x99.parquet", "row 1", "x99"]),
+    ("distill-pairs-other-corpus", [*DI, "--pairs", "{w}/other_pairs.parquet", "--out", "{out}"], ["other_pairs.parquet", "other_corpus.parquet", "not from --data", "--allow-other-corpus"]),
+    ("distill-pairs-no-provenance", [*DI, "--pairs", "{w}/pairs_handmade.parquet", "--out", "{out}"], ["pairs_handmade.parquet", "names no corpus", "--allow-other-corpus"]),
+    ("distill-pairs-missing-rows", [*DI, "--pairs", "{w}/pairs_x99.parquet", "--allow-other-corpus", "--out", "{out}"], ["pairs_x99.parquet", "row 1", "x99"]),
     ("distill-pairs-same-language", [*DI, "--pairs", "{w}/pairs_same.parquet", "--out", "{out}"], ["pairs_same.parquet", "row 0", "equals student_lang"]),
     ("distill-static-nan", [*DI, "--pairs", "{w}/pairs.parquet", "--teacher", "static", "--predictions", "{w}/p_nan.parquet", "--out", "{out}"], ["p_nan.parquet", "NaN"]),
     ("distill-static-other-corpus", [*DI, "--pairs", "{w}/pairs.parquet", "--teacher", "static", "--predictions", "{w}/other_preds.parquet", "--out", "{out}"], ["other_preds.parquet", "not from --data"]),
@@ -287,7 +287,7 @@ BAD: list[tuple[str, list[str], list[str]]] = [
     ("eval-empty-data", ["eval", "--model", "{w}/ft", "--data", "{w}/empty.parquet", "--out", "{out}.parquet"], ["empty.parquet", "no rows"]),
     # self-train
     ("st-keep-zero", [*ST, "--keep", "0", "--out", "{out}"], ["--keep", "greater than 0"]),
-    ("st-languages-unknown", [*ST, "--languages", "some", "--out", "{out}"], ["--languages", "'some'"]),
+    ("st-scope-unknown", [*ST, "--scope", "some", "--out", "{out}"], ["--scope", "'some'"]),
     ("st-source-missing", [*ST, "--source-lang", "sw", "--out", "{out}"], ["unlabeled.parquet", "'sw'"]),
     ("st-bad-predictions", ["self-train", "--model", "{w}/ft", "--predictions", "{w}/p_sum.parquet", "--data", "{w}/unlabeled.parquet", "--out", "{out}"], ["p_sum.parquet", "sums to"]),
     ("st-train-set-user-file", [*ST, "--out", "{w}/user"], ["user.train.parquet", "not written by alsace"]),
@@ -390,7 +390,7 @@ def test_allow_partial_scores_each_language_on_its_ids(world: Path, tmp_path: Pa
 
 def test_force_accepts_pairs_of_another_corpus(world: Path, tmp_path: Path) -> None:
     result = invoke("distill", "--model", world / "ft", "--data", world / "unlabeled.parquet", "--pairs",
-                    world / "other_pairs.parquet", "--force", "--steps", "1", "--device", "cpu",
+                    world / "other_pairs.parquet", "--allow-other-corpus", "--steps", "1", "--device", "cpu",
                     "--out", tmp_path / "d")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert (tmp_path / "d" / "model.safetensors").exists()

@@ -157,3 +157,21 @@ def test_vote_on_qa_predictions_says_what_reads_them(tmp_path: Path) -> None:
     write_artifact(rows, tmp_path / "p.parquet", "qa_predictions", {})
     line = one_error_line(invoke("vote", "--predictions", tmp_path / "p.parquet", "--out", tmp_path / "v.parquet"))
     assert "select" in line and "need classification predictions" not in line
+
+
+def test_renamed_options_still_work_with_a_warning(staged: Path, data_dir: Path, finetuned: Path, tmp_path: Path) -> None:
+    result = ok("self-train", "--model", finetuned, "--predictions", staged / "p.parquet", "--data",
+                data_dir / "unlabeled.parquet", "--languages", "all", "--out", tmp_path / "st", "--steps", 1,
+                "--batch-size", 4, "--device", "cpu")  # fmt: skip
+    assert "--languages: renamed --scope" in result.stderr
+    from alsace_cli.artifacts import read_meta
+
+    assert read_meta(tmp_path / "st.train.parquet")["provenance"]["config"]["scope"] == "all"
+    config = tmp_path / "d.toml"
+    config.write_text("[distill]\nforce = true\n")
+    from alsace_cli.configs import DistillConfig, resolve
+
+    assert resolve(DistillConfig, "distill", config_file=config).allow_other_corpus is True
+    # --steps means --max-steps in every command that trains.
+    ok("finetune", "--model", finetuned, "--train", data_dir / "train.parquet", "--out", tmp_path / "ft",
+       "--steps", 1, "--batch-size", 4, "--device", "cpu", "--overwrite")  # fmt: skip

@@ -117,7 +117,7 @@ def run_all(w: Path) -> None:
            "--epochs", 3, "--batch-size", 16, "--lr", "1e-3", "--max-length", 64, "--group-by-length",
            "--device", "cpu", "--seed", 5)  # fmt: skip
     alsace("self-train", "--model", s / "finetuned", "--predictions", s / "predictions.parquet", "--data", unlabeled,
-           "--languages", "all", "--out", w / "self-train", "--max-steps", 4, "--batch-size", 8, "--lr", "1e-3",
+           "--scope", "all", "--out", w / "self-train", "--max-steps", 4, "--batch-size", 8, "--lr", "1e-3",
            "--max-length", 64, "--device", "cpu")  # fmt: skip
 
     qa_test = SAMPLE / "qa_test.parquet"

@@ -170,7 +170,7 @@ def test_distill_stops_when_the_detector_fires(data_dir, finetuned, tmp_path, mo
     monkeypatch.setattr(teachers, "static_targets", lambda predictions, data, corpus, rows, *a: one_label[: len(rows)])
     out = distill(DistillConfig(model=str(finetuned), data=str(data_dir / "unlabeled.parquet"),
                                 pairs=str(tmp_path / "pairs.parquet"), out=str(tmp_path / "d"), teacher="static",
-                                predictions="unused", force=True, max_steps=12, eval_every=3, learning_rate=5e-2,
+                                predictions="unused", allow_other_corpus=True, max_steps=12, eval_every=3, learning_rate=5e-2,
                                 pairs_per_batch=8, collapse_sample=32, device="cpu"))  # fmt: skip
     log = pd.read_parquet(out / "train_log.parquet")
     fired = log.dropna(subset=["collapse_tv"])

@@ -64,7 +64,7 @@ class LabelPairDistillation(Objective):
     def __init__(self, config: DistillConfig, task: Any) -> None:
         self.config, self.task = config, task
         self.data = load_dataset(config.data)
-        pairs = read_pairs(config.pairs, config.data, config.force)
+        pairs = read_pairs(config.pairs, config.data, config.allow_other_corpus)
         student_rows, teacher_rows = pair_rows(self.data, pairs, Path(config.pairs))
         self.teacher = teacher_class(config.teacher)(config)
         self.pairs, self.student_rows, self.teacher_rows = self.teacher.items(

@@ -46,7 +46,7 @@ class QAQuestionPairDistillation(SpanDistillation):
 
     def __init__(self, config: DistillConfig, task: Any) -> None:
         super().__init__(config, task)
-        pairs = read_pairs(config.pairs, config.data, config.force)
+        pairs = read_pairs(config.pairs, config.data, config.allow_other_corpus)
         if "context_lang" not in pairs.columns:
             raise AlsaceError(
                 f"{config.pairs}: no column 'context_lang': QA distillation needs make-pairs --question-language-pairs"
