@@ -20,8 +20,9 @@ from typing import Any
 from alsace_cli import __version__
 
 _PACKAGES = ("torch", "transformers", "accelerate", "pandas", "pyarrow", "numpy")
-# Files that do not change what a model computes: hashing them would make two identical models differ.
-_IGNORED_IN_DIRS = {"alsace_provenance.json", "training_args.bin"}
+# Files that do not change what a model computes: hashing them would make two identical models differ (the
+# model card also gains eval's metrics after the model was used downstream).
+_IGNORED_IN_DIRS = {"alsace_provenance.json", "training_args.bin", "README.md"}
 
 
 COMMAND_LINE: list[str] | None = None  # the arguments the `alsace` command was run with (cli sets it)

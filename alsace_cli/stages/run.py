@@ -44,6 +44,7 @@ from alsace_cli.configs import (
 from alsace_cli.configs.recipes import DEFAULT_RECIPE, load_recipe
 from alsace_cli.configs.table import PIPELINE
 from alsace_cli.errors import AlsaceError
+from alsace_cli.model_card import add_results
 from alsace_cli.models import build_tiny_model
 from alsace_cli.output_types import OutputType, output_type_of
 from alsace_cli.outputs import results_path_for
@@ -120,6 +121,9 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
     guard = _guard_decision(distilled.out) if distilled else None
     found = verdict(metrics.meta.get("comparisons", []), guard, ev.source_lang) if distilled else None
     evaluated = json.loads(results_path_for(ev.out).read_text(encoding="utf-8"))
+    for model in ev.models:  # each model's card gains its metrics on the test set
+        rows = [row for row in evaluated["metrics"] if row["model"] == model]
+        add_results(Path(model), rows, output.share_columns[0] if output.votes else "f1", Path(ev.data).name)
     stages = {"run": to_toml_dict(run)} | {name: to_toml_dict(cfg) for name, cfg in plan.configs.items()}
     write_results(plan.root / "results.json", {**evaluated, "guard": guard, "verdict": found, "ran": ran,
                                                "skipped": skipped, "settings": stages})  # fmt: skip

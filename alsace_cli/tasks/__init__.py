@@ -51,6 +51,7 @@ class Task:
     head: str = "ForSequenceClassification"  # the suffix a fitting model's architecture name has
     key_columns: tuple[str, ...] = ("id", "lang")
     output_type: str = "labels"  # a distribution over a label set (names in the metadata); QA: "spans"
+    pipeline_tag: str = "text-classification"  # the hub's name for what the model does (its model card)
     prediction_kind: str = "predictions"
     dev_metric: str = "dev_accuracy"
 

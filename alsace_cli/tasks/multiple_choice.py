@@ -47,5 +47,6 @@ MULTIPLE_CHOICE = register_task(
         ("premise", "question", "choice1", "choice2"),
         "premise, question (cause/effect), two choices: XCOPA, COPA",
         head="ForMultipleChoice",
+        pipeline_tag="multiple-choice",
     )
 )

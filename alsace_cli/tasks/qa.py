@@ -277,6 +277,7 @@ QA = register_task(
         ("question", "context"),
         "extractive question answering: question, context, answers (XQuAD, MLQA, TyDiQA, SQuAD)",
         head="ForQuestionAnswering",
+        pipeline_tag="question-answering",
         key_columns=("id", "lang", "question_lang"),
         output_type="spans",
         prediction_kind="qa_predictions",

@@ -36,6 +36,8 @@ class Objective:
     stage: ClassVar[str] = "distill"  # names the provenance, checkpoint, tracker and progress bar
     batch_size: int
     labels: list[str]  # saved with the model
+    task: Any  # the task trained (its model card says so)
+    languages: list[str]  # the languages trained on (the model card's)
     inputs: dict[str, str | None]  # recorded in the provenance and the checkpoint's fingerprint
     n_items: int = 0
     batches: list[np.ndarray]

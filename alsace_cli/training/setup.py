@@ -15,6 +15,7 @@ from alsace_cli.atomic import atomic_dir
 from alsace_cli.configs import save_config, to_toml_dict
 from alsace_cli.devices import check_device
 from alsace_cli.errors import AlsaceError
+from alsace_cli.model_card import write_model_card
 from alsace_cli.models import save_model
 
 if TYPE_CHECKING:
@@ -141,10 +142,15 @@ def save_trained(
     config: Any,
     section: str,
     provenance: dict[str, Any],
+    task: Any = None,
+    languages: list[str] | None = None,
 ) -> Path:
-    """Model, tokenizer, label names, training log, resolved config and provenance, in one atomic directory."""
+    """Model, tokenizer, label names, training log, resolved config, provenance and the model card, in one
+    atomic directory."""
     with atomic_dir(out) as tmp:
         save_model(model, tokenizer, tmp, labels, provenance)
         write_artifact(log.frame(), tmp / "train_log.parquet", "train_log", {"provenance": provenance})
         save_config(config, section, tmp / "alsace_config.toml")
+        if task is not None:
+            write_model_card(tmp, provenance, task, languages or [], out.name)
     return out

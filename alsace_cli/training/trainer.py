@@ -19,6 +19,7 @@ from typing import Any
 
 from alsace_cli import report
 from alsace_cli.distributed import processes
+from alsace_cli.model_card import base_model
 from alsace_cli.provenance import make_provenance
 from alsace_cli.training.checkpoints import Checkpointer, check_loss, interruptible
 from alsace_cli.training.objective import Objective, StepOutput
@@ -119,9 +120,11 @@ class Trainer:
         out = Path(config.out)
         if accelerator.is_main_process:
             provenance = make_provenance(objective.stage, config, objective.inputs, config.seed)
+            provenance["base_model"] = base_model(config.model)
             if checks.decision is not None:
                 provenance["guard"] = checks.decision
-            save_trained(model, tokenizer, out, objective.labels, log, config, objective.stage, provenance)
+            save_trained(model, tokenizer, out, objective.labels, log, config, objective.stage, provenance,
+                         objective.task, objective.languages)  # fmt: skip
         checkpoints.remove()
         accelerator.end_training()
         report.info(f"{objective.summary(log, total)}{checks.note()} → {report.esc(out)}")

@@ -19,6 +19,7 @@ class Finetuning(Objective):
         self.config, self.task = config, task
         self.frame = train.frame.reset_index(drop=True)
         self.labels = train.labels
+        self.languages = sorted(self.frame["lang"].unique())
         self.batch_size = config.batch_size
         self.inputs = {"model": config.model, "train": config.train, "dev": config.dev}
 

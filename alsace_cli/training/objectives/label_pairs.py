@@ -79,6 +79,7 @@ class LabelPairDistillation(Objective):
                 f"{config.train}: task or labels {self.train.labels} differ from {config.data}'s {self.data.labels}"
             )
         self.labels = self.data.labels
+        self.languages = self.data.languages
         self.batch_size = config.pairs_per_batch
         self.n_items = len(self.pairs)
         self.inputs = {"model": config.model, "data": config.data, "pairs": config.pairs, "train": config.train,

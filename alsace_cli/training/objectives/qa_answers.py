@@ -62,6 +62,7 @@ class SpanDistillation(Objective):
         self.teacher = teacher_class(config.teacher)(config)
         self.kind, self.alpha = parse_kl_weight(config.kl_weight)
         self.labels = []
+        self.languages = sorted(set(self.data.languages) | set(self.data.frame["question_lang"]))
         self.batch_size = config.pairs_per_batch
         self.inputs = {"model": config.model, "data": config.data, "dev": config.dev, "pairs": config.pairs or None}
 
