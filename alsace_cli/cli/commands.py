@@ -92,7 +92,8 @@ def _parameter(field: dataclasses.Field, hint: Any, panels: bool) -> inspect.Par
     annotation = _annotation(field, hint)
     help_text, show_default = _help(field)
     if meta.get("listing") == "argument":
-        info = typer.Argument(..., help=meta["help"], metavar=_metavar(field, hint).upper(), show_default=False)
+        required = ... if meta.get("shown") == "required" else None
+        info = typer.Argument(required, help=meta["help"], metavar=_metavar(field, hint).upper(), show_default=False)
         return inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=annotation)
     flags = meta.get("flags") or ("--" + field.name.replace("_", "-"),)
     if annotation is bool:

@@ -190,6 +190,15 @@ class ImportConfig:
     inputs: list[str] = setting(help="One file per language, or one file with --lang-column.", factory=list,
                                 listing="argument")  # fmt: skip
     out: str = setting("", "Output dataset Parquet.", shown=REQUIRED)
+    hf: str | None = setting(
+        None, "A Hugging Face dataset instead of files: a hub name (facebook/xnli) or a save_to_disk folder.",
+        shown="none",
+    )  # fmt: skip
+    hf_config: list[str] = setting(
+        help="--hf: the dataset's configuration; repeat for one per language (with --lang in the same order).",
+        factory=list, shown="the dataset's default", listing="repeat",
+    )  # fmt: skip
+    split: str = setting("train", "--hf: the split to read.")
     format: str = setting(
         "auto",
         "auto, xtreme (TSV, no header), csv, tsv, jsonl, parquet; QA JSON: squad, mlqa, tydiqa.",
@@ -226,12 +235,12 @@ class ImportConfig:
 
 @dataclass
 class InfoConfig:
-    path: str = setting("", "A dataset Parquet file.", listing="argument")
+    path: str = setting("", "A dataset Parquet file.", listing="argument", shown=REQUIRED)
 
 
 @dataclass
 class TinyModelConfig:
-    out: str = setting("", "Directory to write the model to.", listing="argument")
+    out: str = setting("", "Directory to write the model to.", listing="argument", shown=REQUIRED)
     data: list[str] = setting(help="Dataset(s) whose texts train the tokenizer.", factory=list, shown=REQUIRED,
                               listing="repeat")  # fmt: skip
     seed: int = seed("Seed of the random weights.", default=0)
@@ -239,4 +248,5 @@ class TinyModelConfig:
 
 @dataclass
 class VerifyConfig:
-    run_dir: str = setting("", "A run directory (alsace run's --dir, or any folder of artifacts).", listing="argument")
+    run_dir: str = setting("", "A run directory (alsace run's --dir, or any folder of artifacts).", listing="argument",
+                           shown=REQUIRED)  # fmt: skip

@@ -81,8 +81,9 @@ STAGES: tuple[Stage, ...] = (
           "Recompute every input hash the artifacts' provenance records; exit 1 if any artifact is stale.",
           ("run_dir",), overwrite=False, config_file=False),
     Stage("data import", ImportConfig, "alsace_cli.data.importer:import_data", "alsace_cli.cli.show:imported",
-          "Convert XTREME TSV or CSV/TSV/JSONL/Parquet files into one long-format dataset.",
-          ("inputs", "out"), config_file=False),
+          "Convert XTREME TSV, CSV/TSV/JSONL/Parquet, SQuAD/MLQA/TyDiQA JSON files or a Hugging Face dataset "
+          "(--hf) into one long-format dataset.",
+          ("out",), config_file=False),
     Stage("data info", InfoConfig, "alsace_cli.data.info:info", "alsace_cli.cli.show:info",
           "Languages, rows, label balance, and how many ids are present in every language.",
           ("path",), overwrite=False, config_file=False),

@@ -14,6 +14,7 @@ import pandas as pd
 from alsace_cli import report
 from alsace_cli.artifacts import Artifact, dataset_meta, write_artifact
 from alsace_cli.configs import ImportConfig
+from alsace_cli.data.hf import hf_frames
 from alsace_cli.data.qa_import import QA_FORMATS, import_qa
 from alsace_cli.data.readers import lang_from_filename, read_raw
 from alsace_cli.errors import AlsaceError
@@ -147,9 +148,67 @@ def normalised_ids(values: pd.Series, path: Path) -> np.ndarray:
     return np.asarray(out, dtype=object)
 
 
+def _sources(config: ImportConfig) -> list[tuple[Path, pd.DataFrame, str | None]]:
+    """(name, raw rows, language) of each input: a file per path, or each configuration of --hf. The language
+    is --lang's (one per input, in order), or None where a column or the file name says it."""
+    if config.hf:
+        frames = hf_frames(config.hf, config.hf_config, config.split)
+        if config.lang and len(config.lang) not in (1, len(frames)):
+            raise AlsaceError(f"--lang given {len(config.lang)} times for {len(frames)} --hf configurations")
+        langs = config.lang * len(frames) if len(config.lang) == 1 else config.lang
+        return [(Path(label), raw, langs[i] if langs else (config_name if len(frames) > 1 else None))
+                for i, (label, raw, config_name) in enumerate(frames)]  # fmt: skip
+    paths = [Path(p) for p in config.inputs]
+    if config.lang and len(config.lang) != len(paths):
+        raise AlsaceError(
+            f"--lang given {len(config.lang)} times for {len(paths)} files: give one per file, in order"
+        )
+    named = any((config.id_column, config.text_column, config.text_a_column, config.text_b_column,
+                 config.label_column, config.lang_column))  # fmt: skip
+    return [(path, read_raw(path, config.format, named), config.lang[i] if config.lang else None)
+            for i, path in enumerate(paths)]  # fmt: skip
+
+
+def _part(path: Path, raw: pd.DataFrame, lang: str | None, config: ImportConfig, task: str | None,
+          labels: list[str]) -> tuple[pd.DataFrame, str, list[str]]:  # fmt: skip
+    """One input's rows in alsace's columns, with the task and label names found so far."""
+    is_xtreme = all(str(c).startswith("column") for c in raw.columns)
+    file_task, mapping = (
+        _xtreme_columns(raw, path, task, labels) if is_xtreme else _generic_columns(raw, path, config)
+    )
+    if task is not None and file_task != task:
+        raise AlsaceError(f"{path}: looks like task {file_task!r}, the other files are {task!r}; pass --task")
+    part = pd.DataFrame({name: raw[column].astype(str) for name, column in mapping.items() if name != "label"})
+    for name, column in mapping.items():
+        blank = raw[column].isna().to_numpy() | (raw[column].astype(str).str.strip() == "").to_numpy()
+        if name != "label" and blank.any():
+            raise AlsaceError(f"{path}: row {int(blank.argmax())}: column {column!r} ({name}) is empty")
+    if "label" in mapping and not config.drop_labels:
+        labels = labels or infer_label_names(raw[mapping["label"]], path)
+        part["label"] = map_labels(raw[mapping["label"]], labels, path).to_numpy()
+    lang_column = config.lang_column or ("lang" if lang is None and "lang" in raw.columns else None)
+    if lang_column:
+        if lang_column not in raw.columns:
+            raise AlsaceError(f"{path}: no column {lang_column!r} (--lang-column)")
+        part["lang"] = raw[lang_column].astype(str).to_numpy()
+    else:
+        part["lang"] = lang or lang_from_filename(path)
+    id_column = config.id_column or ("id" if config.hf and "id" in raw.columns else None)
+    if id_column:
+        if id_column not in raw.columns:
+            raise AlsaceError(f"{path}: no column {id_column!r} (--id-column)")
+        part["id"] = normalised_ids(raw[id_column], path)
+    else:
+        part["id"] = part.groupby("lang", sort=False).cumcount().astype(str).to_numpy()
+    part["_file"] = str(path)
+    return part, file_task, labels
+
+
 def import_data(config: ImportConfig, overwrite: bool = False) -> Artifact:
-    if not config.inputs:
-        raise AlsaceError("no input files given")
+    if not config.inputs and not config.hf:
+        raise AlsaceError("no input files given (name files, or a Hugging Face dataset with --hf)")
+    if config.inputs and config.hf:
+        raise AlsaceError("--hf: give files or --hf, not both")
     if not config.out:
         raise AlsaceError("missing --out FILE.parquet")
     check_outputs([artifact_output("--out", config.out)], {"INPUTS": config.inputs}, overwrite)
@@ -161,49 +220,12 @@ def import_data(config: ImportConfig, overwrite: bool = False) -> Artifact:
         return import_qa(config)
     if config.task is not None and config.task not in TASKS:
         raise AlsaceError(f"--task: unknown task {config.task!r} (known: {', '.join(sorted(TASKS))})")
-    paths = [Path(p) for p in config.inputs]
-    if config.lang and len(config.lang) != len(paths):
-        raise AlsaceError(
-            f"--lang given {len(config.lang)} times for {len(paths)} files: give one per file, in order"
-        )
     parts, task, labels = [], config.task, list(config.labels)
-    for position, path in enumerate(paths):
-        named = any((config.id_column, config.text_column, config.text_a_column, config.text_b_column,
-                     config.label_column, config.lang_column))  # fmt: skip
-        raw = read_raw(path, config.format, named)
-        is_xtreme = all(str(c).startswith("column") for c in raw.columns)
-        file_task, mapping = (
-            _xtreme_columns(raw, path, task, labels) if is_xtreme else _generic_columns(raw, path, config)
-        )
-        if task is not None and file_task != task:
-            raise AlsaceError(
-                f"{path}: looks like task {file_task!r}, the other files are {task!r}; pass --task"
-            )
-        task = file_task
-        part = pd.DataFrame(
-            {name: raw[column].astype(str) for name, column in mapping.items() if name != "label"}
-        )
-        for name, column in mapping.items():
-            blank = raw[column].isna().to_numpy() | (raw[column].astype(str).str.strip() == "").to_numpy()
-            if name != "label" and blank.any():
-                raise AlsaceError(f"{path}: row {int(blank.argmax())}: column {column!r} ({name}) is empty")
-        if "label" in mapping and not config.drop_labels:
-            labels = labels or infer_label_names(raw[mapping["label"]], path)
-            part["label"] = map_labels(raw[mapping["label"]], labels, path).to_numpy()
-        if config.lang_column:
-            if config.lang_column not in raw.columns:
-                raise AlsaceError(f"{path}: no column {config.lang_column!r} (--lang-column)")
-            part["lang"] = raw[config.lang_column].astype(str).to_numpy()
-        else:
-            part["lang"] = config.lang[position] if config.lang else lang_from_filename(path)
-        if config.id_column:
-            if config.id_column not in raw.columns:
-                raise AlsaceError(f"{path}: no column {config.id_column!r} (--id-column)")
-            part["id"] = normalised_ids(raw[config.id_column], path)
-        else:
-            part["id"] = part.groupby("lang", sort=False).cumcount().astype(str).to_numpy()
-        part["_file"] = str(path)
+    sources = _sources(config)
+    for path, raw, lang in sources:
+        part, task, labels = _part(path, raw, lang, config, task, labels)
         parts.append(part)
+    paths = [path for path, _, _ in sources]
     frame = pd.concat(parts, ignore_index=True)
     if not labels:
         raise AlsaceError(
@@ -220,7 +242,8 @@ def import_data(config: ImportConfig, overwrite: bool = False) -> Artifact:
         frame = frame[frame["id"].isin(keep)]
     columns = ["id", "lang", *get_task(task).text_columns] + (["label"] if "label" in frame.columns else [])
     frame = frame[columns].reset_index(drop=True)
-    provenance = make_provenance("data import", config, {f"input{i}": p for i, p in enumerate(paths)})
+    inputs = {"hf": config.hf} if config.hf else {f"input{i}": p for i, p in enumerate(paths)}
+    provenance = make_provenance("data import", config, inputs)
     out = write_artifact(frame, config.out, "dataset", dataset_meta(task, labels, provenance))
     report.info(
         f"data import: {len(frame)} rows, {frame['id'].nunique()} ids, {frame['lang'].nunique()} languages, "

@@ -3,7 +3,6 @@ hint of `run`, out-of-range seeds, a TSV with a header, plain `alsace`, mixed id
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import stat
