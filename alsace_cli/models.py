@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from alsace_cli.atomic import atomic_dir
 from alsace_cli.errors import AlsaceError
+from alsace_cli.provenance import package_versions
 from alsace_cli.tasks import get_task
 
 if TYPE_CHECKING:
@@ -247,7 +248,11 @@ def build_tiny_model(
     torch.manual_seed(seed)
     model = BertModel(config)
     out_dir = Path(out_dir)
+    provenance = {"stage": "tiny-model", "versions": package_versions(), "seed": seed, "texts": len(texts),
+                  "inputs": {}}  # fmt: skip
     with atomic_dir(out_dir) as tmp:
         model.save_pretrained(tmp)
         fast.save_pretrained(tmp)
+        # alsace wrote it, so `--overwrite` may replace it; no time in it, so two builds are the same bytes
+        (tmp / "alsace_provenance.json").write_text(json.dumps(provenance, indent=2))
     return out_dir

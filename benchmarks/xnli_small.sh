@@ -2,13 +2,13 @@
 # A small real-model run on XNLI, on a CPU: multilingual-e5-small built offline by ../shared/tools,
 # English training from 8,000 TaxiNLI pairs (1 epoch), 100 XNLI dev instances (labels dropped) as the unlabeled corpus,
 # 200 XNLI test instances as the test set, all 15 languages. Prints the gap report.
-# Not a quality benchmark (see issue 3 for that): it shows the pipeline on a real model and real data.
+# Not a quality benchmark (benchmarks/quality.py is): it shows the pipeline on a real model and real data.
 # Usage: benchmarks/xnli_small.sh [RUN_DIR]     (about 30 minutes on 2 CPU cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=../shared
-data=benchmarks/data/xnli_small
-run_dir="${1:-benchmarks/runs/xnli_small}"
+data="$PWD/benchmarks/data/xnli_small"  # absolute: a run file's paths are read relative to its own folder
+run_dir="$(realpath -m "${1:-benchmarks/runs/xnli_small}")"
 langs=(ar bg de el en es fr hi ru sw th tr ur vi zh)
 labels=entailment,neutral,contradiction
 model=$("$shared/tools/build-me5-small" "${ME5_DIR:-$HOME/.cache/alsace-bench/me5-small}" 2>/dev/null)

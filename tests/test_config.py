@@ -31,11 +31,30 @@ def test_unknown_key_and_missing_required(tmp_path: Path) -> None:
 
 
 def test_saved_config_reruns_the_same_job(tmp_path: Path) -> None:
+    """Saved paths are relative to the saved file and read back relative to it: the same files."""
+    import dataclasses
+    import os
+
     config = DistillConfig(
         model="m", data="d", pairs="p", temperature=1.5, teacher="mutual", dev="dev.parquet"
     )
-    saved = save_config(config, "distill", tmp_path / "saved.toml")
-    assert resolve(DistillConfig, "distill", config_file=saved) == config
+    saved = save_config(config, "distill", tmp_path / "sub" / "saved.toml")
+    assert 'data = "../../' in saved.read_text()  # relative to the file's folder
+    again = resolve(DistillConfig, "distill", config_file=saved)
+    expected = dataclasses.replace(config, **{k: os.path.abspath(getattr(config, k)) for k in ("data", "pairs", "dev", "out")})
+    assert again == expected and again.model == "m"  # a model that names no local folder is a hub id
+
+
+def test_paths_in_a_config_file_are_relative_to_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "ft").mkdir()
+    path = tmp_path / "conf" / "c.toml"
+    path.write_text('[distill]\nmodel = "ft"\ndata = "corpus.parquet"\nout = "../out/d"\n')
+    config = resolve(DistillConfig, "distill", config_file=path)
+    assert config.model == str(tmp_path / "conf" / "ft")  # a local folder beside the file
+    assert config.data == str(tmp_path / "conf" / "corpus.parquet") and config.out == str(tmp_path / "out" / "d")
+    path.write_text('[distill]\nmodel = "xlm-roberta-base"\n')
+    assert resolve(DistillConfig, "distill", config_file=path).model == "xlm-roberta-base"
 
 
 def test_a_crash_mid_write_leaves_the_previous_version(

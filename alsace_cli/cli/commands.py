@@ -21,10 +21,9 @@ import typer
 from typer.core import TyperCommand
 
 from alsace_cli.cli.common import config_from, given_flags, handle_errors, split_list
+from alsace_cli.configs.fields import PATH_FIELDS
 from alsace_cli.configs.table import Stage
 
-PATH_FIELDS = {"train", "dev", "data", "out", "predictions", "pseudo_labels", "languages", "pairs", "plot",
-               "predictions_out", "mask_pseudo_labels", "dir", "unlabeled", "test", "inputs", "path", "run_dir"}  # fmt: skip
 MODEL_FIELDS = {"model", "models"}
 PANELS_FROM = 15  # commands with more options than this group them into panels
 
@@ -125,14 +124,15 @@ def _common(stage: Stage, panels: bool) -> list[inspect.Parameter]:
     if stage.config_file or stage.pipeline_file:
         info = typer.Option(
             ... if stage.pipeline_file else None, "--config", metavar="PATH",
-            help=("Pipeline TOML: a run section plus one section per stage.  [required]" if stage.pipeline_file
-                  else "TOML file; its section for this command sets defaults that flags override."),
+            help=("Pipeline TOML: a run section plus one section per stage; its paths are relative to its folder.  "
+                  "[required]" if stage.pipeline_file else "TOML file; its section for this command sets defaults "
+                  "that flags override; its paths are relative to its folder."),
             show_default=False if stage.pipeline_file else "none", rich_help_panel="data" if panels else None,
         )  # fmt: skip
         params.append(inspect.Parameter("config", inspect.Parameter.KEYWORD_ONLY, default=info, annotation=Path))
     if stage.pipeline_file:
         info = typer.Option(
-            None, "--set", metavar="SECTION.KEY=VALUE", show_default=False,
+            None, "--set", metavar="SECTION.KEY=VALUE", show_default="none",
             help="Override one setting of the run file (a TOML value, checked as the file's are); repeat.",
         )  # fmt: skip
         params.append(inspect.Parameter("set", inspect.Parameter.KEYWORD_ONLY, default=info, annotation=list[str]))

@@ -16,6 +16,12 @@ PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 DEVICES_HELP = "auto (a GPU if there is one), cpu, cuda, cuda:N or mps."
 PRECISION_HELP = "auto (bf16 on a GPU with bf16, else fp32), fp32, or bf16 / fp16 autocast (bf16 also on CPUs with AVX512-BF16)."
 TRACKERS = ("none", "tensorboard", "wandb")
+# Settings that name files or folders: in a TOML file they are relative to that file's folder. A model or
+# recipe may instead be a hub id or a recipe's name: it is read as a path only where that path exists.
+PATH_FIELDS = frozenset({"train", "dev", "data", "out", "predictions", "pseudo_labels", "languages", "pairs", "plot",
+                         "predictions_out", "mask_pseudo_labels", "dir", "unlabeled", "test", "inputs", "path",
+                         "run_dir"})  # fmt: skip
+NAME_OR_PATH_FIELDS = frozenset({"model", "models", "recipe"})
 
 
 def setting(

@@ -17,6 +17,7 @@ import tomli_w
 import tomllib
 
 from alsace_cli.atomic import atomic_file
+from alsace_cli.configs.fields import NAME_OR_PATH_FIELDS, PATH_FIELDS
 from alsace_cli.errors import AlsaceError
 
 T = TypeVar("T")
@@ -103,6 +104,45 @@ def _section_of(raw: dict[str, Any], section: str, config_file: str | Path) -> A
     return raw.get(section, {})
 
 
+def _relative_to(folder: Path, values: dict[str, Any]) -> dict[str, Any]:
+    """A TOML file's paths read relative to the file's folder (a model or recipe only where that path exists:
+    otherwise it is a hub id or a recipe's name)."""
+    import os
+
+    def place(value: Any, name_or_path: bool) -> Any:
+        if not isinstance(value, str) or not value or Path(value).is_absolute():
+            return value
+        joined = os.path.normpath(folder / value)
+        return value if name_or_path and not Path(joined).exists() else joined
+
+    out = {}
+    for key, value in values.items():
+        if key in PATH_FIELDS or key in NAME_OR_PATH_FIELDS:
+            keep = key in NAME_OR_PATH_FIELDS
+            value = [place(v, keep) for v in value] if isinstance(value, list) else place(value, keep)
+        out[key] = value
+    return out
+
+
+def relative_paths(values: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """The inverse, for saving: paths written relative to the folder of the file they go in (a model or
+    recipe only when it names a local path), so that reading the file back finds the same files."""
+    import os
+
+    def place(value: Any, name_or_path: bool) -> Any:
+        if not isinstance(value, str) or not value or (name_or_path and not Path(value).exists()):
+            return value
+        return os.path.relpath(value, folder)
+
+    out = {}
+    for key, value in values.items():
+        if key in PATH_FIELDS or key in NAME_OR_PATH_FIELDS:
+            keep = key in NAME_OR_PATH_FIELDS
+            value = [place(v, keep) for v in value] if isinstance(value, list) else place(value, keep)
+        out[key] = value
+    return out
+
+
 def _renamed(values: dict[str, Any], fields: dict[str, Any], label: str) -> dict[str, Any]:
     """A file's keys with a field's earlier name (its `was`) read as the field, each with a one-line warning."""
     import sys
@@ -125,11 +165,12 @@ def resolve(
     file_values: dict[str, Any] | None = None,
     required: tuple[str, ...] = (),
     file_label: str | None = None,
+    file_dir: Path | None = None,
 ) -> T:
     """Build `cls` from its defaults, then the file's `[section]`, then the flags that were given (not None).
 
     Every value is checked against its field's type and range; an error names the flag, or the file, section
-    and key, it came from.
+    and key, it came from. Paths in a file are relative to its folder (`file_dir` for `file_values`).
     """
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     hints = typing.get_type_hints(cls)
@@ -140,9 +181,10 @@ def resolve(
         raw = _section_of(load_toml(config_file), section, config_file)
         if not isinstance(raw, dict):
             raise AlsaceError(f"{config_file}: {section} must be a [{section}] section, not a value")
-        sources.append((f"{config_file} [{section}]", raw))
+        sources.append((f"{config_file} [{section}]", _relative_to(Path(config_file).parent, raw)))
     if file_values:
-        sources.append((f"{file_label} [{section}]" if file_label else f"[{section}]", file_values))
+        placed = _relative_to(file_dir, file_values) if file_dir is not None else file_values
+        sources.append((f"{file_label} [{section}]" if file_label else f"[{section}]", placed))
     for label, section_values in sources:
         section_values = _renamed(section_values, fields, label)
         unknown = sorted(set(section_values) - set(fields))
@@ -178,10 +220,11 @@ def to_toml_dict(config: Any) -> dict[str, Any]:
 
 
 def save_config(config: Any, section: str, path: str | Path) -> Path:
+    """The resolved config as TOML, its paths relative to the file's folder (as they are read back)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(path) as tmp:
-        tmp.write_text(tomli_w.dumps({section: to_toml_dict(config)}), encoding="utf-8")
+        tmp.write_text(tomli_w.dumps({section: relative_paths(to_toml_dict(config), path.parent)}), encoding="utf-8")
     return path
 
 

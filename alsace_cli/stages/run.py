@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +42,9 @@ from alsace_cli.configs import (
     resolve,
     to_toml_dict,
 )
+from alsace_cli.configs.fields import PATH_FIELDS
 from alsace_cli.configs.recipes import DEFAULT_RECIPE, load_recipe
+from alsace_cli.configs.resolve import relative_paths
 from alsace_cli.configs.table import PIPELINE
 from alsace_cli.errors import AlsaceError
 from alsace_cli.model_card import add_results
@@ -103,7 +106,7 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
     """Run the pipeline of `config_file`; `overrides` are [run] flags, `settings` are `--set SECTION.KEY=VALUE`."""
     sections = _with_settings(_sections(load_toml(config_file), config_file), settings or [])
     run = resolve(RunConfig, "run", flags=overrides, file_values=sections["run"], file_label=str(config_file),
-                  required=("model", "train", "test"))  # fmt: skip
+                  required=("model", "train", "test"), file_dir=Path(config_file).parent)  # fmt: skip
     for name in ("train", "unlabeled", "test", "dev"):
         value = getattr(run, name)
         if value and not Path(value).exists():
@@ -113,8 +116,8 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
     plan = _plan(run, sections, config_file, output)
     ran, skipped = _execute(plan)
     with atomic_file(plan.root / "run_config.toml") as tmp:
-        resolved = {"run": to_toml_dict(run)} | {name: to_toml_dict(cfg) for name, cfg in plan.configs.items()}
-        tmp.write_text(tomli_w.dumps(resolved))
+        configs = {"run": run, **plan.configs}  # paths relative to the run folder, as a run file's are read
+        tmp.write_text(tomli_w.dumps({name: relative_paths(to_toml_dict(cfg), plan.root) for name, cfg in configs.items()}))
     ev = plan.configs["eval"]
     metrics = read_artifact(ev.out, output.metrics_kind)
     distilled = plan.configs.get("distill")
@@ -168,6 +171,8 @@ def _with_settings(sections: dict[str, dict[str, Any]], settings: list[str]) -> 
             value = text.strip()
         hints = typing.get_type_hints(SECTION_CONFIGS[section])
         check_value(f"--set {section}.{key}", value, hints[key], fields[key].metadata)
+        if key in PATH_FIELDS and isinstance(value, str):  # typed here: relative to this folder, not the file's
+            value = os.path.abspath(value)
         sections[section][key] = value
     return sections
 
@@ -189,7 +194,8 @@ def _stage_config(plan: Plan, cls: type, name: str, section: dict[str, Any], wir
         )
     seeded = {"seed": section.get("seed", plan.run.seed)} if "seed" in cls.__dataclass_fields__ else {}
     device = {"device": plan.run.device} if "device" in cls.__dataclass_fields__ else {}
-    config = resolve(cls, name, flags=device | seeded | wired, file_values=section, file_label=str(config_file))
+    config = resolve(cls, name, flags=device | seeded | wired, file_values=section, file_label=str(config_file),
+                     file_dir=Path(config_file).parent)  # fmt: skip
     plan.configs[name] = config
     return config
 

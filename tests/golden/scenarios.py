@@ -32,8 +32,8 @@ def sample_config(name: str, run_dir: Path, out: Path) -> Path:
     """A shipped sample config with its data paths made absolute and its run directory moved."""
     config = tomllib.loads((SAMPLE / name).read_text())
     for key in ("train", "unlabeled", "test", "dev"):
-        if key in config["run"]:
-            config["run"][key] = str(ROOT / config["run"][key])
+        if key in config["run"]:  # relative to the sample's folder, as alsace reads a TOML file's paths
+            config["run"][key] = str((SAMPLE / config["run"][key]).resolve())
     config["run"]["dir"] = str(run_dir)
     config["run"]["device"] = "cpu"
     out.write_text(tomli_w.dumps(config))
