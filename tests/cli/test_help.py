@@ -59,3 +59,14 @@ def test_every_config_field_has_help() -> None:
     for cls in (v for v in vars(configs).values() if dataclasses.is_dataclass(v)):
         for field in dataclasses.fields(cls):
             assert field.metadata.get("help"), f"{cls.__name__}.{field.name}"
+
+
+def test_help_lists_choices_groups_long_commands_and_says_required() -> None:
+    distill = invoke("distill", "-h").stdout
+    assert "--teacher [live|static|mutual|epoch|ensemble]" in distill
+    assert all(f"{panel} options:" in distill for panel in ("Data", "Optimisation", "Guard", "Output"))
+    flat = " ".join(distill.split())
+    assert "--model MODEL The fine-tuned model directory. [required]" in flat and "(required)" not in flat
+    assert "--learning-rate, --lr FLOAT" in distill and "<str>" not in distill
+    vote = invoke("vote", "--help").stdout
+    assert "Guard options" not in vote and "Options:" in vote  # 15 options or fewer: one list
