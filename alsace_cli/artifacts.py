@@ -30,6 +30,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "pseudo_labels": ("id", "pseudo_label", "votes", "n_langs", "agreement"),
     "languages": ("lang", "n", "avg_confidence", "score", "role"),
     "pairs": ("id", "student_lang", "teacher_lang"),
+    "pair_rule": ("lang", "role", "teaches", "learns"),
     "metrics": ("model", "lang", "n", "accuracy", "gap"),
     "train_log": ("step", "epoch", "loss", "lr"),
     "qa_predictions": ("id", "lang", "question_lang", "answer", "answer_start", "score", "candidates"),

@@ -158,7 +158,7 @@ def validate_predictions(frame: pd.DataFrame, path: Path, n_labels: int | None) 
 def validate_columns(kind: str, frame: pd.DataFrame, path: Path, meta: dict) -> None:
     """The rules of `kind` (see the module docstring); `frame`'s key columns are normalised to strings."""
     keys = {"dataset": ["id", "lang"], "predictions": ["id", "lang"], "pseudo_labels": ["id"],
-            "languages": ["lang"], "pairs": ["id", "student_lang", "teacher_lang"],
+            "languages": ["lang"], "pairs": ["id", "student_lang", "teacher_lang"], "pair_rule": ["lang"],
             "metrics": ["model", "lang"], "qa_predictions": ["id", "lang"],
             "qa_metrics": ["model", "lang"]}.get(kind, [])  # fmt: skip
     for column in keys:
@@ -206,6 +206,16 @@ def validate_columns(kind: str, frame: pd.DataFrame, path: Path, meta: dict) -> 
         for column in context:
             check_key(frame, path, column)
         check_duplicates(frame, path, ["id", *context, "student_lang", "teacher_lang"])
+    elif kind == "pair_rule":
+        check_duplicates(frame, path, ["lang"])
+        for column in ("teaches", "learns"):
+            if not pd.api.types.is_bool_dtype(frame[column]):
+                raise _fail(path, None, column, f"holds {frame[column].dtype} values, expected true or false")
+        roles = frame["role"].astype(str)
+        unknown = ~roles.isin(ROLES).to_numpy()
+        if unknown.any():
+            row = _first(unknown)
+            raise _fail(path, row, "role", f"is {frame['role'].iloc[row]!r}, expected teacher or student")
     elif kind == "qa_predictions":
         check_key(frame, path, "question_lang")
         bad = ~frame["answer"].map(lambda v: isinstance(v, str)).to_numpy()

@@ -46,9 +46,10 @@ def languages(artifact: Any, config: Any, as_json: bool) -> None:
 
 def pairs(artifact: Any, config: Any, as_json: bool) -> None:
     if as_json:
-        counts = artifact.frame["pair_type"].value_counts().to_dict()
-        report.print_json({"pairs": str(artifact.path), "rows": len(artifact.frame), "by_type": counts,
-                           "dropped_missing_translation": artifact.meta["dropped_missing_translation"]})  # fmt: skip
+        meta = artifact.meta
+        report.print_json({"pairs": str(artifact.path), "rows": meta["pairs"], "by_type": meta["by_type"],
+                           "written": "table" if config.materialize else "rule",
+                           "dropped_missing_translation": meta["dropped_missing_translation"]})  # fmt: skip
 
 
 def sampled(artifact: Any, config: Any, as_json: bool) -> None:

@@ -108,6 +108,10 @@ class PairsConfig:
     question_language_pairs: bool = setting(
         False, "QA: pair question languages over the same context (roles from select on QA predictions)."
     )
+    materialize: bool = setting(
+        False, "Write every pair as a table (teachers × languages per instance: it grows with the square of the "
+        "languages) instead of the rule distill draws its pairs from.",
+    )  # fmt: skip
 
 
 @dataclass

@@ -83,7 +83,7 @@ class DistillConfig:
     pairs: str = setting("", "pairs.parquet from make-pairs.", shown=REQUIRED, panel="data")
     out: str = setting("distilled", "Output model directory.", panel="output")
     learning_rate: float = learning_rate(5e-6)
-    epochs: float = epochs(1.0, "the pairs")
+    epochs: float = epochs(1.0, "the corpus rows that take part in a pair (a table of pairs: over its pairs)")
     max_steps: int | None = max_steps()
     pairs_per_batch: int = setting(16, "Pairs per step.", minimum=1, panel="optimisation")
     max_length: int = max_length()

@@ -44,6 +44,11 @@ class OutputType:
     def pairs(self, frame: pd.DataFrame, roles: dict[str, str], **options: Any) -> tuple[pd.DataFrame, int]:
         raise NotImplementedError
 
+    def pairing_rows(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+        """The rows a pair rule is drawn over, with `lang` the unit, and the columns that make a group (the
+        rows one pair may join): the instance for labels."""
+        return frame[["id", "lang"]], ("id",)
+
     def evaluation(self, config: Any, source: Any) -> Any:
         """eval's scorer for this output type (see stages/evaluate.py for what it is asked)."""
         raise NotImplementedError

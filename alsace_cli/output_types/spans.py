@@ -81,6 +81,12 @@ class AnswerSpans(OutputType):
         columns = ["id", "context_lang", "student_lang", "teacher_lang", "pair_type"]
         return pairs[columns].reset_index(drop=True), dropped
 
+    def pairing_rows(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+        """A group is one instance's context; the unit is the question language."""
+        rows = pd.DataFrame({"id": frame["id"].to_numpy(), "context_lang": frame["lang"].to_numpy(),
+                             "lang": frame["question_lang"].to_numpy()})  # fmt: skip
+        return rows, ("id", "context_lang")
+
     def evaluation(self, config: Any, source: Any) -> SpanEvaluation:
         return SpanEvaluation(config, source)
 

@@ -21,8 +21,6 @@ start and end distributions on the shared context tokens.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from alsace_cli import report
 from alsace_cli.artifacts import (
     Artifact,
@@ -36,7 +34,7 @@ from alsace_cli.configs import PairsConfig, config_path_for, save_config
 from alsace_cli.errors import AlsaceError
 from alsace_cli.output_types import OutputType, output_type_of
 from alsace_cli.outputs import check_artifact_outputs
-from alsace_cli.pairing import weak_languages
+from alsace_cli.pairing import PairRule, PairSampler, weak_languages
 from alsace_cli.provenance import make_provenance
 
 
@@ -72,38 +70,47 @@ def make_pairs(config: PairsConfig, overwrite: bool = False) -> Artifact:
     dataset = load_dataset(config.data)
     output = output_type_of(dataset.task)
     roles, scores = _roles(config, dataset, output)
-    no_students = weak_languages(scores, roles, "student") if config.exclude_weak_students else set()
-    no_teachers = weak_languages(scores, roles, "teacher") if config.exclude_weak_teachers else set()
-    pairs, dropped = output.pairs(dataset.frame, roles, no_students=no_students, no_teachers=no_teachers,
-                                  student_pairs=config.include_student_pairs)  # fmt: skip
-    if pairs.empty:
+    options = {"no_students": weak_languages(scores, roles, "student") if config.exclude_weak_students else set(),
+               "no_teachers": weak_languages(scores, roles, "teacher") if config.exclude_weak_teachers else set(),
+               "student_pairs": config.include_student_pairs}  # fmt: skip
+    if config.materialize:
+        frame, dropped = output.pairs(dataset.frame, roles, **options)
+        kind, total, by_type = "pairs", len(frame), frame["pair_type"].value_counts().to_dict()
+    else:
+        rows, groups = output.pairing_rows(dataset.frame)
+        sampler = PairSampler(PairRule.of(roles, **options), rows, groups)
+        frame, kind, total, dropped = sampler.rule.frame(), "pair_rule", sampler.total, sampler.dropped()
+        by_type = sampler.counts_by_type()
+    if total == 0:
         raise AlsaceError(
             f"{config.languages}: no pairs can be made: need a teacher and at least one other language "
             "that share ids"
         )
     meta = {
         "dropped_missing_translation": dropped,
+        "pairs": total,
+        "by_type": by_type,
         "teachers": sorted(k for k, v in roles.items() if v == "teacher"),
         "students": sorted(k for k, v in roles.items() if v == "student"),
-        "excluded_students": sorted(no_students),
-        "excluded_teachers": sorted(no_teachers),
+        "excluded_students": sorted(options["no_students"]),
+        "excluded_teachers": sorted(options["no_teachers"]),
         "unit": output.unit,
-        "provenance": make_provenance(
-            "make-pairs", config, {"data": config.data, "languages": config.languages}
-        ),
+        "provenance": make_provenance("make-pairs", config, {"data": config.data, "languages": config.languages}),
     }
-    out = write_artifact(pairs, config.out, "pairs", meta)
+    out = write_artifact(frame, config.out, kind, meta)
     save_config(config, "make-pairs", config_path_for(out))
-    _say(pairs, dropped, no_students, no_teachers, out)
-    return Artifact(pairs, meta, out)
+    _say(meta, kind, out)
+    return Artifact(frame, meta, out)
 
 
-def _say(pairs: pd.DataFrame, dropped: int, no_students: set[str], no_teachers: set[str], out) -> None:
-    counts = pairs["pair_type"].value_counts()
+def _say(meta: dict, kind: str, out) -> None:
+    what = "pairs, written as a table" if kind == "pairs" else "pairs in the rule's full table, which distill draws from"
+    types = ", ".join(f"{n} {kind}" for kind, n in sorted(meta["by_type"].items()))
+    left_out = meta["excluded_students"], meta["excluded_teachers"]
     report.info(
-        f"make-pairs: {len(pairs)} pairs ({', '.join(f'{n} {kind}' for kind, n in sorted(counts.items()))}); "
-        f"{dropped} dropped for missing translations"
-        + (f"; weak students left out: {', '.join(sorted(no_students))}" if no_students else "")
-        + (f"; weak teachers teach no one: {', '.join(sorted(no_teachers))}" if no_teachers else "")
+        f"make-pairs: {meta['pairs']} {what} ({types}); {meta['dropped_missing_translation']} dropped for missing "
+        "translations"
+        + (f"; weak students left out: {', '.join(left_out[0])}" if left_out[0] else "")
+        + (f"; weak teachers teach no one: {', '.join(left_out[1])}" if left_out[1] else "")
         + f" → {report.esc(out)}"
     )

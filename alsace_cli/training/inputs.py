@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from alsace_cli.artifacts import Dataset, read_artifact, read_predictions
+from alsace_cli.artifacts import Dataset, read_artifact, read_meta_kind, read_predictions
 from alsace_cli.errors import AlsaceError
+from alsace_cli.pairing import PairRule
 from alsace_cli.provenance import hash_path
 
 
@@ -53,11 +54,13 @@ def check_made_from(meta: dict, path: str, option: str, data: str, force: bool) 
         )
 
 
-def read_pairs(path: str, data: str, force: bool) -> pd.DataFrame:
-    """make-pairs' output, checked to have been made from --data."""
-    artifact = read_artifact(path, "pairs")
+def read_pairs(path: str, data: str, force: bool) -> pd.DataFrame | PairRule:
+    """make-pairs' output, checked to have been made from --data: its table of pairs (`--materialize`), or
+    the rule distill draws its pairs from."""
+    kind = "pair_rule" if read_meta_kind(path) == "pair_rule" else "pairs"
+    artifact = read_artifact(path, kind)
     check_made_from(artifact.meta, path, "--pairs", data, force)
-    return artifact.frame
+    return PairRule.from_frame(artifact.frame) if kind == "pair_rule" else artifact.frame
 
 
 def static_targets(predictions_path: str, data: Dataset, corpus: str, teacher_rows: np.ndarray, pairs_path: str,

@@ -43,6 +43,7 @@ class Teacher:
     fixed: ClassVar[bool] = False
     across_processes: ClassVar[bool] = True  # under DDP one forward with gradient per step only
     spans: ClassVar[bool] = False  # also teaches extractive QA (start and end distributions)
+    draws_pairs: ClassVar[bool] = True  # trains on pairs; False: on each row of the pairs, toward one target
 
     def __init__(self, config: DistillConfig) -> None:
         self.config = config
@@ -175,6 +176,7 @@ class EnsembleTeacher(FixedTeacher):
 
     name = "ensemble"
     needs = ("predictions", "languages")
+    draws_pairs = False
 
     def items(self, data, pairs, student_rows, teacher_rows, pairs_path):
         items, self.log_probs = ensemble_items(self.config, data, pairs)

@@ -60,7 +60,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, finetuned: P
     vote(VoteConfig(predictions=str(w / "preds.parquet"), out=str(w / "pseudo.parquet")))
     select(SelectConfig(predictions=str(w / "preds.parquet"), pseudo_labels=str(w / "pseudo.parquet"),
                         out=str(w / "langs.parquet")))  # fmt: skip
-    make_pairs(PairsConfig(data=str(w / "unlabeled.parquet"), languages=str(w / "langs.parquet"),
+    make_pairs(PairsConfig(materialize=True, data=str(w / "unlabeled.parquet"), languages=str(w / "langs.parquet"),
                            out=str(w / "pairs.parquet")))  # fmt: skip
 
     # Datasets broken by hand.
@@ -78,7 +78,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, finetuned: P
     other = pair_rows(LANGS, 8, labeled=False, offset=100)
     other["text_a"] = other["text_a"].str[::-1]  # same ids and languages, other texts
     write_dataset(other, w / "other_corpus.parquet")
-    make_pairs(PairsConfig(data=str(w / "other_corpus.parquet"), languages=str(w / "langs.parquet"),
+    make_pairs(PairsConfig(materialize=True, data=str(w / "other_corpus.parquet"), languages=str(w / "langs.parquet"),
                            out=str(w / "other_pairs.parquet")))  # fmt: skip
     predict(PredictConfig(model=str(w / "ft"), data=str(w / "other_corpus.parquet"),
                           out=str(w / "other_preds.parquet"), device="cpu"))  # fmt: skip

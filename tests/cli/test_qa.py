@@ -85,8 +85,8 @@ max_length = 96
     assert first["ran"] == ["tiny-model", "finetune", "predict", "select", "make-pairs", "distill", "eval"]
     run = tmp_path / "run"
     assert read_artifact(run / "languages.parquet", "languages").meta["unit"] == "question_lang"
-    pairs = read_artifact(run / "pairs.parquet", "pairs").frame
-    assert "context_lang" in pairs.columns and len(pairs) > 0
+    rule = read_artifact(run / "pairs.parquet", "pair_rule")  # question languages, drawn per step by distill
+    assert rule.meta["unit"] == "question_lang" and rule.meta["pairs"] > 0
     assert [row["model"] for row in first["summary"]] == [str(run / "finetuned"), str(run / "distilled")]
     assert first["guard"]["last_step"] == 2
     second = stdout_json(ok("run", "--config", config, "--json"))

@@ -86,7 +86,11 @@ def run_all(w: Path) -> None:
     """Every scenario into `w` (created); about a minute on 2 CPU cores."""
     w.mkdir(parents=True, exist_ok=True)
     s, q = w / "sample", w / "qa"
-    alsace("run", "--config", sample_config("alsace.toml", s, w / "alsace.toml"))
+    # The pinned runs keep the pairs as a table (--materialize), as they were recorded; `sample-rule` is the
+    # default since: pairs drawn from the rule.
+    alsace("run", "--config", sample_config("alsace.toml", s, w / "alsace.toml"), "--set", "make-pairs.materialize=true")
+    alsace("run", "--config", sample_config("alsace.toml", w / "sample-rule", w / "rule.toml"),
+           "--set", "distill.collapse_check=false")
     alsace("run", "--config", baseline_config(q, w / "qa.toml"))
     alsace("run", "--config", sample_config("qa.toml", w / "qa-run", w / "qa-run.toml"))
     unlabeled, train, test = SAMPLE / "unlabeled.parquet", SAMPLE / "train_en.parquet", SAMPLE / "test.parquet"
@@ -128,7 +132,7 @@ def run_all(w: Path) -> None:
     alsace("predict", *qa_common, "--data", qa_test, "--out", w / "qa-predictions.parquet")
     alsace("select", "--predictions", w / "qa-predictions.parquet", "--out", w / "qa-languages.parquet")
     alsace("make-pairs", "--data", qa_test, "--languages", w / "qa-languages.parquet", "--question-language-pairs",
-           "--out", w / "qa-pairs.parquet")  # fmt: skip
+           "--materialize", "--out", w / "qa-pairs.parquet")  # fmt: skip
     for teacher in ("live", "epoch"):
         alsace("distill", *qa_common, "--data", qa_test, "--pairs", w / "qa-pairs.parquet", "--teacher", teacher,
                "--max-steps", 5, "--pairs-per-batch", 4, "--lr", "5e-4", "--out", w / f"qa-pairs-{teacher}")  # fmt: skip

@@ -164,7 +164,7 @@ def test_distill_stops_when_the_detector_fires(data_dir, finetuned, tmp_path, mo
     languages = pd.DataFrame({"lang": ["de", "en", "fr", "ru"], "n": 8, "avg_confidence": 0.5,
                               "score": 0.25, "role": ["student", "teacher", "student", "student"]})  # fmt: skip
     write_artifact(languages, tmp_path / "languages.parquet", "languages", {})
-    make_pairs(PairsConfig(data=str(data_dir / "unlabeled.parquet"), languages=str(tmp_path / "languages.parquet"),
+    make_pairs(PairsConfig(materialize=True, data=str(data_dir / "unlabeled.parquet"), languages=str(tmp_path / "languages.parquet"),
                            out=str(tmp_path / "pairs.parquet")))  # fmt: skip
     one_label = np.log(np.tile(np.array([[0.001, 0.998, 0.001]], dtype=np.float32), (24, 1)))
     monkeypatch.setattr(teachers, "static_targets", lambda predictions, data, corpus, rows, *a: one_label[: len(rows)])

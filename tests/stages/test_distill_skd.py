@@ -28,7 +28,7 @@ def made(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, finetuned: Pa
             predictions=str(w / "p.parquet"), pseudo_labels=str(w / "v.parquet"), out=str(w / "l.parquet")
         )
     )
-    make_pairs(PairsConfig(data=unlabeled, languages=str(w / "l.parquet"), out=str(w / "pairs.parquet")))
+    make_pairs(PairsConfig(data=unlabeled, languages=str(w / "l.parquet"), out=str(w / "pairs.parquet"), materialize=True))
     return w
 
 
@@ -45,7 +45,7 @@ def test_epoch_teacher_is_resynced_once_per_pass_over_the_pairs(
     made: Path, data_dir: Path, finetuned: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     n_pairs = len(pd.read_parquet(made / "pairs.parquet"))
-    per_epoch = -(-n_pairs // 4)
+    per_epoch = n_pairs // 4  # batches in a pass: the short last batch is dropped
     syncs = []
     original = torch.nn.Module.load_state_dict
 

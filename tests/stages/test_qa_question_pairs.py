@@ -64,7 +64,7 @@ def qa(tmp_path_factory: pytest.TempPathFactory) -> Path:
     predict(PredictConfig(model=str(w / "ft"), data=str(SAMPLE / "qa_test.parquet"), out=str(w / "pred.parquet"),
                           max_length=96, device="cpu"))  # fmt: skip
     select(SelectConfig(predictions=str(w / "pred.parquet"), out=str(w / "languages.parquet")))
-    make_pairs(PairsConfig(data=str(SAMPLE / "qa_test.parquet"), languages=str(w / "languages.parquet"),
+    make_pairs(PairsConfig(materialize=True, data=str(SAMPLE / "qa_test.parquet"), languages=str(w / "languages.parquet"),
                            out=str(w / "pairs.parquet"), question_language_pairs=True))  # fmt: skip
     return w
 
@@ -84,10 +84,10 @@ def test_pairs_join_question_languages_over_one_context_never_student_student(qa
 
 def test_classification_languages_and_missing_flag_are_refused_for_qa(qa: Path, tmp_path: Path) -> None:
     with pytest.raises(AlsaceError, match="pass --question-language-pairs"):
-        make_pairs(PairsConfig(data=str(SAMPLE / "qa_test.parquet"), languages=str(qa / "languages.parquet"),
+        make_pairs(PairsConfig(materialize=True, data=str(SAMPLE / "qa_test.parquet"), languages=str(qa / "languages.parquet"),
                                out=str(tmp_path / "p.parquet")))  # fmt: skip
     with pytest.raises(AlsaceError, match="not QA"):
-        make_pairs(PairsConfig(data=str(SAMPLE / "unlabeled.parquet"), languages=str(qa / "languages.parquet"),
+        make_pairs(PairsConfig(materialize=True, data=str(SAMPLE / "unlabeled.parquet"), languages=str(qa / "languages.parquet"),
                                out=str(tmp_path / "p.parquet"), question_language_pairs=True))  # fmt: skip
     assert not (tmp_path / "p.parquet").exists()
 
@@ -118,7 +118,7 @@ def test_identical_questions_have_zero_kl(qa: Path, tmp_path: Path) -> None:
 
     data = write_artifact(part, tmp_path / "same.parquet", "dataset", read_meta(SAMPLE / "qa_test.parquet"))
     languages = qa / "languages.parquet"
-    make_pairs(PairsConfig(data=str(data), languages=str(languages), out=str(tmp_path / "pairs.parquet"),
+    make_pairs(PairsConfig(materialize=True, data=str(data), languages=str(languages), out=str(tmp_path / "pairs.parquet"),
                            question_language_pairs=True))  # fmt: skip
     config = DistillConfig(model=str(qa / "ft"), data=str(data), pairs=str(tmp_path / "pairs.parquet"),
                            out=str(tmp_path / "d"), max_length=96, pairs_per_batch=8, device="cpu", teacher="live",

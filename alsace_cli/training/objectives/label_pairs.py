@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from alsace_cli.artifacts import load_dataset
 from alsace_cli.batching import shuffled_batches
@@ -27,6 +28,8 @@ from alsace_cli.configs import DistillConfig, parse_kl_weight
 from alsace_cli.errors import AlsaceError
 from alsace_cli.kl_weights import classification_kl_weight
 from alsace_cli.losses import kl_teacher_student
+from alsace_cli.output_types import output_type_of
+from alsace_cli.pairing import PairRule, PairSampler
 from alsace_cli.training.guard import collapse_samples
 from alsace_cli.training.inputs import pair_pseudo_labels, pair_rows, read_pairs
 from alsace_cli.training.objective import Objective, StepOutput
@@ -65,26 +68,43 @@ class LabelPairDistillation(Objective):
         self.config, self.task = config, task
         self.data = load_dataset(config.data)
         pairs = read_pairs(config.pairs, config.data, config.allow_other_corpus)
-        student_rows, teacher_rows = pair_rows(self.data, pairs, Path(config.pairs))
         self.teacher = teacher_class(config.teacher)(config)
-        self.pairs, self.student_rows, self.teacher_rows = self.teacher.items(
-            self.data, pairs, student_rows, teacher_rows, config.pairs
-        )
-        self.voted = pair_pseudo_labels(config.mask_pseudo_labels, self.data, self.pairs) if config.mask_pseudo_labels else None
-        self.kind, self.alpha = parse_kl_weight(config.kl_weight)
-        self.ranked = pair_pseudo_labels(config.pseudo_labels, self.data, self.pairs) if config.pseudo_labels else None
         self.train = load_dataset(config.train, require_labels=True) if config.train else None
         if self.train is not None and (self.train.labels != self.data.labels or self.train.task != self.data.task):
             raise AlsaceError(
                 f"{config.train}: task or labels {self.train.labels} differ from {config.data}'s {self.data.labels}"
             )
+        self.kind, self.alpha = parse_kl_weight(config.kl_weight)
+        self.sampler = None
+        if isinstance(pairs, PairRule):  # a rule: pairs are drawn per step; one pass = as many pairs as rows
+            rows, groups = output_type_of(task).pairing_rows(self.data.frame)
+            self.sampler = PairSampler(pairs, rows, groups)
+            taking_part = self.data.frame.loc[self.sampler.rows().index]
+            self.n_items = len(taking_part)
+            if not self.teacher.draws_pairs:  # the ensemble trains each row that takes part, as the table does
+                self._prepare(taking_part[["id", "lang"]].rename(columns={"lang": "student_lang"})
+                              .assign(teacher_lang=taking_part["lang"].to_numpy()))  # fmt: skip
+                self.sampler = None
+        else:
+            self._prepare(pairs)
         self.labels = self.data.labels
         self.languages = self.data.languages
         self.batch_size = config.pairs_per_batch
-        self.n_items = len(self.pairs)
         self.inputs = {"model": config.model, "data": config.data, "pairs": config.pairs, "train": config.train,
                        "predictions": config.predictions, "languages": config.languages, "dev": config.dev,
                        "mask_pseudo_labels": config.mask_pseudo_labels, "pseudo_labels": config.pseudo_labels}  # fmt: skip
+
+    def _prepare(self, pairs: pd.DataFrame) -> None:
+        """The pairs trained on: each side's row, the teacher's targets, the voted labels they need."""
+        config = self.config
+        student_rows, teacher_rows = pair_rows(self.data, pairs, Path(config.pairs))
+        self.pairs, self.student_rows, self.teacher_rows = self.teacher.items(
+            self.data, pairs, student_rows, teacher_rows, config.pairs
+        )
+        self.voted = pair_pseudo_labels(config.mask_pseudo_labels, self.data, self.pairs) if config.mask_pseudo_labels else None
+        self.ranked = pair_pseudo_labels(config.pseudo_labels, self.data, self.pairs) if config.pseudo_labels else None
+        if self.sampler is None:
+            self.n_items = len(self.pairs)
 
     def check_processes(self, world: int) -> None:
         if world > 1 and (not self.teacher.across_processes or self.train is not None):
@@ -105,7 +125,12 @@ class LabelPairDistillation(Objective):
     def start(self, model: Any, accelerator: Any, total: int) -> None:
         config = self.config
         self.device = accelerator.device
-        self.batches = shuffled_batches(self.n_items, self.batch_size, total, config.seed)
+        if self.sampler is not None:  # the step's pairs, drawn from the rule (seeded: resumable, the same per process)
+            self._prepare(self.sampler.draw(total * self.batch_size, config.seed))
+            size = self.batch_size
+            self.batches = [np.arange(k * size, (k + 1) * size) for k in range(total)]
+        else:
+            self.batches = shuffled_batches(self.n_items, self.batch_size, total, config.seed)
         self.ce_batches = (
             shuffled_batches(len(self.train.frame), self.batch_size, total, config.seed + 1) if self.train else None
         )
@@ -170,5 +195,7 @@ class LabelPairDistillation(Objective):
 
     def summary(self, log: Any, total: int) -> str:
         last = log.frame().dropna(subset=["kl"]).tail(max(1, total // 10))
-        return (f"distill: {total} steps of {self.batch_size} pairs ({self.n_items} pairs), last-10% mean KL "
+        drawn = (f"pairs drawn from the rule's {self.sampler.total} ({self.n_items} rows take part)"
+                 if self.sampler is not None else f"pairs ({self.n_items} pairs)")  # fmt: skip
+        return (f"distill: {total} steps of {self.batch_size} {drawn}, last-10% mean KL "
                 f"{last['kl'].mean():.4f}, student entropy {last['student_entropy'].mean():.3f}")  # fmt: skip

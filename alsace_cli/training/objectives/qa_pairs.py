@@ -13,9 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from alsace_cli.batching import shuffled_batches
 from alsace_cli.configs import DistillConfig, parse_kl_weight
 from alsace_cli.errors import AlsaceError
 from alsace_cli.losses import span_kl
+from alsace_cli.output_types import output_type_of
+from alsace_cli.pairing import PairRule, PairSampler
 from alsace_cli.tasks.qa import doc_stride
 from alsace_cli.tasks.qa_alignment import aligned_windows, collate_aligned
 from alsace_cli.training.inputs import pair_rows, read_pairs
@@ -47,19 +50,44 @@ class QAQuestionPairDistillation(SpanDistillation):
     def __init__(self, config: DistillConfig, task: Any) -> None:
         super().__init__(config, task)
         pairs = read_pairs(config.pairs, config.data, config.allow_other_corpus)
+        self.sampler = None
+        if isinstance(pairs, PairRule):  # drawn per step; one pass = as many pairs as question rows take part
+            rows, groups = output_type_of(task).pairing_rows(self.data.frame)
+            self.sampler = PairSampler(pairs, rows, groups)
+            self.n_rows, self.n_pairs = len(self.sampler.rows()), self.sampler.total
+            return
         if "context_lang" not in pairs.columns:
             raise AlsaceError(
                 f"{config.pairs}: no column 'context_lang': QA distillation needs make-pairs --question-language-pairs"
             )
-        self.teacher_rows, self.student_rows = pair_rows(self.data, pairs, Path(config.pairs), ("teacher_lang", "student_lang"),
-                                                         keys=("id", "lang", "question_lang"), shared=("id", "context_lang"))  # fmt: skip
+        self._rows(pairs)
         self.n_pairs = len(pairs)
+
+    def _rows(self, pairs: Any) -> None:
+        self.teacher_rows, self.student_rows = pair_rows(self.data, pairs, Path(self.config.pairs), ("teacher_lang", "student_lang"),
+                                                         keys=("id", "lang", "question_lang"), shared=("id", "context_lang"))  # fmt: skip
+
+    def _windows(self) -> None:
+        self.features = aligned_windows(self.tokenizer, self.data.frame, self.teacher_rows, self.student_rows,
+                                        self.config.max_length, doc_stride(self.config))  # fmt: skip
 
     def build(self, tokenizer: Any) -> None:
         self.tokenizer = tokenizer
-        self.features = aligned_windows(tokenizer, self.data.frame, self.teacher_rows, self.student_rows,
-                                        self.config.max_length, doc_stride(self.config))  # fmt: skip
+        if self.sampler is not None:
+            self.n_items = self.n_rows
+            return
+        self._windows()
         self.n_items = len(self.features)
+
+    def start(self, model: Any, accelerator: Any, total: int) -> None:
+        """With a rule, the run's pairs are drawn now (their number fixed by the steps) and cut into windows."""
+        if self.sampler is None:
+            return super().start(model, accelerator, total)
+        self._rows(self.sampler.draw(total * self.batch_size, self.config.seed))
+        self._windows()
+        self.device = accelerator.device
+        self.batches = shuffled_batches(len(self.features), self.batch_size, total, self.config.seed)
+        self.teacher.start(model, accelerator)
 
     def loss_step(self, model: Any, index: Any, step: int) -> StepOutput:
         """T² · mean over window pairs of KL(teacher ‖ student), start and end averaged, on context tokens."""
