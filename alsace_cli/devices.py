@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alsace_cli.configs import PRECISIONS
@@ -57,18 +58,30 @@ def check_device(preference: str) -> None:
     raise AlsaceError(f"--device: unknown device {preference!r} (use auto, cpu, cuda, cuda:N or mps)")
 
 
-def resolve_precision(precision: str, device: str) -> str:
+def cpu_computes_bf16() -> bool:
+    """Whether this CPU has bf16 instructions (AVX512-BF16 or AMX), read from /proc/cpuinfo's flags: never
+    guessed from the model name. False where there is no such file (macOS, Windows)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
+    return bool({"avx512_bf16", "amx_bf16"} & set(flags))
+
+
+def resolve_precision(precision: str, device: str, training: bool = False) -> str:
     """The precision a stage runs at, resolved once so the saved config says what ran.
 
-    `auto` is bf16 autocast on a CUDA GPU that computes bf16, fp32 elsewhere (not every CPU has bf16
-    instructions, so a CPU user asks for it). fp16 on a CPU is refused: a CPU has no fast fp16 matmul
-    (docs/speed.md has the measurement).
+    `auto` is bf16 autocast on a CUDA GPU that computes bf16; on a CPU with bf16 instructions it is bf16 for
+    prediction and evaluation and fp32 for training (bf16 predicted as accurately as fp32 there; training
+    under it is not measured to hold: docs/speed.md); fp32 elsewhere. fp16 on a CPU is refused: a CPU has
+    no fast fp16 matmul (docs/speed.md has the measurement).
     """
     if precision not in PRECISIONS:
         raise AlsaceError(f"--precision: unknown precision {precision!r} (use {', '.join(PRECISIONS)})")
     kind = pick_device(device).type
     if precision == "auto":
-        return auto_precision(kind)
+        return auto_precision(kind, training)
     if precision == "fp16" and kind == "cpu":
         raise AlsaceError(
             "--precision fp16: a CPU has no fast fp16 matmul (measured 440x slower than fp32); "
@@ -77,15 +90,19 @@ def resolve_precision(precision: str, device: str) -> str:
     return precision
 
 
-def auto_precision(device_type: str) -> str:
+def auto_precision(device_type: str, training: bool = False) -> str:
     import torch
 
-    return "bf16" if device_type == "cuda" and torch.cuda.is_bf16_supported() else "fp32"
+    if device_type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    if device_type == "cpu" and not training and cpu_computes_bf16():
+        return "bf16"
+    return "fp32"
 
 
-def with_resolved_precision(config: Any) -> Any:
+def with_resolved_precision(config: Any, training: bool = False) -> Any:
     """`config` with `precision` resolved for its `device` (resolve_precision)."""
-    return dataclasses.replace(config, precision=resolve_precision(config.precision, config.device))
+    return dataclasses.replace(config, precision=resolve_precision(config.precision, config.device, training))
 
 
 def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:

@@ -32,7 +32,7 @@ def check(config: DistillConfig) -> None:
 
 def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str = False) -> Path:
     """Train; `resume` True continues from the checkpoint, "auto" does so if it matches this job."""
-    config = with_resolved_precision(config)
+    config = with_resolved_precision(config, training=True)
     task = get_task(open_dataset(config.data).task)  # reads the metadata and one row
     objective_class = objective_for(task, config)
     objective_class.check(config)

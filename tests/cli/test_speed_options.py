@@ -41,16 +41,37 @@ def test_finetune_group_by_length_trains_on_every_row_and_is_recorded(
     assert not np.allclose(logs[0]["loss"], logs[1]["loss"])
 
 
+def test_cpu_bf16_is_read_from_the_hardware_flags(tmp_path: Path, monkeypatch) -> None:
+    from alsace_cli import devices
+
+    real = Path.read_text
+
+    def cpuinfo(flags: str):
+        return lambda self, *a, **k: f"processor : 0\nflags : fpu sse2 {flags}\n" if str(self) == "/proc/cpuinfo" else real(self, *a, **k)
+
+    monkeypatch.setattr(Path, "read_text", cpuinfo("avx2 avx512f"))
+    assert devices.cpu_computes_bf16() is False
+    monkeypatch.setattr(Path, "read_text", cpuinfo("avx512f avx512_bf16"))
+    assert devices.cpu_computes_bf16() is True
+    monkeypatch.setattr(Path, "read_text", cpuinfo("amx_tile amx_bf16"))
+    assert devices.cpu_computes_bf16() is True
+
+
 def test_precision_auto_is_fp32_on_a_cpu_and_bf16_on_a_gpu_with_bf16(monkeypatch) -> None:
     import torch
 
     from alsace_cli.devices import resolve_precision
     from alsace_cli.errors import AlsaceError
 
+    monkeypatch.setattr("alsace_cli.devices.cpu_computes_bf16", lambda: False)
     assert resolve_precision("auto", "cpu") == "fp32"
     from alsace_cli.devices import autocast
 
     assert isinstance(autocast(torch.device("cpu"), "auto"), contextlib.nullcontext)  # fp32: no autocast
+    # A CPU with AVX512-BF16 or AMX: bf16 to predict, fp32 to train (training under bf16 is not adopted).
+    monkeypatch.setattr("alsace_cli.devices.cpu_computes_bf16", lambda: True)
+    assert resolve_precision("auto", "cpu") == "bf16"
+    assert resolve_precision("auto", "cpu", training=True) == "fp32"
     assert resolve_precision("bf16", "cpu") == "bf16"
     with pytest.raises(AlsaceError, match="--precision fp16"):
         resolve_precision("fp16", "cpu")
@@ -65,9 +86,12 @@ def test_precision_auto_is_fp32_on_a_cpu_and_bf16_on_a_gpu_with_bf16(monkeypatch
 def test_the_saved_config_says_which_precision_ran(tmp_path: Path, data_dir: Path, finetuned: Path) -> None:
     ok("predict", "--model", finetuned, "--data", data_dir / "test.parquet", "--device", "cpu",
        "--out", tmp_path / "p.parquet")  # fmt: skip
-    assert 'precision = "fp32"' in (tmp_path / "p.config.toml").read_text()
+    from alsace_cli.devices import cpu_computes_bf16
+
+    expected = "bf16" if cpu_computes_bf16() else "fp32"  # auto: what this CPU computes (predict)
+    assert f'precision = "{expected}"' in (tmp_path / "p.config.toml").read_text()
     meta = read_predictions(tmp_path / "p.parquet").meta
-    assert meta["provenance"]["config"]["precision"] == "fp32"
+    assert meta["provenance"]["config"]["precision"] == expected
     result = invoke("predict", "--model", finetuned, "--data", data_dir / "test.parquet", "--device", "cpu",
                     "--out", tmp_path / "q.parquet", "--precision", "fp16")  # fmt: skip
     assert result.exit_code == 2 and "--precision fp16" in result.output

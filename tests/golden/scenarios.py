@@ -28,9 +28,15 @@ def alsace(*args: object) -> None:
         raise RuntimeError(f"alsace {' '.join(map(str, args))}: exit {result.exit_code}\n{result.output[-3000:]}")
 
 
+FP32 = {"predict": {"precision": "fp32"}, "eval": {"precision": "fp32"}}  # the same bits on every CPU
+
+
 def sample_config(name: str, run_dir: Path, out: Path) -> Path:
-    """A shipped sample config with its data paths made absolute and its run directory moved."""
+    """A shipped sample config with its data paths made absolute, its run directory moved, and inference
+    in fp32 (auto is bf16 on CPUs that compute it, which would make the fingerprint the CPU's)."""
     config = tomllib.loads((SAMPLE / name).read_text())
+    for section, values in FP32.items():
+        config.setdefault(section, {}).update(values)
     for key in ("train", "unlabeled", "test", "dev"):
         if key in config["run"]:  # relative to the sample's folder, as alsace reads a TOML file's paths
             config["run"][key] = str((SAMPLE / config["run"][key]).resolve())
@@ -53,6 +59,8 @@ QA_BASELINE = {
 
 def baseline_config(run_dir: Path, out: Path) -> Path:
     config = {section: dict(values) for section, values in QA_BASELINE.items()}
+    for section, values in FP32.items():
+        config[section].update(values)
     for key in ("train", "test"):
         config["run"][key] = str(ROOT / config["run"][key])
     config["run"] |= {"dir": str(run_dir), "device": "cpu"}
@@ -125,7 +133,7 @@ def run_all(w: Path) -> None:
            "--max-length", 64, "--device", "cpu")  # fmt: skip
 
     qa_test = SAMPLE / "qa_test.parquet"
-    qa_common = ["--model", q / "finetuned", "--max-length", 96, "--device", "cpu"]
+    qa_common = ["--model", q / "finetuned", "--max-length", 96, "--device", "cpu", "--precision", "fp32"]
     alsace("cross-sample", "--data", qa_test, "--n", 1, "--out", w / "qa-cross.parquet")
     alsace("distill", *qa_common, "--data", w / "qa-cross.parquet", "--teacher", "epoch", "--ce-weight", 1,
            "--kl-weight", "map@k", "--max-steps", 6, "--pairs-per-batch", 8, "--lr", "5e-4", "--out", w / "qa-skd")  # fmt: skip
