@@ -344,10 +344,11 @@ def run_bench(
         finetuned = s / "finetuned"
         runner.step(f"seed{seed} finetune", finetuned, lambda: finetune(FinetuneConfig(
             model=model, train=data["train"], out=str(finetuned), max_length=length, seed=seed,
-            dev=data["dev_en"] if bench.finetune_dev else None, **bench.finetune)))  # fmt: skip
+            dev=data["dev_en"] if bench.finetune_dev else None, **bench.finetune), resume="auto"))  # fmt: skip
         predictions = s / "predictions.parquet"
         runner.step(f"seed{seed} predict", predictions, lambda: predict(PredictConfig(
-            model=str(finetuned), data=data["unlabeled"], out=str(predictions), max_length=length)))  # fmt: skip
+            model=str(finetuned), data=data["unlabeled"], out=str(predictions), max_length=length,
+            precision="fp32")))  # fmt: skip
         pseudo = s / "pseudo_labels.parquet"
         runner.step(f"seed{seed} vote", pseudo,
                     lambda: vote(VoteConfig(predictions=str(predictions), out=str(pseudo))))  # fmt: skip
@@ -363,12 +364,13 @@ def run_bench(
             if not (tune_only and "tune" in data):  # --tune-only: compare settings without touching test
                 runner.step(f"seed{seed} eval {row}", out, lambda: evaluate(EvalConfig(
                     models=[str(model_dir)], data=data["test"], out=str(out), languages=str(languages),
-                    predictions_out=str(s / f"test-predictions-{row}.parquet"), max_length=length)))  # fmt: skip
+                    predictions_out=str(s / f"test-predictions-{row}.parquet"), max_length=length,
+                    precision="fp32")))  # fmt: skip
             if "tune" in data:  # the labeled dev slice settings are compared on
                 tune = s / f"tune-{row}.parquet"
                 runner.step(f"seed{seed} tune-eval {row}", tune, lambda: evaluate(EvalConfig(
                     models=[str(model_dir)], data=data["tune"], out=str(tune), languages=str(languages),
-                    max_length=length)))  # fmt: skip
+                    max_length=length, precision="fp32")))  # fmt: skip
 
         for row in rows:
             if seed != seeds[0] and row not in CORE and not row.startswith(("recipe-", "ceiling")):
@@ -458,7 +460,7 @@ def run_recipe(row: str, name: str, bench: Bench, data: dict[str, str], s: Path,
     distilled = s / f"distilled-{row}"
     runner.step(f"seed{seed} distill {row}", distilled, lambda: distill(DistillConfig(
         model=str(finetuned), data=data["unlabeled"], pairs=str(pairs), out=str(distilled), max_length=bench.max_length,
-        seed=seed, dev=data["dev_en"], **wired, **settings)))  # fmt: skip
+        seed=seed, dev=data["dev_en"], **wired, **settings), resume="auto"))  # fmt: skip
     evaluate_model(row, distilled, languages)
 
 
@@ -477,7 +479,7 @@ def run_ceiling(bench: Bench, data: dict[str, str], s: Path, seed: int, runner: 
     out = s / "finetuned-ceiling"
     runner.step(f"seed{seed} finetune ceiling", out, lambda: finetune(FinetuneConfig(
         model=model, train=str(train), out=str(out), max_length=bench.max_length, seed=seed,
-        dev=data["dev_en"] if bench.finetune_dev else None, **bench.finetune)))  # fmt: skip
+        dev=data["dev_en"] if bench.finetune_dev else None, **bench.finetune), resume="auto"))  # fmt: skip
     return out
 
 

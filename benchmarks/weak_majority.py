@@ -125,7 +125,7 @@ def main() -> None:
     def evaluate_model(row: str, model: Path) -> Path:
         metrics = out / f"metrics-{row}.parquet"
         return runner.step(f"seed{seed} eval {row}", metrics, lambda: evaluate(EvalConfig(
-            models=[str(model)], data=str(test), out=str(metrics), max_length=MAX_LENGTH)))  # fmt: skip
+            models=[str(model)], data=str(test), out=str(metrics), max_length=MAX_LENGTH, precision="fp32")))  # fmt: skip
 
     evaluate_model("baseline", finetuned)
     rows = [r for r in args.rows.split(",") if r]
@@ -175,7 +175,7 @@ def main() -> None:
         distilled = out / f"distilled-{row}"
         runner.step(f"seed{seed} distill {row}", distilled, lambda: distill(DistillConfig(
             model=str(finetuned), data=str(corpus), pairs=str(pairs), out=str(distilled), max_length=MAX_LENGTH,
-            seed=seed, dev=str(quality / "data" / "dev_en.parquet"), **wired, **settings)))  # fmt: skip
+            seed=seed, dev=str(quality / "data" / "dev_en.parquet"), **wired, **settings), resume="auto"))  # fmt: skip
         evaluate_model(row, distilled)
 
     for row in rows:

@@ -20,7 +20,7 @@ TRACKERS = ("none", "tensorboard", "wandb")
 # Settings that name files or folders: in a TOML file they are relative to that file's folder. A model or
 # recipe may instead be a hub id or a recipe's name: it is read as a path only where that path exists.
 PATH_FIELDS = frozenset({"train", "dev", "data", "out", "predictions", "pseudo_labels", "languages", "pairs", "plot",
-                         "predictions_out", "mask_pseudo_labels", "dir", "unlabeled", "test", "inputs", "path",
+                         "predictions_out", "mask_pseudo_labels", "dir", "unlabeled", "test", "inputs", "path", "groups",
                          "run_dir"})  # fmt: skip
 NAME_OR_PATH_FIELDS = frozenset({"model", "models", "recipe"})
 

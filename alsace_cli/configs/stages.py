@@ -128,6 +128,10 @@ class EvalConfig(QADecoding):
     languages: str | None = setting(
         None, "languages.parquet from select: adds student/teacher groups.", shown="none", panel="data"
     )
+    groups: str | None = setting(
+        None, "A file (CSV, TSV, JSON lines or Parquet) with columns lang and group (a family, script or resource "
+        "level): the averages and the gap are also reported per group.", shown="none", panel="data",
+    )  # fmt: skip
     predictions_out: str | None = setting(
         None, "Also keep the test predictions in this Parquet file.", shown="none", panel="output"
     )

@@ -12,10 +12,26 @@ from rich.table import Table
 from alsace_cli.atomic import atomic_file
 from alsace_cli.report import console, fmt, info
 
+EXTREMES = 10  # with more than 4 × this many languages, the per-language table shows the best and worst
+
+
+def shown_languages(metrics: pd.DataFrame, source_lang: str) -> tuple[list[str], int]:
+    """The languages the per-language table lists: all of them, or with many languages the source and the
+    EXTREMES best and worst by the first model's accuracy (the rest are in metrics.parquet); and how many
+    are left out."""
+    langs = list(dict.fromkeys(metrics["lang"]))
+    if len(langs) <= 4 * EXTREMES:
+        return langs, 0
+    first = metrics[metrics["model"] == metrics["model"].iloc[0]].set_index("lang")["accuracy"]
+    order = first.sort_values(ascending=False, kind="stable").index.tolist()
+    shown = list(dict.fromkeys([source_lang] * (source_lang in first.index) + order[:EXTREMES] + order[-EXTREMES:]))
+    return shown, len(langs) - len(shown)
+
 
 def show_gap_report(metrics: pd.DataFrame, summary: pd.DataFrame, source_lang: str) -> None:
     """Per-language accuracy and gap per model, then the averages; a gap is never shown without accuracy."""
     models = list(dict.fromkeys(metrics["model"]))
+    langs, left_out = shown_languages(metrics, source_lang)
     per_lang = Table(
         title=f"Accuracy (%) and transfer gap Δ = acc_{source_lang} − acc_t", title_justify="left"
     )
@@ -26,13 +42,16 @@ def show_gap_report(metrics: pd.DataFrame, summary: pd.DataFrame, source_lang: s
         per_lang.add_column(f"acc [{index}]", justify="right")
         per_lang.add_column(f"Δ [{index}]", justify="right")
     per_lang.add_column("n", justify="right")
-    for lang in list(dict.fromkeys(metrics["lang"])):
+    for lang in langs:
         rows = metrics[metrics["lang"] == lang].set_index("model")
         cells = [lang] + ([str(rows["role"].iloc[0])] if "role" in metrics.columns else [])
         for model in models:
             cells += [fmt(100 * rows.loc[model, "accuracy"]), fmt(100 * rows.loc[model, "gap"])]
         per_lang.add_row(*cells, str(int(rows["n"].iloc[0])))
     console.print(per_lang)
+    if left_out:
+        info(f"  the source and the {EXTREMES} best and {EXTREMES} worst languages by [0]'s accuracy; {left_out} more "
+             "in the metrics file, and per group below (eval --groups)")  # fmt: skip
     info(f"  Δ_t = acc_{source_lang} − acc_t, in points")
     for index, model in enumerate(models):
         info(f"  [{index}] {model}")
@@ -106,6 +125,22 @@ def plot_markers(metrics: pd.DataFrame, source_lang: str) -> dict[str, bool]:
     return {lang: lang == source_lang or roles.get(lang) in ("teacher", "source") for lang in langs}
 
 
+def _plotted(metrics: pd.DataFrame, source_lang: str) -> tuple[pd.DataFrame, str]:
+    """What the plot draws: every language, or with many the source and the extremes, plus one row per
+    `--groups` group (its mean accuracy, named [group]); and the note its title carries."""
+    langs, left_out = shown_languages(metrics, source_lang)
+    if not left_out:
+        return metrics, ""
+    shown = metrics[metrics["lang"].isin(langs)]
+    note = f"; the {EXTREMES} best and worst of {metrics['lang'].nunique()} languages"
+    if "lang_group" in metrics.columns:
+        means = metrics.groupby(["model", "lang_group"], sort=False)["accuracy"].mean().reset_index()
+        means = means.assign(lang="[" + means["lang_group"] + "]", role="group", n=0, gap=np.nan)
+        shown = pd.concat([shown, means[shown.columns.intersection(means.columns)]], ignore_index=True)
+        note += ", and each group's mean [in brackets]"
+    return shown, note
+
+
 def plot_accuracy(metrics: pd.DataFrame, path: str | Path, source_lang: str = "en") -> Path:
     """Per language, one row: the first model's accuracy as a dot and an arrow to the last model's, the
     change written beside it; languages sorted by the first model's accuracy, teachers filled and students
@@ -116,6 +151,7 @@ def plot_accuracy(metrics: pd.DataFrame, path: str | Path, source_lang: str = "e
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    metrics, note = _plotted(metrics, source_lang)
     models = list(dict.fromkeys(metrics["model"]))
     names = short_names(models)
     pivot = metrics.pivot(index="lang", columns="model", values="accuracy")[models] * 100
@@ -152,7 +188,7 @@ def plot_accuracy(metrics: pd.DataFrame, path: str | Path, source_lang: str = "e
     title = f"{names[0]} (dot)" + (f" → {names[-1]} (arrow tip)" if len(models) > 1 else "")
     if roles is not None:
         title += "; filled: teacher or source, hollow: student"
-    ax.set_title(title + f"; {source_lang} in bold", fontsize=8)
+    ax.set_title(title + f"; {source_lang} in bold{note}", fontsize=8)
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

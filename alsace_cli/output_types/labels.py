@@ -9,6 +9,7 @@ as every language gets worse is not progress.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -114,6 +115,7 @@ class LabelEvaluation:
             missing = [lang for lang in present if lang not in self.roles and lang != config.source_lang]
             if missing:
                 raise AlsaceError(f"{config.languages}: no role for lang {missing[0]!r} of {config.data}")
+        self.groups = read_groups(config.groups, present) if config.groups else None
         self.parts: list[pd.DataFrame] = []
         self.ensemble: list[dict] = []
         self.outcomes: dict[str, Outcomes] = {}  # per model: right/wrong per (language, id), for comparisons
@@ -158,6 +160,8 @@ class LabelEvaluation:
         metrics = pd.concat(self.parts, ignore_index=True)
         if self.roles is not None:
             metrics["role"] = metrics["lang"].map(self.roles).fillna("source")
+        if self.groups is not None:
+            metrics["lang_group"] = metrics["lang"].map(self.groups)
         summary = summarize(metrics, self.config.source_lang)
         meta = {"summary": report.frame_records(summary), "ensemble": self.ensemble}
         if self.outcomes:
@@ -177,6 +181,22 @@ class LabelEvaluation:
 
     def plot(self, metrics: pd.DataFrame, path: str) -> None:
         plot_accuracy(metrics, path, self.config.source_lang)
+
+
+def read_groups(path: str, present: list[str]) -> dict[str, str]:
+    """--groups: each language's group, from a table with columns lang and group; every language of the test
+    set must have one."""
+    from alsace_cli.data.readers import read_raw
+
+    frame = read_raw(Path(path), "auto", named_columns=True)
+    for column in ("lang", "group"):
+        if column not in frame.columns:
+            raise AlsaceError(f"{path}: no column {column!r} (--groups needs columns lang and group)")
+    mapping = dict(zip(frame["lang"].astype(str), frame["group"].astype(str), strict=True))
+    missing = [lang for lang in present if lang not in mapping]
+    if missing:
+        raise AlsaceError(f"{path}: no group for lang {missing[0]!r} of the test set ({len(missing)} languages lack one)")
+    return mapping
 
 
 def language_metrics(model: str, frame: pd.DataFrame, probs: np.ndarray, source_lang: str) -> pd.DataFrame:
@@ -221,14 +241,16 @@ def ensemble_accuracy(
 
 def summarize(metrics: pd.DataFrame, source_lang: str) -> pd.DataFrame:
     """Per model and group: languages, source accuracy, average accuracy and gap, worst language."""
-    groups = [("all", None)]
+    groups = [("all", None, None)]
     if "role" in metrics.columns:
-        groups += [("teachers", "teacher"), ("students", "student")]
+        groups += [("teachers", "role", "teacher"), ("students", "role", "student")]
+    if "lang_group" in metrics.columns:
+        groups += [(f"group {g}", "lang_group", g) for g in sorted(metrics["lang_group"].dropna().unique())]
     rows = []
     for model, frame in metrics.groupby("model", sort=False):
         source = float(frame.loc[frame["lang"] == source_lang, "accuracy"].iloc[0])
-        for group, role in groups:
-            part = frame if role is None else frame[frame["role"] == role]
+        for group, column, value in groups:
+            part = frame if column is None else frame[frame[column] == value]
             if part.empty:
                 continue
             worst = part.loc[part["accuracy"].idxmin()]

@@ -52,3 +52,33 @@ def test_ensemble_scores_against_the_source_languages_label() -> None:
     probs = np.array([[0.9, 0.1], [0.8, 0.2]])
     rows = ensemble_accuracy("m", frame, probs, "en", None)
     assert {row["method"]: row["accuracy"] for row in rows} == {"vote": 1.0, "en only": 1.0}
+
+
+def test_many_languages_report_their_extremes_and_their_groups(tmp_path, data_dir, finetuned) -> None:
+    """60 languages: the table lists the source and the 10 best and worst, the groups get their averages."""
+    import pandas as pd
+
+    from alsace_cli.artifacts import read_artifact
+    from tests.cli.helpers import ok
+    from tests.conftest import LANGS, pair_rows, write_dataset
+
+    frame = pair_rows(LANGS, 8, labeled=True, offset=200)
+    copies = [frame[frame["lang"] == LANGS[k % 4]].assign(lang=f"l{k:02d}") for k in range(59)]
+    write_dataset(pd.concat([frame[frame["lang"] == "en"], *copies]), tmp_path / "test.parquet")
+    groups = pd.DataFrame({"lang": ["en"] + [f"l{k:02d}" for k in range(59)],
+                           "group": ["high"] + ["mid" if k < 30 else "low" for k in range(59)]})  # fmt: skip
+    groups.to_csv(tmp_path / "groups.csv", index=False)
+    result = ok("eval", "--model", finetuned, "--data", tmp_path / "test.parquet", "--groups", tmp_path / "groups.csv",
+                "--out", tmp_path / "m.parquet", "--plot", tmp_path / "a.png", "--device", "cpu")  # fmt: skip
+    assert "the source and the 10 best and 10 worst languages" in result.stderr and "40 more in the metrics file" in result.stderr
+    summary = pd.DataFrame(read_artifact(tmp_path / "m.parquet", "metrics").meta["summary"])
+    assert {"all", "group high", "group mid", "group low"} <= set(summary["group"])
+    mid = summary.set_index("group").loc["group mid"]
+    assert mid["n_langs"] == 30
+    assert (tmp_path / "a.png").stat().st_size > 1000
+    groups.iloc[:5].to_csv(tmp_path / "few.csv", index=False)
+    from tests.cli.helpers import invoke
+
+    bad = invoke("eval", "--model", finetuned, "--data", tmp_path / "test.parquet", "--groups", tmp_path / "few.csv",
+                 "--out", tmp_path / "m2.parquet", "--device", "cpu")  # fmt: skip
+    assert bad.exit_code == 2 and "no group for lang" in bad.stderr
