@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from alsace_cli.atomic import atomic_file
 from alsace_cli.errors import AlsaceError
-from alsace_cli.schemas import check_duplicates, check_key, check_text, validate_columns
-from alsace_cli.tasks import get_task, infer_task
+from alsace_cli.schemas import check_duplicates, check_key, check_text, probs_matrix, validate_columns
+from alsace_cli.tasks import TASKS, get_task, infer_task
 
 META_KEY = b"alsace"
 SCHEMA_VERSION = 1
@@ -97,8 +98,14 @@ def check_not_raw(path: Path, what: str) -> None:
         )
 
 
-def read_artifact(path: str | Path, kind: str, what: str | None = None) -> Artifact:
-    """Read a Parquet artifact of `kind`, checking it exists, parses, is that kind, has its columns and rows."""
+def _arrow_lists(arrow_type: pa.DataType) -> pd.ArrowDtype | None:
+    """Keep list columns (predictions' `probs`) in Arrow: millions of rows stay compact (schemas.probs_matrix)."""
+    return pd.ArrowDtype(arrow_type) if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type) else None
+
+
+def read_artifact(path: str | Path, kind: str, what: str | None = None, columns: list[str] | None = None) -> Artifact:
+    """Read a Parquet artifact of `kind`, checking it exists, parses, is that kind, has its columns and rows.
+    `columns`: read only those of them the file has; the frame's attrs["file_columns"] lists all it has."""
     path = Path(path)
     what = what or kind.replace("_", " ")
     if not path.exists():
@@ -108,7 +115,11 @@ def read_artifact(path: str | Path, kind: str, what: str | None = None) -> Artif
     check_not_raw(path, what)
     try:
         meta = read_meta(path)
-        frame = pq.read_table(path).to_pandas()
+        # self_destruct frees each column's Arrow buffers once converted: the peak is one copy, not two.
+        names = pq.read_schema(path).names
+        wanted = None if columns is None else [c for c in names if c in columns]
+        frame = pq.read_table(path, columns=wanted).to_pandas(
+            types_mapper=_arrow_lists if kind == "predictions" else None, split_blocks=True, self_destruct=True)
     except (pa.ArrowInvalid, OSError, json.JSONDecodeError) as exc:
         raise AlsaceError(f"{path}: not a readable Parquet file ({exc})") from None
     found = meta.get("artifact")
@@ -120,7 +131,8 @@ def read_artifact(path: str | Path, kind: str, what: str | None = None) -> Artif
         )
     if found and found != kind:
         raise AlsaceError(f"{path}: is a {found.replace('_', ' ')} artifact, expected {what}")
-    missing = [c for c in COLUMNS[kind] if c not in frame.columns]
+    frame.attrs["file_columns"] = names
+    missing = [c for c in COLUMNS[kind] if c not in names]
     if missing:
         raise AlsaceError(
             f"{path}: missing column {missing[0]!r} (a {what} file needs {', '.join(COLUMNS[kind])})"
@@ -141,15 +153,18 @@ def check_known_languages(path: Path, languages: list[str], known: list[str], co
 
 def check_parallel(frame: pd.DataFrame, path: Path | None, hint: str = "") -> None:
     """Raise unless every id appears in every language: the method compares languages on the same items."""
-    ids_per_lang = frame.groupby("lang", sort=True)["id"].agg(set)
-    all_ids = set().union(*ids_per_lang)
-    for lang, ids in ids_per_lang.items():
-        if len(ids) != len(all_ids):
-            missing = sorted(all_ids - ids)
-            raise AlsaceError(
-                f"{path}: ids not parallel across languages: lang {lang!r} lacks {len(missing)} of "
-                f"{len(all_ids)} ids (first: {missing[0]!r}){hint}"
-            )
+    # Counted, not compared as sets: (id, lang) is unique in every artifact, so a language is complete when
+    # it has a row for each id; the sets are built only for the first language that is not.
+    id_names = pd.unique(frame["id"])
+    langs, lang_names = pd.factorize(frame["lang"], sort=True)
+    short = np.flatnonzero(np.bincount(langs, minlength=len(lang_names)) < len(id_names))
+    if len(short):
+        lang = lang_names[short[0]]
+        missing = sorted(set(id_names) - set(frame.loc[langs == short[0], "id"]))
+        raise AlsaceError(
+            f"{path}: ids not parallel across languages: lang {lang!r} lacks {len(missing)} of "
+            f"{len(id_names)} ids (first: {missing[0]!r}){hint}"
+        )
 
 
 @dataclass
@@ -171,9 +186,12 @@ class Dataset:
         return "label" in self.frame.columns and bool(self.frame["label"].notna().all())
 
 
-def load_dataset(path: str | Path, *, require_labels: bool = False) -> Dataset:
-    """Read and validate a dataset file; every problem is reported with the file, column or row."""
-    artifact = read_artifact(path, "dataset", what="dataset")
+def load_dataset(path: str | Path, *, require_labels: bool = False, keys_only: bool = False) -> Dataset:
+    """Read and validate a dataset file; every problem is reported with the file, column or row.
+    `keys_only`: read only the columns that key a row (the texts are checked to be there, not read): for a
+    stage that reads no text (make-pairs), on millions of rows the texts are most of the memory."""
+    keys = sorted({column for task in TASKS.values() for column in task.key_columns}) if keys_only else None
+    artifact = read_artifact(path, "dataset", what="dataset", columns=keys)
     return validate_dataset(artifact.frame, artifact.meta, Path(path), require_labels=require_labels)
 
 
@@ -182,17 +200,19 @@ def validate_dataset(
 ) -> Dataset:
     """The dataset rules on rows already read (and their key columns checked): text, duplicates, labels."""
 
-    task = get_task(meta["task"]) if meta.get("task") else infer_task(list(frame.columns))
+    task = get_task(meta["task"]) if meta.get("task") else infer_task(frame.attrs.get("file_columns", list(frame.columns)))
     if task is None:
         raise AlsaceError(
             f"{path}: no text columns: expected 'text_a' and 'text_b' (task pair) or 'text' (task single)"
         )
+    in_file = frame.attrs.get("file_columns", list(frame.columns))
     for column in task.text_columns:
-        if column not in frame.columns:
+        if column not in in_file:
             raise AlsaceError(
                 f"{path}: missing column {column!r} (task {task.name!r} needs {task.text_columns})"
             )
-        check_text(frame, path, column)
+        if column in frame.columns:  # not read by a keys-only reader
+            check_text(frame, path, column)
     for column in task.key_columns:
         if column not in frame.columns:
             raise AlsaceError(
@@ -250,7 +270,7 @@ def dataset_meta(task: str, labels: list[str], provenance: dict[str, Any] | None
 def read_predictions(path: str | Path, data: Dataset | None = None) -> Artifact:
     """Predictions, validated (see schemas.validate_predictions), their labels checked against `data`'s."""
     artifact = read_artifact(path, "predictions")
-    n_labels = len(artifact.frame["probs"].iloc[0])
+    n_labels = probs_matrix(artifact.frame["probs"].iloc[:1]).shape[1]
     # Compared before the default names are filled in: predictions saved without label names are not compared.
     if data is not None and artifact.labels and artifact.labels != data.labels:
         raise AlsaceError(f"{path}: labels {artifact.labels} differ from {data.path}'s {data.labels}")

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.markup import escape
@@ -129,9 +130,29 @@ def table(title: str, frame: pd.DataFrame, digits: dict[str, int] | None = None)
     return out
 
 
-def show_languages(languages: pd.DataFrame, threshold: float) -> None:
-    view = languages.sort_values("score", ascending=False)[["lang", "role", "avg_confidence", "score", "n"]]
+EXTREMES = 10  # a table of more than 4 × this many languages shows the first and last EXTREMES
+
+
+def few(items: list[str], where: str = "in the output file") -> str:
+    """A comma-separated list, cut after 2 × EXTREMES items: a warning about 1,000 languages stays a line."""
+    cut = 2 * EXTREMES
+    return ", ".join(items[:cut]) + (f" and {len(items) - cut} more ({where})" if len(items) > cut else "")
+
+
+def show_languages(languages: pd.DataFrame, threshold: float, source_lang: str | None = None) -> None:
+    """select's table, by ŝ; with many languages the EXTREMES highest and lowest (and the source language)."""
+    view = languages.sort_values("score", ascending=False, kind="stable")[["lang", "role", "avg_confidence", "score", "n"]]
+    left_out = 0
+    if len(view) > 4 * EXTREMES:
+        keep = np.zeros(len(view), dtype=bool)
+        keep[:EXTREMES] = keep[-EXTREMES:] = True
+        keep |= (view["lang"] == source_lang).to_numpy()
+        left_out, view = int((~keep).sum()), view[keep]
     console.print(table(f"Teacher selection (threshold on score: {threshold:.6f})", view))
+    if left_out:
+        teachers = int((languages["role"] == "teacher").sum())
+        info(f"  the {EXTREMES} highest and lowest ŝ of {len(languages)} languages ({teachers} teachers, "
+             f"{len(languages) - teachers} students); {left_out} more in the output file")
 
 
 

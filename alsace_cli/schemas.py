@@ -40,9 +40,22 @@ def check_key(frame: pd.DataFrame, path: Path, column: str) -> None:
             row = _first(~kinds.to_numpy())
             raise _fail(path, row, column, f"holds {values.iloc[row]!r}, expected a string")
     frame[column] = values.astype(str)
-    blank = (frame[column].str.strip() == "").to_numpy()
+    blank = _blank(frame[column])
     if blank.any():
         raise _fail(path, _first(blank), column, "is blank")
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    """Empty or only (Unicode) whitespace. On Arrow-backed strings without copying them: on 10 M rows a
+    stripped copy of every text costs gigabytes."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        strings = pa.array(values.array)
+        blank = pc.or_(pc.equal(pc.utf8_length(strings), 0), pc.utf8_is_space(strings))
+        return blank.to_numpy(zero_copy_only=False).astype(bool)
+    return (values.str.strip() == "").to_numpy()
 
 
 def check_text(frame: pd.DataFrame, path: Path, column: str) -> None:
@@ -51,12 +64,13 @@ def check_text(frame: pd.DataFrame, path: Path, column: str) -> None:
     missing = values.isna().to_numpy()
     if missing.any():
         raise _fail(path, _first(missing), column, "is empty")
-    is_text = values.map(lambda v: isinstance(v, str)).to_numpy()
-    if not is_text.all():
-        row = _first(~is_text)
-        value = values.iloc[row]
-        raise _fail(path, row, column, f"holds {value!r} ({type(value).__name__}), expected text")
-    blank = (values.str.strip() == "").to_numpy()
+    if not isinstance(values.dtype, pd.StringDtype):  # a string column holds only strings
+        is_text = values.map(lambda v: isinstance(v, str)).to_numpy()
+        if not is_text.all():
+            row = _first(~is_text)
+            value = values.iloc[row]
+            raise _fail(path, row, column, f"holds {value!r} ({type(value).__name__}), expected text")
+    blank = _blank(values)
     if blank.any():
         raise _fail(path, _first(blank), column, "is empty or only whitespace")
 
@@ -92,20 +106,42 @@ def check_float(
     return array
 
 
+def probs_matrix(column: pd.DataFrame | pd.Series) -> np.ndarray:
+    """A predictions table's `probs` (or the column itself) as one rows × labels array. Read from Parquet it is
+    Arrow-backed (a list per row costs 16 bytes, not a Python object), so this is a copy of its values, not
+    a stack of millions of small arrays."""
+    column = column["probs"] if isinstance(column, pd.DataFrame) else column
+    if isinstance(column.dtype, pd.ArrowDtype) and len(column):
+        lists = _arrow_lists(column)
+        return lists.flatten().to_numpy(zero_copy_only=False).reshape(len(lists), -1)
+    return np.stack(column.to_numpy())
+
+
+def _arrow_lists(column: pd.Series):
+    """The column's Arrow list array, in one chunk (a slice of a frame keeps its own offsets)."""
+    import pyarrow as pa
+
+    lists = pa.array(column.array)
+    return lists.combine_chunks() if isinstance(lists, pa.ChunkedArray) else lists
+
+
 def check_probs(frame: pd.DataFrame, path: Path, width: int | None) -> np.ndarray:
     """Each row a probability vector: `width` finite, non-negative numbers summing to 1 (within 1e-4)."""
     column = frame["probs"]
-    is_vector = column.map(lambda v: isinstance(v, (list, tuple, np.ndarray))).to_numpy()
-    if not is_vector.all():
-        row = _first(~is_vector)
-        raise _fail(path, row, "probs", f"holds {column.iloc[row]!r}, expected a list of probabilities")
-    lengths = column.map(len).to_numpy()
+    if isinstance(column.dtype, pd.ArrowDtype):
+        lengths = _arrow_lengths(column, path)
+    else:
+        is_vector = column.map(lambda v: isinstance(v, (list, tuple, np.ndarray))).to_numpy()
+        if not is_vector.all():
+            row = _first(~is_vector)
+            raise _fail(path, row, "probs", f"holds {column.iloc[row]!r}, expected a list of probabilities")
+        lengths = column.map(len).to_numpy()
     width = width or int(lengths[0])
     if (lengths != width).any():
         row = _first(lengths != width)
         raise _fail(path, row, "probs", f"has {lengths[row]} values, expected {width}")
     try:
-        probs = np.array(column.tolist(), dtype=np.float64)
+        probs = probs_matrix(column).astype(np.float64)
     except (TypeError, ValueError):
         raise _fail(path, None, "probs", "holds values that are not numbers") from None
     bad = ~np.isfinite(probs).all(axis=1)
@@ -120,6 +156,20 @@ def check_probs(frame: pd.DataFrame, path: Path, width: int | None) -> np.ndarra
         row = _first(bad)
         raise _fail(path, row, "probs", f"sums to {sums[row]:.6g}, not 1 (within {PROB_TOLERANCE:g})")
     return probs
+
+
+def _arrow_lengths(column: pd.Series, path: Path) -> np.ndarray:
+    """Each row's number of values, refusing an empty row or a list holding an empty value."""
+    import pyarrow.compute as pc
+
+    lists = _arrow_lists(column)
+    if lists.null_count:
+        row = _first(lists.is_null().to_numpy(zero_copy_only=False))
+        raise _fail(path, row, "probs", "holds None, expected a list of probabilities")
+    if lists.flatten().null_count:
+        rows = pc.list_parent_indices(lists).to_numpy()[lists.flatten().is_null().to_numpy(zero_copy_only=False)]
+        raise _fail(path, int(rows[0]), "probs", "holds a missing value (NaN or null)")
+    return pc.list_value_length(lists).to_numpy(zero_copy_only=False)
 
 
 def check_duplicates(frame: pd.DataFrame, path: Path, columns: list[str]) -> None:

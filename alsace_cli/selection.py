@@ -8,6 +8,7 @@ import pandas as pd
 
 from alsace_cli.configs import SELECT_STRATEGIES
 from alsace_cli.errors import AlsaceError
+from alsace_cli.schemas import probs_matrix
 
 TOLERANCE = 1e-12
 
@@ -58,7 +59,7 @@ def language_scores(predictions: pd.DataFrame, pseudo: pd.DataFrame) -> pd.DataF
     """Label distributions: s_t = mean over the language's rows of the probability of the pseudo-label."""
     label_of = pseudo.set_index("id")["pseudo_label"]
     labels = predictions["id"].map(label_of).to_numpy(dtype=np.int64)
-    probs = np.stack(predictions["probs"].to_numpy()).astype(np.float64)
+    probs = probs_matrix(predictions).astype(np.float64)
     confidence = probs[np.arange(len(probs)), labels]
     return scores_by_language(predictions["lang"].to_numpy(), confidence)
 

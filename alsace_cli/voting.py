@@ -7,14 +7,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from alsace_cli.schemas import probs_matrix
+
 
 def vote_frame(predictions: pd.DataFrame, n_labels: int) -> pd.DataFrame:
     codes, ids = pd.factorize(predictions["id"], sort=False)
-    probs = np.stack(predictions["probs"].to_numpy()).astype(np.float64)
-    counts = np.zeros((len(ids), n_labels), dtype=np.int64)
-    np.add.at(counts, (codes, predictions["pred"].to_numpy()), 1)
-    summed = np.zeros((len(ids), n_labels), dtype=np.float64)
-    np.add.at(summed, codes, probs)
+    probs = probs_matrix(predictions).astype(np.float64)
+    cell = codes * n_labels + predictions["pred"].to_numpy()
+    counts = np.bincount(cell, minlength=len(ids) * n_labels).reshape(len(ids), n_labels)
+    # bincount adds in row order, as np.add.at did (same sums, bit for bit), at a fraction of its time.
+    summed = np.stack([np.bincount(codes, weights=probs[:, k], minlength=len(ids)) for k in range(n_labels)], axis=1)
     most = counts.max(axis=1)
     tied = counts == most[:, None]
     # argmax returns the first maximum, which is the lowest label index among exact ties.
@@ -35,18 +37,16 @@ def vote_frame(predictions: pd.DataFrame, n_labels: int) -> pd.DataFrame:
 def label_shift(predictions: pd.DataFrame, n_labels: int, source_lang: str) -> dict[str, float]:
     """Per language: total variation between its predicted-label distribution and the source language's,
     both over the instances the two share. Empty when the source language is absent."""
-    if source_lang not in set(predictions["lang"]):
+    langs, names = pd.factorize(predictions["lang"], sort=True)
+    if source_lang not in set(names):
         return {}
-    shared = set(predictions.loc[predictions["lang"] == source_lang, "id"])
-    out = {}
-    source = None
-    for lang, part in predictions.groupby("lang", sort=True):
-        part = part[part["id"].isin(shared)]
-        histogram = np.bincount(part["pred"].to_numpy(), minlength=n_labels) / max(1, len(part))
-        out[lang] = histogram
-        if lang == source_lang:
-            source = histogram
-    return {lang: float(0.5 * np.abs(h - source).sum()) for lang, h in out.items()}
+    # One pass over the rows (a loop over languages would cost languages × rows).
+    shared = predictions["id"].isin(pd.unique(predictions.loc[predictions["lang"] == source_lang, "id"])).to_numpy()
+    cell = langs[shared] * n_labels + predictions["pred"].to_numpy()[shared]
+    counts = np.bincount(cell, minlength=len(names) * n_labels).reshape(len(names), n_labels)
+    histograms = counts / np.maximum(1, counts.sum(axis=1, keepdims=True))
+    source = histograms[list(names).index(source_lang)]
+    return {lang: float(0.5 * np.abs(h - source).sum()) for lang, h in zip(names, histograms, strict=True)}
 
 
 def dawid_skene(predictions: pd.DataFrame, n_labels: int, iterations: int = 200, tol: float = 1e-7,

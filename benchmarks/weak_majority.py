@@ -125,7 +125,8 @@ def main() -> None:
     def evaluate_model(row: str, model: Path) -> Path:
         metrics = out / f"metrics-{row}.parquet"
         return runner.step(f"seed{seed} eval {row}", metrics, lambda: evaluate(EvalConfig(
-            models=[str(model)], data=str(test), out=str(metrics), max_length=MAX_LENGTH, precision="fp32")))  # fmt: skip
+            models=[str(model)], data=str(test), out=str(metrics), max_length=MAX_LENGTH, precision="fp32",
+            predictions_out=str(out / f"test-predictions-{row}.parquet"))))  # fmt: skip
 
     evaluate_model("baseline", finetuned)
     rows = [r for r in args.rows.split(",") if r]

@@ -26,7 +26,7 @@ def _metrics(n: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_the_plot_grows_with_the_languages_and_sorts_them(tmp_path: Path, monkeypatch) -> None:
+def test_the_plot_grows_with_the_languages_up_to_40_and_sorts_them(tmp_path: Path, monkeypatch) -> None:
     import matplotlib.axes
 
     seen: list[list[str]] = []
@@ -40,8 +40,35 @@ def test_the_plot_grows_with_the_languages_and_sorts_them(tmp_path: Path, monkey
     from PIL import Image
 
     small = plot_accuracy(_metrics(24), tmp_path / "a.png")
-    large = plot_accuracy(_metrics(100), tmp_path / "b.png")
-    assert Image.open(large).size[1] > 3 * Image.open(small).size[1] / 1.5
+    medium = plot_accuracy(_metrics(40), tmp_path / "b.png")
+    huge = plot_accuracy(_metrics(1000), tmp_path / "c.png")
+    height = {k: Image.open(p).size[1] for k, p in (("small", small), ("medium", medium), ("huge", huge))}
+    assert height["medium"] > 1.4 * height["small"]  # every language, one row each
+    assert height["huge"] < height["medium"]  # past 40: the source and the 10 best and worst
     metrics = _metrics(24)
     first = metrics[metrics["model"] == "runs/x/finetuned"].set_index("lang")["accuracy"]
     assert seen[0] == first.sort_values().index.tolist()  # bottom to top: the best language on top
+
+
+def test_select_table_and_warnings_stay_short_with_a_thousand_languages(monkeypatch) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from alsace_cli import report
+
+    out = StringIO()
+    monkeypatch.setattr(report, "console", Console(file=out, width=200))
+    langs = [f"x{k:04d}" for k in range(999)] + ["en"]
+    score = np.linspace(1.0, 2.0, 1000)
+    score[-1] = 1.5  # the source language, in the middle
+    languages = pd.DataFrame({"lang": langs, "role": np.where(score >= score.mean(), "teacher", "student"),
+                              "avg_confidence": score / 2, "score": score / score.sum(), "n": 10})  # fmt: skip
+    report.show_languages(languages, float(languages["score"].mean()), "en")
+    text = out.getvalue()
+    rows = [line for line in text.splitlines() if line.startswith("│")]
+    assert len(rows) == 21 and any("│ en " in line or " en │" in line for line in rows)
+    assert "x0998" in text and "x0000" in text and "x0500" not in text  # the highest and lowest ŝ
+    assert "979 more in the output file" in text
+    listed = report.few([f"l{k}" for k in range(100)])
+    assert listed.startswith("l0, l1") and listed.endswith("l19 and 80 more (in the output file)")

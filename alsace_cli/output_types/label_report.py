@@ -10,9 +10,7 @@ import pandas as pd
 from rich.table import Table
 
 from alsace_cli.atomic import atomic_file
-from alsace_cli.report import console, fmt, info
-
-EXTREMES = 10  # with more than 4 × this many languages, the per-language table shows the best and worst
+from alsace_cli.report import EXTREMES, console, fmt, info
 
 
 def shown_languages(metrics: pd.DataFrame, source_lang: str) -> tuple[list[str], int]:

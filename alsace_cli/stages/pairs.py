@@ -67,7 +67,7 @@ def _roles(config: PairsConfig, dataset: Dataset, output: OutputType) -> tuple[d
 
 def make_pairs(config: PairsConfig, overwrite: bool = False) -> Artifact:
     check_artifact_outputs(config.out, {"--data": config.data, "--languages": config.languages}, overwrite)
-    dataset = load_dataset(config.data)
+    dataset = load_dataset(config.data, keys_only=True)  # pairs need the keys; predict and distill read the texts
     output = output_type_of(dataset.task)
     roles, scores = _roles(config, dataset, output)
     options = {"no_students": weak_languages(scores, roles, "student") if config.exclude_weak_students else set(),

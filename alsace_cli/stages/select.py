@@ -37,7 +37,8 @@ def source_and_degenerate(languages: pd.DataFrame, shift: dict[str, float], thet
         report.warn(
             f"select: {len(degenerate)} languages predict labels far from {report.esc(config.source_lang)}'s on the same "
             f"instances (TV above {config.degenerate_tv}): "
-            + report.esc(", ".join(f"{lang} {shift[lang]:.2f}" for lang in degenerate))
+            + report.esc(report.few([f"{lang} {shift[lang]:.2f}" for lang in sorted(degenerate, key=lambda g: -shift[g])],
+                                    "all in the output's metadata"))
             + "; a vote they dominate may be wrong (vote --exclude-degenerate)"
         )
     source = languages["lang"] == config.source_lang
@@ -81,7 +82,7 @@ def select(config: SelectConfig, overwrite: bool = False) -> Artifact:
     }
     out = write_artifact(languages, config.out, "languages", meta)
     save_config(config, "select", config_path_for(out))
-    report.show_languages(languages, theta)
+    report.show_languages(languages, theta, config.source_lang)
     teachers = languages.loc[languages["role"] == "teacher", "lang"].tolist()
     report.info(
         f"select: {len(teachers)} teachers ({report.esc(', '.join(teachers))}) of {len(languages)} languages → {report.esc(out)}"

@@ -43,8 +43,9 @@ def _dawid_skene_votes(frame: pd.DataFrame, voters: pd.DataFrame, n_labels: int)
     frame["pseudo_label"], frame["votes"] = pseudo.astype("int64"), votes.astype("int64")
     frame["agreement"], frame["posterior"] = votes / frame["n_langs"], posterior.max(axis=1)
     frame["tie"] = False
-    report.info("vote (Dawid-Skene): estimated accuracy per language: " + ", ".join(
-        f"{lang} {r:.2f}" for lang, r in sorted(reliability.items(), key=lambda kv: -kv[1])))  # fmt: skip
+    report.info("vote (Dawid-Skene): estimated accuracy per language: " + report.few(
+        [f"{lang} {r:.2f}" for lang, r in sorted(reliability.items(), key=lambda kv: -kv[1])],
+        "all in the output's metadata"))  # fmt: skip
     return frame, {"tie_rule": "posterior argmax; exact ties to the lowest label index",
                    "reliability": reliability, "em_iterations": iterations}  # fmt: skip
 
@@ -72,7 +73,8 @@ def vote(config: VoteConfig, overwrite: bool = False) -> Artifact:
         report.warn(
             f"vote: {len(degenerate)} degenerate languages left out of the vote (predicted-label TV to "
             f"{config.source_lang} above {config.degenerate_tv}): "
-            + ", ".join(f"{lang} {shift[lang]:.2f}" for lang in degenerate)
+            + report.few([f"{lang} {shift[lang]:.2f}" for lang in sorted(degenerate, key=lambda g: -shift[g])],
+                         "all in the output's metadata")
         )
     frame = vote_frame(voters, len(labels))
     frame["posterior"] = frame["votes"] / frame["n_langs"]

@@ -24,13 +24,14 @@ from alsace_cli import report
 from alsace_cli.artifacts import Dataset, read_artifact, read_predictions
 from alsace_cli.configs import DistillConfig
 from alsace_cli.errors import AlsaceError
+from alsace_cli.schemas import probs_matrix
 from alsace_cli.training.inputs import check_made_from
 
 
 def ensemble_probs(predictions: pd.DataFrame, scores: dict[str, float], weights: str) -> pd.DataFrame:
     """Per id: the weighted mean of the teacher languages' distributions (`probs`, one row per id)."""
     rows = predictions[predictions["lang"].isin(list(scores))]
-    probs = np.stack(rows["probs"].to_numpy()).astype(np.float64)
+    probs = probs_matrix(rows).astype(np.float64)
     w = rows["lang"].map(scores).to_numpy(dtype=np.float64)
     if weights == "confidence":
         w = probs.max(axis=1)

@@ -12,6 +12,7 @@ from alsace_cli.artifacts import Dataset, read_artifact, read_meta_kind, read_pr
 from alsace_cli.errors import AlsaceError
 from alsace_cli.pairing import PairRule
 from alsace_cli.provenance import hash_path
+from alsace_cli.schemas import probs_matrix
 
 
 def pair_rows(dataset: Dataset, pairs: pd.DataFrame, pairs_path: Path,
@@ -77,7 +78,7 @@ def static_targets(predictions_path: str, data: Dataset, corpus: str, teacher_ro
             f"{predictions_path}: no prediction for (id={wanted[row][0]!r}, lang={wanted[row][1]!r}), "
             f"a teacher side of {pairs_path}; predict on {corpus} first"
         )
-    probs = np.stack(predictions.frame["probs"].to_numpy())[position.to_numpy(dtype=np.int64)]
+    probs = probs_matrix(predictions.frame)[position.to_numpy(dtype=np.int64)]
     return np.log(np.clip(probs.astype(np.float32), 1e-12, None))
 
 

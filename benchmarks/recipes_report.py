@@ -1,0 +1,223 @@
+"""The recipe grid's tables and the rule's outcome (BENCHMARKS.md, "Choosing the default recipe").
+
+    python benchmarks/recipes_report.py          # reads benchmarks/runs/{quality,weak-majority}; writes
+                                                 # benchmarks/runs/recipes/report.md and outcome.json
+
+Reads only artifacts: each row's test predictions, joined to the benchmark's labeled test set, give a right
+or wrong per (language, test id). Per benchmark and recipe: English, average accuracy, the gap (English −
+the mean of the other languages) and the worst language, as the change against the fine-tuned baseline of
+the same seed (mean ± std over the seeds run), each seed's paired 95% bootstrap interval over the test ids
+(1,000 resamples, alsace_cli.paired.compare), and the seeds pooled (the mean over seeds of each id's
+outcome, resampled by id: an interval for the test sample, not for the seeds). Then the rule: phase 1's
+pruning (seed 1), who qualifies, and the default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from alsace_cli.paired import Outcomes, compare  # noqa: E402
+
+RUNS = ROOT / "benchmarks" / "runs"
+RECIPES = ["static", "static-ce", "static-ds", "ensemble-conf", "static-ds-ce", "paper"]  # the tie order
+BENCHES = ["xnli-2ep", "xcopa", "weak", "pawsx", "xnli"]
+# The rule, as written before the runs.
+PRUNE_AVG, PRUNE_EN = -1.0, -1.5
+QUALIFY_AVG, QUALIFY_EN = 0.0, -0.5
+
+
+@dataclass
+class Run:
+    """One row of one seed on one benchmark: its outcomes and the summary figures, in points."""
+
+    outcomes: Outcomes
+    english: float
+    average: float
+    gap: float
+    worst: float
+    kept_step: int | None
+
+
+def seed_dir(bench: str, seed: int) -> Path:
+    return RUNS / ("weak-majority" if bench == "weak" else f"quality/{bench}") / f"seed{seed}"
+
+
+def test_labels(bench: str, seed: int) -> pd.DataFrame:
+    path = seed_dir(bench, seed) / "test.parquet" if bench == "weak" else RUNS / f"quality/{bench}/data/test.parquet"
+    frame = pd.read_parquet(path, columns=["id", "lang", "label"])
+    return frame.assign(id=frame["id"].astype(str))
+
+
+def load_run(bench: str, seed: int, row: str, labels: pd.DataFrame) -> Run | None:
+    folder = seed_dir(bench, seed)
+    path = folder / f"test-predictions-{row}.parquet"
+    if not path.exists():
+        return None
+    predictions = pd.read_parquet(path, columns=["id", "lang", "pred"])
+    joined = labels.merge(predictions.assign(id=predictions["id"].astype(str)), on=["id", "lang"], how="inner")
+    if len(joined) != len(labels):
+        raise SystemExit(f"{path}: {len(joined)} of the test set's {len(labels)} rows")
+    correct = (joined["pred"].to_numpy() == joined["label"].to_numpy()).astype(float)
+    languages = sorted(labels["lang"].unique())
+    outcomes = Outcomes.from_rows(joined["id"].to_numpy(), joined["lang"].to_numpy(), correct,
+                                  pd.Index(pd.unique(labels["id"])), languages)  # fmt: skip
+    accuracy = pd.Series(np.nanmean(outcomes.matrix, axis=1) * 100, index=languages)
+    others = accuracy.drop("en")
+    provenance = folder / f"distilled-{row}" / "alsace_provenance.json"
+    guard = json.loads(provenance.read_text()).get("guard", {}) if provenance.exists() else {}
+    return Run(outcomes, float(accuracy["en"]), float(accuracy.mean()), float(accuracy["en"] - others.mean()),
+               float(others.min()), guard.get("kept_step"))  # fmt: skip
+
+
+def collect() -> dict[str, dict[str, dict[int, Run]]]:
+    """bench → row ('baseline' or a recipe) → seed → Run, for every artifact there is."""
+    found: dict[str, dict[str, dict[int, Run]]] = {}
+    for bench in BENCHES:
+        for seed in (1, 2, 3):
+            if not seed_dir(bench, seed).exists():
+                continue
+            labels = test_labels(bench, seed) if bench != "weak" or (seed_dir(bench, seed) / "test.parquet").exists() else None
+            if labels is None:
+                continue
+            for row in ["baseline", *RECIPES, "ceiling"]:
+                name = row if row in ("baseline", "ceiling") else f"recipe-{row}"
+                run = load_run(bench, seed, name, labels)
+                if run is not None:
+                    found.setdefault(bench, {}).setdefault(row, {})[seed] = run
+    return found
+
+
+def changes(base: dict[int, Run], other: dict[int, Run]) -> pd.DataFrame:
+    """Per seed both runs have: the change in English, average, gap and worst language, with intervals."""
+    rows = []
+    for seed in sorted(set(base) & set(other)):
+        a, b = base[seed], other[seed]
+        paired = {r["lang"] or r["what"]: r for r in compare(a.outcomes, b.outcomes, "en")}
+        rows.append({"seed": seed, "english": b.english - a.english, "average": b.average - a.average,
+                     "gap": b.gap - a.gap, "worst": b.worst - a.worst, "kept_step": b.kept_step,
+                     "english_ci": (paired["en"]["ci_low"], paired["en"]["ci_high"]),
+                     "average_ci": (paired["average"]["ci_low"], paired["average"]["ci_high"]),
+                     "mcnemar_en": paired["en"]["p_mcnemar"]})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def pooled(base: dict[int, Run], other: dict[int, Run]) -> dict[str, tuple[float, float, float]]:
+    """The seeds' mean change in English and average, with a bootstrap interval over the test ids."""
+    seeds = sorted(set(base) & set(other))
+    mean = lambda runs: Outcomes(runs[seeds[0]].outcomes.languages,  # noqa: E731
+                                 np.mean([runs[s].outcomes.matrix for s in seeds], axis=0))  # fmt: skip
+    paired = {r["lang"] or r["what"]: r for r in compare(mean(base), mean(other), "en")}
+    return {k: (paired[key]["difference"], paired[key]["ci_low"], paired[key]["ci_high"])
+            for k, key in (("english", "en"), ("average", "average"), ("gap", "gap"))}  # fmt: skip
+
+
+def spread(values: pd.Series) -> str:
+    return f"{values.mean():+.2f}" + (f" ± {values.std(ddof=1):.2f}" if len(values) > 1 else "")
+
+
+def interval(low_high: tuple[float, float]) -> str:
+    return f"[{low_high[0]:+.1f}, {low_high[1]:+.1f}]"
+
+
+def bench_table(bench: str, rows: dict[str, dict[int, Run]]) -> list[str]:
+    base = rows["baseline"]
+    absolute = lambda f: spread(pd.Series([getattr(r, f) for r in base.values()])).lstrip("+")  # noqa: E731
+    lines = [f"### {bench} (baseline seeds: {', '.join(map(str, sorted(base)))})", "",
+             "| row | seeds | English | avg acc | gap | worst lang | seed 1: 95% CI English / avg | pooled: avg [95% CI] | kept steps |",
+             "|---|---|---|---|---|---|---|---|---|",
+             f"| baseline (absolute) | {len(base)} | {absolute('english')} | {absolute('average')} | {absolute('gap')} | "
+             f"{absolute('worst')} | - | - | - |"]  # fmt: skip
+    for name in [*RECIPES, "ceiling"]:
+        if name not in rows:
+            continue
+        delta = changes(base, rows[name])
+        if delta.empty:
+            continue
+        first = delta.iloc[0]
+        pool = pooled(base, rows[name])["average"]
+        kept = ", ".join("-" if k is None or k != k else str(int(k)) for k in delta["kept_step"])
+        lines.append(f"| `{name}` | {len(delta)} | {spread(delta['english'])} | {spread(delta['average'])} | "
+                     f"{spread(delta['gap'])} | {spread(delta['worst'])} | {interval(first['english_ci'])} / "
+                     f"{interval(first['average_ci'])} | {pool[0]:+.2f} {interval(pool[1:])} | {kept} |")  # fmt: skip
+    return lines + [""]
+
+
+def rule(found: dict[str, dict[str, dict[int, Run]]]) -> dict:
+    """Phase 1's pruning, then qualification and the default, exactly as written in BENCHMARKS.md."""
+    verdicts: dict[str, dict] = {}
+    for name in RECIPES:
+        per_bench, pruned, missing = {}, [], []
+        for bench in BENCHES:
+            rows = found.get(bench, {})
+            delta = changes(rows.get("baseline", {}), rows.get(name, {})) if name in rows else pd.DataFrame()
+            if delta.empty:
+                missing.append(bench)
+                continue
+            seed1 = delta[delta["seed"] == 1]
+            if not seed1.empty and (seed1["average"].iloc[0] < PRUNE_AVG or seed1["english"].iloc[0] < PRUNE_EN):
+                pruned.append(f"{bench}: avg {seed1['average'].iloc[0]:+.2f}, English {seed1['english'].iloc[0]:+.2f}")
+            per_bench[bench] = {"seeds": delta["seed"].tolist(), "english": float(delta["english"].mean()),
+                                "average": float(delta["average"].mean())}  # fmt: skip
+        shortfall = sum(max(0.0, QUALIFY_EN - b["english"]) + max(0.0, QUALIFY_AVG - b["average"])
+                        for b in per_bench.values())  # fmt: skip
+        verdicts[name] = {"benchmarks": per_bench, "missing": missing, "pruned": pruned,
+                          "qualifies": not missing and not pruned and shortfall == 0.0, "shortfall": shortfall,
+                          "mean_gain": float(np.mean([b["average"] for b in per_bench.values()])) if per_bench else None}  # fmt: skip
+    return {"recipes": verdicts, **choose(verdicts)}
+
+
+def choose(verdicts: dict[str, dict]) -> dict:
+    order = {name: k for k, name in enumerate(RECIPES)}
+    qualified = [n for n, v in verdicts.items() if v["qualifies"]]
+    if qualified:
+        best = min(qualified, key=lambda n: (-round(verdicts[n]["mean_gain"], 2), order[n]))
+        return {"default": best, "guard_rule": "paired", "why": f"qualifies; largest mean gain of {qualified}"}
+    complete = [n for n, v in verdicts.items() if not v["missing"]]
+    if not complete:
+        return {"default": None, "guard_rule": None, "why": "no recipe has run on every benchmark yet"}
+    best = min(complete, key=lambda n: (round(verdicts[n]["shortfall"], 2), -verdicts[n]["mean_gain"], order[n]))
+    return {"default": best, "guard_rule": "gain",
+            "why": f"none qualifies; closest (shortfall {verdicts[best]['shortfall']:.2f} points)"}
+
+
+def main() -> None:
+    global RUNS
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", default=str(RUNS), help="the folder quality.py and weak_majority.py wrote")
+    RUNS = Path(parser.parse_args().runs)
+    found = collect()
+    lines = ["# The recipe grid (benchmarks/recipes_report.py)", "",
+             "Change against the fine-tuned baseline of the same seed, in points (mean ± std over seeds); "
+             "intervals: paired bootstrap over the test ids.", ""]  # fmt: skip
+    for bench in BENCHES:
+        if "baseline" in found.get(bench, {}):
+            lines += bench_table(bench, found[bench])
+    outcome = rule(found)
+    lines += ["### The rule", ""]
+    for name, verdict in outcome["recipes"].items():
+        state = ("pruned (" + "; ".join(verdict["pruned"]) + ")" if verdict["pruned"] else
+                 "qualifies" if verdict["qualifies"] else
+                 f"not run on {', '.join(verdict['missing'])}" if verdict["missing"] else
+                 f"does not qualify (shortfall {verdict['shortfall']:.2f})")  # fmt: skip
+        gain = "-" if verdict["mean_gain"] is None else f"{verdict['mean_gain']:+.2f}"
+        lines.append(f"- `{name}`: {state}; mean average-accuracy change over its benchmarks {gain}")
+    lines += ["", f"**Default:** `{outcome['default']}` (guard rule `{outcome['guard_rule']}`): {outcome['why']}.", ""]
+    out = RUNS / "recipes"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.md").write_text("\n".join(lines))
+    (out / "outcome.json").write_text(json.dumps(outcome, indent=1))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
