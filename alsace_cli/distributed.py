@@ -64,6 +64,27 @@ class Processes:
         merged = self.gather_frame(frame, n)
         return np.stack(merged["row"].to_numpy()) if n else part
 
+    def merge(self, part: dict, n: int) -> dict:
+        """Every process's {position: value} as one mapping of positions 0..n-1 (each given exactly once)."""
+        if self.world == 1:
+            merged = part
+        else:
+            from accelerate.utils import gather_object
+
+            merged = {}
+            for piece in gather_object([part]):
+                merged.update(piece)
+        if sorted(merged) != list(range(n)):
+            raise RuntimeError(f"gathered {len(merged)} positions for {n}: a shard is missing or doubled")
+        return merged
+
+    def barrier(self) -> None:
+        """Wait until every process gets here (nothing with one process)."""
+        if self.world > 1:
+            from accelerate import PartialState
+
+            PartialState().wait_for_everyone()
+
     def training_shard(self, index: Any) -> tuple[np.ndarray, float]:
         """This process's items of a global batch and the weight n_r · W / n of its mean loss."""
         index = np.asarray(index)

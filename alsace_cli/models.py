@@ -1,4 +1,4 @@
-"""Loading models and tokenizers by hub id or path, checking they fit the task; the tiny local model.
+"""Loading models and tokenizers by hub id or path, checking they fit the task.
 
 torch and transformers are imported inside functions so that `alsace --help` stays instant.
 """
@@ -6,21 +6,15 @@ torch and transformers are imported inside functions so that `alsace --help` sta
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alsace_cli.atomic import atomic_dir
 from alsace_cli.errors import AlsaceError
-from alsace_cli.provenance import package_versions
 from alsace_cli.tasks import get_task
 
 if TYPE_CHECKING:
     import torch
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
-
-TINY_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-
 
 def quiet_transformers() -> None:
     from transformers.utils import logging
@@ -190,69 +184,3 @@ def save_model(
     model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     (directory / "alsace_provenance.json").write_text(json.dumps(provenance, indent=2, default=str))
-
-
-def build_tiny_model(
-    out_dir: str | Path, texts: list[str], seed: int = 0, vocab_size: int = 3000, dropout: float = 0.1
-) -> Path:
-    """A small random BERT encoder and a WordPiece tokenizer trained on `texts`, all built locally.
-
-    For tests and the offline demo: it runs every stage in seconds on a CPU, learns little, and needs no
-    download. Its figures are a smoke run, never a result.
-    """
-    import torch
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
-
-
-    quiet_transformers()
-    normalizer = normalizers.BertNormalizer(handle_chinese_chars=True, lowercase=True)
-    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    # The vocabulary is built here rather than by a `tokenizers` trainer, whose merges tie-break in hash
-    # order and so differ from process to process: every character (alone and as a ##continuation), then
-    # the most frequent words, ties broken alphabetically. Same texts, same vocabulary.
-    counts: Counter[str] = Counter()
-    for text in texts:
-        counts.update(word for word, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text)))
-    chars = sorted({char for word in counts for char in word})
-    words = [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if len(w) > 1]
-    tokens = list(dict.fromkeys(TINY_SPECIALS + chars + [f"##{c}" for c in chars] + words))[:vocab_size]
-    tokenizer = Tokenizer(models.WordPiece(vocab={t: i for i, t in enumerate(tokens)}, unk_token="[UNK]"))
-    tokenizer.normalizer = normalizer
-    tokenizer.pre_tokenizer = pre_tokenizer
-    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]",
-        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
-    )
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        unk_token="[UNK]",
-        pad_token="[PAD]",
-        cls_token="[CLS]",
-        sep_token="[SEP]",
-        mask_token="[MASK]",
-        model_max_length=256,
-    )
-    config = BertConfig(
-        vocab_size=len(fast),
-        hidden_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=128,
-        max_position_embeddings=256,
-        hidden_dropout_prob=dropout,  # 0.1, BERT's, unless a test needs runs without random masks
-        attention_probs_dropout_prob=dropout,
-    )
-    torch.manual_seed(seed)
-    model = BertModel(config)
-    out_dir = Path(out_dir)
-    provenance = {"stage": "tiny-model", "versions": package_versions(), "seed": seed, "texts": len(texts),
-                  "inputs": {}}  # fmt: skip
-    with atomic_dir(out_dir) as tmp:
-        model.save_pretrained(tmp)
-        fast.save_pretrained(tmp)
-        # alsace wrote it, so `--overwrite` may replace it; no time in it, so two builds are the same bytes
-        (tmp / "alsace_provenance.json").write_text(json.dumps(provenance, indent=2))
-    return out_dir

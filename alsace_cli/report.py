@@ -133,6 +133,25 @@ def table(title: str, frame: pd.DataFrame, digits: dict[str, int] | None = None)
 EXTREMES = 10  # a table of more than 4 × this many languages shows the first and last EXTREMES
 
 
+def show_translation(summary: dict) -> None:
+    """translate's table: per language, the rows translated and how many failed each check (and chrF)."""
+    checks = ("empty", "untranslated", "wrong-script", "repeated", "cut", "input-cut")
+    out = Table(title=f"translate ({summary['direction']}, {summary['style']}): rows failing each check",
+                title_justify="left")  # fmt: skip
+    for column in ("lang", "model code", "rows", *checks, "chrF"):
+        out.add_column(column, justify="left" if column in ("lang", "model code") else "right")
+    for lang, counts in summary["languages"].items():
+        score = counts.get("chrf")
+        code = summary["codes"][lang]["target" if summary["direction"] == "forward" else "source"]
+        out.add_row(lang, code, str(counts["rows"]), *(str(counts[c]) for c in checks),
+                    "-" if not score else f"{score['chrf']:.1f}")  # fmt: skip
+    console.print(out)
+    dropped = sum(counts["empty"] for counts in summary["languages"].values())
+    if dropped:
+        warn(f"translate: {dropped} rows came out empty and were left out; the corpus is not parallel on their ids "
+             "(select --allow-partial reads it; the ids are in the output's metadata)")  # fmt: skip
+
+
 def few(items: list[str], where: str = "in the output file") -> str:
     """A comma-separated list, cut after 2 × EXTREMES items: a warning about 1,000 languages stays a line."""
     cut = 2 * EXTREMES

@@ -59,8 +59,8 @@ def main() -> None:
     root = Path(args.root)
     root.mkdir(parents=True, exist_ok=True)
     from alsace_cli.artifacts import write_artifact
-    from alsace_cli.models import build_tiny_model
     from alsace_cli.stages.finetune import FinetuneConfig, finetune
+    from alsace_cli.tiny import build_tiny_model
 
     model = root / "tiny-ft"  # a tiny classifier over the 3 NLI labels: one fine-tuning step on fixture rows
     if not model.exists():

@@ -272,6 +272,12 @@ ROWS: dict[str, dict[str, Any]] = {
     "self-train-full": {"kind": "self-train", "languages": "all"},
 }
 ROWS["ceiling"] = {"kind": "ceiling"}
+# XTREME's translation baselines (need --mt-model): fine-tune on the English training set plus its translation
+# into every test language (translate-train-all), and the fine-tuned English model on the test set translated
+# into English (translate-test).
+ROWS["translate-train"] = {"kind": "translate-train"}
+ROWS["translate-test"] = {"kind": "translate-test"}
+MT_NEEDED = "needs an MT model"
 sys.path.insert(0, str(ROOT))
 from alsace_cli.configs.recipes import load_recipe, recipe_names  # noqa: E402
 from alsace_cli.configs.table import PIPELINE  # noqa: E402
@@ -321,6 +327,7 @@ def run_bench(
     model: str,
     tune_only: bool,
     plot_rows: list[str],
+    mt_model: str | None = None,
 ) -> None:
     from alsace_cli.data.importer import ImportConfig, import_data
     from alsace_cli.stages.distill import DistillConfig, distill
@@ -379,6 +386,24 @@ def run_bench(
             if spec.get("kind") == "recipe":
                 run_recipe(row, spec["recipe"], bench, data, s, seed, runner, finetuned, predictions, pseudo,
                            evaluate_model)  # fmt: skip
+                continue
+            if spec.get("kind") in ("translate-train", "translate-test"):
+                if mt_model is None:
+                    log(f"{row}: {MT_NEEDED} (--mt-model): skipped")
+                    continue
+                translated = run_translation(spec["kind"], bench, data, root, runner, mt_model)
+                if spec["kind"] == "translate-train":
+                    out = s / "finetuned-translate-train"
+                    runner.step(f"seed{seed} finetune translate-train", out, lambda: finetune(FinetuneConfig(
+                        model=model, train=str(translated), out=str(out), max_length=length, seed=seed,
+                        dev=data["dev_en"] if bench.finetune_dev else None, **bench.finetune), resume="auto"))  # fmt: skip
+                    evaluate_model(row, out, languages_for("confidence"))
+                else:  # the English model on the translated test set: its rows keep their ids and languages
+                    test_out = s / f"metrics-{row}.parquet"
+                    runner.step(f"seed{seed} eval {row}", test_out, lambda: evaluate(EvalConfig(
+                        models=[str(finetuned)], data=str(translated), out=str(test_out), max_length=length,
+                        languages=str(languages_for("confidence")), precision="fp32",
+                        predictions_out=str(s / f"test-predictions-{row}.parquet"))))  # fmt: skip
                 continue
             if spec.get("kind") == "ceiling":
                 if "corpus_labeled" in data:
@@ -464,6 +489,27 @@ def run_recipe(row: str, name: str, bench: Bench, data: dict[str, str], s: Path,
     evaluate_model(row, distilled, languages)
 
 
+def run_translation(kind: str, bench: Bench, data: dict[str, str], root: Path, runner: Runner, mt_model: str) -> Path:
+    """The training set translated into the test languages (translate-train-all keeps the English rows too), or
+    the test set translated into English; made once per MT model and shared by the seeds."""
+    import hashlib
+
+    import pandas as pd
+
+    from alsace_cli.configs.translate import TranslateConfig
+    from alsace_cli.stages.translate import translate
+
+    tag = hashlib.sha256(mt_model.encode()).hexdigest()[:8]
+    languages = sorted(set(pd.read_parquet(data["test"], columns=["lang"])["lang"]) - {"en"})
+    if kind == "translate-train":
+        out = root / "data" / f"translate-train-{tag}.parquet"
+        config = TranslateConfig(model=mt_model, data=data["train"], target_languages=languages, out=str(out))
+    else:
+        out = root / "data" / f"translate-test-{tag}.parquet"
+        config = TranslateConfig(model=mt_model, data=data["test"], reverse=True, out=str(out))
+    return runner.step(f"translate {kind} ({mt_model})", out, lambda: translate(config))
+
+
 def run_ceiling(bench: Bench, data: dict[str, str], s: Path, seed: int, runner: Runner, model: str) -> Path:
     """The English training set plus the corpus with its labels, fine-tuned as the baseline is."""
     import pandas as pd
@@ -496,6 +542,9 @@ def main() -> None:
     parser.add_argument("--summarize-only", action="store_true", help="rewrite results from the artifacts")
     parser.add_argument("--tune-only", action="store_true", help="evaluate on the labeled tune slice only")
     parser.add_argument("--model-dir", default=str(Path.home() / ".cache/alsace-bench/me5-small"))
+    parser.add_argument("--mt-model", default=None,
+                        help="an MT model for the translate-train and translate-test rows (e.g. "
+                             "facebook/nllb-200-distilled-600M); without one they are reported as needing it")  # fmt: skip
     args = parser.parse_args()
     if not DATA.exists():
         sys.exit(f"error: {DATA} not found: the benchmark reads ../shared/data")
@@ -514,7 +563,7 @@ def main() -> None:
             summarize_bench(bench.name, rows, seeds, Path(args.root) / name, plot_rows)
             continue
         # One directory for both profiles: quick's steps are full's first seed, so they are reused.
-        run_bench(bench, rows, seeds, Path(args.root) / name, model, args.tune_only, plot_rows)
+        run_bench(bench, rows, seeds, Path(args.root) / name, model, args.tune_only, plot_rows, args.mt_model)
         log(f"{name}: done in {(time.perf_counter() - start) / 60:.1f} min (this invocation)")
 
 

@@ -1,7 +1,7 @@
 """Shared fixtures: tiny pair-task datasets and a tiny local model, built once per test session.
 
 Nothing here downloads anything: the model is a 2-layer random BERT with a tokenizer trained on the
-fixture texts (alsace_cli.models.build_tiny_model).
+fixture texts (alsace_cli.tiny.build_tiny_model).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_base(data_dir: Path) -> Path:
-    from alsace_cli.models import build_tiny_model
+    from alsace_cli.tiny import build_tiny_model
 
     texts = [t for frame in (pd.read_parquet(data_dir / "train.parquet"), pd.read_parquet(data_dir / "unlabeled.parquet"))
              for column in ("text_a", "text_b") for t in frame[column]]  # fmt: skip

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from alsace_cli.errors import AlsaceError
-from alsace_cli.models import build_tiny_model, load_model
+from alsace_cli.models import load_model
+from alsace_cli.tiny import build_tiny_model
 
 TEXTS = ["the cat sleeps", "кошка спит", "猫在睡觉", "القط نائم", "le chat dort"] * 3
 

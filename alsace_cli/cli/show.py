@@ -52,6 +52,15 @@ def pairs(artifact: Any, config: Any, as_json: bool) -> None:
                            "dropped_missing_translation": meta["dropped_missing_translation"]})  # fmt: skip
 
 
+def translated(artifact: Any, config: Any, as_json: bool) -> None:
+    summary = artifact.meta.get("translation") if artifact.meta else None
+    if summary is None:
+        return  # not the main process
+    report.show_translation(summary)
+    if as_json:
+        report.print_json({"data": str(artifact.path), **summary})
+
+
 def sampled(artifact: Any, config: Any, as_json: bool) -> None:
     if as_json:
         report.print_json({"data": str(artifact.path), "rows": len(artifact.frame), **artifact.meta["sampling"]})

@@ -21,7 +21,7 @@ TRACKERS = ("none", "tensorboard", "wandb")
 # recipe may instead be a hub id or a recipe's name: it is read as a path only where that path exists.
 PATH_FIELDS = frozenset({"train", "dev", "data", "out", "predictions", "pseudo_labels", "languages", "pairs", "plot",
                          "predictions_out", "mask_pseudo_labels", "dir", "unlabeled", "test", "inputs", "path", "groups",
-                         "run_dir"})  # fmt: skip
+                         "run_dir", "reference", "translate_test"})  # fmt: skip
 NAME_OR_PATH_FIELDS = frozenset({"model", "models", "recipe"})
 
 

@@ -135,6 +135,9 @@ class EvalConfig(QADecoding):
     predictions_out: str | None = setting(
         None, "Also keep the test predictions in this Parquet file.", shown="none", panel="output"
     )
+    translate_test: str | None = setting(
+        None, "--data translated into --source-lang (translate --reverse): the first --model is also scored on it, "
+        "as the row '<model> [translate-test]' (XTREME's translate-test baseline).", shown="none", panel="data")  # fmt: skip
     normalization: str = setting(
         "auto",
         "QA answer normalisation: squad, mlqa, or auto (mlqa for MLQA data).",
@@ -252,6 +255,9 @@ class TinyModelConfig:
     data: list[str] = setting(help="Dataset(s) whose texts train the tokenizer.", factory=list, shown=REQUIRED,
                               listing="repeat")  # fmt: skip
     seed: int = seed("Seed of the random weights.", default=0)
+    kind: str = setting("bert", "bert (an encoder: every task), bert-mlm (a masked LM: probe), or an MT model for "
+                        "translate: nllb (M2M100 with NLLB's language codes), marian (one language pair), madlad "
+                        "(T5 with <2xx> tags).", choices=("bert", "bert-mlm", "nllb", "marian", "madlad"))  # fmt: skip
 
 
 @dataclass

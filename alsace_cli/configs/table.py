@@ -23,6 +23,7 @@ from alsace_cli.configs.stages import (
     VoteConfig,
 )
 from alsace_cli.configs.training import DistillConfig, FinetuneConfig, SelfTrainConfig
+from alsace_cli.configs.translate import TranslateConfig
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,12 @@ STAGES: tuple[Stage, ...] = (
           "Run finetune → predict → vote → select → make-pairs → distill → eval; skip stages already up to date. "
           "A stage interrupted earlier (Ctrl-C, SIGTERM) resumes from its checkpoint.",
           overwrite=False, config_file=False, options=("dir", "model", "recipe", "device", "seed", "force"), pipeline_file=True),
+    Stage("translate", TranslateConfig, "alsace_cli.stages.translate:translate", "alsace_cli.cli.show:translated",
+          "Machine-translate a dataset: English rows into --target-languages (a parallel corpus; translate-train), "
+          "or with --reverse every language into English (translate-test); checks each output, chrF with --reference.",
+          ("model", "data")),
     Stage("tiny-model", TinyModelConfig, "alsace_cli.stages.tiny_model:tiny_model", "alsace_cli.cli.show:nothing",
-          "Build a tiny random BERT and a WordPiece tokenizer locally (no download): for smoke runs and tests.",
+          "Build a tiny random model locally (no download): BERT, a masked LM, or an MT model; for smoke runs and tests.",
           ("out", "data"), config_file=False),
     Stage("verify", VerifyConfig, "alsace_cli.stages.verify:verify_run", "alsace_cli.cli.show:verdicts",
           "Recompute every input hash the artifacts' provenance records; exit 1 if any artifact is stale.",

@@ -111,10 +111,13 @@ class LabelEvaluation:
             languages = read_artifact(config.languages, "languages")
             self.roles = dict(zip(languages.frame["lang"], languages.frame["role"], strict=True))
             self.scores = dict(zip(languages.frame["lang"], languages.frame["score"], strict=True))
-            # The source language may be absent from the unlabeled corpus (XCOPA has no English side there).
-            missing = [lang for lang in present if lang not in self.roles and lang != config.source_lang]
-            if missing:
-                raise AlsaceError(f"{config.languages}: no role for lang {missing[0]!r} of {config.data}")
+            # The source language may be absent from the unlabeled corpus (XCOPA has no English side there), and
+            # a test language from it (a corpus translated into fewer languages): "unseen", a group of its own.
+            unseen = [lang for lang in present if lang not in self.roles and lang != config.source_lang]
+            if unseen:
+                report.info(f"eval: {', '.join(unseen)} not in {report.esc(config.languages)} (no role: the "
+                            "corpus lacks them); reported as the group 'unseen'")  # fmt: skip
+                self.roles.update(dict.fromkeys(unseen, "unseen"))
         self.groups = read_groups(config.groups, present) if config.groups else None
         self.parts: list[pd.DataFrame] = []
         self.ensemble: list[dict] = []
@@ -149,7 +152,7 @@ class LabelEvaluation:
         probs = np.concatenate(self.probs)
         self.parts.append(language_metrics(model_spec, rows, probs, self.config.source_lang))
         self.ensemble += ensemble_accuracy(model_spec, rows, probs, self.config.source_lang, self.scores)
-        if len(self.config.models) > 1 and self.config.bootstrap:
+        if (len(self.config.models) > 1 or self.config.translate_test) and self.config.bootstrap:
             correct = (probs.argmax(axis=1) == rows["label"].to_numpy()).astype(np.float64)
             self.id_order = getattr(self, "id_order", pd.Index(pd.unique(rows["id"])))
             languages = sorted(rows["lang"].unique())
@@ -169,9 +172,10 @@ class LabelEvaluation:
         return metrics, meta, summary
 
     def comparisons(self) -> list[dict]:
-        """Each model after the first against the first, paired on the test ids (alsace_cli/paired.py)."""
+        """Each model after the first (and the translate-test row) against the first, paired on the test ids
+        (alsace_cli/paired.py)."""
         config = self.config
-        base_name, *others = config.models
+        base_name, *others = self.outcomes
         rows = []
         for name in others:
             rows += [{"model": name, "baseline": base_name, **row}
@@ -243,7 +247,7 @@ def summarize(metrics: pd.DataFrame, source_lang: str) -> pd.DataFrame:
     """Per model and group: languages, source accuracy, average accuracy and gap, worst language."""
     groups = [("all", None, None)]
     if "role" in metrics.columns:
-        groups += [("teachers", "role", "teacher"), ("students", "role", "student")]
+        groups += [("teachers", "role", "teacher"), ("students", "role", "student"), ("unseen", "role", "unseen")]
     if "lang_group" in metrics.columns:
         groups += [(f"group {g}", "lang_group", g) for g in sorted(metrics["lang_group"].dropna().unique())]
     rows = []

@@ -25,9 +25,10 @@ from alsace_cli.training.objectives import objective_for
 from alsace_cli.training.trainer import Trainer
 
 
-def check(config: DistillConfig) -> None:
-    """Every check that needs no file read: what `alsace run` asks before it starts any stage."""
-    objective_for(get_task(open_dataset(config.data).task), config).check(config)
+def check(config: DistillConfig, task_of: str | None = None) -> None:
+    """Every check that needs no file read: what `alsace run` asks before it starts any stage. `task_of`: a
+    file of the same task as --data, when --data is not written yet (run's translated corpus)."""
+    objective_for(get_task(open_dataset(task_of or config.data).task), config).check(config)
 
 
 def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str = False) -> Path:

@@ -29,7 +29,7 @@ from alsace_cli.outputs import (
     results_output,
     results_path_for,
 )
-from alsace_cli.provenance import make_provenance
+from alsace_cli.provenance import hash_path, make_provenance
 from alsace_cli.results import eval_results, write_results
 from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, DatasetStream, open_dataset
 
@@ -45,7 +45,8 @@ def _outputs(config: EvalConfig, overwrite: bool) -> None:
     if config.plot:
         outputs.append(plot_output("--plot", config.plot))
     outputs.append(results_output("the results file beside --out", results_path_for(config.out)))
-    inputs = {"--data": config.data, "--languages": config.languages, "--model": config.models}
+    inputs = {"--data": config.data, "--languages": config.languages, "--model": config.models,
+              "--translate-test": config.translate_test}
     check_artifact_outputs(config.out, inputs, overwrite, outputs)
 
 
@@ -65,7 +66,8 @@ def evaluate(
             f"{source.task!r} answer spans"
         )
     evaluation = output.evaluation(config, source)
-    inputs = {"data": config.data, "languages": config.languages} | {f"model{i}": m for i, m in enumerate(config.models)}
+    inputs = {"data": config.data, "languages": config.languages, "translate_test": config.translate_test} | {
+        f"model{i}": m for i, m in enumerate(config.models)}
     provenance = make_provenance("eval", config, inputs)
     main = processes(config.device).main
     with contextlib.ExitStack() as stack:
@@ -75,6 +77,10 @@ def evaluate(
             writer = stack.enter_context(ArtifactWriter(config.predictions_out, output.prediction_kind, meta))
         for model in config.models:
             _score_model(model, source, config, evaluation, writer, chunk_rows)
+        if config.translate_test:  # the English model on the test set translated into English
+            translated = _translate_test(config, output)
+            _score_model(config.models[0], translated, config, evaluation, writer, chunk_rows,
+                         name=f"{config.models[0]} [translate-test]")  # fmt: skip
     metrics, extra, summary = evaluation.finish()
     meta = {"source_lang": config.source_lang, **extra, "provenance": provenance}
     if not main:  # the main process writes; the others computed the same metrics
@@ -89,12 +95,29 @@ def evaluate(
     return Artifact(metrics, meta, out), summary
 
 
+def _translate_test(config: EvalConfig, output: Any) -> DatasetStream:
+    """--translate-test: translate --reverse's output of this very --data (its provenance says so)."""
+    translated = open_dataset(config.translate_test)
+    made = translated.meta.get("translation", {})
+    if made.get("direction") != "reverse":
+        raise AlsaceError(f"--translate-test {config.translate_test}: not the output of `alsace translate --reverse`")
+    recorded = translated.meta.get("provenance", {}).get("inputs", {}).get("data", {}).get("sha256")
+    if recorded != hash_path(config.data):
+        raise AlsaceError(f"--translate-test {config.translate_test}: translated from another file than --data "
+                          f"{config.data} (its provenance's input hash differs)")  # fmt: skip
+    if not output.votes:
+        raise AlsaceError("--translate-test: label tasks only")
+    return translated
+
+
 def _score_model(model_spec: str, source: DatasetStream, config: EvalConfig, evaluation: Any,
-                 writer: ArtifactWriter | None, chunk_rows: int) -> None:  # fmt: skip
-    """One pass of a model over the test set, chunk by chunk; its predictions go to `writer` as they come."""
+                 writer: ArtifactWriter | None, chunk_rows: int, name: str | None = None) -> None:  # fmt: skip
+    """One pass of a model over the test set, chunk by chunk; its predictions go to `writer` as they come.
+    `name`: the row the metrics call it (default: the model)."""
     procs = processes(config.device)
     device = process_device(config.device)
     model, tokenizer = load_for_inference(model_spec, source.task, source.labels, config, device)
+    model_spec = name or model_spec
     evaluation.start_model(model_spec)
     with report.progress(f"eval {model_spec}", source.rows) as advance:
         for chunk in source.chunks(chunk_rows, require_labels=True):

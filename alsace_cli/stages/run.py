@@ -46,9 +46,9 @@ from alsace_cli.configs.fields import PATH_FIELDS
 from alsace_cli.configs.recipes import DEFAULT_RECIPE, load_recipe
 from alsace_cli.configs.resolve import relative_paths
 from alsace_cli.configs.table import PIPELINE
+from alsace_cli.configs.translate import TranslateConfig
 from alsace_cli.errors import AlsaceError
 from alsace_cli.model_card import add_results
-from alsace_cli.models import build_tiny_model
 from alsace_cli.output_types import OutputType, output_type_of
 from alsace_cli.outputs import results_path_for
 from alsace_cli.provenance import hash_path
@@ -60,8 +60,10 @@ from alsace_cli.stages.finetune import finetune
 from alsace_cli.stages.pairs import make_pairs
 from alsace_cli.stages.predict import predict
 from alsace_cli.stages.select import select
+from alsace_cli.stages.translate import translate
 from alsace_cli.stages.vote import vote
 from alsace_cli.tasks import get_task
+from alsace_cli.tiny import build_tiny_model
 from alsace_cli.training.teachers import teacher_class
 from alsace_cli.verdict import verdict
 
@@ -135,7 +137,7 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
 
 
 def _sections(raw: dict[str, Any], config_file: str | Path) -> dict[str, dict[str, Any]]:
-    known = {"run", *PIPELINE}
+    known = {"run", "translate", *PIPELINE}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise AlsaceError(f"{config_file}: unknown section [{unknown[0]}] (known: {', '.join(sorted(known))})")
@@ -146,7 +148,8 @@ def _sections(raw: dict[str, Any], config_file: str | Path) -> dict[str, dict[st
 
 
 SECTION_CONFIGS = {"run": RunConfig, "finetune": FinetuneConfig, "predict": PredictConfig, "vote": VoteConfig,
-                   "select": SelectConfig, "make-pairs": PairsConfig, "distill": DistillConfig, "eval": EvalConfig}  # fmt: skip
+                   "select": SelectConfig, "make-pairs": PairsConfig, "distill": DistillConfig, "eval": EvalConfig,
+                   "translate": TranslateConfig}  # fmt: skip
 
 
 def _with_settings(sections: dict[str, dict[str, Any]], settings: list[str]) -> dict[str, dict[str, Any]]:
@@ -187,7 +190,7 @@ def _with_recipe(name: str | None, sections: dict[str, dict[str, Any]]) -> dict[
 
 def _stage_config(plan: Plan, cls: type, name: str, section: dict[str, Any], wired: dict[str, Any],
                   config_file: str | Path) -> Any:  # fmt: skip
-    clash = sorted(set(section) & WIRED)
+    clash = sorted(set(section) & WIRED - ({"model"} if name == "translate" else set()))  # translate: the MT model
     if clash:
         raise AlsaceError(
             f"{config_file} [{name}]: {clash[0]!r} is set by `run` itself; set it in the [run] section instead"
@@ -219,7 +222,8 @@ def _plan(run: RunConfig, sections: dict[str, dict[str, Any]], config_file: str 
                lambda c: [c.model, c.train, c.dev], lambda c: finetune(c, overwrite=True, resume="auto"))  # fmt: skip
     if not run.unlabeled:
         return _plan_baseline(plan, sections, config_file, stage, ft, output)
-    pr = stage(PredictConfig, "predict", {"model": ft.out, "data": run.unlabeled, "out": str(root / "predictions.parquet")},
+    corpus = _plan_translate(run, sections["translate"], config_file, stage)
+    pr = stage(PredictConfig, "predict", {"model": ft.out, "data": corpus, "out": str(root / "predictions.parquet")},
                lambda c: [c.model, c.data], lambda c: predict(c, overwrite=True))  # fmt: skip
     votes = None
     if output.votes:
@@ -227,13 +231,13 @@ def _plan(run: RunConfig, sections: dict[str, dict[str, Any]], config_file: str 
                       lambda c: [c.predictions], lambda c: vote(c, overwrite=True)).out  # fmt: skip
     se = stage(SelectConfig, "select", {"predictions": pr.out, "pseudo_labels": votes or "", "out": str(root / "languages.parquet")},
                lambda c: [c.predictions, c.pseudo_labels], lambda c: select(c, overwrite=True))  # fmt: skip
-    pa = stage(PairsConfig, "make-pairs", {"data": run.unlabeled, "languages": se.out, "out": str(root / "pairs.parquet"),
+    pa = stage(PairsConfig, "make-pairs", {"data": corpus, "languages": se.out, "out": str(root / "pairs.parquet"),
                                            "question_language_pairs": output.unit == "question_lang"},
                lambda c: [c.data, c.languages], lambda c: make_pairs(c, overwrite=True))  # fmt: skip
-    di = stage(DistillConfig, "distill", _distill_wiring(run, sections["distill"], ft, pr, se, pa, votes, root),
+    di = stage(DistillConfig, "distill", _distill_wiring(run, sections["distill"], ft, pr, se, pa, votes, corpus),
                lambda c: [c.model, c.data, c.pairs, c.train, c.predictions, c.languages, c.dev, c.mask_pseudo_labels],
                lambda c: distill(c, overwrite=True, resume="auto"))  # fmt: skip
-    check_distill(di)
+    check_distill(di, task_of=run.unlabeled)  # a translated corpus is not written yet; it has the same task
     groups = se.out if output.unit == "lang" else None  # roles of question languages are not eval's groups
     stage(EvalConfig, "eval", {"models": [ft.out, di.out], "data": run.test, "languages": groups,
                                "out": str(root / "metrics.parquet"), "plot": str(root / output.plot_name),
@@ -252,6 +256,36 @@ def _stage_adder(plan: Plan, sections: dict[str, dict[str, Any]], config_file: s
         return config
 
     return add
+
+
+def _plan_translate(run: RunConfig, section: dict[str, Any], config_file: str | Path, stage: Callable) -> str:
+    """The corpus the method runs on: [run] unlabeled, or with a [translate] section naming an MT model its
+    translation (the unlabeled text must then be in the source language only)."""
+    import pyarrow.parquet as pq
+
+    languages = sorted(set(pq.read_table(run.unlabeled, columns=["lang"])["lang"].to_pylist()))
+    english_only = languages == [run.source_lang]
+    if not section:
+        if english_only:
+            raise AlsaceError(
+                f"{config_file} [run] unlabeled: {run.unlabeled} holds {run.source_lang!r} text only; distillation "
+                "needs the same instances in several languages: add a [translate] section naming an MT model (model = "
+                '"facebook/nllb-200-distilled-600M", target_languages = [...]) or give a parallel corpus'
+            )
+        return run.unlabeled
+    if not section.get("model"):
+        raise AlsaceError(f"{config_file} [translate]: no model (the MT model, a directory or hub id such as "
+                          "facebook/nllb-200-distilled-600M)")  # fmt: skip
+    if not english_only:
+        raise AlsaceError(
+            f"{config_file} [translate]: [run] unlabeled already holds {len(languages)} languages "
+            f"({', '.join(languages[:8])}); translate makes a corpus from {run.source_lang!r}-only text (remove "
+            "[translate], or name the source-language text)"
+        )
+    tr = stage(TranslateConfig, "translate", {"data": run.unlabeled, "out": str(Path(run.dir) / "corpus.parquet"),
+                                              "source_lang": run.source_lang, "reverse": False},
+               lambda c: [c.data, None if "{" in c.model else c.model], lambda c: translate(c, overwrite=True))  # fmt: skip
+    return tr.out
 
 
 def _plan_baseline(plan: Plan, sections: dict[str, dict[str, Any]], config_file: str | Path, stage: Callable,
@@ -274,11 +308,11 @@ def _plan_baseline(plan: Plan, sections: dict[str, dict[str, Any]], config_file:
 
 
 def _distill_wiring(run: RunConfig, section: dict[str, Any], ft: Any, pr: Any, se: Any, pa: Any, votes: str | None,
-                    root: Path) -> dict[str, Any]:  # fmt: skip
+                    corpus: str) -> dict[str, Any]:  # fmt: skip
     """distill's inputs: `mask_pseudo_labels = true` means this run's vote; a teacher that needs predict's
     or select's output gets it (training/teachers.py says which)."""
-
-    wired = {"model": ft.out, "data": run.unlabeled, "pairs": pa.out, "out": str(root / "distilled"), "dev": run.dev}
+    root = Path(run.dir)
+    wired = {"model": ft.out, "data": corpus, "pairs": pa.out, "out": str(root / "distilled"), "dev": run.dev}
     if isinstance(section.get("mask_pseudo_labels"), bool):
         wired["mask_pseudo_labels"] = votes if section.pop("mask_pseudo_labels") else None
     if float(section.get("ce_weight", 0) or 0) > 0:  # the English anchor trains on [run] train

@@ -54,6 +54,8 @@ class Task:
     pipeline_tag: str = "text-classification"  # the hub's name for what the model does (its model card)
     prediction_kind: str = "predictions"
     dev_metric: str = "dev_accuracy"
+    # Why translate cannot make this task's data field by field (None: it can).
+    translate_note: str | None = None
 
     @property
     def has_label_set(self) -> bool:

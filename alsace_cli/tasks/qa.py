@@ -282,5 +282,8 @@ QA = register_task(
         output_type="spans",
         prediction_kind="qa_predictions",
         dev_metric="dev_f1",
+        translate_note="extractive QA: an answer is a span of the context, and a translated context loses its "
+        "spans (projecting them needs word alignment, which translate does not do); translate-test by hand, or "
+        "use a QA set that ships translations (XQuAD, MLQA)",
     )
 )

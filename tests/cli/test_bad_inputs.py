@@ -44,11 +44,11 @@ def _set(column: str, row: int, value):
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, finetuned: Path, tiny_base: Path) -> Path:
-    from alsace_cli.models import build_tiny_model
     from alsace_cli.stages.pairs import PairsConfig, make_pairs
     from alsace_cli.stages.predict import PredictConfig, predict
     from alsace_cli.stages.select import SelectConfig, select
     from alsace_cli.stages.vote import VoteConfig, vote
+    from alsace_cli.tiny import build_tiny_model
 
     w = tmp_path_factory.mktemp("world")
     for name in ("train", "unlabeled", "test"):
@@ -283,7 +283,6 @@ BAD: list[tuple[str, list[str], list[str]]] = [
     ("eval-plot-suffix", [*EV, "--plot", "{w}/plot.txt", "--out", "{out}.parquet"], ["--plot", "plot.txt", "must end in"]),
     ("eval-predictions-out-is-data", [*EV, "--predictions-out", "{w}/test.parquet", "--out", "{out}.parquet"], ["--predictions-out", "is also the input --data"]),
     ("eval-unlabeled-test", ["eval", "--model", "{w}/ft", "--data", "{w}/unlabeled.parquet", "--out", "{out}.parquet"], ["unlabeled.parquet", "'label'"]),
-    ("eval-languages-missing-role", [*EV, "--languages", "{w}/l_missing.parquet", "--out", "{out}.parquet"], ["l_missing.parquet", "no role"]),
     ("eval-empty-data", ["eval", "--model", "{w}/ft", "--data", "{w}/empty.parquet", "--out", "{out}.parquet"], ["empty.parquet", "no rows"]),
     # self-train
     ("st-keep-zero", [*ST, "--keep", "0", "--out", "{out}"], ["--keep", "greater than 0"]),

@@ -1,5 +1,5 @@
 """Two CPU processes (gloo, launched by torchrun, which accelerate reads as `accelerate launch` sets up) give
-what one process gives: finetune, predict, distill and eval on a tiny model without dropout."""
+what one process gives: finetune, predict, distill and eval on a tiny model without dropout, and translate."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ def alsace(processes: int, *args: object) -> None:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from alsace_cli.artifacts import write_artifact
-    from alsace_cli.models import build_tiny_model
     from alsace_cli.stages.pairs import PairsConfig, make_pairs
+    from alsace_cli.tiny import build_tiny_model
 
     w = tmp_path_factory.mktemp("multiprocess")
     write_dataset(pair_rows(["en"], 23, labeled=True), w / "train.parquet")
@@ -67,7 +67,19 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
                "--predictions", w / "teacher.parquet", "--no-collapse-check", "--device", "cpu")  # fmt: skip
         alsace(n, "eval", "--model", w / f"dist{n}", "--data", w / "test.parquet", "--out", w / f"metrics{n}.parquet",
                "--predictions-out", w / f"test_pred{n}.parquet", "--batch-size", 4, "--device", "cpu")  # fmt: skip
+    from alsace_cli.tiny import build_tiny_translator
+
+    build_tiny_translator(w / "mt", texts, "nllb", seed=0)
+    for n in (1, 2):  # 23 English rows × 2 fields in batches of 4: 12 batches, an uneven share per process
+        alsace(n, "translate", "--model", w / "mt", "--data", w / "train.parquet", "--target-languages", "de,sw",
+               "--out", w / f"translated{n}.parquet", "--batch-size", 4, "--num-beams", 2, "--max-new-tokens", 10,
+               "--device", "cpu")  # fmt: skip
     return w
+
+
+def test_two_processes_translate_what_one_process_translates(runs: Path) -> None:
+    one, two = pd.read_parquet(runs / "translated1.parquet"), pd.read_parquet(runs / "translated2.parquet")
+    assert len(one) == 3 * 23 and one.equals(two)  # every row once, in order, the same texts
 
 
 def test_two_processes_write_each_prediction_once_in_the_input_order(runs: Path) -> None:

@@ -143,3 +143,31 @@ def test_eval_and_run_write_results_json_in_the_tables_units(tmp_path: Path, dat
     assert run_results["guard"]["last_step"] == 2 and run_results["verdict"]["verdict"] in (
         "gain", "no measurable change", "harm")
     assert run_results["settings"]["distill"]["max_steps"] == 2 and run_results["metrics"] == eval_results["metrics"]
+
+
+def test_run_translates_english_text_into_its_corpus(tmp_path: Path, data_dir: Path) -> None:
+    from alsace_cli.tiny import build_tiny_translator
+    from tests.conftest import WORDS, write_dataset
+
+    english = pd.read_parquet(data_dir / "unlabeled.parquet").query("lang == 'en'")
+    write_dataset(english, tmp_path / "english.parquet")
+    build_tiny_translator(tmp_path / "mt", [t for words in WORDS.values() for t in words], "nllb")
+    config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
+    text = config.read_text().replace(str(data_dir / "unlabeled.parquet"), str(tmp_path / "english.parquet"))
+    refused = invoke("run", "--config", config.write_text(text) and config)
+    assert refused.exit_code == 2 and "holds 'en' text only" in refused.output and "[translate]" in refused.output
+    config.write_text(text + f'\n[translate]\nmodel = "{tmp_path / "mt"}"\ntarget_languages = ["de", "fr"]\n'
+                      "num_beams = 1\nmax_new_tokens = 8\n")  # fmt: skip
+    first = stdout_json(ok("run", "--config", config, "--json"))
+    assert first["ran"] == ["tiny-model", "finetune", "translate", *STAGES[2:]]
+    corpus = pd.read_parquet(tmp_path / "run" / "corpus.parquet")
+    assert corpus["lang"].value_counts().to_dict() == {"en": 8, "de": 8, "fr": 8}
+    import json
+
+    settings = json.loads((tmp_path / "run" / "results.json").read_text())["settings"]
+    assert settings["translate"]["target_languages"] == ["de", "fr"]
+    second = stdout_json(ok("run", "--config", config, "--json"))
+    assert "translate" in second["skipped"] and second["ran"] == []
+    config.write_text(config.read_text().replace(str(tmp_path / "english.parquet"), str(data_dir / "unlabeled.parquet")))
+    parallel = invoke("run", "--config", config)
+    assert parallel.exit_code == 2 and "[translate]: [run] unlabeled already holds 4 languages" in parallel.output

@@ -82,3 +82,22 @@ def test_many_languages_report_their_extremes_and_their_groups(tmp_path, data_di
     bad = invoke("eval", "--model", finetuned, "--data", tmp_path / "test.parquet", "--groups", tmp_path / "few.csv",
                  "--out", tmp_path / "m2.parquet", "--device", "cpu")  # fmt: skip
     assert bad.exit_code == 2 and "no group for lang" in bad.stderr
+
+
+def test_a_test_language_the_corpus_lacks_is_its_own_group(tmp_path, data_dir, finetuned) -> None:
+    """A corpus translated into fewer languages than the test set has: those languages are 'unseen'."""
+    import pandas as pd
+
+    from alsace_cli.artifacts import read_artifact, write_artifact
+    from tests.cli.helpers import ok
+
+    roles = pd.DataFrame({"lang": ["en", "de", "fr"], "role": ["teacher", "teacher", "student"], "n": 8,
+                          "avg_confidence": 0.5, "score": [0.4, 0.3, 0.3]})  # fmt: skip
+    write_artifact(roles, tmp_path / "languages.parquet", "languages", {})
+    result = ok("eval", "--model", finetuned, "--data", data_dir / "test.parquet", "--languages",
+                tmp_path / "languages.parquet", "--out", tmp_path / "m.parquet", "--device", "cpu")  # fmt: skip
+    assert "ru not in" in result.stderr and "'unseen'" in result.stderr
+    metrics = read_artifact(tmp_path / "m.parquet", "metrics")
+    assert metrics.frame.set_index("lang").loc["ru", "role"] == "unseen"
+    summary = pd.DataFrame(metrics.meta["summary"]).set_index("group")
+    assert summary.loc["unseen", "n_langs"] == 1 and summary.loc["students", "n_langs"] == 1

@@ -52,9 +52,9 @@ def test_select_refuses_summed_scores_and_pseudo_labels_on_qa(tmp_path: Path) ->
 @pytest.fixture(scope="module")
 def qa(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny QA model, its predictions on the shipped parallel sample, select and question-language pairs."""
-    from alsace_cli.models import build_tiny_model
     from alsace_cli.stages.finetune import FinetuneConfig, finetune
     from alsace_cli.stages.predict import PredictConfig, predict
+    from alsace_cli.tiny import build_tiny_model
 
     w = tmp_path_factory.mktemp("qa-pairs")
     train, test = pd.read_parquet(SAMPLE / "qa_train_en.parquet"), pd.read_parquet(SAMPLE / "qa_test.parquet")

@@ -18,7 +18,8 @@ CONTEXT = ("Arlen is a small town on the river Ossa. It was founded in 1201 by A
 
 @pytest.fixture(scope="module")
 def tokenizer(tmp_path_factory: pytest.TempPathFactory):
-    from alsace_cli.models import build_tiny_model, load_tokenizer
+    from alsace_cli.models import load_tokenizer
+    from alsace_cli.tiny import build_tiny_model
 
     out = tmp_path_factory.mktemp("qa-tok") / "m"
     build_tiny_model(out, [CONTEXT, "Who founded Arlen? When was Arlen founded?"], seed=0)

@@ -79,7 +79,7 @@ class LabelPairDistillation(Objective):
         if isinstance(pairs, PairRule):  # a rule: pairs are drawn per step; one pass = as many pairs as rows
             rows, groups = output_type_of(task).pairing_rows(self.data.frame)
             self.sampler = PairSampler(pairs, rows, groups)
-            taking_part = self.data.frame.loc[self.sampler.rows().index]
+            taking_part = self.data.frame.loc[self.sampler.rows().index, ["id", "lang"]]  # keys only: no text copy
             self.n_items = len(taking_part)
             if not self.teacher.draws_pairs:  # the ensemble trains each row that takes part, as the table does
                 self._prepare(taking_part[["id", "lang"]].rename(columns={"lang": "student_lang"})
