@@ -243,6 +243,8 @@ def validate_dataset(
         _check_labels(frame, path, labels, require_labels)
     elif require_labels:
         raise AlsaceError(f"{path}: missing column 'label' (this stage needs labeled data)")
+    if all(column in frame.columns for column in task.text_columns):  # not a keys-only read
+        task.validate_rows(frame, path, labels)
     return Dataset(frame=frame, task=task.name, labels=labels, path=path, meta=meta)
 
 

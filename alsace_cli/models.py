@@ -112,8 +112,8 @@ def _check_head(spec: str, config: Any, task: str, labels: list[str]) -> None:
     a head for other labels would silently give meaningless numbers."""
     the_task = get_task(task)
     names = [config.id2label[i] for i in range(config.num_labels)]
-    if not the_task.has_label_set:
-        pass  # an answer-span head has no label names to compare
+    if not the_task.has_label_set or not the_task.labels_in_head:
+        pass  # an answer-span head has no label names to compare; a probe's head scores its candidates
     elif config.num_labels != len(labels):
         raise AlsaceError(
             f"{spec}: model does not fit the task: it has {config.num_labels} labels "
@@ -153,7 +153,7 @@ def load_model(
     the_task = get_task(task)
     if not new_head:
         _check_head(spec, config, task, labels)
-    kwargs: dict[str, Any] = the_task.new_head_kwargs(labels) if new_head else {}
+    kwargs: dict[str, Any] = the_task.new_head_kwargs(labels) if new_head else the_task.load_kwargs(labels)
     try:
         model = the_task.auto_model_class().from_pretrained(spec, **kwargs, **hub)
     except (OSError, ValueError, KeyError) as exc:
@@ -178,7 +178,7 @@ def save_model(
     labels: list[str],
     provenance: dict[str, Any],
 ) -> None:
-    if labels:  # an answer-span head (QA) has no label names
+    if labels and getattr(model, "labels_in_head", True):  # a span head has no label names; a probe's no labels
         model.config.id2label = dict(enumerate(labels))
         model.config.label2id = {name: i for i, name in enumerate(labels)}
     model.save_pretrained(directory)

@@ -212,10 +212,11 @@ class ImportConfig:
     split: str = setting("train", "--hf: the split to read.")
     format: str = setting(
         "auto",
-        "auto, xtreme (TSV, no header), csv, tsv, jsonl, parquet; QA JSON: squad, mlqa, tydiqa.",
-        choices=("auto", "xtreme", "csv", "tsv", "jsonl", "parquet", "squad", "mlqa", "tydiqa"),
+        "auto, xtreme (TSV, no header), csv, tsv, jsonl, parquet; QA JSON: squad, mlqa, tydiqa; geomlama (its "
+        "gd_prompt_<lang>.tsv files: a probe dataset).",
+        choices=("auto", "xtreme", "csv", "tsv", "jsonl", "parquet", "squad", "mlqa", "tydiqa", "geomlama"),
     )
-    task: str | None = setting(None, "pair, single or multiple-choice.", shown="from the columns")
+    task: str | None = setting(None, "pair, single, multiple-choice (probe: --format geomlama).", shown="from the columns")
     labels: list[str] = setting(
         help="Label names in index order, comma-separated.", factory=list, shown="from the data", listing="comma"
     )

@@ -15,6 +15,7 @@ from alsace_cli import report
 from alsace_cli.artifacts import Artifact, dataset_meta, write_artifact
 from alsace_cli.configs import ImportConfig
 from alsace_cli.data.hf import hf_frames
+from alsace_cli.data.geomlama import import_geomlama
 from alsace_cli.data.qa_import import QA_FORMATS, import_qa
 from alsace_cli.data.readers import lang_from_filename, read_raw
 from alsace_cli.errors import AlsaceError
@@ -212,6 +213,8 @@ def import_data(config: ImportConfig, overwrite: bool = False) -> Artifact:
     if not config.out:
         raise AlsaceError("missing --out FILE.parquet")
     check_outputs([artifact_output("--out", config.out)], {"INPUTS": config.inputs}, overwrite)
+    if config.format == "geomlama":
+        return import_geomlama(config)
     if config.format in QA_FORMATS:
         if config.lang and len(config.lang) != len(config.inputs):
             raise AlsaceError(

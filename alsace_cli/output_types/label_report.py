@@ -194,3 +194,17 @@ def plot_accuracy(metrics: pd.DataFrame, path: str | Path, source_lang: str = "e
         fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=120)
     plt.close(fig)
     return path
+
+
+def show_breakdown(breakdown: dict) -> None:
+    """Accuracy by the task's breakdown column (a probe's country): one table per model, values × languages."""
+    frame = pd.DataFrame(breakdown["rows"])
+    for model, part in frame.groupby("model", sort=False):
+        table = part.pivot(index="value", columns="lang", values="accuracy") * 100
+        out = Table(title=f"Accuracy (%) by {breakdown['column']}: {model}", title_justify="left")
+        out.add_column(breakdown["column"])
+        for lang in table.columns:
+            out.add_column(str(lang), justify="right")
+        for value, row in table.iterrows():
+            out.add_row(str(value), *(fmt(v) for v in row))
+        console.print(out)

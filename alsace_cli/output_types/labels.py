@@ -23,6 +23,7 @@ from alsace_cli.inference import predict_probs, predictions_frame
 from alsace_cli.output_types import OutputType, register_output_type
 from alsace_cli.output_types.label_report import (
     plot_accuracy,
+    show_breakdown,
     show_comparisons,
     show_ensemble,
     show_gap_report,
@@ -88,13 +89,15 @@ class LabelDistributions(OutputType):
         if report in ("gaps", "all"):
             show_gap_report(artifact.frame, summary, source_lang)
             show_comparisons(artifact.meta.get("comparisons", []), artifact.frame)
+            if "breakdown" in artifact.meta:
+                show_breakdown(artifact.meta["breakdown"])
         if report in ("ensemble", "all"):
             show_ensemble(artifact.meta["ensemble"])
 
     def result(self, artifact: Any, summary: pd.DataFrame) -> dict[str, Any]:
         return {"metrics": report.frame_records(artifact.frame), "summary": report.frame_records(summary),
                 "ensemble": artifact.meta["ensemble"], "comparisons": artifact.meta.get("comparisons", []),
-                "path": str(artifact.path)}  # fmt: skip
+                "breakdown": artifact.meta.get("breakdown"), "path": str(artifact.path)}  # fmt: skip
 
 
 class LabelEvaluation:
@@ -122,9 +125,10 @@ class LabelEvaluation:
         self.parts: list[pd.DataFrame] = []
         self.ensemble: list[dict] = []
         self.outcomes: dict[str, Outcomes] = {}  # per model: right/wrong per (language, id), for comparisons
+        self.by_kind: list[dict] = []  # accuracy per (model, language, the task's breakdown value)
 
     def start_model(self, model_spec: str) -> None:
-        self.ids, self.langs, self.labels, self.probs = [], [], [], []
+        self.ids, self.langs, self.labels, self.probs, self.correct, self.kinds = [], [], [], [], [], []
 
     def predict(self, model: Any, tokenizer: Any, frame: pd.DataFrame, device: Any, on_batch: Any) -> pd.DataFrame:
         config = self.config
@@ -141,6 +145,10 @@ class LabelEvaluation:
         self.langs.append(frame["lang"].astype("category"))
         self.labels.append(frame["label"].to_numpy(dtype=np.int64))
         self.probs.append(probs)
+        self.correct.append(self.task.correct(frame, probs))
+        column = self.task.breakdown
+        if column and column in frame.columns:  # e.g. a probe's country
+            self.kinds.append(frame[column].astype(str).to_numpy())
         predictions = predictions_frame(frame["id"], frame["lang"], probs)
         predictions.insert(0, "model", model_spec)
         return predictions
@@ -149,11 +157,12 @@ class LabelEvaluation:
         lang = pd.api.types.union_categoricals(self.langs, ignore_order=True)
         rows = pd.DataFrame({"id": np.concatenate(self.ids), "lang": pd.Series(lang).astype(str),
                              "label": np.concatenate(self.labels)})  # fmt: skip
-        probs = np.concatenate(self.probs)
-        self.parts.append(language_metrics(model_spec, rows, probs, self.config.source_lang))
+        probs, correct = np.concatenate(self.probs), np.concatenate(self.correct)
+        self.parts.append(language_metrics(model_spec, rows, probs, self.config.source_lang, correct))
         self.ensemble += ensemble_accuracy(model_spec, rows, probs, self.config.source_lang, self.scores)
+        if self.kinds:
+            self.by_kind += breakdown_rows(model_spec, rows["lang"], np.concatenate(self.kinds), correct)
         if (len(self.config.models) > 1 or self.config.translate_test) and self.config.bootstrap:
-            correct = (probs.argmax(axis=1) == rows["label"].to_numpy()).astype(np.float64)
             self.id_order = getattr(self, "id_order", pd.Index(pd.unique(rows["id"])))
             languages = sorted(rows["lang"].unique())
             self.outcomes[model_spec] = Outcomes.from_rows(rows["id"].to_numpy(), rows["lang"].to_numpy(), correct,
@@ -169,6 +178,8 @@ class LabelEvaluation:
         meta = {"summary": report.frame_records(summary), "ensemble": self.ensemble}
         if self.outcomes:
             meta["comparisons"] = self.comparisons()
+        if self.by_kind:
+            meta["breakdown"] = {"column": self.task.breakdown, "rows": self.by_kind}
         return metrics, meta, summary
 
     def comparisons(self) -> list[dict]:
@@ -203,8 +214,21 @@ def read_groups(path: str, present: list[str]) -> dict[str, str]:
     return mapping
 
 
-def language_metrics(model: str, frame: pd.DataFrame, probs: np.ndarray, source_lang: str) -> pd.DataFrame:
-    correct = probs.argmax(axis=1) == frame["label"].to_numpy(dtype=np.int64)
+def breakdown_rows(model: str, langs: pd.Series, kinds: np.ndarray, correct: np.ndarray) -> list[dict]:
+    """Accuracy per (language, value of the task's breakdown column), and per value over all languages."""
+    frame = pd.DataFrame({"lang": langs.to_numpy(), "value": kinds, "correct": correct})
+    per = frame.groupby(["lang", "value"], sort=True)["correct"].agg(["size", "mean"]).reset_index()
+    overall = frame.groupby("value", sort=True)["correct"].agg(["size", "mean"]).reset_index().assign(lang="all")
+    both = pd.concat([per, overall], ignore_index=True)
+    return [{"model": model, "lang": r.lang, "value": r.value, "n": int(r.size), "accuracy": float(r.mean)}
+            for r in both.itertuples()]  # fmt: skip
+
+
+def language_metrics(model: str, frame: pd.DataFrame, probs: np.ndarray, source_lang: str,
+                     correct: np.ndarray | None = None) -> pd.DataFrame:  # fmt: skip
+    """Accuracy and gap per language; `correct` (the task's per-row verdict) defaults to argmax = label."""
+    if correct is None:
+        correct = probs.argmax(axis=1) == frame["label"].to_numpy(dtype=np.int64)
     scored = pd.DataFrame({"lang": frame["lang"].to_numpy(), "correct": correct})
     per_lang = scored.groupby("lang", sort=False)["correct"].agg(["size", "mean"]).reset_index()
     per_lang.columns = ["lang", "n", "accuracy"]

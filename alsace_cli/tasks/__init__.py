@@ -56,6 +56,10 @@ class Task:
     dev_metric: str = "dev_accuracy"
     # Why translate cannot make this task's data field by field (None: it can).
     translate_note: str | None = None
+    # Whether the model's head has one output per label (a classifier), or scores the rows' candidates itself.
+    labels_in_head: bool = True
+    # A row attribute eval also reports accuracy by (probe: "country"), where the data has that column.
+    breakdown: str | None = None
 
     @property
     def has_label_set(self) -> bool:
@@ -74,6 +78,19 @@ class Task:
     def new_head_kwargs(self, labels: list[str]) -> dict[str, Any]:
         return {"num_labels": len(labels), "id2label": dict(enumerate(labels)),
                 "label2id": {name: i for i, name in enumerate(labels)}, "ignore_mismatched_sizes": True}  # fmt: skip
+
+    def load_kwargs(self, labels: list[str]) -> dict[str, Any]:
+        """from_pretrained's arguments for a model trained for this task (a classifier needs none)."""
+        return {}
+
+    def correct(self, frame: pd.DataFrame, probs: Any) -> Any:
+        """Per row, 1.0 where the prediction is right, else 0.0 (the argmax is the label)."""
+        import numpy as np
+
+        return (probs.argmax(axis=1) == frame["label"].to_numpy(dtype=np.int64)).astype(np.float64)
+
+    def validate_rows(self, frame: pd.DataFrame, path: Any, labels: list[str]) -> None:
+        """Checks of the task's own columns, after the common ones (none for classification)."""
 
     def training_features(
         self, tokenizer: PreTrainedTokenizerBase, frame: pd.DataFrame, config: Any
@@ -107,7 +124,7 @@ class Task:
 
         settings.pop("doc_stride", None)  # a QA setting: classification has no windows
         probs = predict_probs(model, tokenizer, self, dataset.frame, **settings)
-        return (probs.argmax(axis=1) == dataset.frame["label"].to_numpy(dtype=np.int64)).astype(np.float64)
+        return self.correct(dataset.frame, probs)
 
     def dev_score(self, model: Any, tokenizer: Any, dataset: Any, **settings: Any) -> float:
         """The mean of dev_row_scores: accuracy here, F1 for QA."""
@@ -146,4 +163,4 @@ def require_label_outputs(task_name: str, stage: str, path: Any) -> None:
         )
 
 
-from alsace_cli.tasks import classification, multiple_choice, qa  # noqa: E402,F401  (registers them)
+from alsace_cli.tasks import classification, multiple_choice, probe, qa  # noqa: E402,F401  (registers them)
