@@ -14,8 +14,8 @@ import pandas as pd
 from alsace_cli import report
 from alsace_cli.artifacts import Artifact, dataset_meta, write_artifact
 from alsace_cli.configs import ImportConfig
-from alsace_cli.data.hf import hf_frames
 from alsace_cli.data.geomlama import import_geomlama
+from alsace_cli.data.hf import hf_frames
 from alsace_cli.data.qa_import import QA_FORMATS, import_qa
 from alsace_cli.data.readers import lang_from_filename, read_raw
 from alsace_cli.errors import AlsaceError

@@ -119,8 +119,6 @@ class Task:
 
     def dev_row_scores(self, model: Any, tokenizer: Any, dataset: Any, **settings: Any) -> Any:
         """Per dev row, 1.0 if the predicted label is right, else 0.0 (the guard's paired test reads these)."""
-        import numpy as np
-
 
         settings.pop("doc_stride", None)  # a QA setting: classification has no windows
         probs = predict_probs(model, tokenizer, self, dataset.frame, **settings)

@@ -93,11 +93,11 @@ def test_scores_are_the_mean_log_probability_of_tokens_filled_left_to_right(prob
 
 def test_a_forced_answer_is_predicted_and_scored_right(probe: Path, tmp_path: Path) -> None:
     """The LM head's bias makes 'rice' and 'wali' win every prompt that offers them."""
-    from alsace_cli.artifacts import read_artifact
-    from alsace_cli.models import load_tokenizer
-
     import torch
     from transformers import AutoModelForMaskedLM
+
+    from alsace_cli.artifacts import read_artifact
+    from alsace_cli.models import load_tokenizer
 
     mlm = AutoModelForMaskedLM.from_pretrained(probe / "mlm")
     tokenizer = load_tokenizer(str(probe / "mlm"))
