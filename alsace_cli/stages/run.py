@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,10 +40,8 @@ from alsace_cli.configs import (
     resolve,
     to_toml_dict,
 )
-from alsace_cli.configs.fields import PATH_FIELDS
-from alsace_cli.configs.recipes import DEFAULT_RECIPE, load_recipe
+from alsace_cli.configs.recipes import DEFAULT_RECIPE
 from alsace_cli.configs.resolve import relative_paths
-from alsace_cli.configs.table import PIPELINE
 from alsace_cli.configs.translate import TranslateConfig
 from alsace_cli.errors import AlsaceError
 from alsace_cli.model_card import add_results
@@ -59,6 +55,7 @@ from alsace_cli.stages.evaluate import evaluate
 from alsace_cli.stages.finetune import finetune
 from alsace_cli.stages.pairs import make_pairs
 from alsace_cli.stages.predict import predict
+from alsace_cli.stages.run_settings import sections_of, with_recipe, with_settings
 from alsace_cli.stages.select import select
 from alsace_cli.stages.translate import translate
 from alsace_cli.stages.vote import vote
@@ -106,14 +103,14 @@ class Plan:
 def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = None,
                  settings: list[str] | None = None) -> RunResult:  # fmt: skip
     """Run the pipeline of `config_file`; `overrides` are [run] flags, `settings` are `--set SECTION.KEY=VALUE`."""
-    sections = _with_settings(_sections(load_toml(config_file), config_file), settings or [])
+    sections = with_settings(sections_of(load_toml(config_file), config_file), settings or [])
     run = resolve(RunConfig, "run", flags=overrides, file_values=sections["run"], file_label=str(config_file),
                   required=("model", "train", "test"), file_dir=Path(config_file).parent)  # fmt: skip
     for name in ("train", "unlabeled", "test", "dev"):
         value = getattr(run, name)
         if value and not Path(value).exists():
             raise AlsaceError(f"{value}: no such file ([run] {name} in {config_file})")
-    sections = _with_recipe(run.recipe or DEFAULT_RECIPE, sections)
+    sections = with_recipe(run.recipe or DEFAULT_RECIPE, sections)
     output = output_type_of(get_task(load_dataset(run.train).task))
     plan = _plan(run, sections, config_file, output)
     ran, skipped = _execute(plan)
@@ -134,58 +131,6 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
                                                "skipped": skipped, "settings": stages})  # fmt: skip
     return RunResult(plan.root, ran, skipped, metrics, pd.DataFrame(metrics.meta["summary"]), ev.source_lang,
                      output.metrics_kind, guard=guard, verdict=found)  # fmt: skip
-
-
-def _sections(raw: dict[str, Any], config_file: str | Path) -> dict[str, dict[str, Any]]:
-    known = {"run", "translate", *PIPELINE}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise AlsaceError(f"{config_file}: unknown section [{unknown[0]}] (known: {', '.join(sorted(known))})")
-    for name, value in raw.items():
-        if not isinstance(value, dict):
-            raise AlsaceError(f"{config_file}: {name} = {value!r} must be a [{name}] section")
-    return {name: dict(raw.get(name, {})) for name in known}
-
-
-SECTION_CONFIGS = {"run": RunConfig, "finetune": FinetuneConfig, "predict": PredictConfig, "vote": VoteConfig,
-                   "select": SelectConfig, "make-pairs": PairsConfig, "distill": DistillConfig, "eval": EvalConfig,
-                   "translate": TranslateConfig}  # fmt: skip
-
-
-def _with_settings(sections: dict[str, dict[str, Any]], settings: list[str]) -> dict[str, dict[str, Any]]:
-    """`--set SECTION.KEY=VALUE` laid over the run file: each value is read as TOML (a bare word as text) and
-    checked against its setting's type and range, naming the --set that holds it."""
-    import tomllib
-
-    from alsace_cli.configs import check_value
-
-    for item in settings:
-        name, equals, text = item.partition("=")
-        section, dot, key = name.strip().rpartition(".")
-        if not equals or not dot or section not in SECTION_CONFIGS:
-            raise AlsaceError(f"--set {item}: expected SECTION.KEY=VALUE with SECTION one of "
-                              f"{', '.join(SECTION_CONFIGS)} (e.g. distill.teacher=static)")  # fmt: skip
-        fields = SECTION_CONFIGS[section].__dataclass_fields__
-        if key not in fields:
-            raise AlsaceError(f"--set {item}: unknown setting {key!r} of [{section}] (known: {', '.join(sorted(fields))})")
-        try:
-            value = tomllib.loads(f"value = {text.strip()}")["value"]
-        except tomllib.TOMLDecodeError:
-            value = text.strip()
-        hints = typing.get_type_hints(SECTION_CONFIGS[section])
-        check_value(f"--set {section}.{key}", value, hints[key], fields[key].metadata)
-        if key in PATH_FIELDS and isinstance(value, str):  # typed here: relative to this folder, not the file's
-            value = os.path.abspath(value)
-        sections[section][key] = value
-    return sections
-
-
-def _with_recipe(name: str | None, sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The run file's stage sections laid over the recipe's: a setting in the run file wins."""
-    if name is None:
-        return sections
-    recipe = load_recipe(name, frozenset(PIPELINE))
-    return {section: {**recipe.get(section, {}), **values} for section, values in sections.items()}
 
 
 def _stage_config(plan: Plan, cls: type, name: str, section: dict[str, Any], wired: dict[str, Any],

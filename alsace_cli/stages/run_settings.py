@@ -1,0 +1,78 @@
+"""How `alsace run` reads its settings: the run file's sections (each checked to be a known stage's), a
+recipe laid under them, and `--set SECTION.KEY=VALUE` laid over them, every value checked as a config
+file's would be."""
+
+from __future__ import annotations
+
+import os
+import typing
+from pathlib import Path
+from typing import Any
+
+from alsace_cli.configs import (
+    DistillConfig,
+    EvalConfig,
+    FinetuneConfig,
+    PairsConfig,
+    PredictConfig,
+    RunConfig,
+    SelectConfig,
+    VoteConfig,
+)
+from alsace_cli.configs.fields import PATH_FIELDS
+from alsace_cli.configs.recipes import load_recipe
+from alsace_cli.configs.table import PIPELINE
+from alsace_cli.configs.translate import TranslateConfig
+from alsace_cli.errors import AlsaceError
+
+
+def sections_of(raw: dict[str, Any], config_file: str | Path) -> dict[str, dict[str, Any]]:
+    known = {"run", "translate", *PIPELINE}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise AlsaceError(f"{config_file}: unknown section [{unknown[0]}] (known: {', '.join(sorted(known))})")
+    for name, value in raw.items():
+        if not isinstance(value, dict):
+            raise AlsaceError(f"{config_file}: {name} = {value!r} must be a [{name}] section")
+    return {name: dict(raw.get(name, {})) for name in known}
+
+
+SECTION_CONFIGS = {"run": RunConfig, "finetune": FinetuneConfig, "predict": PredictConfig, "vote": VoteConfig,
+                   "select": SelectConfig, "make-pairs": PairsConfig, "distill": DistillConfig, "eval": EvalConfig,
+                   "translate": TranslateConfig}  # fmt: skip
+
+
+def with_settings(sections: dict[str, dict[str, Any]], settings: list[str]) -> dict[str, dict[str, Any]]:
+    """`--set SECTION.KEY=VALUE` laid over the run file: each value is read as TOML (a bare word as text) and
+    checked against its setting's type and range, naming the --set that holds it."""
+    import tomllib
+
+    from alsace_cli.configs import check_value
+
+    for item in settings:
+        name, equals, text = item.partition("=")
+        section, dot, key = name.strip().rpartition(".")
+        if not equals or not dot or section not in SECTION_CONFIGS:
+            raise AlsaceError(f"--set {item}: expected SECTION.KEY=VALUE with SECTION one of "
+                              f"{', '.join(SECTION_CONFIGS)} (e.g. distill.teacher=static)")  # fmt: skip
+        fields = SECTION_CONFIGS[section].__dataclass_fields__
+        if key not in fields:
+            raise AlsaceError(f"--set {item}: unknown setting {key!r} of [{section}] (known: {', '.join(sorted(fields))})")
+        try:
+            value = tomllib.loads(f"value = {text.strip()}")["value"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        hints = typing.get_type_hints(SECTION_CONFIGS[section])
+        check_value(f"--set {section}.{key}", value, hints[key], fields[key].metadata)
+        if key in PATH_FIELDS and isinstance(value, str):  # typed here: relative to this folder, not the file's
+            value = os.path.abspath(value)
+        sections[section][key] = value
+    return sections
+
+
+def with_recipe(name: str | None, sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The run file's stage sections laid over the recipe's: a setting in the run file wins."""
+    if name is None:
+        return sections
+    recipe = load_recipe(name, frozenset(PIPELINE))
+    return {section: {**recipe.get(section, {}), **values} for section, values in sections.items()}
