@@ -275,6 +275,8 @@ ROWS["ceiling"] = {"kind": "ceiling"}
 # XTREME's translation baselines (need --mt-model): fine-tune on the English training set plus its translation
 # into every test language (translate-train-all), and the fine-tuned English model on the test set translated
 # into English (translate-test).
+# Issue 28: the baseline fine-tuned under bf16 autocast (evaluated in fp32), against the fp32 baseline.
+ROWS["baseline-bf16"] = {"kind": "baseline-bf16"}
 ROWS["translate-train"] = {"kind": "translate-train"}
 ROWS["translate-test"] = {"kind": "translate-test"}
 MT_NEEDED = "needs an MT model"
@@ -380,12 +382,19 @@ def run_bench(
                     max_length=length, precision="fp32")))  # fmt: skip
 
         for row in rows:
-            if seed != seeds[0] and row not in CORE and not row.startswith(("recipe-", "ceiling")):
+            if seed != seeds[0] and row not in CORE and not row.startswith(("recipe-", "ceiling", "baseline-")):
                 continue  # the full profile: 3 seeds for the core rows, one for the rest
             spec = ROWS[row]
             if spec.get("kind") == "recipe":
                 run_recipe(row, spec["recipe"], bench, data, s, seed, runner, finetuned, predictions, pseudo,
                            evaluate_model)  # fmt: skip
+                continue
+            if spec.get("kind") == "baseline-bf16":
+                out = s / "finetuned-bf16"
+                runner.step(f"seed{seed} finetune bf16", out, lambda: finetune(FinetuneConfig(
+                    model=model, train=data["train"], out=str(out), max_length=length, seed=seed, precision="bf16",
+                    dev=data["dev_en"] if bench.finetune_dev else None, **bench.finetune), resume="auto"))  # fmt: skip
+                evaluate_model(row, out, languages_for("confidence"))
                 continue
             if spec.get("kind") in ("translate-train", "translate-test"):
                 if mt_model is None:

@@ -129,14 +129,24 @@ def interval(low_high: tuple[float, float]) -> str:
     return f"[{low_high[0]:+.1f}, {low_high[1]:+.1f}]"
 
 
+def closes(rows: dict[str, dict[int, Run]], name: str) -> str:
+    """The share of the ceiling's seed-1 average gain that the row's seed-1 change reaches."""
+    if "ceiling" not in rows or 1 not in rows["ceiling"] or 1 not in rows.get(name, {}) or name == "ceiling":
+        return "-"
+    base = rows["baseline"][1].average
+    room = rows["ceiling"][1].average - base
+    return f"{100 * (rows[name][1].average - base) / room:.0f}%" if room > 0 else "-"
+
+
 def bench_table(bench: str, rows: dict[str, dict[int, Run]]) -> list[str]:
     base = rows["baseline"]
     absolute = lambda f: spread(pd.Series([getattr(r, f) for r in base.values()])).lstrip("+")  # noqa: E731
     lines = [f"### {bench} (baseline seeds: {', '.join(map(str, sorted(base)))})", "",
-             "| row | seeds | English | avg acc | gap | worst lang | seed 1: 95% CI English / avg | pooled: avg [95% CI] | kept steps |",
-             "|---|---|---|---|---|---|---|---|---|",
+             "| row | seeds | English | avg acc | gap | worst lang | seed 1: 95% CI English / avg | pooled: avg [95% CI] "
+             "| kept steps | of the ceiling's gain (seed 1) |",
+             "|---|---|---|---|---|---|---|---|---|---|",
              f"| baseline (absolute) | {len(base)} | {absolute('english')} | {absolute('average')} | {absolute('gap')} | "
-             f"{absolute('worst')} | - | - | - |"]  # fmt: skip
+             f"{absolute('worst')} | - | - | - | - |"]  # fmt: skip
     for name in [*RECIPES, "ceiling"]:
         if name not in rows:
             continue
@@ -148,7 +158,8 @@ def bench_table(bench: str, rows: dict[str, dict[int, Run]]) -> list[str]:
         kept = ", ".join("-" if k is None or k != k else str(int(k)) for k in delta["kept_step"])
         lines.append(f"| `{name}` | {len(delta)} | {spread(delta['english'])} | {spread(delta['average'])} | "
                      f"{spread(delta['gap'])} | {spread(delta['worst'])} | {interval(first['english_ci'])} / "
-                     f"{interval(first['average_ci'])} | {pool[0]:+.2f} {interval(pool[1:])} | {kept} |")  # fmt: skip
+                     f"{interval(first['average_ci'])} | {pool[0]:+.2f} {interval(pool[1:])} | {kept} | "
+                     f"{closes(rows, name)} |")  # fmt: skip
     return lines + [""]
 
 
@@ -190,6 +201,33 @@ def choose(verdicts: dict[str, dict]) -> dict:
             "why": f"none qualifies; closest (shortfall {verdicts[best]['shortfall']:.2f} points)"}
 
 
+def goals(found: dict[str, dict[str, dict[int, Run]]], name: str) -> list[str]:
+    """Issue 25's goals for one recipe, each met or missed, from the means over the seeds run."""
+    out = []
+
+    def mean(bench: str, column: str) -> float | None:
+        rows = found.get(bench, {})
+        delta = changes(rows.get("baseline", {}), rows.get(name, {})) if name in rows else pd.DataFrame()
+        return None if delta.empty else float(delta[column].mean())
+
+    en, avg, gap = (mean("xnli-2ep", c) for c in ("english", "average", "gap"))
+    if None not in (en, avg, gap):
+        base_gap = float(np.mean([r.gap for r in found["xnli-2ep"]["baseline"].values()]))
+        relative = 100 * gap / base_gap
+        met = relative <= -20 and avg >= 1.0 and en >= -0.5
+        out.append(f"XNLI: gap {relative:+.0f}% (goal −20%), average {avg:+.2f} (≥ +1.0), English {en:+.2f} "
+                   f"(≥ −0.5): {'met' if met else 'missed'}")  # fmt: skip
+    for bench in ("pawsx", "xcopa"):
+        en, avg = mean(bench, "english"), mean(bench, "average")
+        if en is not None:
+            met = en >= -0.5 and avg >= 0
+            out.append(f"{bench}: no harm (English {en:+.2f} ≥ −0.5, average {avg:+.2f} ≥ 0): {'met' if met else 'missed'}")
+    avg = mean("weak", "average")
+    if avg is not None:
+        out.append(f"weak majority: a gain and no collapse (average {avg:+.2f}): {'met' if avg > 0 else 'missed'}")
+    return out
+
+
 def main() -> None:
     global RUNS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -212,6 +250,9 @@ def main() -> None:
         gain = "-" if verdict["mean_gain"] is None else f"{verdict['mean_gain']:+.2f}"
         lines.append(f"- `{name}`: {state}; mean average-accuracy change over its benchmarks {gain}")
     lines += ["", f"**Default:** `{outcome['default']}` (guard rule `{outcome['guard_rule']}`): {outcome['why']}.", ""]
+    for name, verdict in outcome["recipes"].items():
+        if not verdict["missing"]:
+            lines += [f"Goals, `{name}`:", *(f"- {g}" for g in goals(found, name)), ""]
     out = RUNS / "recipes"
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.md").write_text("\n".join(lines))

@@ -172,7 +172,8 @@ def row(name: str, args: argparse.Namespace) -> dict:
         finetune(FinetuneConfig(model=model_dir, train=str(work / "train.parquet"), out=str(work / "ft-alsace"),
                                 epochs=1, batch_size=32, max_length=args.max_length, learning_rate=5e-5,
                                 warmup_ratio=0.0, weight_decay=0.0, device="cpu",
-                                group_by_length=name.endswith("group")), overwrite=True)  # fmt: skip
+                                group_by_length="group" in name,
+                                precision="bf16" if name.endswith("bf16") else "fp32"), overwrite=True)  # fmt: skip
         seconds = time.perf_counter() - start
         return {"rows": args.train, "seconds": seconds, "per_s": args.train / seconds}
     if name.startswith("trainer"):
@@ -206,6 +207,7 @@ def row(name: str, args: argparse.Namespace) -> dict:
         from alsace_cli.stages.distill import DistillConfig, distill
 
         teacher = name.split("-")[1]
+        precision = "bf16" if name.endswith("bf16") else "fp32"
         extra = {}
         if teacher == "static":  # the targets come from predict, outside the timed part
             from alsace_cli.stages.predict import PredictConfig, predict
@@ -216,7 +218,8 @@ def row(name: str, args: argparse.Namespace) -> dict:
         start = time.perf_counter()
         distill(DistillConfig(model=str(work / "ft-alsace"), data=str(work / "unlabeled.parquet"), pairs=str(work / "pairs.parquet"),
                               out=str(work / f"d-{teacher}"), max_steps=args.distill_steps, pairs_per_batch=16,
-                              max_length=args.max_length, teacher=teacher, collapse_check=False, device="cpu", **extra),
+                              max_length=args.max_length, teacher=teacher, collapse_check=False, device="cpu",
+                              precision=precision, **extra),
                 overwrite=True)  # fmt: skip
         seconds = time.perf_counter() - start
         pairs = args.distill_steps * 16
@@ -257,7 +260,8 @@ def prepare(args: argparse.Namespace) -> None:
 
 
 ROWS = ["matmul", "matmul-bf16", "alsace-predict", "alsace-predict-bf16", "alsace-predict-int8", "pipeline-b8", "pipeline-b32", "pipeline-b64", "plain-loop", "profile",
-        "profile-train", "alsace-finetune", "alsace-finetune-group", "trainer", "trainer-group", "distill-live", "distill-static", "distill-mutual"]  # fmt: skip
+        "profile-train", "alsace-finetune", "alsace-finetune-group", "alsace-finetune-group-bf16", "trainer", "trainer-group",
+        "distill-live", "distill-static", "distill-static-bf16", "distill-mutual"]  # fmt: skip
 
 
 def main() -> None:
@@ -360,6 +364,9 @@ def report(results: dict) -> None:
         lines.append(
             f"distill: static / live = {results['distill-static']['per_s'] / results['distill-live']['per_s']:.2f}"
         )
+    for ours in ("alsace-finetune-group", "distill-static"):
+        if ours in results and f"{ours}-bf16" in results:
+            lines.append(f"{ours}: bf16 / fp32 = {results[f'{ours}-bf16']['per_s'] / results[ours]['per_s']:.2f}")
     if "profile" in results:
         lines += ["", "Profile of one predict batch (32 rows):", "```", results["profile"]["table"], "```"]
     if "profile-train" in results:

@@ -113,3 +113,41 @@ def test_two_processes_give_the_same_metrics(runs: Path) -> None:
     p1, p2 = pd.read_parquet(runs / "test_pred1.parquet"), pd.read_parquet(runs / "test_pred2.parquet")
     assert p1[["id", "lang"]].equals(p2[["id", "lang"]])
     assert np.abs(np.stack(p1["probs"]) - np.stack(p2["probs"])).max() < 1e-5
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def two_nodes(*args: object) -> None:
+    """`python -m alsace_cli ...` as 2 nodes × 1 process on this machine: two torchrun launchers, node ranks 0
+    and 1, meeting at a localhost rendezvous (static: node 0's address and port)."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    launchers = [subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--nnodes=2", "--nproc_per_node=1",
+                                   f"--node_rank={rank}", "--master_addr=127.0.0.1", f"--master_port={port}",
+                                   "-m", "alsace_cli", *map(str, args)],
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for rank in (0, 1)]  # fmt: skip
+    for launcher in launchers:
+        _, stderr = launcher.communicate(timeout=300)
+        assert launcher.returncode == 0, stderr[-3000:]
+
+
+def test_two_nodes_give_what_one_process_gives(runs: Path) -> None:
+    from safetensors.numpy import load_file
+
+    w = runs
+    two_nodes("finetune", "--model", w / "base", "--train", w / "train.parquet", "--out", w / "ft-nodes",
+              "--max-steps", 3, "--batch-size", 5, "--lr", "1e-3", "--device", "cpu")  # fmt: skip
+    two_nodes("predict", "--model", w / "ft1", "--data", w / "unlabeled.parquet", "--out", w / "pred-nodes.parquet",
+              "--batch-size", 4, "--device", "cpu")  # fmt: skip
+    one, nodes = load_file(w / "ft1" / "model.safetensors"), load_file(w / "ft-nodes" / "model.safetensors")
+    assert max(float(np.abs(one[k] - nodes[k]).max()) for k in one) < 1e-5
+    p1, p2 = pd.read_parquet(w / "pred1.parquet"), pd.read_parquet(w / "pred-nodes.parquet")
+    assert p2[["id", "lang"]].equals(p1[["id", "lang"]])  # every row once, in the input's order
+    assert np.abs(np.stack(p1["probs"]) - np.stack(p2["probs"])).max() < 1e-5
