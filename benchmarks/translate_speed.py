@@ -9,7 +9,7 @@ measures alsace's own overhead per token, not an MT model's compute.
 
 Estimated: NLLB-200-distilled-600M (12+12 layers, d_model 1024, FFN 4096, vocabulary 256,206) from its
 FLOPs per token, at this CPU's measured matmul rate (benchmarks/speed.py's 2048² matmul) times the share
-of it predict reaches (BENCHMARKS.md, Speed). Generation is slower than that: each step is a small matmul
+of it predict reaches (speed.py's last run on this machine). Generation is slower than that: each step is a small matmul
 (a batch of beams × one token) that reaches a smaller share of the peak, so the estimate is an upper bound.
 """
 
@@ -64,6 +64,16 @@ def run(model: Path, data: Path, out: Path, beams: int, precision: str) -> dict:
             "tokens/s": round(tokens / seconds, 1)}  # fmt: skip
 
 
+def shares() -> dict[str, float]:
+    """The share of the matmul peak predict reaches, per dtype, from speed.py's last results on this machine."""
+    found = ROOT / "benchmarks/runs/speed/results.json"
+    if not found.exists():
+        sys.exit("run benchmarks/speed.py first: the estimate uses the share of the peak predict reaches")
+    results = json.loads(found.read_text())
+    return {"float32": results["alsace-predict"]["gflops"] / results["matmul"]["gflops"],
+            "bfloat16": results["alsace-predict-bf16"]["gflops"] / results["matmul-bf16"]["gflops"]}  # fmt: skip
+
+
 def main() -> None:
     from alsace_cli.artifacts import write_artifact
     from alsace_cli.tiny import build_tiny_translator
@@ -82,7 +92,7 @@ def main() -> None:
     flops = nllb_600m_flops()
     print(f"\nNLLB-600M: {flops['per_source_token'] / 1e9:.2f} GFLOP per source token, "
           f"{flops['per_generated_token'] / 1e9:.2f} GFLOP per generated token and beam")  # fmt: skip
-    for dtype, share in (("float32", 0.56), ("bfloat16", 0.45)):  # predict's share of the peak (BENCHMARKS.md)
+    for dtype, share in shares().items():
         peak = matmul_gflops(dtype)
         # one source token per generated token (a translation about as long as its input)
         for beams in (1, 4):

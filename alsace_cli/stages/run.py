@@ -236,7 +236,7 @@ def _plan_translate(run: RunConfig, section: dict[str, Any], config_file: str | 
 def _plan_baseline(plan: Plan, sections: dict[str, dict[str, Any]], config_file: str | Path, stage: Callable,
                    ft: FinetuneConfig, output: OutputType) -> Plan:  # fmt: skip
     """No unlabeled corpus: the fine-tuned model's predictions on the test set, and its evaluation."""
-    unused = [name for name in ("vote", "select", "make-pairs", "distill") if sections[name]]
+    unused = [name for name in ("translate", "vote", "select", "make-pairs", "distill") if sections[name]]
     if unused:
         raise AlsaceError(
             f"{config_file} [{unused[0]}]: without `unlabeled` in [run] the run fine-tunes and evaluates only; "

@@ -14,6 +14,7 @@ Under `accelerate launch` each process generates its share of each unit's batche
 
 from __future__ import annotations
 
+import pandas as pd
 import pyarrow.parquet as pq
 
 from alsace_cli import report
@@ -126,11 +127,9 @@ def _translate_units(config: TranslateConfig, source: DatasetStream, fields: lis
     return tokens
 
 
-def _output_chunk(config: TranslateConfig, frame, fields: list[str], directions: list[Direction], store: UnitStore,
-                  k: int):  # fmt: skip
+def _output_chunk(config: TranslateConfig, frame: pd.DataFrame, fields: list[str], directions: list[Direction],
+                  store: UnitStore, k: int) -> pd.DataFrame:  # fmt: skip
     """One chunk's output rows: forward, the input rows then each language's; reverse, in the input's order."""
-    import pandas as pd
-
     base = frame.assign(translated_from="", mt_check="")
     if config.reverse:
         for column in fields:

@@ -26,12 +26,14 @@ def stages(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, finetuned: 
     """predict → vote → select → make-pairs on the unlabeled fixture, through the CLI."""
     out = tmp_path_factory.mktemp("stages")
     ok("predict", "--model", finetuned, "--data", data_dir / "unlabeled.parquet", "--out", out / "predictions.parquet",
-       "--device", "cpu")  # fmt: skip
+       "--device", "cpu", "--precision", "fp32")  # fmt: skip  (the same roles on every CPU)
     ok("vote", "--predictions", out / "predictions.parquet", "--out", out / "pseudo_labels.parquet")
     ok("select", "--predictions", out / "predictions.parquet", "--pseudo-labels", out / "pseudo_labels.parquet",
        "--out", out / "languages.parquet", "--threshold", "mean")  # fmt: skip
     ok("make-pairs", "--data", data_dir / "unlabeled.parquet", "--languages", out / "languages.parquet",
-       "--out", out / "pairs.parquet")  # fmt: skip
+       "--out", out / "pairs.parquet", "--materialize")  # fmt: skip  (the table, read by the tests below)
+    ok("make-pairs", "--data", data_dir / "unlabeled.parquet", "--languages", out / "languages.parquet",
+       "--out", out / "pair_rule.parquet")  # fmt: skip  (the default: the rule)
     return out
 
 
@@ -89,6 +91,8 @@ def test_vote_select_pairs_outputs(stages: Path) -> None:
     assert len(pairs) == 8 * len(teachers) * (len(LANGS) - 1)
     assert set(pairs["teacher_lang"]) == set(teachers)
     assert (pairs["student_lang"] != pairs["teacher_lang"]).all()
+    rule = json.loads(pq.read_schema(stages / "pair_rule.parquet").metadata[b"alsace"])
+    assert rule["artifact"] == "pair_rule" and rule["pairs"] == len(pairs)  # the rule allows the table's pairs
 
 
 def test_select_json_and_numeric_threshold(stages: Path, tmp_path: Path) -> None:
@@ -133,7 +137,7 @@ def test_make_pairs_ablation_flags_write_their_pairs(
     stages: Path, data_dir: Path, tmp_path: Path, flag: str
 ) -> None:
     result = ok("make-pairs", "--data", data_dir / "unlabeled.parquet", "--languages", stages / "languages.parquet",
-                "--out", tmp_path / "p.parquet", flag, "--json")  # fmt: skip
+                "--out", tmp_path / "p.parquet", flag, "--materialize", "--json")  # fmt: skip
     pairs, full = pd.read_parquet(tmp_path / "p.parquet"), pd.read_parquet(stages / "pairs.parquet")
     meta = json.loads(pq.read_schema(tmp_path / "p.parquet").metadata[b"alsace"])
     assert stdout_json(result)["rows"] == len(pairs)

@@ -1,0 +1,59 @@
+"""Named recipes: each one's settings are valid stage settings, `run --recipe` applies them under the run
+file's own, and `paper` trains the paper's one pass over every pair."""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from alsace_cli.configs import check_value
+from alsace_cli.configs.recipes import load_recipe, recipe_names
+from alsace_cli.configs.table import PIPELINE, stage
+from alsace_cli.errors import AlsaceError
+from tests.cli.helpers import invoke, ok, stdout_json
+from tests.cli.test_run import write_config
+
+
+@pytest.mark.parametrize("name", recipe_names())
+def test_every_recipe_setting_is_a_valid_stage_setting(name: str) -> None:
+    recipe = load_recipe(name, frozenset(PIPELINE))
+    for section, values in recipe.items():
+        config = stage(section).config
+        hints, fields = typing.get_type_hints(config), config.__dataclass_fields__
+        for key, value in values.items():
+            assert key in fields, f"{name}: [{section}] {key}"
+            check_value(f"{name} [{section}] {key}", value, hints[key], fields[key].metadata)
+
+
+def test_unknown_recipes_and_sections_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(AlsaceError, match="--recipe nope: no such recipe"):
+        load_recipe("nope", frozenset(PIPELINE))
+    (tmp_path / "mine.toml").write_text("[run]\nmodel = 'x'\n")
+    with pytest.raises(AlsaceError, match=r"unknown section \[run\] for a recipe"):
+        load_recipe(str(tmp_path / "mine.toml"), frozenset(PIPELINE))
+
+
+def test_run_applies_a_recipe_under_the_run_file(tmp_path: Path, data_dir: Path) -> None:
+    config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")  # its [distill]: max_steps = 2
+    ok("run", "--config", config, "--recipe", "static")
+    import tomllib
+
+    settings = tomllib.loads((tmp_path / "run" / "run_config.toml").read_text())
+    assert settings["distill"]["teacher"] == "static" and settings["distill"]["eval_every"] == 25  # the recipe's
+    assert settings["distill"]["max_steps"] == 2  # the run file's own setting wins
+
+
+def test_paper_trains_one_pass_over_every_pair(tmp_path: Path, data_dir: Path) -> None:
+    config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
+    config.write_text(config.read_text().replace("max_steps = 2\npairs_per_batch = 4", "pairs_per_batch = 4"))
+    result = stdout_json(ok("run", "--config", config, "--recipe", "paper", "--json"))
+    pairs = pd.read_parquet(tmp_path / "run" / "pairs.parquet")  # the table, not the rule
+    log = pd.read_parquet(tmp_path / "run" / "distilled" / "train_log.parquet")
+    assert {"student_lang", "teacher_lang"} <= set(pairs.columns) and len(pairs) > 0
+    assert len(log) == len(pairs) // 4  # one pass over every pair, 4 a step
+    assert result["guard"]["kept_step"] == len(log)  # no guard: the last step is kept
+    bad = invoke("run", "--config", config, "--recipe", "nope")
+    assert bad.exit_code == 2 and "no such recipe" in bad.output
