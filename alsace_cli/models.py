@@ -132,6 +132,20 @@ def _check_head(spec: str, config: Any, task: str, labels: list[str]) -> None:
         )
 
 
+def load_config(spec: str, hub: dict[str, Any]) -> Any:
+    """A model's config by hub id or folder, refused in one line when it names no model."""
+    from transformers import AutoConfig
+
+    quiet_transformers()
+    check_model_spec(spec)
+    if Path(spec).exists() and not (Path(spec) / "config.json").exists():
+        raise AlsaceError(f"{spec}: not a model directory (no config.json)")
+    try:
+        return AutoConfig.from_pretrained(spec, **hub)
+    except (OSError, ValueError) as exc:
+        raise AlsaceError(f"{spec}: cannot load a model config ({str(exc).splitlines()[0]})") from None
+
+
 def load_model(
     spec: str, task: str, labels: list[str], *, new_head: bool = False, max_length: int | None = None,
     hub: dict[str, Any] | None = None,
@@ -139,17 +153,8 @@ def load_model(
     """Load `spec` (hub id or directory) for `task`: with `new_head` (fine-tuning from a pretrained encoder) a
     new head for `labels`; otherwise a model trained for exactly these labels. `hub`: from_pretrained's
     revision and trust_remote_code (hub_options)."""
-    from transformers import AutoConfig
-
-    quiet_transformers()
-    check_model_spec(spec)
     hub = hub or {}
-    if Path(spec).exists() and not (Path(spec) / "config.json").exists():
-        raise AlsaceError(f"{spec}: not a model directory (no config.json)")
-    try:
-        config = AutoConfig.from_pretrained(spec, **hub)
-    except (OSError, ValueError) as exc:
-        raise AlsaceError(f"{spec}: cannot load a model config ({str(exc).splitlines()[0]})") from None
+    config = load_config(spec, hub)
     the_task = get_task(task)
     if not new_head:
         _check_head(spec, config, task, labels)

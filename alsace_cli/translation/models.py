@@ -3,26 +3,18 @@ that tells them the target language and each language's code in the model's own 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from alsace_cli.errors import AlsaceError
-from alsace_cli.models import check_model_spec, hub_options, load_tokenizer, quiet_transformers
+from alsace_cli.models import hub_options, load_config, load_tokenizer
 from alsace_cli.translation.styles import STYLES, OnePair, Pair, Style, detect_style, is_template, model_for
 
 
 def load_seq2seq(spec: str, hub: dict[str, Any], device: Any) -> tuple[Any, Any]:
     """A sequence-to-sequence model and its tokenizer, refused in one line when the model is not one."""
-    from transformers import AutoConfig, AutoModelForSeq2SeqLM
+    from transformers import AutoModelForSeq2SeqLM
 
-    quiet_transformers()
-    check_model_spec(spec)
-    if Path(spec).exists() and not (Path(spec) / "config.json").exists():
-        raise AlsaceError(f"{spec}: not a model directory (no config.json)")
-    try:
-        config = AutoConfig.from_pretrained(spec, **hub)
-    except (OSError, ValueError) as exc:
-        raise AlsaceError(f"{spec}: cannot load a model config ({str(exc).splitlines()[0]})") from None
+    config = load_config(spec, hub)
     if not getattr(config, "is_encoder_decoder", False):
         raise AlsaceError(
             f"{spec}: not a sequence-to-sequence model ({config.model_type}); translate needs an MT model such as "
