@@ -107,6 +107,11 @@ class ProbeTask(Task):
         """candidates: a non-empty list of texts, at most one per label slot; label and golds index into it."""
         if "candidates" not in frame.columns:
             raise AlsaceError(f"{path}: missing column 'candidates' (task 'probe': the answers to choose from)")
+        masks = frame["text"].astype(str).str.count(MASK).to_numpy()
+        if (masks != 1).any():
+            row = int((masks != 1).argmax())
+            raise AlsaceError(f"{path}: row {row}: column 'text' has {masks[row]} {MASK}, expected one (the slot a "
+                              "candidate fills)")  # fmt: skip
         for row, cands in enumerate(frame["candidates"]):
             if cands is None or len(cands) == 0 or any(not str(c).strip() for c in cands):
                 raise AlsaceError(f"{path}: row {row}: column 'candidates' is empty or holds an empty candidate")

@@ -150,7 +150,10 @@ def test_bad_probe_data_is_refused(probe: Path, tmp_path: Path, tiny_base: Path)
     assert result.exit_code == 2 and "answer 'c' is not among the candidates" in result.output
     result = invoke("predict", "--model", tiny_base, "--data", probe / "probe.parquet", "--out", tmp_path / "p.parquet")
     assert result.exit_code == 2 and "the task needs a *ForMaskedLM model" in result.output
-    with pytest.raises(AlsaceError, match="candidates"):
-        from alsace_cli.tasks import get_task
+    from alsace_cli.tasks import get_task
 
+    with pytest.raises(AlsaceError, match="row 0: column 'candidates' is empty"):
         get_task("probe").validate_rows(pd.DataFrame({"text": ["a <mask>"], "candidates": [[]]}), Path("f"), ["c1"])
+    with pytest.raises(AlsaceError, match="row 1: column 'text' has 2 <mask>, expected one"):
+        get_task("probe").validate_rows(pd.DataFrame({"text": ["a <mask>", "<mask> <mask>"], "candidates": [["x"]] * 2}),
+                                        Path("f"), ["c1"])  # fmt: skip
