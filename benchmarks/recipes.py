@@ -25,8 +25,8 @@ def run(command: list[str]) -> None:
     subprocess.run([sys.executable, *command], check=True, cwd=HERE.parent)
 
 
-def grid(recipes: list[str], seeds: list[int], ceiling: bool) -> None:
-    for bench in ORDER:
+def grid(recipes: list[str], seeds: list[int], ceiling: bool, benches: list[str]) -> None:
+    for bench in benches:
         names = [r for r in recipes if r != "paper" or bench == "xcopa"]
         rows = [f"recipe-{r}" for r in names]
         for seed in seeds:
@@ -43,14 +43,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--phase", type=int, choices=(1, 2))
     parser.add_argument("--recipes", default=",".join(CANDIDATES))
+    parser.add_argument("--benches", default=",".join(ORDER), help="comma-separated, run in this order")
     parser.add_argument("--summarize", action="store_true")
     args = parser.parse_args()
-    recipes = args.recipes.split(",")
+    recipes, benches = args.recipes.split(","), args.benches.split(",")
+    unknown = sorted(set(benches) - set(ORDER))
+    if unknown:
+        parser.error(f"--benches: unknown {unknown[0]!r} (known: {', '.join(ORDER)})")
     if args.phase == 1:
-        grid(recipes, [1], ceiling=False)
-        grid([], [1], ceiling=True)
+        grid(recipes, [1], ceiling=False, benches=benches)
+        grid([], [1], ceiling=True, benches=benches)
     elif args.phase == 2:
-        grid(recipes, [2, 3], ceiling=False)
+        grid(recipes, [2, 3], ceiling=False, benches=benches)
     if args.summarize:
         run([str(HERE / "recipes_report.py")])
 

@@ -57,3 +57,31 @@ def test_paper_trains_one_pass_over_every_pair(tmp_path: Path, data_dir: Path) -
     assert result["guard"]["kept_step"] == len(log)  # no guard: the last step is kept
     bad = invoke("run", "--config", config, "--recipe", "nope")
     assert bad.exit_code == 2 and "no such recipe" in bad.output
+
+
+def test_a_run_that_names_no_recipe_gets_the_default_and_says_so(tmp_path: Path, data_dir: Path) -> None:
+    import json
+    import tomllib
+
+    from alsace_cli.configs.recipes import DEFAULT_IS_FALLBACK, DEFAULT_RECIPE, FALLBACK_GUARD_RULE
+
+    config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
+    result = ok("run", "--config", config)
+    assert f"recipe: {DEFAULT_RECIPE}" in result.output
+    recipe = load_recipe(DEFAULT_RECIPE, frozenset(PIPELINE))
+    settings = tomllib.loads((tmp_path / "run" / "run_config.toml").read_text())
+    assert settings["distill"]["teacher"] == recipe["distill"]["teacher"] != "live"  # not the paper's live KL
+    assert settings["distill"]["guard_rule"] == "paired"  # no dev set: the fallback's rule has nothing to read
+    found = json.loads((tmp_path / "run" / "results.json").read_text())["recipe"]
+    assert found == {"name": DEFAULT_RECIPE, "default": True, "provisional": DEFAULT_IS_FALLBACK}
+    # With a dev set, the rule's fallback keeps the fine-tuned weights unless dev shows a gain.
+    config.write_text(config.read_text().replace('device = "cpu"', f'device = "cpu"\ndev = "{data_dir / "train.parquet"}"'))
+    ok("run", "--config", config)
+    settings = tomllib.loads((tmp_path / "run" / "run_config.toml").read_text())
+    assert settings["distill"]["guard_rule"] == (FALLBACK_GUARD_RULE if DEFAULT_IS_FALLBACK else "paired")
+    # A recipe the run names is used as it is.
+    ok("run", "--config", config, "--recipe", "static-ce")
+    found = json.loads((tmp_path / "run" / "results.json").read_text())["recipe"]
+    settings = tomllib.loads((tmp_path / "run" / "run_config.toml").read_text())
+    assert found == {"name": "static-ce", "default": False, "provisional": False}
+    assert settings["distill"]["guard_rule"] == "paired" and settings["distill"]["ce_weight"] == 0.5

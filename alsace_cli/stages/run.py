@@ -40,7 +40,7 @@ from alsace_cli.configs import (
     resolve,
     to_toml_dict,
 )
-from alsace_cli.configs.recipes import DEFAULT_RECIPE
+from alsace_cli.configs.recipes import DEFAULT_IS_FALLBACK, DEFAULT_RECIPE, default_recipe_note
 from alsace_cli.configs.resolve import relative_paths
 from alsace_cli.configs.translate import TranslateConfig
 from alsace_cli.errors import AlsaceError
@@ -110,9 +110,13 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
         value = getattr(run, name)
         if value and not Path(value).exists():
             raise AlsaceError(f"{value}: no such file ([run] {name} in {config_file})")
-    sections = with_recipe(run.recipe or DEFAULT_RECIPE, sections)
     output = output_type_of(get_task(load_dataset(run.train).task))
+    # The default recipe was chosen on classification benchmarks; a QA run without one keeps the stages' own.
+    default = DEFAULT_RECIPE if output.votes and run.unlabeled else None
+    sections = with_recipe(run.recipe, sections, has_dev=bool(run.dev), default=default)
     plan = _plan(run, sections, config_file, output)
+    if run.recipe is None and default:  # after every setting is checked: bad input gets its one line only
+        report.info(report.esc(default_recipe_note(has_dev=bool(run.dev))))
     ran, skipped = _execute(plan)
     with atomic_file(plan.root / "run_config.toml") as tmp:
         configs = {"run": run, **plan.configs}  # paths relative to the run folder, as a run file's are read
@@ -127,7 +131,9 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
         rows = [row for row in evaluated["metrics"] if row["model"] == model]
         add_results(Path(model), rows, output.share_columns[0] if output.votes else "f1", Path(ev.data).name)
     stages = {"run": to_toml_dict(run)} | {name: to_toml_dict(cfg) for name, cfg in plan.configs.items()}
-    write_results(plan.root / "results.json", {**evaluated, "guard": guard, "verdict": found, "ran": ran,
+    recipe = {"name": run.recipe or default, "default": run.recipe is None and default is not None,
+              "provisional": run.recipe is None and default is not None and DEFAULT_IS_FALLBACK}
+    write_results(plan.root / "results.json", {**evaluated, "guard": guard, "verdict": found, "recipe": recipe, "ran": ran,
                                                "skipped": skipped, "settings": stages})  # fmt: skip
     return RunResult(plan.root, ran, skipped, metrics, pd.DataFrame(metrics.meta["summary"]), ev.source_lang,
                      output.metrics_kind, guard=guard, verdict=found)  # fmt: skip
