@@ -19,7 +19,8 @@ def _kept_fine_tuned(guard: dict[str, Any]) -> str:
     if guard.get("collapsed"):
         return ("distill kept the fine-tuned weights: the collapse detector saw the model drift toward one "
                 "prediction for every input, so nothing of the distillation was kept. The fine-tuned model is the "
-                "one to use; fixed targets, a smaller learning rate or the English anchor (ce_weight) may help")  # fmt: skip
+                "one to use; a smaller learning rate, the English anchor (ce_weight) or, with a live teacher, "
+                "fixed targets (teacher = static) may help")  # fmt: skip
     return (f"distill kept the fine-tuned weights (step 0): {guard.get('reason')}. The fine-tuned model is the "
             "one to use")  # fmt: skip
 

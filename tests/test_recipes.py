@@ -61,6 +61,7 @@ def test_paper_trains_one_pass_over_every_pair(tmp_path: Path, data_dir: Path) -
 
 def test_a_run_that_names_no_recipe_gets_the_default_and_says_so(tmp_path: Path, data_dir: Path) -> None:
     import json
+
     import tomllib
 
     from alsace_cli.configs.recipes import DEFAULT_IS_FALLBACK, DEFAULT_RECIPE, FALLBACK_GUARD_RULE
