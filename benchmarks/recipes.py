@@ -5,7 +5,9 @@
     python benchmarks/recipes.py --summarize                  # tables and the rule's outcome
 
 Each run goes through quality.py or weak_majority.py, whose steps are skipped when their artifacts exist,
-so the grid resumes where it stopped. The summary reads only those artifacts (benchmarks/recipes_report.py).
+so the grid resumes where it stopped. After each (benchmark, seed) the report exports its rows to
+benchmarks/results/grid (committed), and a unit whose rows are all there is skipped, so the grid also
+resumes on another machine. The summary reads only those artifacts (benchmarks/recipes_report.py).
 """
 
 from __future__ import annotations
@@ -25,18 +27,33 @@ def run(command: list[str]) -> None:
     subprocess.run([sys.executable, *command], check=True, cwd=HERE.parent)
 
 
+def exported(bench: str, seed: int) -> set[str]:
+    """The rows benchmarks/results/grid already holds for (bench, seed): done, on whatever machine."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    path = HERE / "results" / "grid" / f"{bench}-seed{seed}.parquet"
+    return set(json.loads(pq.read_schema(path).metadata[b"grid"])["rows"]) if path.exists() else set()
+
+
 def grid(recipes: list[str], seeds: list[int], ceiling: bool, benches: list[str]) -> None:
     for bench in benches:
         names = [r for r in recipes if r != "paper" or bench == "xcopa"]
-        rows = [f"recipe-{r}" for r in names]
         for seed in seeds:
+            extra = ["ceiling"] if ceiling and bench in ("xnli-2ep", "xnli", "xcopa") else []
+            wanted = ["baseline", *names, *extra]
+            if set(wanted) <= exported(bench, seed):
+                print(f"{bench} seed {seed}: every row is in benchmarks/results/grid, skipped", file=sys.stderr)
+                continue
+            rows = [f"recipe-{r}" for r in names]
             if bench == "weak":
                 run([str(HERE / "quality.py"), "--bench", "xnli-2ep", "--seeds", str(seed), "--rows", "baseline"])
                 run([str(HERE / "weak_majority.py"), "--seed", str(seed), "--rows", ",".join(rows)])
-                continue
-            extra = ["ceiling"] if ceiling and bench in ("xnli-2ep", "xnli", "xcopa") else []
-            run([str(HERE / "quality.py"), "--bench", bench, "--seeds", str(seed), "--rows",
-                 ",".join(["baseline", *rows, *extra])])  # fmt: skip
+            else:
+                run([str(HERE / "quality.py"), "--bench", bench, "--seeds", str(seed), "--rows",
+                     ",".join(["baseline", *rows, *extra])])  # fmt: skip
+            run([str(HERE / "recipes_report.py")])  # exports the unit: the grid outlives this machine
 
 
 def main() -> None:

@@ -10,12 +10,18 @@ the same seed (mean ± std over the seeds run), each seed's paired 95% bootstrap
 (1,000 resamples, alsace_cli.paired.compare), and the seeds pooled (the mean over seeds of each id's
 outcome, resampled by id: an interval for the test sample, not for the seeds). Then the rule: phase 1's
 pruning (seed 1), who qualifies, and the default.
+
+The run folders are a machine's scratch space (gitignored); the grid outlives them through its exports:
+every (benchmark, seed) found is written to benchmarks/results/grid/BENCH-seedK.parquet (one right/wrong
+column per row, the kept steps and the machine in its metadata), merged with what was exported before,
+and a row with no run folder is read from there. So a grid run over several sessions or machines adds up.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from alsace_cli.paired import Outcomes, compare  # noqa: E402
 
 RUNS = ROOT / "benchmarks" / "runs"
+EXPORTS = Path(os.environ.get("ALSACE_GRID_EXPORTS", ROOT / "benchmarks" / "results" / "grid"))
 RECIPES = ["static", "static-ce", "static-ds", "ensemble-conf", "static-ds-ce", "paper"]  # the tie order
 BENCHES = ["xnli-2ep", "xcopa", "weak", "pawsx", "xnli"]
 # The rule, as written before the runs.
@@ -58,6 +65,13 @@ def test_labels(bench: str, seed: int) -> pd.DataFrame:
     return frame.assign(id=frame["id"].astype(str))
 
 
+def summarize(outcomes: Outcomes, kept_step: int | None) -> Run:
+    accuracy = pd.Series(np.nanmean(outcomes.matrix, axis=1) * 100, index=outcomes.languages)
+    others = accuracy.drop("en")
+    return Run(outcomes, float(accuracy["en"]), float(accuracy.mean()), float(accuracy["en"] - others.mean()),
+               float(others.min()), kept_step)  # fmt: skip
+
+
 def load_run(bench: str, seed: int, row: str, labels: pd.DataFrame) -> Run | None:
     folder = seed_dir(bench, seed)
     path = folder / f"test-predictions-{row}.parquet"
@@ -71,29 +85,104 @@ def load_run(bench: str, seed: int, row: str, labels: pd.DataFrame) -> Run | Non
     languages = sorted(labels["lang"].unique())
     outcomes = Outcomes.from_rows(joined["id"].to_numpy(), joined["lang"].to_numpy(), correct,
                                   pd.Index(pd.unique(labels["id"])), languages)  # fmt: skip
-    accuracy = pd.Series(np.nanmean(outcomes.matrix, axis=1) * 100, index=languages)
-    others = accuracy.drop("en")
     provenance = folder / f"distilled-{row}" / "alsace_provenance.json"
     guard = json.loads(provenance.read_text()).get("guard", {}) if provenance.exists() else {}
-    return Run(outcomes, float(accuracy["en"]), float(accuracy.mean()), float(accuracy["en"] - others.mean()),
-               float(others.min()), guard.get("kept_step"))  # fmt: skip
+    return summarize(outcomes, guard.get("kept_step"))
 
 
-def collect() -> dict[str, dict[str, dict[int, Run]]]:
-    """bench → row ('baseline' or a recipe) → seed → Run, for every artifact there is."""
+def export_path(bench: str, seed: int) -> Path:
+    return EXPORTS / f"{bench}-seed{seed}.parquet"
+
+
+def read_export(bench: str, seed: int) -> tuple[dict[str, Run], dict]:
+    """The rows exported for (bench, seed): row name → Run, and the export's metadata."""
+    import pyarrow.parquet as pq
+
+    path = export_path(bench, seed)
+    if not path.exists():
+        return {}, {}
+    table = pq.read_table(path)
+    meta = json.loads(table.schema.metadata[b"grid"])
+    frame = table.to_pandas()
+    languages, ids = sorted(frame["lang"].unique()), pd.Index(pd.unique(frame["id"]))
+    runs = {}
+    for row in meta["rows"]:
+        outcomes = Outcomes.from_rows(frame["id"].to_numpy(), frame["lang"].to_numpy(), frame[row].to_numpy(float),
+                                      ids, languages)  # fmt: skip
+        runs[row] = summarize(outcomes, meta["kept_steps"].get(row))
+    return runs, meta
+
+
+def write_export(bench: str, seed: int, runs: dict[str, Run], machines: dict[str, str]) -> None:
+    """(bench, seed)'s rows as right/wrong columns, merged over what was exported before (a row run again
+    replaces its old column). `machines`: row → where it ran."""
+    import platform
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    first = next(iter(runs.values())).outcomes
+    ids = pd.Index(pd.unique(labels_ids(bench, seed)))
+    lang_index, id_index = np.meshgrid(np.arange(len(first.languages)), np.arange(len(ids)), indexing="ij")
+    frame = pd.DataFrame({"id": ids.to_numpy()[id_index.ravel()],
+                          "lang": np.asarray(first.languages)[lang_index.ravel()]})  # fmt: skip
+    for row, run in runs.items():
+        frame[row] = run.outcomes.matrix.ravel()
+    frame = frame.dropna(subset=list(runs), how="all")
+    meta = {"bench": bench, "seed": seed, "rows": list(runs),
+            "kept_steps": {row: run.kept_step for row, run in runs.items()},
+            "machines": machines, "python": platform.python_version()}  # fmt: skip
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"grid": json.dumps(meta).encode()})
+    EXPORTS.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, export_path(bench, seed), compression="zstd")
+
+
+def labels_ids(bench: str, seed: int) -> np.ndarray:
+    return test_labels(bench, seed)["id"].to_numpy()
+
+
+def machine() -> str:
+    import platform
+
+    name = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{name}, {os.cpu_count()} cores"
+
+
+def collect(export: bool = False) -> dict[str, dict[str, dict[int, Run]]]:
+    """bench → row ('baseline' or a recipe) → seed → Run: each row from its run folder where there is one,
+    else from the grid's export. With `export`, every (bench, seed) found is written back, merged."""
     found: dict[str, dict[str, dict[int, Run]]] = {}
     for bench in BENCHES:
         for seed in (1, 2, 3):
-            if not seed_dir(bench, seed).exists():
-                continue
-            labels = test_labels(bench, seed) if bench != "weak" or (seed_dir(bench, seed) / "test.parquet").exists() else None
-            if labels is None:
-                continue
-            for row in ["baseline", *RECIPES, "ceiling"]:
-                name = row if row in ("baseline", "ceiling") else f"recipe-{row}"
-                run = load_run(bench, seed, name, labels)
-                if run is not None:
-                    found.setdefault(bench, {}).setdefault(row, {})[seed] = run
+            runs, meta = read_export(bench, seed)
+            machines = dict(meta.get("machines", {}))
+            fresh = {}
+            if seed_dir(bench, seed).exists() and (bench != "weak" or (seed_dir(bench, seed) / "test.parquet").exists()):
+                labels = test_labels(bench, seed)
+                for row in ["baseline", *RECIPES, "ceiling"]:
+                    run = load_run(bench, seed, row if row in ("baseline", "ceiling") else f"recipe-{row}", labels)
+                    if run is not None:
+                        fresh[row] = run
+            if "baseline" in fresh and "baseline" in runs and not np.array_equal(
+                    fresh["baseline"].outcomes.matrix, runs["baseline"].outcomes.matrix, equal_nan=True):  # fmt: skip
+                # Another fine-tuned model: rows measured against the exported one cannot join this one's.
+                if not set(runs) <= set(fresh):
+                    raise SystemExit(f"{export_path(bench, seed)}: its baseline differs from {seed_dir(bench, seed)}'s "
+                                     f"and the run folder lacks {sorted(set(runs) - set(fresh))}; move one of them aside")  # fmt: skip
+                runs, machines = {}, {}
+            if export and fresh:
+                machines.update({row: machine() for row in fresh})
+                write_export(bench, seed, {**runs, **fresh}, machines)
+            for row, run in {**runs, **fresh}.items():
+                found.setdefault(bench, {}).setdefault(row, {})[seed] = run
     return found
 
 
@@ -232,8 +321,10 @@ def main() -> None:
     global RUNS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", default=str(RUNS), help="the folder quality.py and weak_majority.py wrote")
-    RUNS = Path(parser.parse_args().runs)
-    found = collect()
+    parser.add_argument("--no-export", action="store_true", help="do not write benchmarks/results/grid")
+    args = parser.parse_args()
+    RUNS = Path(args.runs)
+    found = collect(export=not args.no_export)
     lines = ["# The recipe grid (benchmarks/recipes_report.py)", "",
              "Change against the fine-tuned baseline of the same seed, in points (mean ± std over seeds); "
              "intervals: paired bootstrap over the test ids.", ""]  # fmt: skip
