@@ -27,6 +27,14 @@ def recipe_names() -> list[str]:
     return sorted(path.stem for path in RECIPES.glob("*.toml"))
 
 
+def chosen_recipe(named: str | None, votes: bool, distils: bool) -> dict[str, Any]:
+    """The recipe a run uses: the one it names, else the default where one applies (a classification run
+    that distils: the default was chosen on classification benchmarks; QA keeps the stages' own settings)."""
+    default = DEFAULT_RECIPE if named is None and votes and distils else None
+    return {"name": named or default, "default": default is not None,
+            "provisional": default is not None and DEFAULT_IS_FALLBACK}  # fmt: skip
+
+
 def default_recipe_note(has_dev: bool) -> str:
     """What a run with no recipe named gets, in one line a user can act on."""
     if not DEFAULT_IS_FALLBACK:

@@ -14,7 +14,6 @@ interrupted resumes from its checkpoint.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,14 +39,13 @@ from alsace_cli.configs import (
     resolve,
     to_toml_dict,
 )
-from alsace_cli.configs.recipes import DEFAULT_IS_FALLBACK, DEFAULT_RECIPE, default_recipe_note
+from alsace_cli.configs.recipes import chosen_recipe, default_recipe_note
 from alsace_cli.configs.resolve import relative_paths
 from alsace_cli.configs.translate import TranslateConfig
 from alsace_cli.errors import AlsaceError
 from alsace_cli.model_card import add_results
 from alsace_cli.output_types import OutputType, output_type_of
 from alsace_cli.outputs import results_path_for
-from alsace_cli.provenance import hash_path
 from alsace_cli.results import write_results
 from alsace_cli.stages.distill import check as check_distill
 from alsace_cli.stages.distill import distill
@@ -56,6 +54,7 @@ from alsace_cli.stages.finetune import finetune
 from alsace_cli.stages.pairs import make_pairs
 from alsace_cli.stages.predict import predict
 from alsace_cli.stages.run_settings import sections_of, with_recipe, with_settings
+from alsace_cli.stages.run_steps import Step, execute
 from alsace_cli.stages.select import select
 from alsace_cli.stages.translate import translate
 from alsace_cli.stages.vote import vote
@@ -84,15 +83,6 @@ class RunResult:
 
 
 @dataclass
-class Step:
-    name: str
-    settings: Any
-    inputs: list[str | None]
-    output: Path
-    action: Callable[[], Any]
-
-
-@dataclass
 class Plan:
     run: RunConfig
     root: Path
@@ -111,13 +101,12 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
         if value and not Path(value).exists():
             raise AlsaceError(f"{value}: no such file ([run] {name} in {config_file})")
     output = output_type_of(get_task(load_dataset(run.train).task))
-    # The default recipe was chosen on classification benchmarks; a QA run without one keeps the stages' own.
-    default = DEFAULT_RECIPE if output.votes and run.unlabeled else None
-    sections = with_recipe(run.recipe, sections, has_dev=bool(run.dev), default=default)
+    recipe = chosen_recipe(run.recipe, votes=output.votes, distils=bool(run.unlabeled))
+    sections = with_recipe(recipe["name"], sections, has_dev=bool(run.dev), fallback=recipe["provisional"])
     plan = _plan(run, sections, config_file, output)
-    if run.recipe is None and default:  # after every setting is checked: bad input gets its one line only
+    if recipe["default"]:  # after every setting is checked: bad input gets its one line only
         report.info(report.esc(default_recipe_note(has_dev=bool(run.dev))))
-    ran, skipped = _execute(plan)
+    ran, skipped = execute(plan.steps, plan.root, force=plan.run.force)
     with atomic_file(plan.root / "run_config.toml") as tmp:
         configs = {"run": run, **plan.configs}  # paths relative to the run folder, as a run file's are read
         tmp.write_text(tomli_w.dumps({name: relative_paths(to_toml_dict(cfg), plan.root) for name, cfg in configs.items()}))
@@ -131,8 +120,6 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
         rows = [row for row in evaluated["metrics"] if row["model"] == model]
         add_results(Path(model), rows, output.share_columns[0] if output.votes else "f1", Path(ev.data).name)
     stages = {"run": to_toml_dict(run)} | {name: to_toml_dict(cfg) for name, cfg in plan.configs.items()}
-    recipe = {"name": run.recipe or default, "default": run.recipe is None and default is not None,
-              "provisional": run.recipe is None and default is not None and DEFAULT_IS_FALLBACK}
     write_results(plan.root / "results.json", {**evaluated, "guard": guard, "verdict": found, "recipe": recipe, "ran": ran,
                                                "skipped": skipped, "settings": stages})  # fmt: skip
     return RunResult(plan.root, ran, skipped, metrics, pd.DataFrame(metrics.meta["summary"]), ev.source_lang,
@@ -272,37 +259,6 @@ def _distill_wiring(run: RunConfig, section: dict[str, Any], ft: Any, pr: Any, s
     wired["predictions"] = pr.out if "predictions" in needs else None
     wired["languages"] = se.out if "languages" in needs else None
     return wired
-
-
-def _execute(plan: Plan) -> tuple[list[str], list[str]]:
-    """Run the steps whose outputs are missing or whose fingerprints changed; record each one that ran."""
-    plan.root.mkdir(parents=True, exist_ok=True)
-    state_path = plan.root / "run_state.json"
-    state: dict[str, str] = {} if plan.run.force or not state_path.exists() else json.loads(state_path.read_text())
-    ran: list[str] = []
-    skipped: list[str] = []
-    for step in plan.steps:
-        fingerprint = _fingerprint(step.name, step.settings, step.inputs)
-        if step.output.exists() and state.get(step.name) == fingerprint:
-            report.info(f"[dim]run: {step.name} is up to date ({report.esc(step.output)}), skipped[/dim]")
-            skipped.append(step.name)
-            continue
-        report.info(f"[bold]run: {step.name}[/bold]")
-        step.action()
-        state[step.name] = fingerprint
-        with atomic_file(state_path) as tmp:
-            tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
-        ran.append(step.name)
-    return ran, skipped
-
-
-def _fingerprint(stage: str, settings: Any, inputs: list[str | None]) -> str:
-    payload = {
-        "stage": stage,
-        "settings": to_toml_dict(settings) if not isinstance(settings, dict) else settings,
-        "inputs": {str(p): hash_path(p) for p in inputs if p},
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _guard_decision(model_dir: str) -> dict[str, Any] | None:

@@ -20,7 +20,7 @@ from alsace_cli.configs import (
     VoteConfig,
 )
 from alsace_cli.configs.fields import PATH_FIELDS
-from alsace_cli.configs.recipes import DEFAULT_IS_FALLBACK, DEFAULT_RECIPE, FALLBACK_GUARD_RULE, load_recipe
+from alsace_cli.configs.recipes import FALLBACK_GUARD_RULE, load_recipe
 from alsace_cli.configs.table import PIPELINE
 from alsace_cli.configs.translate import TranslateConfig
 from alsace_cli.errors import AlsaceError
@@ -71,15 +71,15 @@ def with_settings(sections: dict[str, dict[str, Any]], settings: list[str]) -> d
 
 
 def with_recipe(name: str | None, sections: dict[str, dict[str, Any]], has_dev: bool = False,
-                default: str | None = DEFAULT_RECIPE) -> dict[str, dict[str, Any]]:
-    """The run file's stage sections laid over the recipe's (the default recipe's when `name` is None): a
-    setting in the run file wins. The rule's fallback default keeps the fine-tuned weights unless [run] dev
-    shows a gain, so with a dev set its guard rule becomes FALLBACK_GUARD_RULE."""
-    if name is None and default is None:
+                fallback: bool = False) -> dict[str, dict[str, Any]]:
+    """The run file's stage sections laid over the recipe's: a setting in the run file wins. A `fallback`
+    recipe (the rule's provisional default) keeps the fine-tuned weights unless [run] dev shows a gain, so
+    with a dev set its guard rule becomes FALLBACK_GUARD_RULE."""
+    if name is None:
         return sections
-    recipe = load_recipe(name or default, frozenset(PIPELINE))
+    recipe = load_recipe(name, frozenset(PIPELINE))
     distill = recipe.setdefault("distill", {})
-    if name is None and DEFAULT_IS_FALLBACK and has_dev:
+    if fallback and has_dev:
         distill["guard_rule"] = FALLBACK_GUARD_RULE
     if not has_dev and sections["distill"].get("collapse_check") is False:
         distill.pop("eval_every", None)  # the run turned off the only check there is: no cadence to keep

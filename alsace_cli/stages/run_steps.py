@@ -1,0 +1,57 @@
+"""`alsace run`'s steps and when one is skipped: its output exists and its fingerprint (its resolved
+settings plus the sha256 of each input) matches the one recorded in `run_state.json` when it ran."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alsace_cli import report
+from alsace_cli.atomic import atomic_file
+from alsace_cli.configs import to_toml_dict
+from alsace_cli.provenance import hash_path
+
+
+@dataclass
+class Step:
+    name: str
+    settings: Any
+    inputs: list[str | None]
+    output: Path
+    action: Callable[[], Any]
+
+
+
+def execute(steps: list[Step], root: Path, force: bool = False) -> tuple[list[str], list[str]]:
+    """Run the steps whose outputs are missing or whose fingerprints changed; record each one that ran."""
+    root.mkdir(parents=True, exist_ok=True)
+    state_path = root / "run_state.json"
+    state: dict[str, str] = {} if force or not state_path.exists() else json.loads(state_path.read_text())
+    ran: list[str] = []
+    skipped: list[str] = []
+    for step in steps:
+        fingerprint = _fingerprint(step.name, step.settings, step.inputs)
+        if step.output.exists() and state.get(step.name) == fingerprint:
+            report.info(f"[dim]run: {step.name} is up to date ({report.esc(step.output)}), skipped[/dim]")
+            skipped.append(step.name)
+            continue
+        report.info(f"[bold]run: {step.name}[/bold]")
+        step.action()
+        state[step.name] = fingerprint
+        with atomic_file(state_path) as tmp:
+            tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
+        ran.append(step.name)
+    return ran, skipped
+
+
+def _fingerprint(stage: str, settings: Any, inputs: list[str | None]) -> str:
+    payload = {
+        "stage": stage,
+        "settings": to_toml_dict(settings) if not isinstance(settings, dict) else settings,
+        "inputs": {str(p): hash_path(p) for p in inputs if p},
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
