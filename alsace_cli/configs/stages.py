@@ -175,7 +175,8 @@ class RunConfig:
     )
     recipe: str | None = setting(
         None, "A named recipe (alsace_cli/recipes: paper, static, ...) or a recipe TOML file; the run file's "
-        "sections are laid over it.", shown="the default recipe",
+        "sections are laid over it. Without one a classification run uses the default (docs/recipes.md) and "
+        "a QA run the stages' own settings.", shown="the default recipe",
     )  # fmt: skip
     source_lang: str = setting("en", "The language fine-tuned on.")
     seed: int = seed("Seed of every stage (a stage's own section may set its own).")
