@@ -281,10 +281,19 @@ ROWS["translate-train"] = {"kind": "translate-train"}
 ROWS["translate-test"] = {"kind": "translate-test"}
 MT_NEEDED = "needs an MT model"
 sys.path.insert(0, str(ROOT))
-from alsace_cli.configs.recipes import load_recipe, recipe_names  # noqa: E402
+from alsace_cli.configs.recipes import (  # noqa: E402
+    DEFAULT_IS_FALLBACK,
+    DEFAULT_RECIPE,
+    FALLBACK_GUARD_RULE,
+    load_recipe,
+    recipe_names,
+)
 from alsace_cli.configs.table import PIPELINE  # noqa: E402
 
 ROWS.update({f"recipe-{name}": {"kind": "recipe", "recipe": name} for name in recipe_names()})
+# What a run that names no recipe gets: the default recipe, with the fallback's guard rule while it is one.
+ROWS["default"] = {"kind": "recipe", "recipe": DEFAULT_RECIPE,
+                   "guard_rule": FALLBACK_GUARD_RULE if DEFAULT_IS_FALLBACK else None}  # fmt: skip
 CORE = ["baseline", "alsace", "random", "all"]
 # The XNLI table: the core rows, the paper's settings, the settings compared, every section-1 alternative.
 XNLI_ROWS = [
@@ -386,7 +395,7 @@ def run_bench(
                 continue  # the full profile: 3 seeds for the core rows, one for the rest
             spec = ROWS[row]
             if spec.get("kind") == "recipe":
-                run_recipe(row, spec["recipe"], bench, data, s, seed, runner, finetuned, predictions, pseudo,
+                run_recipe(row, spec, bench, data, s, seed, runner, finetuned, predictions, pseudo,
                            evaluate_model)  # fmt: skip
                 continue
             if spec.get("kind") == "baseline-bf16":
@@ -461,19 +470,22 @@ def run_bench(
     summarize_bench(bench.name, rows, seeds, root, plot_rows)
 
 
-def run_recipe(row: str, name: str, bench: Bench, data: dict[str, str], s: Path, seed: int, runner: Runner,
+def run_recipe(row: str, spec: dict[str, Any], bench: Bench, data: dict[str, str], s: Path, seed: int, runner: Runner,
                finetuned: Path, predictions: Path, pseudo: Path, evaluate_model: Callable) -> None:  # fmt: skip
     """One named recipe (alsace_cli/recipes) as `alsace run` applies it: its vote, select, pairs and distill
-    settings, distill's inputs wired as run wires them, English dev as the guard's dev set."""
+    settings, distill's inputs wired as run wires them, English dev as the guard's dev set (and the guard
+    rule a run that names no recipe gets, for the `default` row)."""
     from alsace_cli.stages.distill import DistillConfig, distill
     from alsace_cli.stages.pairs import PairsConfig, make_pairs
     from alsace_cli.stages.select import SelectConfig, select
     from alsace_cli.stages.vote import VoteConfig, vote
     from alsace_cli.training.teachers import teacher_class
 
-    recipe = load_recipe(name, frozenset(PIPELINE))
+    recipe = load_recipe(spec["recipe"], frozenset(PIPELINE))
     vote_opts, select_opts = recipe.get("vote", {}), recipe.get("select", {})
     pair_opts, settings = recipe.get("make-pairs", {}), dict(recipe.get("distill", {}))
+    if spec.get("guard_rule"):
+        settings["guard_rule"] = spec["guard_rule"]
     tag = "-".join(f"{k}={v}" for k, v in sorted(vote_opts.items()) if (k, v) != ("rule", "majority")) or "majority"
     votes = pseudo if tag == "majority" else s / f"pseudo_labels-{tag}.parquet"
     runner.step(f"seed{seed} vote {tag}", votes, lambda: vote(VoteConfig(predictions=str(predictions),

@@ -48,11 +48,19 @@ ROWS: dict[str, dict[str, Any]] = {
 }
 MAX_LENGTH = 80
 sys.path.insert(0, str(ROOT))
-from alsace_cli.configs.recipes import load_recipe, recipe_names  # noqa: E402
+from alsace_cli.configs.recipes import (  # noqa: E402
+    DEFAULT_IS_FALLBACK,
+    DEFAULT_RECIPE,
+    FALLBACK_GUARD_RULE,
+    load_recipe,
+    recipe_names,
+)
 from alsace_cli.configs.table import PIPELINE  # noqa: E402
 
 # Each named recipe as `alsace run` applies it, guarded (English XNLI dev as the guard's dev set).
 ROWS.update({f"recipe-{name}": {"recipe": name} for name in recipe_names()})
+# What a run that names no recipe gets (quality.py's `default` row).
+ROWS["default"] = {"recipe": DEFAULT_RECIPE, "guard_rule": FALLBACK_GUARD_RULE if DEFAULT_IS_FALLBACK else None}
 
 
 def build_set(quality: Path, seed: int, gold: pd.Series, out: Path) -> tuple[Path, Path, list[str]]:
@@ -94,7 +102,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--rows", default=",".join(r for r in ROWS if not r.startswith("recipe-")),
+    parser.add_argument("--rows", default=",".join(r for r in ROWS if "recipe" not in ROWS[r]),
                         help=f"comma-separated, from: {', '.join(ROWS)}")  # fmt: skip
     parser.add_argument("--quality", default=str(ROOT / "benchmarks/runs/quality/xnli-2ep"))
     parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/weak-majority"))
@@ -134,7 +142,7 @@ def main() -> None:
     def run_row(row: str) -> None:  # a function, so that each step's closure sees this row's paths
         spec = ROWS[row]
         if "recipe" in spec:
-            return run_recipe(row, spec["recipe"])
+            return run_recipe(row, spec)
         votes = out / f"votes-{row}.parquet"
         runner.step(f"seed{seed} vote {row}", votes, lambda: vote(VoteConfig(
             predictions=str(predictions), out=str(votes), **spec["vote"])))  # fmt: skip
@@ -153,11 +161,13 @@ def main() -> None:
             eval_every=25 if guarded else 0, collapse_check=guarded)))  # fmt: skip
         evaluate_model(row, distilled)
 
-    def run_recipe(row: str, name: str) -> None:
+    def run_recipe(row: str, spec: dict[str, Any]) -> None:
         from alsace_cli.training.teachers import teacher_class
 
-        recipe = load_recipe(name, frozenset(PIPELINE))
+        recipe = load_recipe(spec["recipe"], frozenset(PIPELINE))
         settings = dict(recipe.get("distill", {}))
+        if spec.get("guard_rule"):
+            settings["guard_rule"] = spec["guard_rule"]
         votes = out / f"votes-{row}.parquet"
         runner.step(f"seed{seed} vote {row}", votes, lambda: vote(VoteConfig(
             predictions=str(predictions), out=str(votes), **recipe.get("vote", {}))))  # fmt: skip

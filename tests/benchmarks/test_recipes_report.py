@@ -60,3 +60,29 @@ def test_a_unit_is_not_joined_to_another_baseline(report, tmp_path: Path) -> Non
     (seed / "test-predictions-recipe-static.parquet").unlink()
     with pytest.raises(SystemExit, match="its baseline differs"):
         report.collect(export=True)
+
+
+def verdict(english: float, average: float, benches: list[str], pruned: bool = False, missing: tuple = ()) -> dict:
+    """A recipe's standing as rule() writes it: the same change on each benchmark it ran on."""
+    per_bench = {b: {"seeds": [1], "english": english, "average": average} for b in benches}
+    shortfall = len(benches) * (max(0.0, -0.5 - english) + max(0.0, -average))
+    return {"benchmarks": per_bench, "pruned": ["x"] if pruned else [], "shortfall": shortfall, "missing": list(missing),
+            "qualifies": not pruned and not missing and shortfall == 0.0, "mean_gain": average}  # fmt: skip
+
+
+def test_the_rule_picks_the_largest_gain_then_the_closest_then_waits(report) -> None:
+    every, rest = list(report.BENCHES), [b for b in report.BENCHES if b != "xcopa"]
+    verdicts = {"static": verdict(0.0, 0.5, every), "static-ce": verdict(-0.2, 0.5, every),
+                "ensemble-conf": verdict(0.1, 0.9, every), "paper": verdict(0.0, 0.0, ["xcopa"], missing=rest)}  # fmt: skip
+    assert report.choose(verdicts)["default"] == "ensemble-conf"
+    verdicts["ensemble-conf"] = verdict(-0.6, 0.9, every)  # English falls short: the tie goes to the simpler
+    assert report.choose(verdicts)["default"] == "static"
+    verdicts = {"static": verdict(-1.0, -0.2, every, pruned=True), "static-ce": verdict(0.0, -0.1, every, pruned=True)}
+    closest = report.choose(verdicts)
+    assert (closest["default"], closest["guard_rule"]) == ("static-ce", "gain")
+    verdicts = {"static": verdict(-2.0, -1.7, ["xcopa"], pruned=True, missing=rest),
+                "paper": verdict(0.0, 0.0, ["xcopa"], missing=rest)}  # fmt: skip
+    waiting = report.choose(verdicts)
+    assert waiting["default"] is None and waiting["why"].startswith("none can qualify")
+    verdicts["static"]["pruned"] = []  # one candidate could still qualify: the report does not say none can
+    assert not report.choose(verdicts)["why"].startswith("none can qualify")
