@@ -9,14 +9,9 @@ Checks happen before the first step, every `--eval-every` steps and after the la
    For 0/1 scores this is McNemar's exact test. Step k is *significantly worse* than step 0 when
    p < `--guard-alpha`. Right/wrong, not P(gold label): distilling toward soft targets lowers the model's
    confidence on most rows without changing their labels (docs/guard.md has the measurements).
-2. A label-free collapse detector (`--collapse-check`; tasks with a label set): on two fixed, seeded
-   samples of the unlabeled corpus, `--collapse-sample` rows of every language and as many of the source
-   language, the predicted-label histogram is compared with step 0's by total variation
-   TV = ½ Σ_y |p_k(y) − p_0(y)|, and the mean prediction entropy over log |Y| with step 0's. It fires when
-   either sample's TV > `--collapse-tv` or the entropy moved by more than `--collapse-entropy`, and
-   training stops. The source sample is there because a fine-tuned model often already predicts one label
-   for most rows of the languages it does not know, so a collapse onto that label hardly moves the pooled
-   histogram, while the source language, balanced before, moves a lot.
+2. A label-free collapse detector (`--collapse-check`; tasks with a label set; training/collapse.py): the
+   predicted-label histogram and mean entropy of fixed corpus samples against step 0's. It fires when
+   either moved past its limit (`--collapse-tv`, `--collapse-entropy`), and training stops.
 
 A check is *acceptable* when the detector did not fire and it is not significantly worse than step 0.
 When the detector fires, the drift was under way before it crossed the limit, so the run goes back to the
@@ -31,7 +26,6 @@ step. Every decision is printed with its counts and p-value, logged per check in
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +35,7 @@ from alsace_cli import report
 from alsace_cli.inference import predict_probs
 from alsace_cli.paired import detectable_drop, noninferior_p, sign_test_worse
 from alsace_cli.tasks import get_task
+from alsace_cli.training.collapse import label_histogram
 
 
 @dataclass(frozen=True)
@@ -60,14 +55,6 @@ class GuardSettings:
     @classmethod
     def of(cls, config: Any) -> GuardSettings:
         return cls(**{name: getattr(config, name) for name in cls.__dataclass_fields__})
-
-
-def label_histogram(probs: np.ndarray) -> tuple[np.ndarray, float]:
-    """Share of the sample predicted as each label, and the mean prediction entropy divided by log |Y|."""
-    k = probs.shape[1]
-    histogram = np.bincount(probs.argmax(axis=1), minlength=k) / len(probs)
-    entropy = -(probs * np.log(np.clip(probs, 1e-12, None))).sum(axis=1).mean()
-    return histogram, float(entropy / math.log(k)) if k > 1 else 0.0
 
 
 @dataclass
@@ -315,17 +302,3 @@ class Guard:
 
     def note(self) -> str:
         return ""
-
-
-def collapse_samples(frame, size: int, source_lang: str, seed: int) -> dict:
-    """The detector's fixed samples of the corpus, drawn with the run's seed: `size` rows of every language
-    ("all") and as many of the source language ("source", when it is in the corpus)."""
-    rng = np.random.default_rng(seed)
-    samples = {}
-    for name, rows in (("all", frame), ("source", frame[frame["lang"] == source_lang])):
-        if len(rows):
-            n = min(size, len(rows))
-            samples[name] = rows.iloc[np.sort(rng.choice(len(rows), size=n, replace=False))].reset_index(
-                drop=True
-            )
-    return samples

@@ -13,7 +13,8 @@ import torch
 from alsace_cli.artifacts import read_meta
 from alsace_cli.configs import DistillConfig
 from alsace_cli.errors import AlsaceError
-from alsace_cli.training.guard import Guard, GuardSettings, label_histogram, sign_test_worse
+from alsace_cli.training.collapse import label_histogram
+from alsace_cli.training.guard import Guard, GuardSettings, sign_test_worse
 from alsace_cli.training.objectives.label_pairs import LabelPairDistillation
 from alsace_cli.training.setup import TrainLog
 
@@ -133,7 +134,7 @@ def test_the_detector_fires_on_a_collapsed_tiny_model_and_the_guard_rolls_back(d
     from alsace_cli.artifacts import load_dataset
     from alsace_cli.models import load_model
     from alsace_cli.tasks import get_task
-    from alsace_cli.training.guard import collapse_samples
+    from alsace_cli.training.collapse import collapse_samples
 
     corpus = load_dataset(data_dir / "unlabeled.parquet")
     model, tokenizer = load_model(str(finetuned), "pair", corpus.labels)

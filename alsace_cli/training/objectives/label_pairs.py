@@ -30,7 +30,7 @@ from alsace_cli.kl_weights import classification_kl_weight
 from alsace_cli.losses import kl_teacher_student
 from alsace_cli.output_types import output_type_of
 from alsace_cli.pairing import PairRule, PairSampler
-from alsace_cli.training.guard import collapse_samples
+from alsace_cli.training.collapse import collapse_samples
 from alsace_cli.training.inputs import pair_pseudo_labels, pair_rows, read_pairs
 from alsace_cli.training.objective import Objective, StepOutput
 from alsace_cli.training.objectives import register_objective
