@@ -14,10 +14,11 @@ from alsace_cli.configs.resolve import load_toml
 from alsace_cli.errors import AlsaceError
 
 RECIPES = Path(__file__).resolve().parent.parent / "recipes"
-# The rule in BENCHMARKS.md picks the default from its grid. Until the grid is complete the rule has not
-# decided, and the default is its own fallback applied to the simplest candidate: `static`, with the guard
-# keeping the fine-tuned weights unless [run] dev shows a gain (the paper's live KL, the stages' own
-# default, collapses real models).
+# The rule in BENCHMARKS.md picks the default from its grid. No candidate can qualify any more (all pruned on
+# XCOPA), so the rule ends in its fallback: the candidate closest to qualifying, with the guard keeping the
+# fine-tuned weights unless [run] dev shows a gain. Until the grid says which candidate is closest, the
+# fallback is applied to the simplest one, `static` (the paper's live KL, the stages' own default,
+# collapses real models).
 DEFAULT_RECIPE = "static"
 DEFAULT_IS_FALLBACK = True
 FALLBACK_GUARD_RULE = "gain"
