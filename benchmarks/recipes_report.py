@@ -281,17 +281,19 @@ def rule(found: dict[str, dict[str, dict[int, Run]]]) -> dict:
 
 
 def choose(verdicts: dict[str, dict]) -> dict:
+    """The default by the rule, once every candidate has run where the cut runs it (else None and why)."""
     order = {name: k for k, name in enumerate(RECIPES)}
+    pending = [n for n, v in verdicts.items() if v["missing"] and n not in RUNS_ON]
+    if pending:
+        can = [n for n, v in verdicts.items() if not v["pruned"] and n not in RUNS_ON]
+        settled = "" if can else "none can qualify (every candidate is pruned or, by the cut, not run everywhere); "
+        return {"default": None, "guard_rule": None,
+                "why": settled + f"waiting for {', '.join(pending)} on every benchmark's seed 1"}  # fmt: skip
     qualified = [n for n, v in verdicts.items() if v["qualifies"]]
     if qualified:
         best = min(qualified, key=lambda n: (-round(verdicts[n]["mean_gain"], 2), order[n]))
         return {"default": best, "guard_rule": "paired", "why": f"qualifies; largest mean gain of {qualified}"}
     complete = [n for n, v in verdicts.items() if not v["missing"]]
-    open_ = [n for n, v in verdicts.items() if not v["pruned"] and set(BENCHES) <= RUNS_ON.get(n, set(BENCHES))]
-    if not complete:
-        settled = "" if open_ else "none can qualify (every candidate is pruned or, by the cut, not run everywhere); "
-        return {"default": None, "guard_rule": None,
-                "why": settled + "the closest is known when seed 1 of every benchmark is in"}  # fmt: skip
     best = min(complete, key=lambda n: (round(verdicts[n]["shortfall"], 2), -verdicts[n]["mean_gain"], order[n]))
     return {"default": best, "guard_rule": "gain",
             "why": f"none qualifies; closest (shortfall {verdicts[best]['shortfall']:.2f} points)"}

@@ -86,3 +86,5 @@ def test_the_rule_picks_the_largest_gain_then_the_closest_then_waits(report) -> 
     assert waiting["default"] is None and waiting["why"].startswith("none can qualify")
     verdicts["static"]["pruned"] = []  # one candidate could still qualify: the report does not say none can
     assert not report.choose(verdicts)["why"].startswith("none can qualify")
+    verdicts = {"static": verdict(0.0, 0.5, every), "ensemble-conf": verdict(0.1, 0.9, ["xcopa"], missing=rest)}
+    assert report.choose(verdicts)["default"] is None  # a candidate still running may gain more
