@@ -46,9 +46,14 @@ def make_accelerator(
         import torch
 
         torch.cuda.set_device(int(device.partition(":")[2]))  # accelerate runs on the current CUDA device
+    from accelerate.state import AcceleratorState
     from accelerate.utils import DataLoaderConfiguration
 
     mixed = "no" if precision == "fp32" else precision
+    if AcceleratorState._shared_state.get("_mixed_precision", mixed) != mixed:
+        # accelerate keeps one state per process and refuses another precision; a stage called after one that
+        # trained at another precision (a benchmark, a notebook) starts a fresh state. The process group stays.
+        AcceleratorState._reset_state()
     # Each step's batch is split across the processes (alsace_cli/distributed.py), so the schedule steps once
     # per optimizer step; accelerate's default steps it once per process, as if each process had its own batch.
     split = {"dataloader_config": DataLoaderConfiguration(split_batches=True)}
