@@ -291,6 +291,8 @@ from alsace_cli.configs.recipes import (  # noqa: E402
 from alsace_cli.configs.table import PIPELINE  # noqa: E402
 
 ROWS.update({f"recipe-{name}": {"kind": "recipe", "recipe": name} for name in recipe_names()})
+# Issue 28: the recipe's distillation under bf16 autocast, from the same fp32 fine-tuned model (evaluated in fp32).
+ROWS.update({f"recipe-{name}-bf16": {"kind": "recipe", "recipe": name, "precision": "bf16"} for name in recipe_names()})
 # What a run that names no recipe gets: the default recipe, with the fallback's guard rule while it is one.
 ROWS["default"] = {"kind": "recipe", "recipe": DEFAULT_RECIPE,
                    "guard_rule": FALLBACK_GUARD_RULE if DEFAULT_IS_FALLBACK else None}  # fmt: skip
@@ -486,6 +488,8 @@ def run_recipe(row: str, spec: dict[str, Any], bench: Bench, data: dict[str, str
     pair_opts, settings = recipe.get("make-pairs", {}), dict(recipe.get("distill", {}))
     if spec.get("guard_rule"):
         settings["guard_rule"] = spec["guard_rule"]
+    if spec.get("precision"):
+        settings["precision"] = spec["precision"]
     tag = "-".join(f"{k}={v}" for k, v in sorted(vote_opts.items()) if (k, v) != ("rule", "majority")) or "majority"
     votes = pseudo if tag == "majority" else s / f"pseudo_labels-{tag}.parquet"
     runner.step(f"seed{seed} vote {tag}", votes, lambda: vote(VoteConfig(predictions=str(predictions),

@@ -284,8 +284,15 @@ def choose(verdicts: dict[str, dict]) -> dict:
     """The default by the rule, once every candidate has run where the cut runs it (else None and why)."""
     order = {name: k for k, name in enumerate(RECIPES)}
     pending = [n for n, v in verdicts.items() if v["missing"] and n not in RUNS_ON]
+    can = [n for n, v in verdicts.items() if not v["pruned"] and n not in RUNS_ON]
+    complete = [n for n, v in verdicts.items() if not v["missing"]]
+    closest = lambda names: min(names, key=lambda n: (round(verdicts[n]["shortfall"], 2), -verdicts[n]["mean_gain"], order[n]))  # noqa: E731
+    if pending and not can and complete:
+        # A shortfall only grows with more benchmarks: a pending candidate already further from qualifying
+        # than a complete one can never be the closest, so it need not run (branch and bound).
+        bound = round(verdicts[closest(complete)]["shortfall"], 2)
+        pending = [n for n in pending if round(verdicts[n]["shortfall"], 2) <= bound]
     if pending:
-        can = [n for n, v in verdicts.items() if not v["pruned"] and n not in RUNS_ON]
         settled = "" if can else "none can qualify (every candidate is pruned or, by the cut, not run everywhere); "
         return {"default": None, "guard_rule": None,
                 "why": settled + f"waiting for {', '.join(pending)} on every benchmark's seed 1"}  # fmt: skip
@@ -293,8 +300,7 @@ def choose(verdicts: dict[str, dict]) -> dict:
     if qualified:
         best = min(qualified, key=lambda n: (-round(verdicts[n]["mean_gain"], 2), order[n]))
         return {"default": best, "guard_rule": "paired", "why": f"qualifies; largest mean gain of {qualified}"}
-    complete = [n for n, v in verdicts.items() if not v["missing"]]
-    best = min(complete, key=lambda n: (round(verdicts[n]["shortfall"], 2), -verdicts[n]["mean_gain"], order[n]))
+    best = closest(complete)
     return {"default": best, "guard_rule": "gain",
             "why": f"none qualifies; closest (shortfall {verdicts[best]['shortfall']:.2f} points)"}
 

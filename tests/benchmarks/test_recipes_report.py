@@ -88,3 +88,15 @@ def test_the_rule_picks_the_largest_gain_then_the_closest_then_waits(report) -> 
     assert not report.choose(verdicts)["why"].startswith("none can qualify")
     verdicts = {"static": verdict(0.0, 0.5, every), "ensemble-conf": verdict(0.1, 0.9, ["xcopa"], missing=rest)}
     assert report.choose(verdicts)["default"] is None  # a candidate still running may gain more
+
+
+def test_a_pending_candidate_already_further_from_qualifying_need_not_run(report) -> None:
+    every, rest = list(report.BENCHES), [b for b in report.BENCHES if b != "xcopa"]
+    verdicts = {"static": verdict(-2.0, -1.7, ["xcopa"], pruned=True, missing=rest),  # shortfall 3.2 so far
+                "ensemble-conf": verdict(-0.8, 0.1, every, pruned=True)}  # 5 × 0.3 = 1.5, complete
+    decided = report.choose(verdicts)
+    assert (decided["default"], decided["guard_rule"]) == ("ensemble-conf", "gain")
+    verdicts["static"] = verdict(-0.7, 0.0, ["xcopa"], pruned=True, missing=rest)  # 0.2 so far: could still be closer
+    assert report.choose(verdicts)["default"] is None
+    verdicts["static"] = verdict(-2.0, -1.7, ["xcopa"], missing=rest)  # not pruned: it could still qualify
+    assert report.choose(verdicts)["default"] is None
