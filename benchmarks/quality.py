@@ -415,7 +415,7 @@ def run_bench(
                 if spec["kind"] == "translate-train":
                     out = s / "finetuned-translate-train"
                     runner.step(f"seed{seed} finetune translate-train", out, lambda: finetune(FinetuneConfig(
-                        model=model, train=str(translated), out=str(out), max_length=length, seed=seed,
+                        model=model, train=str(translated), out=str(out), max_length=length, seed=seed, precision="fp32",
                         dev=data["dev_en"] if bench.finetune_dev else None, **bench.finetune), resume="auto"))  # fmt: skip
                     evaluate_model(row, out, languages_for("confidence"))
                 else:  # the English model on the translated test set: its rows keep their ids and languages
@@ -466,7 +466,7 @@ def run_bench(
                 model=str(finetuned), data=data["unlabeled"], pairs=str(pairs), out=str(distilled),
                 max_steps=bench.distill_steps, pairs_per_batch=16, max_length=length, seed=seed,
                 # Checks every sixth of the run: the dev test where guarded, the collapse detector always.
-                dev=data["dev_en"] if guard else None, eval_every=bench.distill_steps // 6,
+                dev=data["dev_en"] if guard else None, eval_every=bench.distill_steps // 6, precision="fp32",
                 **settings)))  # fmt: skip
             evaluate_model(row, distilled, languages)
     summarize_bench(bench.name, rows, seeds, root, plot_rows)
@@ -488,8 +488,7 @@ def run_recipe(row: str, spec: dict[str, Any], bench: Bench, data: dict[str, str
     pair_opts, settings = recipe.get("make-pairs", {}), dict(recipe.get("distill", {}))
     if spec.get("guard_rule"):
         settings["guard_rule"] = spec["guard_rule"]
-    if spec.get("precision"):
-        settings["precision"] = spec["precision"]
+    settings["precision"] = spec.get("precision", "fp32")  # the record's rows do not move with auto's policy
     tag = "-".join(f"{k}={v}" for k, v in sorted(vote_opts.items()) if (k, v) != ("rule", "majority")) or "majority"
     votes = pseudo if tag == "majority" else s / f"pseudo_labels-{tag}.parquet"
     runner.step(f"seed{seed} vote {tag}", votes, lambda: vote(VoteConfig(predictions=str(predictions),
@@ -549,7 +548,7 @@ def run_ceiling(bench: Bench, data: dict[str, str], s: Path, seed: int, runner: 
         write_artifact(rows, train, "dataset", {"task": english.task, "labels": english.labels})
     out = s / "finetuned-ceiling"
     runner.step(f"seed{seed} finetune ceiling", out, lambda: finetune(FinetuneConfig(
-        model=model, train=str(train), out=str(out), max_length=bench.max_length, seed=seed,
+        model=model, train=str(train), out=str(out), max_length=bench.max_length, seed=seed, precision="fp32",
         dev=data["dev_en"] if bench.finetune_dev else None, **bench.finetune), resume="auto"))  # fmt: skip
     return out
 

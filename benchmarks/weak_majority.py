@@ -158,7 +158,7 @@ def main() -> None:
             model=str(finetuned), data=str(corpus), pairs=str(pairs), out=str(distilled), teacher="static",
             predictions=str(predictions), learning_rate=2e-5, max_steps=150, pairs_per_batch=16,
             max_length=MAX_LENGTH, seed=seed, dev=str(quality / "data" / "dev_en.parquet") if guarded else None,
-            eval_every=25 if guarded else 0, collapse_check=guarded)))  # fmt: skip
+            eval_every=25 if guarded else 0, collapse_check=guarded, precision="fp32")))  # fmt: skip
         evaluate_model(row, distilled)
 
     def run_recipe(row: str, spec: dict[str, Any]) -> None:
@@ -186,7 +186,8 @@ def main() -> None:
         distilled = out / f"distilled-{row}"
         runner.step(f"seed{seed} distill {row}", distilled, lambda: distill(DistillConfig(
             model=str(finetuned), data=str(corpus), pairs=str(pairs), out=str(distilled), max_length=MAX_LENGTH,
-            seed=seed, dev=str(quality / "data" / "dev_en.parquet"), **wired, **settings), resume="auto"))  # fmt: skip
+            seed=seed, dev=str(quality / "data" / "dev_en.parquet"), precision="fp32", **wired, **settings),
+            resume="auto"))  # fmt: skip
         evaluate_model(row, distilled)
 
     for row in rows:
