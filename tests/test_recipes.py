@@ -74,7 +74,7 @@ def test_a_run_that_names_no_recipe_gets_the_default_and_says_so(tmp_path: Path,
     assert settings["distill"]["teacher"] == recipe["distill"]["teacher"] != "live"  # not the paper's live KL
     assert settings["distill"]["guard_rule"] == "paired"  # no dev set: the fallback's rule has nothing to read
     found = json.loads((tmp_path / "run" / "results.json").read_text())["recipe"]
-    assert found == {"name": DEFAULT_RECIPE, "default": True, "provisional": DEFAULT_IS_FALLBACK}
+    assert found == {"name": DEFAULT_RECIPE, "default": True, "fallback": DEFAULT_IS_FALLBACK}
     # With a dev set, the rule's fallback keeps the fine-tuned weights unless dev shows a gain.
     config.write_text(config.read_text().replace('device = "cpu"', f'device = "cpu"\ndev = "{data_dir / "train.parquet"}"'))
     ok("run", "--config", config)
@@ -84,5 +84,5 @@ def test_a_run_that_names_no_recipe_gets_the_default_and_says_so(tmp_path: Path,
     ok("run", "--config", config, "--recipe", "static-ce")
     found = json.loads((tmp_path / "run" / "results.json").read_text())["recipe"]
     settings = tomllib.loads((tmp_path / "run" / "run_config.toml").read_text())
-    assert found == {"name": "static-ce", "default": False, "provisional": False}
+    assert found == {"name": "static-ce", "default": False, "fallback": False}
     assert settings["distill"]["guard_rule"] == "paired" and settings["distill"]["ce_weight"] == 0.5

@@ -102,7 +102,7 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
             raise AlsaceError(f"{value}: no such file ([run] {name} in {config_file})")
     output = output_type_of(get_task(load_dataset(run.train).task))
     recipe = chosen_recipe(run.recipe, votes=output.votes, distils=bool(run.unlabeled))
-    sections = with_recipe(recipe["name"], sections, has_dev=bool(run.dev), fallback=recipe["provisional"])
+    sections = with_recipe(recipe["name"], sections, has_dev=bool(run.dev), fallback=recipe["fallback"])
     plan = _plan(run, sections, config_file, output)
     if recipe["default"]:  # after every setting is checked: bad input gets its one line only
         report.info(report.esc(default_recipe_note(has_dev=bool(run.dev))))

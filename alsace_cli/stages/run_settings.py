@@ -73,7 +73,7 @@ def with_settings(sections: dict[str, dict[str, Any]], settings: list[str]) -> d
 def with_recipe(name: str | None, sections: dict[str, dict[str, Any]], has_dev: bool = False,
                 fallback: bool = False) -> dict[str, dict[str, Any]]:
     """The run file's stage sections laid over the recipe's: a setting in the run file wins. A `fallback`
-    recipe (the rule's provisional default) keeps the fine-tuned weights unless [run] dev shows a gain, so
+    recipe (the rule's default when no candidate qualified) keeps the fine-tuned weights unless [run] dev shows a gain, so
     with a dev set its guard rule becomes FALLBACK_GUARD_RULE."""
     if name is None:
         return sections

@@ -28,7 +28,8 @@ def alsace(*args: object) -> None:
         raise RuntimeError(f"alsace {' '.join(map(str, args))}: exit {result.exit_code}\n{result.output[-3000:]}")
 
 
-FP32 = {"predict": {"precision": "fp32"}, "eval": {"precision": "fp32"}}  # the same bits on every CPU
+# The same bits on every CPU: auto precision is bf16 on CPUs that compute it.
+FP32 = {stage: {"precision": "fp32"} for stage in ("finetune", "predict", "distill", "eval")}
 
 
 def sample_config(name: str, run_dir: Path, out: Path) -> Path:
@@ -60,7 +61,8 @@ QA_BASELINE = {
 def baseline_config(run_dir: Path, out: Path) -> Path:
     config = {section: dict(values) for section, values in QA_BASELINE.items()}
     for section, values in FP32.items():
-        config[section].update(values)
+        if section in config:  # the stages it runs
+            config[section].update(values)
     for key in ("train", "test"):
         config["run"][key] = str(ROOT / config["run"][key])
     config["run"] |= {"dir": str(run_dir), "device": "cpu"}
@@ -104,7 +106,7 @@ def run_all(w: Path) -> None:
     unlabeled, train, test = SAMPLE / "unlabeled.parquet", SAMPLE / "train_en.parquet", SAMPLE / "test.parquet"
     common = ["--model", s / "finetuned", "--data", unlabeled, "--pairs", s / "pairs.parquet", "--max-steps", 6,
               "--pairs-per-batch", 8, "--lr", "5e-4", "--max-length", 64, "--no-collapse-check", "--device", "cpu",
-              "--seed", 3]  # fmt: skip
+              "--precision", "fp32", "--seed", 3]  # fmt: skip
     variants = {
         "live": [],
         "static": ["--teacher", "static", "--predictions", s / "predictions.parquet"],
@@ -127,10 +129,10 @@ def run_all(w: Path) -> None:
 
     alsace("finetune", "--model", s / "tiny-base", "--train", train, "--dev", test, "--out", w / "finetune-dev",
            "--epochs", 3, "--batch-size", 16, "--lr", "1e-3", "--max-length", 64, "--group-by-length",
-           "--device", "cpu", "--seed", 5)  # fmt: skip
+           "--device", "cpu", "--precision", "fp32", "--seed", 5)  # fmt: skip
     alsace("self-train", "--model", s / "finetuned", "--predictions", s / "predictions.parquet", "--data", unlabeled,
            "--scope", "all", "--out", w / "self-train", "--max-steps", 4, "--batch-size", 8, "--lr", "1e-3",
-           "--max-length", 64, "--device", "cpu")  # fmt: skip
+           "--max-length", 64, "--device", "cpu", "--precision", "fp32")  # fmt: skip
 
     qa_test = SAMPLE / "qa_test.parquet"
     qa_common = ["--model", q / "finetuned", "--max-length", 96, "--device", "cpu", "--precision", "fp32"]
