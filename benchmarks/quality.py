@@ -282,9 +282,8 @@ ROWS["translate-test"] = {"kind": "translate-test"}
 MT_NEEDED = "needs an MT model"
 sys.path.insert(0, str(ROOT))
 from alsace_cli.configs.recipes import (  # noqa: E402
-    DEFAULT_IS_FALLBACK,
     DEFAULT_RECIPE,
-    FALLBACK_GUARD_RULE,
+    default_guard_rule,
     load_recipe,
     recipe_names,
 )
@@ -293,9 +292,10 @@ from alsace_cli.configs.table import PIPELINE  # noqa: E402
 ROWS.update({f"recipe-{name}": {"kind": "recipe", "recipe": name} for name in recipe_names()})
 # Issue 28: the recipe's distillation under bf16 autocast, from the same fp32 fine-tuned model (evaluated in fp32).
 ROWS.update({f"recipe-{name}-bf16": {"kind": "recipe", "recipe": name, "precision": "bf16"} for name in recipe_names()})
-# What a run that names no recipe gets: the default recipe, with the fallback's guard rule while it is one.
-ROWS["default"] = {"kind": "recipe", "recipe": DEFAULT_RECIPE,
-                   "guard_rule": FALLBACK_GUARD_RULE if DEFAULT_IS_FALLBACK else None}  # fmt: skip
+# Each recipe with the guard keeping the fine-tuned weights unless dev shows a gain (the rule's fallback).
+ROWS.update({f"recipe-{name}-gain": {"kind": "recipe", "recipe": name, "guard_rule": "gain"} for name in recipe_names()})
+# `--rows default`: what a run that names no recipe gets, under its own name (the default may change).
+DEFAULT_ROW = "-".join(filter(None, ["recipe", DEFAULT_RECIPE, default_guard_rule()]))
 CORE = ["baseline", "alsace", "random", "all"]
 # The XNLI table: the core rows, the paper's settings, the settings compared, every section-1 alternative.
 XNLI_ROWS = [
@@ -579,7 +579,7 @@ def main() -> None:
     for name in benches:
         bench = BENCHES[name]()
         default_rows = CORE if args.quick or not bench.table_rows else bench.table_rows
-        rows = args.rows.split(",") if args.rows else default_rows
+        rows = [DEFAULT_ROW if r == "default" else r for r in (args.rows.split(",") if args.rows else default_rows)]
         seeds = [int(x) for x in args.seeds.split(",")] if args.seeds else ([1] if args.quick else [1, 2, 3])
         start = time.perf_counter()
         plot_rows = args.plot_rows.split(",") if args.plot_rows else CORE

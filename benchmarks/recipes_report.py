@@ -32,6 +32,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from alsace_cli.configs.recipes import DEFAULT_RECIPE, default_guard_rule  # noqa: E402
 from alsace_cli.paired import Outcomes, compare  # noqa: E402
 
 RUNS = ROOT / "benchmarks" / "runs"
@@ -40,8 +41,12 @@ RECIPES = ["static", "static-ce", "static-ds", "ensemble-conf", "static-ds-ce", 
 BENCHES = ["xnli-2ep", "xcopa", "weak", "pawsx", "xnli"]
 # How the grid was cut (recipes.py): `paper` runs on XCOPA only, so it cannot qualify.
 RUNS_ON = {"paper": {"xcopa"}}
-# Rows shown beside the candidates, not judged by the rule: what a run naming no recipe gets, and the ceiling.
-EXTRA_ROWS = ["default", "ceiling"]
+# Rows shown beside the candidates, not judged by the rule: each recipe under the fallback's guard rule
+# (`gain`: the fine-tuned weights kept unless dev shows a gain; one of them is what a run naming no recipe
+# gets), and the ceiling.
+GAIN_ROWS = [f"{name}-gain" for name in RECIPES]
+EXTRA_ROWS = [*GAIN_ROWS, "ceiling"]
+DEFAULT_ROW = "-".join(filter(None, [DEFAULT_RECIPE, default_guard_rule()]))
 # The rule, as written before the runs.
 PRUNE_AVG, PRUNE_EN = -1.0, -1.5
 QUALIFY_AVG, QUALIFY_EN = 0.0, -0.5
@@ -172,7 +177,7 @@ def collect(export: bool = False) -> dict[str, dict[str, dict[int, Run]]]:
             if seed_dir(bench, seed).exists() and (bench != "weak" or (seed_dir(bench, seed) / "test.parquet").exists()):
                 labels = test_labels(bench, seed)
                 for row in ["baseline", *RECIPES, *EXTRA_ROWS]:
-                    run = load_run(bench, seed, row if row in ("baseline", *EXTRA_ROWS) else f"recipe-{row}", labels)
+                    run = load_run(bench, seed, row if row in ("baseline", "ceiling") else f"recipe-{row}", labels)
                     if run is not None:
                         fresh[row] = run
             if "baseline" in fresh and "baseline" in runs and not np.array_equal(
@@ -249,7 +254,8 @@ def bench_table(bench: str, rows: dict[str, dict[int, Run]]) -> list[str]:
         first = delta.iloc[0]
         pool = pooled(base, rows[name])["average"]
         kept = ", ".join("-" if k is None or k != k else str(int(k)) for k in delta["kept_step"])
-        lines.append(f"| `{name}` | {len(delta)} | {spread(delta['english'])} | {spread(delta['average'])} | "
+        label = f"`{name}` (the default)" if name == DEFAULT_ROW else f"`{name}`"
+        lines.append(f"| {label} | {len(delta)} | {spread(delta['english'])} | {spread(delta['average'])} | "
                      f"{spread(delta['gap'])} | {spread(delta['worst'])} | {interval(first['english_ci'])} / "
                      f"{interval(first['average_ci'])} | {pool[0]:+.2f} {interval(pool[1:])} | {kept} | "
                      f"{closes(rows, name)} |")  # fmt: skip

@@ -49,9 +49,8 @@ ROWS: dict[str, dict[str, Any]] = {
 MAX_LENGTH = 80
 sys.path.insert(0, str(ROOT))
 from alsace_cli.configs.recipes import (  # noqa: E402
-    DEFAULT_IS_FALLBACK,
     DEFAULT_RECIPE,
-    FALLBACK_GUARD_RULE,
+    default_guard_rule,
     load_recipe,
     recipe_names,
 )
@@ -59,8 +58,9 @@ from alsace_cli.configs.table import PIPELINE  # noqa: E402
 
 # Each named recipe as `alsace run` applies it, guarded (English XNLI dev as the guard's dev set).
 ROWS.update({f"recipe-{name}": {"recipe": name} for name in recipe_names()})
-# What a run that names no recipe gets (quality.py's `default` row).
-ROWS["default"] = {"recipe": DEFAULT_RECIPE, "guard_rule": FALLBACK_GUARD_RULE if DEFAULT_IS_FALLBACK else None}
+ROWS.update({f"recipe-{name}-gain": {"recipe": name, "guard_rule": "gain"} for name in recipe_names()})
+# `--rows default`: what a run that names no recipe gets, under its own name (quality.py's DEFAULT_ROW).
+DEFAULT_ROW = "-".join(filter(None, ["recipe", DEFAULT_RECIPE, default_guard_rule()]))
 
 
 def build_set(quality: Path, seed: int, gold: pd.Series, out: Path) -> tuple[Path, Path, list[str]]:
@@ -103,7 +103,7 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rows", default=",".join(r for r in ROWS if "recipe" not in ROWS[r]),
-                        help=f"comma-separated, from: {', '.join(ROWS)}")  # fmt: skip
+                        help=f"comma-separated, from: {', '.join(ROWS)}, or default ({DEFAULT_ROW})")  # fmt: skip
     parser.add_argument("--quality", default=str(ROOT / "benchmarks/runs/quality/xnli-2ep"))
     parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/weak-majority"))
     args = parser.parse_args()
@@ -137,7 +137,7 @@ def main() -> None:
             predictions_out=str(out / f"test-predictions-{row}.parquet"))))  # fmt: skip
 
     evaluate_model("baseline", finetuned)
-    rows = [r for r in args.rows.split(",") if r]
+    rows = [DEFAULT_ROW if r == "default" else r for r in args.rows.split(",") if r]
 
     def run_row(row: str) -> None:  # a function, so that each step's closure sees this row's paths
         spec = ROWS[row]

@@ -23,6 +23,11 @@ DEFAULT_IS_FALLBACK = True
 FALLBACK_GUARD_RULE = "gain"
 
 
+def default_guard_rule() -> str | None:
+    """The guard rule a run that names no recipe gets with a dev set (None: the recipe's own)."""
+    return FALLBACK_GUARD_RULE if DEFAULT_IS_FALLBACK else None
+
+
 def recipe_names() -> list[str]:
     return sorted(path.stem for path in RECIPES.glob("*.toml"))
 
