@@ -69,19 +69,18 @@ def cpu_computes_bf16() -> bool:
     return bool({"avx512_bf16", "amx_bf16"} & set(flags))
 
 
-def resolve_precision(precision: str, device: str, training: bool = False) -> str:
+def resolve_precision(precision: str, device: str) -> str:
     """The precision a stage runs at, resolved once so the saved config says what ran.
 
-    `auto` is bf16 autocast on a CUDA GPU that computes bf16; on a CPU with bf16 instructions it is bf16 for
-    prediction and evaluation and fp32 for training (bf16 predicted as accurately as fp32 there; training
-    under it is not measured to hold: docs/speed.md); fp32 elsewhere. fp16 on a CPU is refused: a CPU has
-    no fast fp16 matmul (docs/speed.md has the measurement).
+    `auto` is bf16 autocast on a CUDA GPU that computes bf16 and on a CPU with bf16 instructions (there bf16
+    predicted, fine-tuned and distilled as accurately as fp32, and faster: docs/speed.md), fp32 elsewhere.
+    fp16 on a CPU is refused: a CPU has no fast fp16 matmul (docs/speed.md has the measurement).
     """
     if precision not in PRECISIONS:
         raise AlsaceError(f"--precision: unknown precision {precision!r} (use {', '.join(PRECISIONS)})")
     kind = pick_device(device).type
     if precision == "auto":
-        return auto_precision(kind, training)
+        return auto_precision(kind)
     if precision == "fp16" and kind == "cpu":
         raise AlsaceError(
             "--precision fp16: a CPU has no fast fp16 matmul (measured 440x slower than fp32); "
@@ -90,19 +89,19 @@ def resolve_precision(precision: str, device: str, training: bool = False) -> st
     return precision
 
 
-def auto_precision(device_type: str, training: bool = False) -> str:
+def auto_precision(device_type: str) -> str:
     import torch
 
     if device_type == "cuda":
         return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
-    if device_type == "cpu" and not training and cpu_computes_bf16():
+    if device_type == "cpu" and cpu_computes_bf16():
         return "bf16"
     return "fp32"
 
 
-def with_resolved_precision(config: Any, training: bool = False) -> Any:
+def with_resolved_precision(config: Any) -> Any:
     """`config` with `precision` resolved for its `device` (resolve_precision)."""
-    return dataclasses.replace(config, precision=resolve_precision(config.precision, config.device, training))
+    return dataclasses.replace(config, precision=resolve_precision(config.precision, config.device))
 
 
 def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:

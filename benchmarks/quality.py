@@ -363,7 +363,7 @@ def run_bench(
         s = root / f"seed{seed}"
         finetuned = s / "finetuned"
         runner.step(f"seed{seed} finetune", finetuned, lambda: finetune(FinetuneConfig(
-            model=model, train=data["train"], out=str(finetuned), max_length=length, seed=seed,
+            model=model, train=data["train"], out=str(finetuned), max_length=length, seed=seed, precision="fp32",
             dev=data["dev_en"] if bench.finetune_dev else None, **bench.finetune), resume="auto"))  # fmt: skip
         predictions = s / "predictions.parquet"
         runner.step(f"seed{seed} predict", predictions, lambda: predict(PredictConfig(
@@ -439,7 +439,7 @@ def run_bench(
                 out = s / row
                 runner.step(f"seed{seed} {row}", out, lambda out=out, spec=spec: self_train(SelfTrainConfig(
                     model=str(finetuned), predictions=str(predictions), data=data["unlabeled"],
-                    out=str(out), languages=spec["languages"], keep=0.5, max_length=length, seed=seed,
+                    out=str(out), languages=spec["languages"], keep=0.5, max_length=length, seed=seed, precision="fp32",
                     **{k: v for k, v in bench.finetune.items() if k != "freeze_embeddings"})))  # fmt: skip
                 evaluate_model(row, out, languages_for("confidence"))
                 continue

@@ -14,8 +14,8 @@ from typing import Any
 REQUIRED = "required"
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 DEVICES_HELP = "auto (a GPU if there is one), cpu, cuda, cuda:N or mps."
-PRECISION_HELP = ("auto (bf16 on a GPU with bf16; on a CPU with AVX512-BF16 or AMX, bf16 to predict and fp32 to train; "
-                  "else fp32), fp32, or bf16 / fp16 autocast.")
+PRECISION_HELP = ("auto (bf16 on a GPU with bf16 and on a CPU with AVX512-BF16 or AMX; else fp32), fp32, or "
+                  "bf16 / fp16 autocast.")
 TRACKERS = ("none", "tensorboard", "wandb")
 # Settings that name files or folders: in a TOML file they are relative to that file's folder. A model or
 # recipe may instead be a hub id or a recipe's name: it is read as a path only where that path exists.

@@ -33,7 +33,7 @@ def check(config: DistillConfig, task_of: str | None = None) -> None:
 
 def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str = False) -> Path:
     """Train; `resume` True continues from the checkpoint, "auto" does so if it matches this job."""
-    config = with_resolved_precision(config, training=True)
+    config = with_resolved_precision(config)
     task = get_task(open_dataset(config.data).task)  # reads the metadata and one row
     objective_class = objective_for(task, config)
     objective_class.check(config)

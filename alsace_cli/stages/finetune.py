@@ -23,7 +23,7 @@ from alsace_cli.training.trainer import Trainer
 
 def finetune(config: FinetuneConfig, overwrite: bool = False, resume: bool | str = False) -> Path:
     """Train; `resume` True continues from the checkpoint, "auto" does so if it matches this job."""
-    config = with_resolved_precision(config, training=True)
+    config = with_resolved_precision(config)
     check_training_outputs(config.out, {"--model": config.model, "--train": config.train, "--dev": config.dev},
                            overwrite, resume)  # fmt: skip
     seed_everything(config.seed)

@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def alsace(processes: int, *args: object) -> None:
-    """`python -m alsace_cli ...` in one process, or under torchrun with `processes` processes."""
+    """`python -m alsace_cli ...` in one process, or under torchrun with `processes` processes, in fp32: under
+    bf16 (auto's choice on CPUs that compute it) a row's batch neighbours change its rounding."""
+    args = (*args, "--precision", "fp32")
     launch = [sys.executable, "-m", "alsace_cli"] if processes == 1 else [
         sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
         "-m", "alsace_cli"]  # fmt: skip
@@ -130,7 +132,7 @@ def two_nodes(*args: object) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     launchers = [subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--nnodes=2", "--nproc_per_node=1",
                                    f"--node_rank={rank}", "--master_addr=127.0.0.1", f"--master_port={port}",
-                                   "-m", "alsace_cli", *map(str, args)],
+                                   "-m", "alsace_cli", *map(str, args), "--precision", "fp32"],
                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for rank in (0, 1)]  # fmt: skip
     for launcher in launchers:

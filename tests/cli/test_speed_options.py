@@ -57,7 +57,7 @@ def test_cpu_bf16_is_read_from_the_hardware_flags(tmp_path: Path, monkeypatch) -
     assert devices.cpu_computes_bf16() is True
 
 
-def test_precision_auto_is_fp32_on_a_cpu_and_bf16_on_a_gpu_with_bf16(monkeypatch) -> None:
+def test_precision_auto_is_bf16_where_the_hardware_computes_it(monkeypatch) -> None:
     import torch
 
     from alsace_cli.devices import resolve_precision
@@ -68,10 +68,9 @@ def test_precision_auto_is_fp32_on_a_cpu_and_bf16_on_a_gpu_with_bf16(monkeypatch
     from alsace_cli.devices import autocast
 
     assert isinstance(autocast(torch.device("cpu"), "auto"), contextlib.nullcontext)  # fp32: no autocast
-    # A CPU with AVX512-BF16 or AMX: bf16 to predict, fp32 to train (training under bf16 is not adopted).
+    # A CPU with AVX512-BF16 or AMX: bf16, to predict and to train (both measured to hold there).
     monkeypatch.setattr("alsace_cli.devices.cpu_computes_bf16", lambda: True)
     assert resolve_precision("auto", "cpu") == "bf16"
-    assert resolve_precision("auto", "cpu", training=True) == "fp32"
     assert resolve_precision("bf16", "cpu") == "bf16"
     with pytest.raises(AlsaceError, match="--precision fp16"):
         resolve_precision("fp16", "cpu")
@@ -96,3 +95,15 @@ def test_the_saved_config_says_which_precision_ran(tmp_path: Path, data_dir: Pat
                     "--out", tmp_path / "q.parquet", "--precision", "fp16")  # fmt: skip
     assert result.exit_code == 2 and "--precision fp16" in result.output
     assert not (tmp_path / "q.parquet").exists()
+
+
+@pytest.mark.parametrize("computes_bf16", [False, True])
+def test_auto_trains_in_bf16_where_the_cpu_computes_it(monkeypatch, tmp_path: Path, data_dir: Path, tiny_base: Path,
+                                                       computes_bf16: bool) -> None:  # fmt: skip
+    from alsace_cli.stages.finetune import FinetuneConfig, finetune
+
+    monkeypatch.setattr("alsace_cli.devices.cpu_computes_bf16", lambda: computes_bf16)
+    out = finetune(FinetuneConfig(model=str(tiny_base), train=str(data_dir / "train.parquet"), out=str(tmp_path / "ft"),
+                                  max_steps=1, batch_size=8, device="cpu"))  # fmt: skip
+    provenance = json.loads((Path(out) / "alsace_provenance.json").read_text())
+    assert provenance["config"]["precision"] == ("bf16" if computes_bf16 else "fp32")
