@@ -47,9 +47,9 @@ def default_recipe_note(has_dev: bool) -> str:
     if has_dev:
         return (f"recipe: {DEFAULT_RECIPE} (the default: no recipe met the rule on every benchmark, so its "
                 f"distilled weights are kept only if [run] dev shows a gain; docs/recipes.md)")
-    return (f"recipe: {DEFAULT_RECIPE} (the default, the rule's fallback; no [run] dev, so only the collapse detector "
-            f"guards the run: add a labeled source-language dev set to keep the fine-tuned weights unless it "
-            f"shows a gain)")
+    return (f"recipe: {DEFAULT_RECIPE} (the default, the rule's fallback; no [run] dev, so only the collapse "
+            f"detector guards the run: add a labeled source-language dev set to keep the fine-tuned weights "
+            f"unless it shows a gain)")
 
 
 def load_recipe(name: str, sections: frozenset[str]) -> dict[str, dict[str, Any]]:
