@@ -282,8 +282,7 @@ ROWS["translate-test"] = {"kind": "translate-test"}
 MT_NEEDED = "needs an MT model"
 sys.path.insert(0, str(ROOT))
 from alsace_cli.configs.recipes import (  # noqa: E402
-    DEFAULT_RECIPE,
-    default_guard_rule,
+    default_name,
     load_recipe,
     recipe_names,
 )
@@ -295,7 +294,7 @@ ROWS.update({f"recipe-{name}-bf16": {"kind": "recipe", "recipe": name, "precisio
 # Each recipe with the guard keeping the fine-tuned weights unless dev shows a gain (the rule's fallback).
 ROWS.update({f"recipe-{name}-gain": {"kind": "recipe", "recipe": name, "guard_rule": "gain"} for name in recipe_names()})
 # `--rows default`: what a run that names no recipe gets, under its own name (the default may change).
-DEFAULT_ROW = "-".join(filter(None, ["recipe", DEFAULT_RECIPE, default_guard_rule()]))
+DEFAULT_ROW = f"recipe-{default_name()}"
 CORE = ["baseline", "alsace", "random", "all"]
 # The XNLI table: the core rows, the paper's settings, the settings compared, every section-1 alternative.
 XNLI_ROWS = [

@@ -32,7 +32,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from alsace_cli.configs.recipes import DEFAULT_RECIPE, default_guard_rule  # noqa: E402
+from alsace_cli.configs.recipes import default_name  # noqa: E402
 from alsace_cli.paired import Outcomes, compare  # noqa: E402
 
 RUNS = ROOT / "benchmarks" / "runs"
@@ -46,7 +46,7 @@ RUNS_ON = {"paper": {"xcopa"}}
 # gets), and the ceiling.
 GAIN_ROWS = [f"{name}-gain" for name in RECIPES]
 EXTRA_ROWS = [*GAIN_ROWS, "ceiling"]
-DEFAULT_ROW = "-".join(filter(None, [DEFAULT_RECIPE, default_guard_rule()]))
+DEFAULT_ROW = default_name()
 # The rule, as written before the runs.
 PRUNE_AVG, PRUNE_EN = -1.0, -1.5
 QUALIFY_AVG, QUALIFY_EN = 0.0, -0.5

@@ -49,8 +49,7 @@ ROWS: dict[str, dict[str, Any]] = {
 MAX_LENGTH = 80
 sys.path.insert(0, str(ROOT))
 from alsace_cli.configs.recipes import (  # noqa: E402
-    DEFAULT_RECIPE,
-    default_guard_rule,
+    default_name,
     load_recipe,
     recipe_names,
 )
@@ -60,7 +59,7 @@ from alsace_cli.configs.table import PIPELINE  # noqa: E402
 ROWS.update({f"recipe-{name}": {"recipe": name} for name in recipe_names()})
 ROWS.update({f"recipe-{name}-gain": {"recipe": name, "guard_rule": "gain"} for name in recipe_names()})
 # `--rows default`: what a run that names no recipe gets, under its own name (quality.py's DEFAULT_ROW).
-DEFAULT_ROW = "-".join(filter(None, ["recipe", DEFAULT_RECIPE, default_guard_rule()]))
+DEFAULT_ROW = f"recipe-{default_name()}"
 
 
 def build_set(quality: Path, seed: int, gold: pd.Series, out: Path) -> tuple[Path, Path, list[str]]:

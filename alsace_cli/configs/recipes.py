@@ -28,6 +28,11 @@ def default_guard_rule() -> str | None:
     return FALLBACK_GUARD_RULE if DEFAULT_IS_FALLBACK else None
 
 
+def default_name() -> str:
+    """What a run that names no recipe gets, as one name (a benchmark row's): `RECIPE` or `RECIPE-RULE`."""
+    return "-".join(filter(None, [DEFAULT_RECIPE, default_guard_rule()]))
+
+
 def recipe_names() -> list[str]:
     return sorted(path.stem for path in RECIPES.glob("*.toml"))
 
