@@ -43,6 +43,11 @@ def warn(message: str) -> None:
     console.print("[yellow]warning:[/yellow] " + message, highlight=False, soft_wrap=True)
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`1 language`, `2 languages`: a count with its noun in the right number."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
 def esc(value: object) -> str:
     """User text (a path, a language code) made safe to put in a Rich-markup line: `[red]` stays literal."""
     return escape(str(value))

@@ -225,7 +225,11 @@ class ImportConfig:
         help="Language of each file, in order.", factory=list, shown="from the file name", listing="repeat"
     )
     lang_column: str | None = setting(None, "Column holding the language.", shown="none")
-    id_column: str | None = setting(None, "Column holding the instance id.", shown="row order")
+    id_column: str | None = setting(None, "Column holding the instance id.", shown="id if present, else row order")
+    max_label_disagreement: float = setting(
+        0.1, "Refuse a labeled parallel file when more than this share of its ids have different labels in "
+        "different languages (misaligned rows); 1 accepts any.", minimum=0.0, maximum=1.0,
+    )  # fmt: skip
     text_a_column: str | None = setting(
         None, "Column holding text_a (pair task).", shown="text_a, premise, sentence1, ..."
     )

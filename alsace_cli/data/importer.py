@@ -1,7 +1,10 @@
 """`alsace data import`: raw files → one long-format dataset (id, lang, text columns, label).
 
-Parallel instances share an `id`: taken from `--id-column`, or else from row order (the k-th row of every
-language is instance k, so those files must have the same number of rows).
+Parallel instances share an `id`: taken from `--id-column`, else from a column named `id` where the input
+has one, else from row order (the k-th row of every language is instance k, so those files must have the
+same number of rows; the summary line says so). Where a parallel file is labeled, an id whose languages
+disagree on the label is a sign of misaligned rows: their share is reported, and above
+`--max-label-disagreement` the import is refused.
 """
 
 from __future__ import annotations
@@ -194,7 +197,10 @@ def _part(path: Path, raw: pd.DataFrame, lang: str | None, config: ImportConfig,
         part["lang"] = raw[lang_column].astype(str).to_numpy()
     else:
         part["lang"] = lang or lang_from_filename(path)
-    id_column = config.id_column or ("id" if config.hf and "id" in raw.columns else None)
+    # An `id` column is used as `text` and `label` are found: numbering by row order would silently pair
+    # rows that are not translations of each other when the languages are in different orders.
+    id_column = config.id_column or ("id" if "id" in raw.columns else None)
+    part["_order_ids"] = not id_column
     if id_column:
         if id_column not in raw.columns:
             raise AlsaceError(f"{path}: no column {id_column!r} (--id-column)")
@@ -235,7 +241,8 @@ def import_data(config: ImportConfig, overwrite: bool = False) -> Artifact:
             f"{paths[0]}: no labels to take names from; pass --labels NAME,NAME,... (the task's label names, "
             "which predictions and models are checked against)"
         )
-    _check_rows(frame, config)
+    _check_rows(frame)
+    disagreement = _label_disagreement(frame, paths[0], config.max_label_disagreement)
     if config.skip or config.limit is not None:
         # Ids keep their original values, so slices taken with different --skip never share an id.
         ids = pd.unique(frame["id"])[config.skip :]
@@ -248,25 +255,53 @@ def import_data(config: ImportConfig, overwrite: bool = False) -> Artifact:
     inputs = {"hf": config.hf} if config.hf else {f"input{i}": p for i, p in enumerate(paths)}
     provenance = make_provenance("data import", config, inputs)
     out = write_artifact(frame, config.out, "dataset", dataset_meta(task, labels, provenance))
+    order = any(part["_order_ids"].iloc[0] for part in parts if len(part))
     report.info(
-        f"data import: {len(frame)} rows, {frame['id'].nunique()} ids, {frame['lang'].nunique()} languages, "
-        f"task {task}, labels {', '.join(labels)} → {out}"
+        f"data import: {len(frame)} rows, {frame['id'].nunique()} ids, "
+        f"{report.plural(frame['lang'].nunique(), 'language')}, task {task}, labels {', '.join(labels)}"
+        + (", ids from row order (no id column: row k of every language is instance k)" if order else "")
+        + (f", {100 * disagreement:.1f}% of parallel ids disagree on the label" if disagreement else "")
+        + f" → {report.esc(out)}"
     )
     return Artifact(frame, dataset_meta(task, labels, provenance), out)
 
 
-def _check_rows(frame: pd.DataFrame, config: ImportConfig) -> None:
+def _label_disagreement(frame: pd.DataFrame, path: Path, limit: float) -> float:
+    """The share of ids present in several languages whose labels differ; above `limit` the rows are taken
+    to be misaligned and the import is refused."""
+    if "label" not in frame.columns or frame["lang"].nunique() < 2:
+        return 0.0
+    per_id = frame.groupby("id", sort=False)["label"].agg(["nunique", "size"])
+    shared = per_id[per_id["size"] > 1]
+    if shared.empty:
+        return 0.0
+    differ = shared[shared["nunique"] > 1]
+    share = len(differ) / len(shared)
+    if share > limit:
+        example = frame[frame["id"] == differ.index[0]]
+        seen = ", ".join(f"{lang} {label}" for lang, label in zip(example["lang"], example["label"], strict=True))
+        raise AlsaceError(
+            f"{path}: {len(differ)} of {len(shared)} parallel ids ({100 * share:.1f}%) have different labels in "
+            f"different languages (id {differ.index[0]!r}: {seen}): the rows are probably not aligned; name the "
+            f"id column with --id-column, or accept it with --max-label-disagreement {min(1.0, share + 0.005):.2f}"
+        )
+    return share
+
+
+def _check_rows(frame: pd.DataFrame) -> None:
+    order = frame["_order_ids"].astype(bool)
     duplicated = frame.duplicated(["id", "lang"])
     if duplicated.any():
         row = frame[duplicated].iloc[0]
-        hint = "" if config.id_column else " (two files for one language?)"
+        hint = " (two files for one language?)" if row["_order_ids"] else ""
         raise AlsaceError(f"{row['_file']}: duplicate (id={row['id']!r}, lang={row['lang']!r}){hint}")
-    if not config.id_column:
-        sizes = frame.groupby("lang", sort=False).agg(rows=("id", "size"), file=("_file", "first"))
+    if order.any():
+        sizes = frame[order].groupby("lang", sort=False).agg(rows=("id", "size"), file=("_file", "first"))
         if sizes["rows"].nunique() > 1:
             small, large = sizes["rows"].idxmin(), sizes["rows"].idxmax()
             raise AlsaceError(
                 f"{sizes.loc[small, 'file']}: ids not parallel across languages: lang {small!r} has "
-                f"{sizes.loc[small, 'rows']} rows, {large!r} has {sizes.loc[large, 'rows']} "
+                f"{report.plural(int(sizes.loc[small, 'rows']), 'row')}, {large!r} has "
+                f"{report.plural(int(sizes.loc[large, 'rows']), 'row')} "
                 "(ids come from row order; pass --id-column to match rows by id)"
             )

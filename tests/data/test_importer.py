@@ -92,13 +92,50 @@ def test_one_file_with_a_language_column(tmp_path: Path) -> None:
     assert frame.loc[("1", "fr"), "text_a"] == "p2f" and frame.loc[("1", "fr"), "label"] == 2
 
 
+def _shuffled_language_column(tmp_path: Path) -> Path:
+    """The docs' one-file example with an `id` column, the German rows in another order than the English."""
+    english = ["The goalkeeper caught the ball.", "This fruit is sweet and juicy.", "It will rain tomorrow."]
+    german = ["Diese Frucht ist süß und saftig.", "Morgen wird es regnen.", "Der Torwart fing den Ball."]
+    frame = pd.DataFrame({"id": ["g1", "f1", "w1", "f1", "w1", "g1"], "language": ["en"] * 3 + ["de"] * 3,
+                          "text": english + german, "label": ["sport", "food", "weather", "food", "weather", "sport"]})  # fmt: skip
+    frame.to_parquet(tmp_path / "all.parquet")
+    return tmp_path / "all.parquet"
+
+
+def test_an_id_column_is_used_without_being_named(tmp_path: Path) -> None:
+    """Issue 35.1: ids were numbered by row order, pairing 'The goalkeeper ...' with 'Diese Frucht ...'."""
+    result = ok("data", "import", _shuffled_language_column(tmp_path), "--lang-column", "language",
+                "--labels", "sport,food,weather", "--out", tmp_path / "out.parquet")  # fmt: skip
+    frame = load_dataset(tmp_path / "out.parquet").frame.set_index(["id", "lang"])
+    assert frame.loc[("g1", "en"), "text"] == "The goalkeeper caught the ball."
+    assert frame.loc[("g1", "de"), "text"] == "Der Torwart fing den Ball."
+    assert "row order" not in result.stderr
+
+
+def test_ids_from_row_order_are_said_and_disagreeing_labels_refused(tmp_path: Path) -> None:
+    raw = pd.read_parquet(_shuffled_language_column(tmp_path)).drop(columns="id")
+    raw.to_parquet(tmp_path / "noid.parquet")
+    out = tmp_path / "out.parquet"
+    result = invoke("data", "import", tmp_path / "noid.parquet", "--lang-column", "language",
+                    "--labels", "sport,food,weather", "--out", out)  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "3 of 3 parallel ids (100.0%) have different labels" in result.stderr
+    assert "--max-label-disagreement" in result.stderr and not out.exists()
+    result = ok("data", "import", tmp_path / "noid.parquet", "--lang-column", "language", "--labels",
+                "sport,food,weather", "--max-label-disagreement", "1", "--out", out)  # fmt: skip
+    assert "ids from row order" in result.stderr and "100.0% of parallel ids disagree" in result.stderr
+    result = ok("data", "import", tmp_path / "noid.parquet", "--lang-column", "language", "--labels",
+                "sport,food,weather", "--drop-labels", "--out", out, "--overwrite")  # fmt: skip
+    assert "ids from row order" in result.stderr and "disagree" not in result.stderr
+
+
 def test_import_errors_name_the_file_and_row(tmp_path: Path) -> None:
     (tmp_path / "a-en.tsv").write_text("x\ty\tentailment\r\nx2\ty2\tneutral\r\n", encoding="utf-8")
     (tmp_path / "a-de.tsv").write_text("x\ty\tentailment\r\n", encoding="utf-8")
     (tmp_path / "b-fr.tsv").write_text("x\ty\tentailment\nx2\ty2\tmaybe\n", encoding="utf-8")
     out = tmp_path / "out.parquet"
     cases = [
-        ((tmp_path / "a-en.tsv", tmp_path / "a-de.tsv"), ("a-de.tsv", "not parallel", "'de' has 1 rows")),
+        ((tmp_path / "a-en.tsv", tmp_path / "a-de.tsv"), ("a-de.tsv", "not parallel", "'de' has 1 row,")),
         ((tmp_path / "b-fr.tsv",), ("b-fr.tsv", "row 1", "'maybe'")),
         ((tmp_path / "missing-en.tsv",), ("missing-en.tsv", "no such file")),
     ]
