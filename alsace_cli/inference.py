@@ -39,8 +39,11 @@ def predict_probs(
     device: torch.device,
     precision: str = "fp32",
     on_batch: Callable[[int], None] | None = None,
+    encoded: dict[int, Any] | None = None,
 ) -> np.ndarray:
-    """P(y | x) for every row of `frame`, as float32 of shape (rows, labels), in the frame's row order."""
+    """P(y | x) for every row of `frame`, as float32 of shape (rows, labels), in the frame's row order.
+    `encoded`: a dict kept by the caller across calls on the same frame (the guard's dev set), which holds
+    each tokenized batch after the first call, so later calls skip the tokenizer."""
     import torch
 
     model.eval()
@@ -49,7 +52,12 @@ def predict_probs(
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
             index = order[start : start + batch_size]
-            batch = task.encode(tokenizer, frame.iloc[index], max_length).to(device)
+            batch = encoded.get(start) if encoded is not None else None
+            if batch is None:
+                batch = task.encode(tokenizer, frame.iloc[index], max_length)
+                if encoded is not None:
+                    encoded[start] = batch
+            batch = batch.to(device)
             with autocast(device, precision):
                 logits = model(**batch).logits
             if out is None:  # the width is the number of labels, or of choices for multiple choice

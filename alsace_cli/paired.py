@@ -113,3 +113,28 @@ def compare(base: Outcomes, other: Outcomes, source_lang: str, resamples: int = 
             row["gained"], row["lost"], row["p_mcnemar"] = mcnemar_exact(a[j, keep], b[j, keep])
         rows.append(row)
     return rows
+
+
+def holm_adjusted(pvalues: list[float]) -> list[float]:
+    """Holm's step-down adjusted p-values, in the order given: the k-th smallest of m is multiplied by
+    m − k + 1 and kept monotone. A hypothesis is rejected at level α when its adjusted p is below α; the
+    family-wise error rate is at most α whatever the tests' dependence."""
+    order = sorted(range(len(pvalues)), key=lambda i: pvalues[i])
+    adjusted, running = [1.0] * len(pvalues), 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (len(pvalues) - rank) * pvalues[index]))
+        adjusted[index] = running
+    return adjusted
+
+
+def mean_difference_interval(ids: np.ndarray, difference: np.ndarray, resamples: int = 1000, seed: int = 42,
+                             level: float = 0.95) -> tuple[float, float]:  # fmt: skip
+    """Percentile bootstrap interval of a mean paired difference, in points, resampling ids with replacement
+    (each id carrying all its rows, so the languages of one instance move together)."""
+    codes, index = np.unique(ids.astype(str), return_inverse=True)
+    per_id = np.bincount(index, weights=difference, minlength=len(codes))
+    rows_per_id = np.bincount(index, minlength=len(codes)).astype(float)
+    counts = np.random.default_rng(seed).multinomial(len(codes), np.full(len(codes), 1 / len(codes)), resamples)
+    means = 100 * (counts @ per_id) / (counts @ rows_per_id)
+    tail = (1 - level) / 2
+    return float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail))

@@ -26,7 +26,15 @@ def _kept_fine_tuned(guard: dict[str, Any]) -> str:
 
 
 def verdict(comparisons: list[dict], guard: dict[str, Any] | None, source_lang: str) -> dict[str, str]:
-    """{"verdict": gain | no measurable change | harm, "line": what to print}."""
+    """{"verdict": gain | no measurable change | harm, "line": what to print}, the line ending with what the
+    guard's dev set judged on (a source-only dev set cannot see a gain in the other languages)."""
+    found = _verdict(comparisons, guard, source_lang)
+    if guard and guard.get("dev_judged_on"):
+        found = {**found, "line": f"{found['line']} (the guard judged on {guard['dev_judged_on']})"}
+    return found
+
+
+def _verdict(comparisons: list[dict], guard: dict[str, Any] | None, source_lang: str) -> dict[str, str]:
     if guard and guard.get("kept_step") == 0 and guard.get("last_step", 0) > 0:
         return {"verdict": "no measurable change", "line": _kept_fine_tuned(guard)}
     average = next((row for row in comparisons if row["what"] == "average"), None)

@@ -86,3 +86,54 @@ def test_a_run_that_names_no_recipe_gets_the_default_and_says_so(tmp_path: Path,
     settings = tomllib.loads((tmp_path / "run" / "run_config.toml").read_text())
     assert found == {"name": "static-ce", "default": False, "fallback": False}
     assert settings["distill"]["guard_rule"] == "paired" and settings["distill"]["ce_weight"] == 0.5
+
+
+def test_a_multilingual_dev_set_makes_the_default_auto(tmp_path: Path, data_dir: Path) -> None:
+    """Issue 34: with dev rows beyond the source language a run that names no recipe distils every candidate
+    and keeps the one dev shows better (or the fine-tuned model); results.json lists each candidate."""
+    import json
+
+    from alsace_cli.configs.recipes import AUTO_CANDIDATES
+    from tests.conftest import LANGS, pair_rows, write_dataset
+
+    dev = write_dataset(pair_rows(LANGS, 6, labeled=True, offset=300), tmp_path / "dev.parquet")
+    config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
+    config.write_text(config.read_text().replace('device = "cpu"', f'device = "cpu"\ndev = "{dev}"'))
+    result = ok("run", "--config", config)
+    assert "recipe: auto" in result.output and "distill:static-ce" in result.output
+    found = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert found["recipe"]["name"] == "auto" and found["recipe"]["default"]
+    assert [c["recipe"] for c in found["auto"]["candidates"]] == list(AUTO_CANDIDATES)
+    assert found["recipe"]["chosen"] == found["auto"]["chosen"]
+    assert "24 dev rows in 4 languages" in found["guard"]["dev_judged_on"]
+    assert "judged on 24 dev rows" in found["verdict"]["line"]
+    for name in AUTO_CANDIDATES:  # each candidate's guard kept its dev rows at step 0 and at the kept step
+        rows = pd.read_parquet(tmp_path / "run" / f"distilled-{name}" / "guard_dev.parquet")
+        assert len(rows) == 24 and set(rows["lang"]) == set(LANGS)
+    assert (tmp_path / "run" / "distilled" / "recipe_choice.json").exists()
+    # An English-only dev set keeps today's default, and says what it cannot see.
+    en = write_dataset(pair_rows(["en"], 6, labeled=True, offset=300), tmp_path / "dev_en.parquet")
+    config.write_text(config.read_text().replace(str(dev), str(en)))
+    result = ok("run", "--config", config)
+    found = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert found["recipe"]["name"] != "auto" and found["auto"] is None
+    assert "cannot see gains or losses outside en" in " ".join(result.output.split())
+
+
+def test_auto_needs_a_dev_set(tmp_path: Path, data_dir: Path) -> None:
+    config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
+    result = invoke("run", "--config", config, "--recipe", "auto")
+    assert result.exit_code == 2 and "recipe auto needs dev" in result.output
+    assert not (tmp_path / "run" / "finetuned").exists()
+
+
+def test_a_length_the_run_file_gives_wins_over_the_recipes(tmp_path: Path, data_dir: Path) -> None:
+    """Issue 35.2: the recipe's max_steps = 150 silently beat the file's own `epochs` (max_steps wins)."""
+    import tomllib
+
+    config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
+    config.write_text(config.read_text().replace("max_steps = 2\npairs_per_batch = 4", "epochs = 1\npairs_per_batch = 4"))
+    ok("run", "--config", config, "--recipe", "static")
+    settings = tomllib.loads((tmp_path / "run" / "run_config.toml").read_text())
+    assert settings["distill"]["epochs"] == 1 and "max_steps" not in settings["distill"]
+    assert settings["distill"]["teacher"] == "static"  # the rest of the recipe still applies

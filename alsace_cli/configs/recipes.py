@@ -23,6 +23,14 @@ DEFAULT_IS_FALLBACK = True
 FALLBACK_GUARD_RULE = "gain"
 
 
+# `--recipe auto`: distil each candidate from one fine-tuned model and keep the one the dev set shows best
+# (stages/choose_recipe.py). The list's order breaks ties, simplest first. The candidates share every section
+# but [distill], so one predict, vote, select and make-pairs serve them all. A run that names no recipe gets
+# `auto` when its dev set has rows outside the source language: only such a dev set can see the gain.
+AUTO = "auto"
+AUTO_CANDIDATES = ("static", "static-ce", "ensemble-conf")
+
+
 def default_guard_rule() -> str | None:
     """The guard rule a run that names no recipe gets with a dev set (None: the recipe's own)."""
     return FALLBACK_GUARD_RULE if DEFAULT_IS_FALLBACK else None
@@ -37,24 +45,45 @@ def recipe_names() -> list[str]:
     return sorted(path.stem for path in RECIPES.glob("*.toml"))
 
 
-def chosen_recipe(named: str | None, votes: bool, distils: bool) -> dict[str, Any]:
+def chosen_recipe(named: str | None, votes: bool, distils: bool, multilingual_dev: bool = False) -> dict[str, Any]:
     """The recipe a run uses: the one it names, else the default where one applies (a classification run
-    that distils: the default was chosen on classification benchmarks; QA keeps the stages' own settings)."""
-    default = DEFAULT_RECIPE if named is None and votes and distils else None
+    that distils: the default was chosen on classification benchmarks; QA keeps the stages' own settings).
+    The default is `auto` with a dev set in languages beyond the source, else DEFAULT_RECIPE."""
+    default = None
+    if named is None and votes and distils:
+        default = AUTO if multilingual_dev else DEFAULT_RECIPE
     return {"name": named or default, "default": default is not None,
-            "fallback": default is not None and DEFAULT_IS_FALLBACK}  # fmt: skip
+            "fallback": default == DEFAULT_RECIPE and DEFAULT_IS_FALLBACK}  # fmt: skip
 
 
-def default_recipe_note(has_dev: bool) -> str:
+def auto_candidates(sections: frozenset[str]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Each candidate of `auto` by name, checked to share every section but [distill] with the first."""
+    candidates = {name: load_recipe(name, sections) for name in AUTO_CANDIDATES}
+    first_name, first = next(iter(candidates.items()))
+    for name, recipe in candidates.items():
+        shared = {k: v for k, v in recipe.items() if k != "distill"}
+        if shared != {k: v for k, v in first.items() if k != "distill"}:
+            raise AlsaceError(f"recipe auto: candidate {name} differs from {first_name} outside [distill]; the "
+                              "candidates must share one predict, vote, select and make-pairs")  # fmt: skip
+    return candidates
+
+
+def default_recipe_note(has_dev: bool, multilingual_dev: bool = False) -> str:
     """What a run with no recipe named gets, in one line a user can act on."""
+    if multilingual_dev:
+        return (f"recipe: auto (the default with a dev set beyond the source language): {', '.join(AUTO_CANDIDATES)} "
+                "are each distilled and the one the dev set shows better than the fine-tuned model, after Holm's "
+                "correction, is kept; else the fine-tuned model (docs/recipes.md)")  # fmt: skip
     if not DEFAULT_IS_FALLBACK:
         return f"recipe: {DEFAULT_RECIPE} (the default, chosen by the rule in BENCHMARKS.md)"
     if has_dev:
         return (f"recipe: {DEFAULT_RECIPE} (the default: no recipe met the rule on every benchmark, so its "
-                f"distilled weights are kept only if [run] dev shows a gain; docs/recipes.md)")
+                f"distilled weights are kept only if [run] dev shows a gain; [run] dev holds the source language only, "
+                f"so it cannot see a gain elsewhere: dev rows in the target languages make the run choose its recipe; "
+                f"docs/recipes.md)")
     return (f"recipe: {DEFAULT_RECIPE} (the default, the rule's fallback; no [run] dev, so only the collapse "
-            f"detector guards the run: add a labeled source-language dev set to keep the fine-tuned weights "
-            f"unless it shows a gain)")
+            f"detector guards the run: add [run] dev, labeled rows in the target languages (or translated ones), "
+            f"to let the run choose its recipe and keep a gain it can see)")
 
 
 def load_recipe(name: str, sections: frozenset[str]) -> dict[str, dict[str, Any]]:

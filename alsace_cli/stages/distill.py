@@ -3,7 +3,7 @@
 The task's output type picks the objective (training/objectives/: label distributions over make-pairs'
 pairs; QA with gold answers; QA over question-language pairs), `--teacher` picks where the targets come
 from (training/teachers.py), and the guard (training/guard.py) decides which checkpoint is kept: a paired
-sign test on `--dev` (labeled source-language data) and a label-free collapse detector on a sample of
+sign test on `--dev` (labeled rows in any languages) and a label-free collapse detector on a sample of
 `--data`, checked before the first step, every `--eval-every` steps and after the last. Neither looks at
 the gap, so a gap that shrinks because every language got worse cannot fool them.
 """
@@ -20,6 +20,7 @@ from alsace_cli.models import hub_options, load_model, seed_everything
 from alsace_cli.streaming import open_dataset
 from alsace_cli.tasks import get_task
 from alsace_cli.training.checkpoints import check_training_outputs
+from alsace_cli.training.dev_set import DevSet
 from alsace_cli.training.guard import Guard, GuardSettings
 from alsace_cli.training.objectives import objective_for
 from alsace_cli.training.trainer import Trainer
@@ -44,7 +45,8 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
     data = objective.data
     if dev is not None and (dev.labels != data.labels or dev.task != data.task):
         raise AlsaceError(f"{config.dev}: task or labels {dev.labels} differ from {config.data}'s {data.labels}")
-    guard = Guard(GuardSettings.of(config), dev, corpus=objective.collapse_corpus(), task=task)
+    dev_set = DevSet(dev, config.source_lang, config.guard_alpha) if dev is not None else None
+    guard = Guard(GuardSettings.of(config), dev_set, corpus=objective.collapse_corpus(), task=task)
     trainer = Trainer(config, objective)
     model, tokenizer = load_model(config.model, data.task, data.labels, max_length=config.max_length,
                                   hub=hub_options(config))

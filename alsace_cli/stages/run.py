@@ -39,7 +39,7 @@ from alsace_cli.configs import (
     resolve,
     to_toml_dict,
 )
-from alsace_cli.configs.recipes import chosen_recipe, default_recipe_note
+from alsace_cli.configs.recipes import AUTO, chosen_recipe, default_recipe_note
 from alsace_cli.configs.resolve import relative_paths
 from alsace_cli.configs.translate import TranslateConfig
 from alsace_cli.errors import AlsaceError
@@ -47,13 +47,14 @@ from alsace_cli.model_card import add_results
 from alsace_cli.output_types import OutputType, output_type_of
 from alsace_cli.outputs import results_path_for
 from alsace_cli.results import write_results
+from alsace_cli.stages.choose_recipe import choose_recipe, recorded_choice
 from alsace_cli.stages.distill import check as check_distill
 from alsace_cli.stages.distill import distill
 from alsace_cli.stages.evaluate import evaluate
 from alsace_cli.stages.finetune import finetune
 from alsace_cli.stages.pairs import make_pairs
 from alsace_cli.stages.predict import predict
-from alsace_cli.stages.run_settings import sections_of, with_recipe, with_settings
+from alsace_cli.stages.run_settings import auto_distill_sections, sections_of, with_recipe, with_settings
 from alsace_cli.stages.run_steps import Step, execute
 from alsace_cli.stages.select import select
 from alsace_cli.stages.translate import translate
@@ -88,6 +89,7 @@ class Plan:
     root: Path
     configs: dict[str, Any] = field(default_factory=dict)  # section → resolved config, in order
     steps: list[Step] = field(default_factory=list)
+    distilled: str | None = None  # the model eval compares with the fine-tuned one
 
 
 def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = None,
@@ -101,27 +103,31 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
         if value and not Path(value).exists():
             raise AlsaceError(f"{value}: no such file ([run] {name} in {config_file})")
     output = output_type_of(get_task(load_dataset(run.train).task))
-    recipe = chosen_recipe(run.recipe, votes=output.votes, distils=bool(run.unlabeled))
+    multilingual_dev = bool(run.dev) and any(lang != run.source_lang for lang in _languages(run.dev))
+    recipe = chosen_recipe(run.recipe, votes=output.votes, distils=bool(run.unlabeled), multilingual_dev=multilingual_dev)
+    candidates = auto_distill_sections(sections["distill"]) if recipe["name"] == AUTO and run.unlabeled else None
     sections = with_recipe(recipe["name"], sections, has_dev=bool(run.dev), fallback=recipe["fallback"])
-    plan = _plan(run, sections, config_file, output)
+    plan = _plan(run, sections, config_file, output, candidates)
     if recipe["default"]:  # after every setting is checked: bad input gets its one line only
-        report.info(report.esc(default_recipe_note(has_dev=bool(run.dev))))
+        report.info(report.esc(default_recipe_note(has_dev=bool(run.dev), multilingual_dev=multilingual_dev)))
     ran, skipped = execute(plan.steps, plan.root, force=plan.run.force)
     with atomic_file(plan.root / "run_config.toml") as tmp:
         configs = {"run": run, **plan.configs}  # paths relative to the run folder, as a run file's are read
         tmp.write_text(tomli_w.dumps({name: relative_paths(to_toml_dict(cfg), plan.root) for name, cfg in configs.items()}))
     ev = plan.configs["eval"]
     metrics = read_artifact(ev.out, output.metrics_kind)
-    distilled = plan.configs.get("distill")
-    guard = _guard_decision(distilled.out) if distilled else None
-    found = verdict(metrics.meta.get("comparisons", []), guard, ev.source_lang) if distilled else None
+    guard = _guard_decision(plan.distilled) if plan.distilled else None
+    found = verdict(metrics.meta.get("comparisons", []), guard, ev.source_lang) if plan.distilled else None
+    auto = recorded_choice(plan.distilled) if candidates and plan.distilled else None
+    if auto is not None:
+        recipe["chosen"] = auto["chosen"]
     evaluated = json.loads(results_path_for(ev.out).read_text(encoding="utf-8"))
     for model in ev.models:  # each model's card gains its metrics on the test set
         rows = [row for row in evaluated["metrics"] if row["model"] == model]
         add_results(Path(model), rows, output.share_columns[0] if output.votes else "f1", Path(ev.data).name)
     stages = {"run": to_toml_dict(run)} | {name: to_toml_dict(cfg) for name, cfg in plan.configs.items()}
     write_results(plan.root / "results.json", {**evaluated, "guard": guard, "verdict": found, "recipe": recipe, "ran": ran,
-                                               "skipped": skipped, "settings": stages})  # fmt: skip
+                                               "skipped": skipped, "settings": stages, "auto": auto})  # fmt: skip
     return RunResult(plan.root, ran, skipped, metrics, pd.DataFrame(metrics.meta["summary"]), ev.source_lang,
                      output.metrics_kind, guard=guard, verdict=found)  # fmt: skip
 
@@ -141,8 +147,10 @@ def _stage_config(plan: Plan, cls: type, name: str, section: dict[str, Any], wir
     return config
 
 
-def _plan(run: RunConfig, sections: dict[str, dict[str, Any]], config_file: str | Path, output: OutputType) -> Plan:
-    """Every stage's resolved config and what it reads and writes, before any work."""
+def _plan(run: RunConfig, sections: dict[str, dict[str, Any]], config_file: str | Path, output: OutputType,
+          candidates: dict[str, dict[str, Any]] | None = None) -> Plan:  # fmt: skip
+    """Every stage's resolved config and what it reads and writes, before any work; `candidates`: the
+    [distill] section of each of `--recipe auto`'s candidates."""
     plan = Plan(run, Path(run.dir))
     if run.dev and Path(run.dev).resolve() in {Path(run.unlabeled).resolve() if run.unlabeled else None,
                                                Path(run.test).resolve()}:  # fmt: skip
@@ -172,16 +180,45 @@ def _plan(run: RunConfig, sections: dict[str, dict[str, Any]], config_file: str 
     pa = stage(PairsConfig, "make-pairs", {"data": corpus, "languages": se.out, "out": str(root / "pairs.parquet"),
                                            "question_language_pairs": output.unit == "question_lang"},
                lambda c: [c.data, c.languages], lambda c: make_pairs(c, overwrite=True))  # fmt: skip
-    di = stage(DistillConfig, "distill", _distill_wiring(run, sections["distill"], ft, pr, se, pa, votes, corpus),
-               lambda c: [c.model, c.data, c.pairs, c.train, c.predictions, c.languages, c.dev, c.mask_pseudo_labels],
-               lambda c: distill(c, overwrite=True, resume="auto"))  # fmt: skip
-    check_distill(di, task_of=run.unlabeled)  # a translated corpus is not written yet; it has the same task
+    wiring = (ft, pr, se, pa, votes, corpus)
+    if candidates:
+        plan.distilled = _plan_auto(plan, candidates, wiring, config_file)
+    else:
+        di = stage(DistillConfig, "distill", _distill_wiring(run, sections["distill"], *wiring), _distill_inputs,
+                   lambda c: distill(c, overwrite=True, resume="auto"))  # fmt: skip
+        check_distill(di, task_of=run.unlabeled)  # a translated corpus is not written yet; it has the same task
+        plan.distilled = di.out
     groups = se.out if output.unit == "lang" else None  # roles of question languages are not eval's groups
-    stage(EvalConfig, "eval", {"models": [ft.out, di.out], "data": run.test, "languages": groups,
+    stage(EvalConfig, "eval", {"models": [ft.out, plan.distilled], "data": run.test, "languages": groups,
                                "out": str(root / "metrics.parquet"), "plot": str(root / output.plot_name),
                                "source_lang": sections["eval"].get("source_lang", run.source_lang)},
           lambda c: [*c.models, c.data, c.languages], lambda c: evaluate(c, overwrite=True))  # fmt: skip
     return plan
+
+
+def _distill_inputs(c: DistillConfig) -> list[str | None]:
+    return [c.model, c.data, c.pairs, c.train, c.predictions, c.languages, c.dev, c.mask_pseudo_labels]
+
+
+def _plan_auto(plan: Plan, candidates: dict[str, dict[str, Any]], wiring: tuple, config_file: str | Path) -> str:
+    """`--recipe auto`: a distill step per candidate from the same pairs, then the choice between them."""
+    run, root = plan.run, plan.root
+    if not run.dev:
+        raise AlsaceError(f"{config_file} [run]: recipe auto needs dev, labeled rows (in the target languages "
+                          "where you have them) to choose between the candidates on")  # fmt: skip
+    dirs: dict[str, str] = {}
+    for name, section in candidates.items():
+        section = dict(section)
+        wired = _distill_wiring(run, section, *wiring) | {"out": str(root / f"distilled-{name}")}
+        config = _stage_config(plan, DistillConfig, f"distill:{name}", section, wired, config_file)
+        check_distill(config, task_of=run.unlabeled)
+        plan.steps.append(Step(f"distill:{name}", config, _distill_inputs(config), Path(config.out),
+                               lambda c=config: distill(c, overwrite=True, resume="auto")))  # fmt: skip
+        dirs[name] = config.out
+    alpha, out, finetuned = config.guard_alpha, root / "distilled", wiring[0].out
+    plan.steps.append(Step("choose-recipe", {"candidates": dirs, "alpha": alpha}, [*dirs.values(), finetuned], out,
+                           lambda: choose_recipe(dirs, finetuned, str(out), alpha)))  # fmt: skip
+    return str(out)
 
 
 def _stage_adder(plan: Plan, sections: dict[str, dict[str, Any]], config_file: str | Path) -> Callable[..., Any]:
@@ -267,6 +304,12 @@ def _guard_decision(model_dir: str) -> dict[str, Any] | None:
         return json.loads((Path(model_dir) / "alsace_provenance.json").read_text()).get("guard")
     except (OSError, json.JSONDecodeError):
         return None
+
+
+def _languages(path: str) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return sorted(set(pq.read_table(path, columns=["lang"])["lang"].to_pylist()))
 
 
 def _texts(path: str) -> list[str]:

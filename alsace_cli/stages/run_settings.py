@@ -20,7 +20,13 @@ from alsace_cli.configs import (
     VoteConfig,
 )
 from alsace_cli.configs.fields import PATH_FIELDS
-from alsace_cli.configs.recipes import FALLBACK_GUARD_RULE, load_recipe
+from alsace_cli.configs.recipes import (
+    AUTO,
+    AUTO_CANDIDATES,
+    FALLBACK_GUARD_RULE,
+    auto_candidates,
+    load_recipe,
+)
 from alsace_cli.configs.table import PIPELINE
 from alsace_cli.configs.translate import TranslateConfig
 from alsace_cli.errors import AlsaceError
@@ -77,10 +83,37 @@ def with_recipe(name: str | None, sections: dict[str, dict[str, Any]], has_dev: 
     with a dev set its guard rule becomes FALLBACK_GUARD_RULE."""
     if name is None:
         return sections
-    recipe = load_recipe(name, frozenset(PIPELINE))
+    if name == AUTO:  # the candidates' shared sections; their [distill] sections are auto_distill_sections'
+        recipe = {k: v for k, v in auto_candidates(frozenset(PIPELINE))[AUTO_CANDIDATES[0]].items() if k != "distill"}
+    else:
+        recipe = load_recipe(name, frozenset(PIPELINE))
+    recipe = {section: _without_length(values, sections.get(section, {})) for section, values in recipe.items()}
     distill = recipe.setdefault("distill", {})
     if fallback and has_dev:
         distill["guard_rule"] = FALLBACK_GUARD_RULE
     if not has_dev and sections["distill"].get("collapse_check") is False:
         distill.pop("eval_every", None)  # the run turned off the only check there is: no cadence to keep
     return {section: {**recipe.get(section, {}), **values} for section, values in sections.items()}
+
+
+# A run's length is one setting written two ways: a length the run file gives wins whole over the recipe's.
+LENGTH = ("epochs", "max_steps")
+
+
+def _without_length(recipe: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """A recipe section less its length when the run file's section gives one (max_steps beats epochs, so a
+    recipe's max_steps would otherwise silently override the file's epochs)."""
+    if any(key in own for key in LENGTH):
+        return {k: v for k, v in recipe.items() if k not in LENGTH}
+    return recipe
+
+
+def auto_distill_sections(own: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """`--recipe auto`: each candidate's [distill] with the run file's own laid over it. Each candidate's guard
+    keeps its best check on dev (`guard_rule = "best"`) unless the file sets a rule: choose_recipe corrects
+    for every check looked at."""
+    out = {}
+    for name, recipe in auto_candidates(frozenset(PIPELINE)).items():
+        section = {"guard_rule": "best", **_without_length(recipe.get("distill", {}), own)}
+        out[name] = {**section, **own}
+    return out

@@ -121,7 +121,7 @@ class Task:
         """Per dev row, 1.0 if the predicted label is right, else 0.0 (the guard's paired test reads these)."""
 
         settings.pop("doc_stride", None)  # a QA setting: classification has no windows
-        probs = predict_probs(model, tokenizer, self, dataset.frame, **settings)
+        probs = predict_probs(model, tokenizer, self, dataset.frame, **settings)  # `encoded`: batches kept
         return self.correct(dataset.frame, probs)
 
     def dev_score(self, model: Any, tokenizer: Any, dataset: Any, **settings: Any) -> float:

@@ -3,8 +3,9 @@
 A check has `setup(tokenizer, accelerator, objective)`, `begin(model, log)` (before the first step of a
 run that is not resumed), `after_step(model, step, total, log) -> bool` (True stops training),
 `restore(model, total)`, `decision` (recorded in the model's provenance under `guard`, or None),
-`state_dict()` / `load_state_dict()` (carried in checkpoints) and `note()` (a few words for the last
-line). distill's guard (guard.py) is one; finetune's best epoch on a dev set is the other.
+`state_dict()` / `load_state_dict()` (carried in checkpoints), `note()` (a few words for the last
+line) and `dev_rows()` (the dev rows scored at step 0 and at the kept step, written beside the model, or
+None). distill's guard (guard.py) is one; finetune's best epoch on a dev set is the other.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ class BestDevCheck:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.best_score, self.best_state = state["best_acc"], state["best_state"]
+
+    def dev_rows(self) -> None:
+        return None
 
     def note(self) -> str:
         if self.dev is None:

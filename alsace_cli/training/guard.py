@@ -2,8 +2,9 @@
 
 Checks happen before the first step, every `--eval-every` steps and after the last, with two instruments:
 
-1. A paired test on the dev set (`--dev`, labeled source-language data). Each dev row's score (1/0 for a
-   right/wrong label, F1 for a QA answer) at step k is compared with the same row's at step 0. Only the
+1. A paired test on the dev set (`--dev`, labeled rows in the source language or in any languages:
+   training/dev_set.py). Each dev row's score (1/0 for a right/wrong label, F1 for a QA answer) at step k is
+   compared with the same row's at step 0, over every (id, language) row pooled. Only the
    rows whose score changed carry evidence: with b rows better and c rows worse, the one-sided exact sign
    test asks how likely c or more of b + c coin flips are worse, p = P(X ≥ c), X ~ Binomial(b + c, 1/2).
    For 0/1 scores this is McNemar's exact test. Step k is *significantly worse* than step 0 when
@@ -13,7 +14,8 @@ Checks happen before the first step, every `--eval-every` steps and after the la
    predicted-label histogram and mean entropy of fixed corpus samples against step 0's. It fires when
    either moved past its limit (`--collapse-tv`, `--collapse-entropy`), and training stops.
 
-A check is *acceptable* when the detector did not fire and it is not significantly worse than step 0.
+A check is *acceptable* when the detector did not fire and it is not significantly worse than step 0:
+neither pooled nor, where the dev set has other languages too, on its source-language rows alone.
 When the detector fires, the drift was under way before it crossed the limit, so the run goes back to the
 latest check within half of both limits (step 0 if none did). `--guard-rule paired` keeps the latest
 acceptable check, which is the last step unless a check failed; it is replaced by the acceptable check
@@ -30,12 +32,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from alsace_cli import report
 from alsace_cli.inference import predict_probs
-from alsace_cli.paired import detectable_drop, noninferior_p, sign_test_worse
-from alsace_cli.tasks import get_task
+from alsace_cli.paired import noninferior_p, sign_test_worse
 from alsace_cli.training.collapse import label_histogram
+from alsace_cli.training.dev_set import DevSet
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class GuardSettings:
     max_length: int = 128
     eval_batch_size: int = 64
     precision: str = "fp32"
+    source_lang: str = "en"
 
     @classmethod
     def of(cls, config: Any) -> GuardSettings:
@@ -62,6 +66,9 @@ class Check:
     step: int
     score: float | None = None  # dev accuracy (F1 for QA); None without --dev
     rows: np.ndarray | None = None  # per-row dev scores
+    by_lang: dict[str, float] = field(default_factory=dict)  # dev score per language
+    source_worse: int = 0  # source-language rows worse than at step 0 (a multilingual dev set)
+    p_source_worse: float = 1.0
     better: int = 0
     worse: int = 0
     p_worse: float = 1.0
@@ -72,7 +79,7 @@ class Check:
 
     @property
     def acceptable(self) -> bool:
-        return not self.collapsed and self.p_worse >= self.alpha
+        return not self.collapsed and self.p_worse >= self.alpha and self.p_source_worse >= self.alpha
 
     alpha: float = 0.05
     safe: bool = True  # the detector's measures within half of its limits (or no detector)
@@ -85,7 +92,7 @@ class Guard:
     """Runs the checks, keeps the states that may be restored, decides at the end (module docstring)."""
 
     config: GuardSettings
-    dev: Any  # a labeled Dataset, or None
+    dev: DevSet | None
     corpus: Any = None  # {sample name: rows of the unlabeled corpus} for the collapse detector, or None
     task: Any = None
     history: list[Check] = field(default_factory=list)
@@ -105,13 +112,8 @@ class Guard:
         """The step-0 check: the reference every later check is compared with. A small dev set is said to be
         small, with what it can and cannot see."""
         self.check(model, 0, log)
-        n = 0 if self.dev is None else len(self.dev.frame)
-        if 0 < n < 500:
-            fewest, drop = detectable_drop(n, self.config.guard_alpha)
-            report.info(f"guard: {n} dev rows: at α = {self.config.guard_alpha:g} the sign test calls a drop "
-                        f"significant only from {fewest} more rows wrong than right ({100 * fewest / n:.1f} points) "
-                        f"when no row improves, about {drop:.1f} points when a tenth of the rows change; give "
-                        "--dev a few hundred rows where you can")  # fmt: skip
+        if self.dev is not None:
+            report.info(report.esc(self.dev.describe()))
 
     def after_step(self, model, step: int, total: int, log) -> bool:
         """Check at every `--eval-every` steps and the last; True when the collapse detector fired."""
@@ -133,11 +135,13 @@ class Guard:
             return False
         check = Check(step, alpha=self.config.guard_alpha)
         if self.dev is not None:
-            check.rows = np.asarray(get_task(self.dev.task).dev_row_scores(model, self.tokenizer, self.dev,
-                                                                           **self._settings()), dtype=float)  # fmt: skip
+            check.rows = self.dev.scores(model, self.tokenizer, self._settings())
             check.score = float(check.rows.mean())
+            check.by_lang = self.dev.by_language(check.rows)
             if self.history:
-                check.better, check.worse, check.p_worse = sign_test_worse(self.history[0].rows, check.rows)
+                start = self.history[0].rows
+                _, check.source_worse, check.p_source_worse = self.dev.source_worse(start, check.rows)
+                check.better, check.worse, check.p_worse = sign_test_worse(start, check.rows)
                 check.p_better = sign_test_worse(check.rows, self.history[0].rows)[2]
                 check.p_noninferior = noninferior_p(check.better, check.worse, len(check.rows),
                                                     self.config.guard_margin)  # fmt: skip
@@ -177,7 +181,11 @@ class Guard:
                 self.states["best"] = (step, weights)
         self.history.append(check)
         log.add(step=step, dev_accuracy=check.score, dev_better=check.better, dev_worse=check.worse,
-                dev_p_worse=check.p_worse if self.dev is not None else None, collapse_tv=check.tv,
+                dev_p_worse=check.p_worse if self.dev is not None else None,
+                dev_p_better=check.p_better if self.dev is not None else None,
+                **{f"dev_accuracy_{lang}": value for lang, value in check.by_lang.items()} if self.dev and self.dev.multilingual else {},
+                dev_p_source_worse=check.p_source_worse if self.dev is not None and self.dev.holds_source else None,
+                collapse_tv=check.tv,
                 collapse_tv_source=check.tvs.get("source"), collapse_entropy=check.entropy_shift)  # fmt: skip
         if step > 0:
             report.info(self._describe(check))
@@ -202,6 +210,11 @@ class Guard:
             verdict = "significantly worse" if check.p_worse < check.alpha else "within noise"
             parts.append(f"dev {check.score:.4f} vs {start:.4f} at step 0 ({check.better} rows better, "
                          f"{check.worse} worse; sign test p(worse) = {check.p_worse:.3g}: {verdict});")  # fmt: skip
+            if self.dev is not None and self.dev.holds_source:
+                held = "significantly worse: not kept" if check.p_source_worse < check.alpha else "held"
+                parts.append(f"{self.dev.source_lang} {check.by_lang[self.dev.source_lang]:.4f} vs "
+                             f"{self.history[0].by_lang[self.dev.source_lang]:.4f} (p(worse) = "
+                             f"{check.p_source_worse:.3g}: {held});")  # fmt: skip
         if check.tv is not None:
             tvs = ", ".join(f"{name} {tv:.3f}" for name, tv in check.tvs.items())
             parts.append(f"predicted-label TV {tvs} (limit {self.config.collapse_tv}), entropy shift "
@@ -282,7 +295,7 @@ class Guard:
         )
         report.info(f"distill guard: {dev}kept step {step}: {why}")
         kept = next(c for c in self.history if c.step == step)
-        self.decision = {
+        self.decision = self._dev_decision(first, kept) | {
             "kept_step": step,
             "last_step": last.step,
             "reason": why,
@@ -293,12 +306,33 @@ class Guard:
         }
         return step
 
+    def _dev_decision(self, first: Check, kept: Check) -> dict[str, Any]:
+        """What the dev set judged on and its score per language at step 0 and at the kept step."""
+        if self.dev is None:
+            return {"dev_judged_on": None}
+        return {
+            "dev_judged_on": self.dev.judged_on(),
+            "dev_rows": len(self.dev),
+            "dev_languages": self.dev.languages,
+            "dev_multilingual": self.dev.multilingual,
+            "dev_by_lang": {lang: {"step0": first.by_lang[lang], "kept": kept.by_lang[lang]} for lang in self.dev.languages},
+        }
+
     def state_dict(self) -> dict:
         return {"guard": {"history": self.history, "states": self.states, "reference": self.reference}}
 
     def load_state_dict(self, state: dict) -> None:
         guard = state["guard"]
         self.history, self.states, self.reference = guard["history"], guard["states"], guard["reference"]
+
+    def dev_rows(self) -> pd.DataFrame | None:
+        """Each dev row's score at step 0 and at the kept step (what `--recipe auto` compares candidates on)."""
+        if self.dev is None or self.decision is None or not self.history:
+            return None
+        kept = next(c for c in self.history if c.step == self.decision["kept_step"])
+        frame = self.dev.dataset.frame
+        return pd.DataFrame({"id": frame["id"].astype(str).to_numpy(), "lang": self.dev.langs,
+                             "step0": self.history[0].rows, "kept": kept.rows})  # fmt: skip
 
     def note(self) -> str:
         return ""

@@ -149,12 +149,15 @@ def save_trained(
     provenance: dict[str, Any],
     task: Any = None,
     languages: list[str] | None = None,
+    dev_rows: pd.DataFrame | None = None,
 ) -> Path:
     """Model, tokenizer, label names, training log, resolved config, provenance and the model card, in one
-    atomic directory."""
+    atomic directory; `dev_rows`: the guard's dev rows scored at step 0 and at the kept step."""
     with atomic_dir(out) as tmp:
         save_model(model, tokenizer, tmp, labels, provenance)
         write_artifact(log.frame(), tmp / "train_log.parquet", "train_log", {"provenance": provenance})
+        if dev_rows is not None:
+            write_artifact(dev_rows, tmp / "guard_dev.parquet", "guard_dev", {"provenance": provenance})
         save_config(config, section, tmp / "alsace_config.toml")
         if task is not None:
             write_model_card(tmp, provenance, task, languages or [], out.name)

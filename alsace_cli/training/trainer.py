@@ -124,7 +124,7 @@ class Trainer:
             if checks.decision is not None:
                 provenance["guard"] = checks.decision
             save_trained(model, tokenizer, out, objective.labels, log, config, objective.stage, provenance,
-                         objective.task, objective.languages)  # fmt: skip
+                         objective.task, objective.languages, checks.dev_rows())  # fmt: skip
         checkpoints.remove()
         accelerator.end_training()
         report.info(f"{objective.summary(log, total)}{checks.note()} → {report.esc(out)}")

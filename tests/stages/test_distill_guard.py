@@ -14,6 +14,7 @@ from alsace_cli.artifacts import read_meta
 from alsace_cli.configs import DistillConfig
 from alsace_cli.errors import AlsaceError
 from alsace_cli.training.collapse import label_histogram
+from alsace_cli.training.dev_set import DevSet
 from alsace_cli.training.guard import Guard, GuardSettings, sign_test_worse
 from alsace_cli.training.objectives.label_pairs import LabelPairDistillation
 from alsace_cli.training.setup import TrainLog
@@ -25,17 +26,23 @@ def validate(config: DistillConfig) -> None:
     LabelPairDistillation.check(config)
 
 
+def fake_dev_set(monkeypatch: pytest.MonkeyPatch, scores, langs: list[str], source: str = "en") -> DevSet:
+    """A dev set of rows in `langs` whose per-row scores at each check are the next of `scores`."""
+    monkeypatch.setattr(
+        "alsace_cli.training.dev_set.get_task", lambda name: SimpleNamespace(dev_row_scores=lambda *a, **k: next(scores))
+    )
+    return DevSet(SimpleNamespace(task="pair", frame=pd.DataFrame({"lang": langs})), source)
+
+
 def run_guard(monkeypatch: pytest.MonkeyPatch, outcomes: list[list[float]], rule: str = "paired",
               margin: float = 1.0) -> int:
     """Drive the guard through checks whose per-row dev scores are `outcomes`; returns the step it keeps."""
     scores = iter(outcomes)
     # The guard asks the dev set's task for per-row scores (right/wrong here; F1 for QA).
-    monkeypatch.setattr(
-        "alsace_cli.training.guard.get_task", lambda name: SimpleNamespace(dev_row_scores=lambda *a, **k: next(scores))
-    )
     accelerator = SimpleNamespace(unwrap_model=lambda m: m, device=torch.device("cpu"))
     model, log = torch.nn.Linear(2, 2), TrainLog()
-    guard = Guard(GuardSettings(guard_rule=rule, guard_margin=margin), SimpleNamespace(task="pair"))
+    dev = fake_dev_set(monkeypatch, scores, ["en"] * len(outcomes[0]))
+    guard = Guard(GuardSettings(guard_rule=rule, guard_margin=margin), dev)
     guard.setup(None, accelerator)
     for step in range(len(outcomes)):
         with torch.no_grad():
@@ -243,15 +250,55 @@ def test_what_a_small_dev_set_can_see_is_said_at_the_start(monkeypatch: pytest.M
     # 0.5^5 = 0.031 < 0.05 ≤ 0.5^4; of 10 changed rows, 9 worse gives p = 11/1024, 8 worse 56/1024.
     assert detectable_drop(100, 0.05) == (5, pytest.approx(8.0))
     scores = iter([rows(70)])
-    monkeypatch.setattr(
-        "alsace_cli.training.guard.get_task", lambda name: SimpleNamespace(dev_row_scores=lambda *a, **k: next(scores))
-    )
-    guard = Guard(GuardSettings(), SimpleNamespace(task="pair", frame=pd.DataFrame({"x": range(99)})))
+    guard = Guard(GuardSettings(), fake_dev_set(monkeypatch, scores, ["en"] * 99))
     guard.setup(None, SimpleNamespace(unwrap_model=lambda m: m, device=torch.device("cpu")))
     guard.begin(torch.nn.Linear(2, 2), TrainLog())
-    assert "99 dev rows" in capsys.readouterr().err
+    err = " ".join(capsys.readouterr().err.split())
+    assert "99 en dev rows" in err and "from 5 more rows wrong than right" in err
 
 
 def test_the_evidence_rules_need_a_dev_set() -> None:
     with pytest.raises(AlsaceError, match="--guard-rule gain needs --dev"):
         DistillConfig(guard_rule="gain").validate()
+
+
+def run_multilingual(monkeypatch: pytest.MonkeyPatch, checks: list[dict[str, list[float]]], rule: str = "gain"):
+    """The guard over checks given as per-language row scores (English and German, 60 rows each)."""
+    langs = [lang for lang in checks[0] for _ in checks[0][lang]]
+    scores = iter([np.concatenate([check[lang] for lang in checks[0]]) for check in checks])
+    guard = Guard(GuardSettings(guard_rule=rule), fake_dev_set(monkeypatch, scores, langs))
+    guard.setup(None, SimpleNamespace(unwrap_model=lambda m: m, device=torch.device("cpu")))
+    model, log = torch.nn.Linear(2, 2), TrainLog()
+    for step in range(len(checks)):
+        with torch.no_grad():
+            model.weight.fill_(float(step))
+        guard.check(model, step, log)
+    guard.restore(model, len(checks) - 1)
+    return int(model.weight[0, 0].item()), guard, log
+
+
+def test_a_multilingual_dev_set_keeps_a_gain_outside_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 34: the gain is in German; English dev alone could not see it, the pooled rows do."""
+    step0 = {"en": rows(40, 60), "de": rows(20, 60)}
+    gained = {"en": rows(40, 60), "de": rows(40, 60)}
+    kept, guard, log = run_multilingual(monkeypatch, [step0, gained])
+    assert kept == 1
+    assert guard.decision["dev_by_lang"]["de"] == {"step0": pytest.approx(20 / 60), "kept": pytest.approx(40 / 60)}
+    assert guard.decision["dev_multilingual"] and "2 languages (de, en)" in guard.decision["dev_judged_on"]
+    assert log.frame()["dev_accuracy_de"].tolist() == pytest.approx([20 / 60, 40 / 60])
+
+
+def test_a_check_whose_source_rows_are_significantly_worse_is_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pooled, step 1 gains 20 rows (p < 0.05); its English rows lost 10 with none gained (p = 0.001)."""
+    step0 = {"en": rows(40, 60), "de": rows(10, 60)}
+    step1 = {"en": rows(30, 60), "de": rows(40, 60)}
+    kept, guard, _ = run_multilingual(monkeypatch, [step0, step1])
+    assert kept == 0 and guard.history[1].p_better < 0.05 and guard.history[1].p_source_worse < 0.01
+    assert not guard.history[1].acceptable
+
+
+def test_an_english_only_dev_set_says_what_it_cannot_see(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    guard = Guard(GuardSettings(), fake_dev_set(monkeypatch, iter([rows(70)]), ["en"] * 99))
+    guard.setup(None, SimpleNamespace(unwrap_model=lambda m: m, device=torch.device("cpu")))
+    guard.begin(torch.nn.Linear(2, 2), TrainLog())
+    assert "cannot see gains or losses outside en" in " ".join(capsys.readouterr().err.split())

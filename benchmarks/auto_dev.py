@@ -1,0 +1,122 @@
+"""`--recipe auto` on a benchmark: the candidates distilled from quality.py's fine-tuned model of a seed, each
+under the guard on a dev set in the target languages, the choice between them (stages/choose_recipe.py, the
+code `alsace run` runs), the chosen model on the benchmark's test ids, paired against the fine-tuned model.
+
+    python benchmarks/quality.py --bench xnli --seeds 1 --rows baseline     # the fine-tuned model first
+    python benchmarks/auto_dev.py --bench xnli --seed 1 --dev full          # then auto on it
+
+Dev sets (written before the runs): `full`, the bench's labeled tune slice (XNLI dev ids 500-799, every
+language: a perfect translation's stand-in, disjoint from the corpus and the test ids); `small`, its first 50
+ids per language; `pivot`, its English rows plus the alphabetically first other language. The candidates
+run as `alsace run --recipe auto` runs them (each recipe's [distill], guard rule `best`, the run's
+precision: `--precision`, default bf16 here, fp32 for the grid's rows). Prints the per-candidate dev table,
+the choice, the test comparison and each step's wall time; writes <root>/<bench>/seed<N>/auto-<dev>/result.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from quality import BENCHES  # noqa: E402
+
+from alsace_cli.stages.run_settings import auto_distill_sections  # noqa: E402
+
+SMALL_IDS = 50
+
+
+def dev_set(kind: str, tune: Path, out: Path, source: str = "en") -> Path:
+    """The dev set of `kind`, cut from the bench's tune slice (ids and rows unchanged)."""
+    from alsace_cli.artifacts import load_dataset, write_artifact
+
+    if kind == "full" or out.exists():
+        return tune if kind == "full" else out
+    dataset = load_dataset(tune)
+    frame = dataset.frame
+    if kind == "small":
+        keep = list(dict.fromkeys(frame["id"]))[:SMALL_IDS]
+        frame = frame[frame["id"].isin(keep)]
+    elif kind == "pivot":
+        other = sorted(set(frame["lang"]) - {source})[0]
+        frame = frame[frame["lang"].isin([source, other])]
+    write_artifact(frame.reset_index(drop=True), out, "dataset", dict(dataset.meta))
+    return out
+
+
+def distill_candidates(bench, s: Path, data: Path, dev: Path, out: Path, precision: str, seed: int) -> dict:
+    """Each candidate distilled under the guard on `dev`; returns {name: (directory, wall seconds)}."""
+    from alsace_cli.configs import DistillConfig
+    from alsace_cli.stages.distill import distill
+    from alsace_cli.training.teachers import teacher_class
+
+    done = {}
+    for name, settings in auto_distill_sections({}).items():
+        target = out / f"distilled-{name}"
+        settings = dict(settings)
+        needs = teacher_class(settings.get("teacher", "live")).needs
+        wired = {"predictions": str(s / "predictions.parquet") if "predictions" in needs else None,
+                 "languages": str(s / "languages-confidence.parquet") if "languages" in needs else None,
+                 "train": str(data / "train.parquet") if settings.get("ce_weight", 0) > 0 else None}  # fmt: skip
+        start = time.perf_counter()
+        if not target.exists():
+            distill(DistillConfig(model=str(s / "finetuned"), data=str(data / "unlabeled.parquet"),
+                                  pairs=str(s / "pairs-confidence.parquet"), out=str(target), dev=str(dev),
+                                  max_length=bench.max_length, seed=seed, precision=precision, **wired, **settings),
+                    resume="auto")  # fmt: skip
+        done[name] = (str(target), round(time.perf_counter() - start, 1))
+    return done
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bench", default="xnli", choices=sorted(BENCHES))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--dev", default="full", choices=("full", "small", "pivot"))
+    parser.add_argument("--precision", default="bf16")
+    parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/quality"))
+    args = parser.parse_args()
+    from alsace_cli.configs import EvalConfig
+    from alsace_cli.stages.choose_recipe import choose_recipe
+    from alsace_cli.stages.evaluate import evaluate
+    from alsace_cli.stages.pairs import PairsConfig, make_pairs
+
+    bench = BENCHES[args.bench]()
+    root = Path(args.root) / bench.name
+    s, data = root / f"seed{args.seed}", root / "data"
+    if not (s / "finetuned").exists() or not (data / "tune.parquet").exists():
+        sys.exit(f"error: run `python benchmarks/quality.py --bench {bench.name} --seeds {args.seed} --rows baseline` first")
+    out = s / f"auto-{args.dev}-{args.precision}"
+    out.mkdir(parents=True, exist_ok=True)
+    dev = dev_set(args.dev, data / "tune.parquet", out / "dev.parquet")
+    pairs = s / "pairs-confidence.parquet"
+    if not pairs.exists():
+        make_pairs(PairsConfig(data=str(data / "unlabeled.parquet"), languages=str(s / "languages-confidence.parquet"),
+                               out=str(pairs)))  # fmt: skip
+    done = distill_candidates(bench, s, data, dev, out, args.precision, args.seed)
+    choice = choose_recipe({n: d for n, (d, _) in done.items()}, str(s / "finetuned"), str(out / "distilled"), 0.05)
+    metrics = out / "metrics.parquet"
+    if not metrics.exists():
+        evaluate(EvalConfig(models=[str(s / "finetuned"), str(out / "distilled")], data=str(data / "test.parquet"),
+                            out=str(metrics), languages=str(s / "languages-confidence.parquet"),
+                            max_length=bench.max_length, precision="fp32"))  # fmt: skip
+    from alsace_cli.artifacts import read_artifact
+
+    comparisons = read_artifact(metrics, "metrics").meta.get("comparisons", [])
+    result = {"bench": bench.name, "seed": args.seed, "dev": args.dev, "precision": args.precision,
+              "distill_seconds": {n: t for n, (_, t) in done.items()}, "choice": choice, "comparisons": comparisons}  # fmt: skip
+    (out / "result.json").write_text(json.dumps(result, indent=2, default=str))
+    for row in comparisons:
+        name = row.get("lang") or row["what"]
+        print(f"{name}: {row['difference']:+.2f} [{row['ci_low']:+.2f}, {row['ci_high']:+.2f}]")
+    print(f"distill wall time per candidate (s): {result['distill_seconds']}")
+
+
+if __name__ == "__main__":
+    main()
