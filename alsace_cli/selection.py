@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from alsace_cli.configs import SELECT_STRATEGIES
+from alsace_cli.configs.stages import parse_threshold  # noqa: F401  (the stage reads it from here)
 from alsace_cli.errors import AlsaceError
 from alsace_cli.schemas import probs_matrix
 
@@ -24,19 +25,6 @@ CC100_GIB: dict[str, float] = {
 }  # fmt: skip
 
 
-def parse_threshold(value: str | float) -> float | None:
-    """None for 'mean' (resolved once the scores are known), else a number in [0, 1]."""
-    if isinstance(value, str) and value.strip().lower() == "mean":
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        raise AlsaceError(
-            f"--threshold: expected 'mean' or a number between 0 and 1, got {value!r}"
-        ) from None
-    if not 0.0 <= number <= 1.0:
-        raise AlsaceError(f"--threshold: {number} is outside 0..1 (ŝ is a softmax over languages)")
-    return number
 
 
 def scores_by_language(languages: np.ndarray, confidence: np.ndarray) -> pd.DataFrame:

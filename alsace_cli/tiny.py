@@ -24,6 +24,9 @@ TINY_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 TINY_KINDS = ("bert", "bert-mlm", "nllb", "marian", "madlad")
 
 
+# The tiny BERT's positions: `alsace run` checks every stage's max_length against it before building it.
+TINY_MAX_LENGTH = 256
+
 def build_tiny_model(
     out_dir: str | Path, texts: list[str], seed: int = 0, vocab_size: int = 3000, dropout: float = 0.1,
     masked_lm: bool = False,
@@ -66,7 +69,7 @@ def build_tiny_model(
         cls_token="[CLS]",
         sep_token="[SEP]",
         mask_token="[MASK]",
-        model_max_length=256,
+        model_max_length=TINY_MAX_LENGTH,
     )
     config = BertConfig(
         vocab_size=len(fast),
@@ -74,7 +77,7 @@ def build_tiny_model(
         num_hidden_layers=2,
         num_attention_heads=2,
         intermediate_size=128,
-        max_position_embeddings=256,
+        max_position_embeddings=TINY_MAX_LENGTH,
         hidden_dropout_prob=dropout,  # 0.1, BERT's, unless a test needs runs without random masks
         attention_probs_dropout_prob=dropout,
     )

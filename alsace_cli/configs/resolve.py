@@ -27,8 +27,14 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.exists():
         raise AlsaceError(f"{path}: no such config file")
+    if path.is_dir():
+        found = sorted(p.name for p in path.glob("*.toml"))
+        hint = f" (it holds {', '.join(found[:4])})" if found else ""
+        raise AlsaceError(f"{path}: a folder, not a config file; --config takes a TOML file{hint}")
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise AlsaceError(f"{path}: not UTF-8 text (byte {exc.start}); save the config file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise AlsaceError(f"{path}: not valid TOML ({exc})") from None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from alsace_cli.errors import AlsaceError
 from alsace_cli.configs.fields import (
     REQUIRED,
     device,
@@ -69,6 +70,21 @@ class VoteConfig:
 SELECT_STRATEGIES = ("confidence", "random", "all", "scale")
 
 
+def parse_threshold(value: str | float) -> float | None:
+    """None for 'mean' (resolved once the scores are known), else a number in [0, 1]."""
+    if isinstance(value, str) and value.strip().lower() == "mean":
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise AlsaceError(
+            f"--threshold: expected 'mean' or a number between 0 and 1, got {value!r}"
+        ) from None
+    if not 0.0 <= number <= 1.0:
+        raise AlsaceError(f"--threshold: {number} is outside 0..1 (ŝ is a softmax over languages)")
+    return number
+
+
 @dataclass
 class SelectConfig:
     predictions: str = setting("", "predictions.parquet from predict.", shown=REQUIRED)
@@ -91,6 +107,9 @@ class SelectConfig:
         0.2, "Warn about languages whose label distribution is this far (TV) from the source's.", above=0
     )
     seed: int = seed("Seed of --strategy random.")
+
+    def validate(self) -> None:
+        parse_threshold(self.threshold)  # 'median' is refused before any work, not after finetune
 
 
 @dataclass

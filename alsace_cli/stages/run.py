@@ -54,13 +54,20 @@ from alsace_cli.stages.evaluate import evaluate
 from alsace_cli.stages.finetune import finetune
 from alsace_cli.stages.pairs import make_pairs
 from alsace_cli.stages.predict import predict
-from alsace_cli.stages.run_settings import auto_distill_sections, sections_of, with_recipe, with_settings
+from alsace_cli.stages.run_settings import (
+    auto_distill_sections,
+    check_lengths,
+    position_limit,
+    sections_of,
+    with_recipe,
+    with_settings,
+)
 from alsace_cli.stages.run_steps import Step, execute
 from alsace_cli.stages.select import select
 from alsace_cli.stages.translate import translate
 from alsace_cli.stages.vote import vote
 from alsace_cli.tasks import get_task
-from alsace_cli.tiny import build_tiny_model
+from alsace_cli.tiny import TINY_MAX_LENGTH, build_tiny_model
 from alsace_cli.training.teachers import teacher_class
 from alsace_cli.verdict import verdict
 
@@ -108,6 +115,8 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
     candidates = auto_distill_sections(sections["distill"]) if recipe["name"] == AUTO and run.unlabeled else None
     sections = with_recipe(recipe["name"], sections, has_dev=bool(run.dev), fallback=recipe["fallback"])
     plan = _plan(run, sections, config_file, output, candidates)
+    limit = TINY_MAX_LENGTH if run.model == TINY else position_limit(run.model)
+    check_lengths(plan.configs, limit, run.model, config_file)
     if recipe["default"]:  # after every setting is checked: bad input gets its one line only
         report.info(report.esc(default_recipe_note(has_dev=bool(run.dev), multilingual_dev=multilingual_dev)))
     ran, skipped = execute(plan.steps, plan.root, force=plan.run.force)
@@ -152,6 +161,8 @@ def _plan(run: RunConfig, sections: dict[str, dict[str, Any]], config_file: str 
     """Every stage's resolved config and what it reads and writes, before any work; `candidates`: the
     [distill] section of each of `--recipe auto`'s candidates."""
     plan = Plan(run, Path(run.dir))
+    if plan.root.exists() and not plan.root.is_dir():
+        raise AlsaceError(f"{config_file} [run] dir: {run.dir} is a file; the run directory must be a folder (or not exist)")
     if run.dev and Path(run.dev).resolve() in {Path(run.unlabeled).resolve() if run.unlabeled else None,
                                                Path(run.test).resolve()}:  # fmt: skip
         raise AlsaceError(

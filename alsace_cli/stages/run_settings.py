@@ -117,3 +117,32 @@ def auto_distill_sections(own: dict[str, Any]) -> dict[str, dict[str, Any]]:
         section = {"guard_rule": "best", **_without_length(recipe.get("distill", {}), own)}
         out[name] = {**section, **own}
     return out
+
+
+def position_limit(model: str) -> int | None:
+    """The most tokens a model takes, read from a local model folder's files without loading it (None when
+    the model is a hub id: the stage that loads it checks)."""
+    import json
+
+    folder = Path(model)
+    if not (folder / "config.json").is_file():
+        return None
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    limit = config.get("max_position_embeddings")
+    if limit and "roberta" in str(config.get("model_type", "")):
+        limit -= (config.get("pad_token_id") or 0) + 1  # RoBERTa-style positions start after the padding index
+    tokenizer = folder / "tokenizer_config.json"
+    if tokenizer.is_file():
+        most = json.loads(tokenizer.read_text(encoding="utf-8")).get("model_max_length")
+        if isinstance(most, int) and most < 1_000_000:
+            limit = min(limit or most, most)
+    return limit
+
+
+def check_lengths(configs: dict[str, Any], limit: int | None, model: str, config_file: str | Path) -> None:
+    """Every stage's max_length against the model's limit, before the first stage runs."""
+    for name, config in configs.items():
+        length = getattr(config, "max_length", None)
+        if name != "translate" and limit and length and length > limit:
+            raise AlsaceError(f"{config_file} [{name}] max_length = {length}: the model {model} takes at most "
+                              f"{limit} tokens")  # fmt: skip

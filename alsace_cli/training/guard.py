@@ -236,9 +236,7 @@ class Guard:
                                f"half its limits ({limits}) was step {safe_step}")  # fmt: skip
         latest_step = self.states["latest"][0]
         latest = next(c for c in self.history if c.step == latest_step)
-        why = "the last step" if latest is last else (
-            f"the latest acceptable check (step {last.step} was significantly worse than step 0, "
-            f"p = {last.p_worse:.3g})")  # fmt: skip
+        why = "the last step" if latest is last else f"the latest acceptable check ({self._refused(last)})"
         if self.dev is None:
             return latest_step, why
         best_step = self.states["best"][0]
@@ -256,6 +254,15 @@ class Guard:
                                f"and step {latest_step} did not recover ({latest.score:.4f} < "
                                f"{self.history[0].score:.4f} at step 0): the best dev score")  # fmt: skip
         return latest_step, why
+
+    def _refused(self, check: Check) -> str:
+        """Why a check was not acceptable, in words."""
+        if check.collapsed:
+            return f"the collapse detector fired at step {check.step}"
+        if check.p_worse < check.alpha:
+            return f"step {check.step} was significantly worse than step 0, p = {check.p_worse:.3g}"
+        return (f"step {check.step}'s {self.config.source_lang} dev rows were significantly worse than step 0's, "
+                f"p = {check.p_source_worse:.3g}, whatever the pooled rows showed")  # fmt: skip
 
     def _decide_by_evidence(self) -> tuple[int, str]:
         """--guard-rule gain / noninferior: the fine-tuned weights unless a check showed the evidence asked."""

@@ -146,6 +146,13 @@ def world(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, finetuned: P
     base = (f'[run]\nmodel = "tiny"\ntrain = "{w}/train.parquet"\nunlabeled = "{w}/unlabeled.parquet"\n'
             f'test = "{w}/test.parquet"\n')  # fmt: skip
     (w / "run_type.toml").write_text(base + '[finetune]\nbatch_size = "eight"\n')
+    (w / "run_ok.toml").write_text(base)
+    (w / "run_latin1.toml").write_bytes((base + '# café\n').encode("latin-1"))
+    (w / "confdir").mkdir()
+    (w / "confdir" / "a.toml").write_text(base)
+    misaligned = pd.DataFrame({"lang": ["en", "en", "de", "de"], "text": ["a b", "c d", "e f", "g h"],
+                               "label": ["x", "y", "y", "x"]})  # fmt: skip
+    misaligned.to_csv(w / "misaligned.csv", index=False)
     (w / "run_section.toml").write_text(base + "[finetun]\nepochs = 1\n")
     (w / "run_wired.toml").write_text(base + '[finetune]\nout = "x"\n')
     (w / "run_dev.toml").write_text(base + f'dev = "{w}/test.parquet"\n')
@@ -312,6 +319,14 @@ BAD: list[tuple[str, list[str], list[str]]] = [
     ("run-missing-train", ["run", "--config", "{w}/run_missing.toml", "--dir", "{out}"], ["absent.parquet", "no such file"]),
     ("run-unknown-key", ["run", "--config", "{w}/run_key.toml", "--dir", "{out}"], ["run_key.toml [run]", "unknown setting 'speed'"]),
     ("run-negative-setting", ["run", "--config", "{w}/run_neg.toml", "--dir", "{out}"], ["run_neg.toml [distill] pairs_per_batch", "at least 1"]),
+    ("run-config-is-a-folder", ["run", "--config", "{w}/confdir", "--dir", "{out}"], ["confdir", "a folder, not a config file"]),
+    ("run-config-not-utf8", ["run", "--config", "{w}/run_latin1.toml", "--dir", "{out}"], ["run_latin1.toml", "not UTF-8"]),
+    ("run-dir-is-a-file", ["run", "--config", "{w}/run_ok.toml", "--dir", "{w}/a_file"], ["[run] dir", "a_file is a file"]),
+    ("run-set-threshold-late", ["run", "--config", "{w}/run_ok.toml", "--dir", "{out}", "--set", "select.threshold=median"], ["--threshold", "'median'"]),
+    ("run-set-max-length-too-long", ["run", "--config", "{w}/run_ok.toml", "--dir", "{out}", "--set", "eval.max_length=100000"], ["[eval] max_length = 100000", "at most 256 tokens"]),
+    ("run-auto-without-dev", ["run", "--config", "{w}/run_ok.toml", "--dir", "{out}", "--recipe", "auto"], ["recipe auto needs dev"]),
+    ("import-misaligned-labels", ["data", "import", "{w}/misaligned.csv", "--lang-column", "lang", "--labels", "x,y", "--out", "{out}.parquet"], ["misaligned.csv", "2 of 2 parallel ids", "--max-label-disagreement"]),
+    ("import-label-disagreement-range", ["data", "import", "{w}/misaligned.csv", "--lang-column", "lang", "--max-label-disagreement", "2", "--out", "{out}.parquet"], ["--max-label-disagreement", "at most 1"]),
     ("run-missing-config", ["run", "--config", "{w}/absent.toml", "--dir", "{out}"], ["absent.toml", "no such config file"]),
     # tiny-model, verify
     ("tiny-model-out-user-folder", ["tiny-model", "{w}/userdir", "--data", "{w}/train.parquet"], ["userdir", "not written by alsace"]),
