@@ -190,8 +190,13 @@ class RunConfig:
     )
     test: str = setting("", "Labeled multilingual test set (Parquet).", shown=REQUIRED)
     dev: str | None = setting(
-        None, "Labeled English dev set: finetune's best epoch and distill's guard.", shown="none"
-    )
+        None, "Labeled dev set, in the source language or in any languages: finetune's best epoch and distill's "
+        "guard; rows beyond the source language let the run choose its recipe (auto).", shown="none",
+    )  # fmt: skip
+    dev_translate: str | None = setting(
+        None, "An MT model (as translate's --model): translate dev's source-language rows into the corpus "
+        "languages and give the guard the result, marked machine-translated.", shown="none",
+    )  # fmt: skip
     recipe: str | None = setting(
         None, "A named recipe (alsace_cli/recipes: paper, static, ...) or a recipe TOML file; the run file's "
         "sections are laid over it. Without one a classification run uses the default (docs/recipes.md) and "

@@ -110,7 +110,7 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
         if value and not Path(value).exists():
             raise AlsaceError(f"{value}: no such file ([run] {name} in {config_file})")
     output = output_type_of(get_task(load_dataset(run.train).task))
-    multilingual_dev = bool(run.dev) and any(lang != run.source_lang for lang in _languages(run.dev))
+    multilingual_dev = bool(run.dev) and (bool(run.dev_translate) or any(lang != run.source_lang for lang in _languages(run.dev)))
     recipe = chosen_recipe(run.recipe, votes=output.votes, distils=bool(run.unlabeled), multilingual_dev=multilingual_dev)
     candidates = auto_distill_sections(sections["distill"]) if recipe["name"] == AUTO and run.unlabeled else None
     sections = with_recipe(recipe["name"], sections, has_dev=bool(run.dev), fallback=recipe["fallback"])
@@ -191,7 +191,8 @@ def _plan(run: RunConfig, sections: dict[str, dict[str, Any]], config_file: str 
     pa = stage(PairsConfig, "make-pairs", {"data": corpus, "languages": se.out, "out": str(root / "pairs.parquet"),
                                            "question_language_pairs": output.unit == "question_lang"},
                lambda c: [c.data, c.languages], lambda c: make_pairs(c, overwrite=True))  # fmt: skip
-    wiring = (ft, pr, se, pa, votes, corpus)
+    dev = _plan_dev_translate(plan, sections, corpus, config_file, stage) if run.dev_translate else run.dev
+    wiring = (ft, pr, se, pa, votes, corpus, dev)
     if candidates:
         plan.distilled = _plan_auto(plan, candidates, wiring, config_file)
     else:
@@ -236,7 +237,7 @@ def _stage_adder(plan: Plan, sections: dict[str, dict[str, Any]], config_file: s
     """A function that resolves one stage's config and appends its step to the plan; returns the config."""
 
     def add(cls: type, name: str, wired: dict[str, Any], inputs: Callable[[Any], list], action: Callable[[Any], Any]):
-        config = _stage_config(plan, cls, name, sections[name], wired, config_file)
+        config = _stage_config(plan, cls, name, sections.get(name, {}), wired, config_file)
         output = Path(config.out)
         plan.steps.append(Step(name, config, inputs(config), output, lambda: action(config)))
         return config
@@ -251,7 +252,7 @@ def _plan_translate(run: RunConfig, section: dict[str, Any], config_file: str | 
 
     languages = sorted(set(pq.read_table(run.unlabeled, columns=["lang"])["lang"].to_pylist()))
     english_only = languages == [run.source_lang]
-    if not section:
+    if not section or (run.dev_translate and not section.get("model")):  # decoding options for dev_translate only
         if english_only:
             raise AlsaceError(
                 f"{config_file} [run] unlabeled: {run.unlabeled} holds {run.source_lang!r} text only; distillation "
@@ -270,6 +271,27 @@ def _plan_translate(run: RunConfig, section: dict[str, Any], config_file: str | 
         )
     tr = stage(TranslateConfig, "translate", {"data": run.unlabeled, "out": str(Path(run.dir) / "corpus.parquet"),
                                               "source_lang": run.source_lang, "reverse": False},
+               lambda c: [c.data, None if "{" in c.model else c.model], lambda c: translate(c, overwrite=True))  # fmt: skip
+    return tr.out
+
+
+def _plan_dev_translate(plan: Plan, sections: dict[str, dict[str, Any]], corpus: str, config_file: str | Path,
+                        stage: Callable) -> str:  # fmt: skip
+    """[run] dev_translate: dev's source-language rows translated into the corpus languages (with the source
+    rows kept), as the guard's dev set, decoded as [translate] says; a stage of its own, skipped when up to date."""
+    run = plan.run
+    sections["translate-dev"] = {k: v for k, v in sections["translate"].items() if k not in ("model", "target_languages")}
+    if not run.dev:
+        raise AlsaceError(f"{config_file} [run] dev_translate: needs dev, the labeled rows to translate")
+    languages = _languages(run.dev)
+    if languages != [run.source_lang]:
+        raise AlsaceError(f"{config_file} [run] dev_translate: dev {run.dev} already holds {', '.join(languages)}; "
+                          f"translate makes a dev set from {run.source_lang!r}-only rows (remove dev_translate)")  # fmt: skip
+    made = plan.configs.get("translate")  # a corpus translated in this run: not written yet, its languages known
+    targets = list(made.target_languages) if made else [lang for lang in _languages(corpus) if lang != run.source_lang]
+    tr = stage(TranslateConfig, "translate-dev", {"model": run.dev_translate, "data": run.dev, "source_lang": run.source_lang,
+                                                  "target_languages": targets, "reverse": False,
+                                                  "out": str(plan.root / "dev_translated.parquet")},
                lambda c: [c.data, None if "{" in c.model else c.model], lambda c: translate(c, overwrite=True))  # fmt: skip
     return tr.out
 
@@ -294,11 +316,11 @@ def _plan_baseline(plan: Plan, sections: dict[str, dict[str, Any]], config_file:
 
 
 def _distill_wiring(run: RunConfig, section: dict[str, Any], ft: Any, pr: Any, se: Any, pa: Any, votes: str | None,
-                    corpus: str) -> dict[str, Any]:  # fmt: skip
+                    corpus: str, dev: str | None) -> dict[str, Any]:  # fmt: skip
     """distill's inputs: `mask_pseudo_labels = true` means this run's vote; a teacher that needs predict's
     or select's output gets it (training/teachers.py says which)."""
     root = Path(run.dir)
-    wired = {"model": ft.out, "data": corpus, "pairs": pa.out, "out": str(root / "distilled"), "dev": run.dev}
+    wired = {"model": ft.out, "data": corpus, "pairs": pa.out, "out": str(root / "distilled"), "dev": dev}
     if isinstance(section.get("mask_pseudo_labels"), bool):
         wired["mask_pseudo_labels"] = votes if section.pop("mask_pseudo_labels") else None
     if float(section.get("ce_weight", 0) or 0) > 0:  # the English anchor trains on [run] train

@@ -72,6 +72,9 @@ class DevSet:
         names = ", ".join(self.languages[:SHOWN_LANGUAGES])
         more = len(self.languages) - SHOWN_LANGUAGES
         listed = names + (f" and {more} more" if more > 0 else "")
+        translation = (self.dataset.meta or {}).get("translation") if hasattr(self.dataset, "meta") else None
+        if translation and translation.get("direction") == "forward":
+            listed += f"; machine-translated from {self.source_lang} by {translation.get('model')}"
         if not self.multilingual:
             return (f"{len(self)} {self.source_lang} dev rows (source language only: it cannot see gains or "
                     f"losses outside {self.source_lang})")  # fmt: skip

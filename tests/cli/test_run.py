@@ -171,3 +171,29 @@ def test_run_translates_english_text_into_its_corpus(tmp_path: Path, data_dir: P
     config.write_text(config.read_text().replace(str(tmp_path / "english.parquet"), str(data_dir / "unlabeled.parquet")))
     parallel = invoke("run", "--config", config)
     assert parallel.exit_code == 2 and "[translate]: [run] unlabeled already holds 4 languages" in parallel.output
+
+
+def test_run_translates_an_english_dev_set_for_the_guard(tmp_path: Path, data_dir: Path) -> None:
+    """Issue 34.2: [run] dev_translate makes the guard's dev set from English dev rows, marked as translated."""
+    import json
+
+    from alsace_cli.tiny import build_tiny_translator
+    from tests.conftest import WORDS, pair_rows, write_dataset
+
+    build_tiny_translator(tmp_path / "mt", [t for words in WORDS.values() for t in words], "nllb")
+    dev = write_dataset(pair_rows(["en"], 6, labeled=True, offset=300), tmp_path / "dev_en.parquet")
+    config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
+    config.write_text(config.read_text().replace('device = "cpu"', f'device = "cpu"\ndev = "{dev}"\n'
+                                                 f'dev_translate = "{tmp_path / "mt"}"')
+                      + "\n[translate]\nnum_beams = 1\nmax_new_tokens = 8\n")  # fmt: skip
+    result = stdout_json(ok("run", "--config", config, "--json"))
+    assert "translate-dev" in result["ran"]
+    translated = pd.read_parquet(tmp_path / "run" / "dev_translated.parquet")
+    counts = translated["lang"].value_counts().to_dict()  # a random MT model's empty outputs are left out
+    assert counts["en"] == 6 and {"de", "fr"} <= set(counts) <= {"en", "de", "fr", "ru"}
+    found = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert found["recipe"]["name"] == "auto"  # the translated dev set goes beyond English
+    assert f"machine-translated from en by {tmp_path / 'mt'}" in found["guard"]["dev_judged_on"]
+    assert "machine-translated" in found["verdict"]["line"]
+    again = stdout_json(ok("run", "--config", config, "--json"))
+    assert "translate-dev" in again["skipped"] and again["ran"] == []
