@@ -109,7 +109,8 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
         value = getattr(run, name)
         if value and not Path(value).exists():
             raise AlsaceError(f"{value}: no such file ([run] {name} in {config_file})")
-    output = output_type_of(get_task(load_dataset(run.train).task))
+    train = load_dataset(run.train)
+    output = output_type_of(get_task(train.task))
     multilingual_dev = bool(run.dev) and (bool(run.dev_translate) or any(lang != run.source_lang for lang in _languages(run.dev)))
     recipe = chosen_recipe(run.recipe, votes=output.votes, distils=bool(run.unlabeled), multilingual_dev=multilingual_dev)
     candidates = auto_distill_sections(sections["distill"]) if recipe["name"] == AUTO and run.unlabeled else None
@@ -127,6 +128,10 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
     metrics = read_artifact(ev.out, output.metrics_kind)
     guard = _guard_decision(plan.distilled) if plan.distilled else None
     found = verdict(metrics.meta.get("comparisons", []), guard, ev.source_lang) if plan.distilled else None
+    weak = _near_chance(metrics.frame, ev.models[0], ev.source_lang, len(train.labels)) if output.votes else None
+    if weak:
+        report.warn(weak)
+        found = found and {**found, "line": f"{found['line']}. Warning: {weak}", "warning": weak}
     auto = recorded_choice(plan.distilled) if candidates and plan.distilled else None
     if auto is not None:
         recipe["chosen"] = auto["chosen"]
@@ -337,6 +342,22 @@ def _guard_decision(model_dir: str) -> dict[str, Any] | None:
         return json.loads((Path(model_dir) / "alsace_provenance.json").read_text()).get("guard")
     except (OSError, json.JSONDecodeError):
         return None
+
+
+# Within this many points of chance on the source language, the fine-tuned model has little to transfer.
+NEAR_CHANCE = 5.0
+
+
+def _near_chance(frame: pd.DataFrame, model: str, source_lang: str, n_labels: int) -> str | None:
+    """A warning when the fine-tuned model is near chance on the source language's test rows."""
+    rows = frame[(frame["model"] == model) & (frame["lang"] == source_lang)]
+    if rows.empty or n_labels < 2 or "accuracy" not in rows:
+        return None
+    accuracy, chance = 100 * float(rows["accuracy"].iloc[0]), 100 / n_labels
+    if accuracy > chance + NEAR_CHANCE:
+        return None
+    return (f"the fine-tuned model is near chance on {source_lang} ({accuracy:.1f}% with {n_labels} labels, chance "
+            f"{chance:.1f}%): there is little to transfer; fine-tune longer or check the training data first")  # fmt: skip
 
 
 def _languages(path: str) -> list[str]:

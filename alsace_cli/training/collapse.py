@@ -7,6 +7,10 @@ either sample's TV > `--collapse-tv` or the entropy moved by more than `--collap
 training stops. The source sample is there because a fine-tuned model often already predicts one label
 for most rows of the languages it does not know, so a collapse onto that label hardly moves the pooled
 histogram, while the source language, balanced before, moves a lot.
+
+A model that predicts one label for nearly every row (`ONE_LABEL` of the "all" sample) is collapsed too,
+whatever the histogram it started from, when it got there during the run: a fine-tuned model near chance
+that already favoured one label can reach a single label with a TV under the limit.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+# The share of the sample predicted as one label from which a check counts as collapsed onto it.
+ONE_LABEL = 0.95
 
 
 def label_histogram(probs: np.ndarray) -> tuple[np.ndarray, float]:
@@ -36,3 +43,8 @@ def collapse_samples(frame, size: int, source_lang: str, seed: int) -> dict:
                 drop=True
             )
     return samples
+
+
+def onto_one_label(histogram: np.ndarray, start: np.ndarray) -> bool:
+    """Whether the model now predicts one label for nearly every row, and did not at step 0."""
+    return bool(histogram.max() >= ONE_LABEL and histogram.max() > start.max())

@@ -37,7 +37,7 @@ import pandas as pd
 from alsace_cli import report
 from alsace_cli.inference import predict_probs
 from alsace_cli.paired import noninferior_p, sign_test_worse
-from alsace_cli.training.collapse import label_histogram
+from alsace_cli.training.collapse import label_histogram, onto_one_label
 from alsace_cli.training.dev_set import DevSet
 
 
@@ -157,7 +157,9 @@ class Guard:
             check.tv = max(check.tvs.values())
             check.entropy_shift = abs(measured["all"][1] - self.reference["all"][1])
             check.collapsed = (
-                check.tv > self.config.collapse_tv or check.entropy_shift > self.config.collapse_entropy
+                check.tv > self.config.collapse_tv
+                or check.entropy_shift > self.config.collapse_entropy
+                or onto_one_label(measured["all"][0], self.reference["all"][0])
             )
             check.safe = (
                 check.tv <= self.config.collapse_tv / 2

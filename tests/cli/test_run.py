@@ -197,3 +197,20 @@ def test_run_translates_an_english_dev_set_for_the_guard(tmp_path: Path, data_di
     assert "machine-translated" in found["verdict"]["line"]
     again = stdout_json(ok("run", "--config", config, "--json"))
     assert "translate-dev" in again["skipped"] and again["ran"] == []
+
+
+def test_a_fine_tuned_model_near_chance_is_warned_about(tmp_path: Path, data_dir: Path) -> None:
+    """Issue 35.3: with nothing to transfer, the run says so (2 fine-tuning steps leave the tiny model near chance)."""
+    import json
+
+    from alsace_cli.stages.run import _near_chance
+
+    frame = pd.DataFrame({"model": ["ft", "ft"], "lang": ["en", "de"], "accuracy": [0.36, 0.30]})
+    assert "near chance on en (36.0% with 3 labels" in _near_chance(frame, "ft", "en", 3)
+    assert _near_chance(frame.assign(accuracy=[0.60, 0.3]), "ft", "en", 3) is None
+    config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
+    ok("run", "--config", config)
+    found = json.loads((tmp_path / "run" / "results.json").read_text())
+    english = next(r for r in found["metrics"] if r["lang"] == "en" and r["model"].endswith("finetuned"))
+    near = english["accuracy"] <= 100 / 3 + 5 if english["accuracy"] > 1 else english["accuracy"] <= 1 / 3 + 0.05
+    assert ("warning" in found["verdict"]) == near

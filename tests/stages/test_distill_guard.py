@@ -226,6 +226,23 @@ def test_when_the_detector_fires_the_run_goes_back_to_a_check_well_inside_its_li
     assert run_detector(monkeypatch, [0, 5, 10, 40]) == 2  # TV 0.10: well inside, kept
 
 
+def test_a_model_that_ends_on_one_label_is_collapsed_whatever_it_started_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 35.3: a near-chance model already predicting label 0 for 76% of rows moves to 97%: TV 0.21 and
+    an entropy shift under the limits, yet one label everywhere. One-hot outputs keep the entropy at 0."""
+
+    def probs(n_zero: int) -> np.ndarray:
+        labels = np.array([0] * n_zero + [1] * ((100 - n_zero) // 2) + [2] * (100 - n_zero - (100 - n_zero) // 2))
+        return np.eye(3, dtype=np.float32)[labels]
+
+    outputs = iter([probs(n) for n in (76, 97) for _ in ("all", "source")])
+    monkeypatch.setattr("alsace_cli.training.guard.predict_probs", lambda *a, **k: next(outputs))
+    guard = Guard(GuardSettings(), None, corpus={"all": pd.DataFrame(), "source": pd.DataFrame()}, task=None)
+    guard.setup(None, SimpleNamespace(unwrap_model=lambda m: m, device=torch.device("cpu")))
+    model, log = torch.nn.Linear(2, 2), TrainLog()
+    assert not guard.check(model, 0, log)
+    assert guard.check(model, 1, log) and guard.history[1].tv < 0.25  # fired, though TV alone would not
+
+
 def test_the_gain_rule_keeps_the_fine_tuned_weights_unless_dev_shows_a_gain(monkeypatch: pytest.MonkeyPatch) -> None:
     start = rows(70)
     noise = rows(72)  # 2 more right of 99: p(better) = 0.25
