@@ -131,7 +131,8 @@ def table(title: str, frame: pd.DataFrame, digits: dict[str, int] | None = None)
     for column in frame.columns:
         out.add_column(str(column), justify="left" if frame[column].dtype == object else "right")
     for row in frame.itertuples(index=False):
-        out.add_row(*(fmt(v, (digits or {}).get(c, 4)) for c, v in zip(frame.columns, row, strict=True)))
+        # Cells are user text (paths, language codes, recipe names): escaped, so `[bold]` in a path stays.
+        out.add_row(*(escape(fmt(v, (digits or {}).get(c, 4))) for c, v in zip(frame.columns, row, strict=True)))
     return out
 
 

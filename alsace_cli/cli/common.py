@@ -52,8 +52,19 @@ def config_from(
     return resolve(cls, section, flags=flags, config_file=ctx.params.get("config"), required=required)
 
 
+def json_error(message: str, code: int) -> None:
+    """With --json, a failure still answers on stdout: {"error": ..., "exit_code": ...} (stdout was empty)."""
+    import json
+
+    from alsace_cli import provenance
+
+    if "--json" in (provenance.COMMAND_LINE or []):
+        print(json.dumps({"error": " ".join(message.split()), "exit_code": code}))
+
+
 def handle_errors(func: F) -> F:
-    """Report an AlsaceError as one line on stderr and exit 2; anything else is a bug and keeps its traceback."""
+    """Report an AlsaceError as one line on stderr (and, with --json, an error object on stdout) and exit 2;
+    anything else is a bug and keeps its traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -63,6 +74,7 @@ def handle_errors(func: F) -> F:
             from alsace_cli.report import error
 
             error(str(exc))
+            json_error(str(exc), exc.exit_code)
             raise typer.Exit(code=exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
@@ -87,6 +99,7 @@ class OneLineErrors(TyperGroup):
             command = exc.ctx.command_path if getattr(exc, "ctx", None) else "alsace"
             message = " ".join(exc.format_message().split())
             print(f"error: {command}: {message} (see {command} --help)", file=sys.stderr)
+            json_error(f"{command}: {message}", exc.exit_code)
             sys.exit(exc.exit_code)
         except typer.Abort:
             print("error: aborted", file=sys.stderr)

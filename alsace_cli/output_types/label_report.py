@@ -10,7 +10,7 @@ import pandas as pd
 from rich.table import Table
 
 from alsace_cli.atomic import atomic_file
-from alsace_cli.report import EXTREMES, console, fmt, info
+from alsace_cli.report import EXTREMES, console, esc, fmt, info
 
 
 def shown_languages(metrics: pd.DataFrame, source_lang: str) -> tuple[list[str], int]:
@@ -42,7 +42,7 @@ def show_gap_report(metrics: pd.DataFrame, summary: pd.DataFrame, source_lang: s
     per_lang.add_column("n", justify="right")
     for lang in langs:
         rows = metrics[metrics["lang"] == lang].set_index("model")
-        cells = [lang] + ([str(rows["role"].iloc[0])] if "role" in metrics.columns else [])
+        cells = [esc(lang)] + ([str(rows["role"].iloc[0])] if "role" in metrics.columns else [])
         for model in models:
             cells += [fmt(100 * rows.loc[model, "accuracy"]), fmt(100 * rows.loc[model, "gap"])]
         per_lang.add_row(*cells, str(int(rows["n"].iloc[0])))
@@ -52,7 +52,7 @@ def show_gap_report(metrics: pd.DataFrame, summary: pd.DataFrame, source_lang: s
              "in the metrics file, and per group below (eval --groups)")  # fmt: skip
     info(f"  Δ_t = acc_{source_lang} − acc_t, in points")
     for index, model in enumerate(models):
-        info(f"  [{index}] {model}")
+        info(f"  [{index}] {esc(model)}")
     averages = Table(
         title="Averages (%): accuracy over all languages, gap over non-source ones", title_justify="left"
     )
@@ -61,12 +61,12 @@ def show_gap_report(metrics: pd.DataFrame, summary: pd.DataFrame, source_lang: s
     for row in summary.itertuples(index=False):
         averages.add_row(
             f"[{models.index(row.model)}]",
-            row.group,
+            esc(row.group),
             str(row.n_langs),
             fmt(100 * row.source_accuracy),
             fmt(100 * row.avg_accuracy),
             fmt(100 * row.avg_gap),
-            f"{fmt(100 * row.worst_accuracy)} ({row.worst_lang})",
+            f"{fmt(100 * row.worst_accuracy)} ({esc(row.worst_lang)})",
         )
     console.print(averages)
 
@@ -86,7 +86,7 @@ def show_comparisons(comparisons: list[dict], metrics: pd.DataFrame) -> None:
             name = row["lang"] if row["what"] == "language" else {"average": "average accuracy", "gap": "average gap"}[row["what"]]
             interval = f"{row['ci_low']:+.2f} … {row['ci_high']:+.2f}"
             tests = [str(row["lost"]), str(row["gained"]), f"{row['p_mcnemar']:.3g}"] if "p_mcnemar" in row else ["", "", ""]
-            out.add_row(name, f"{row['difference']:+.2f}", interval, *tests)
+            out.add_row(esc(name), f"{row['difference']:+.2f}", interval, *tests)
         console.print(out)
 
 

@@ -101,7 +101,7 @@ def choose_recipe(candidates: dict[str, str], finetuned: str, out: str, alpha: f
 
 
 def _table(summaries: list[dict[str, Any]]) -> pd.DataFrame:
-    return pd.DataFrame([{"recipe": report.esc(s["recipe"]), "kept step": s["kept_step"], "dev": f"{100 * s['dev_kept']:.2f}",
+    return pd.DataFrame([{"recipe": s["recipe"], "kept step": s["kept_step"], "dev": f"{100 * s['dev_kept']:.2f}",
                           "change": f"{s['change_points']:+.2f} [{s['ci_low']:+.2f}, {s['ci_high']:+.2f}]",
                           "Holm p": f"{s['p_holm']:.3g}", "qualifies": "yes" if s["qualifies"] else "no"}
                          for s in summaries])  # fmt: skip

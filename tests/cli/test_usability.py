@@ -174,3 +174,26 @@ def test_renamed_options_still_work_with_a_warning(staged: Path, data_dir: Path,
     # --steps means --max-steps in every command that trains.
     ok("finetune", "--model", finetuned, "--train", data_dir / "train.parquet", "--out", tmp_path / "ft",
        "--steps", 1, "--batch-size", 4, "--device", "cpu", "--overwrite")  # fmt: skip
+
+
+def test_json_errors_answer_on_stdout(tmp_path: Path) -> None:
+    """Issue 35.13: with --json a failing command printed nothing on stdout."""
+    import json
+
+    result = invoke("vote", "--predictions", tmp_path / "absent.parquet", "--out", tmp_path / "v.parquet", "--json")
+    assert result.exit_code == 2
+    payload = json.loads(result.stdout)
+    assert payload["exit_code"] == 2 and "absent.parquet" in payload["error"]
+    usage = invoke("vote", "--nope", "--json")
+    assert usage.exit_code == 2 and json.loads(usage.stdout)["exit_code"] == 2
+
+
+def test_user_text_in_the_report_keeps_its_brackets(tmp_path: Path, data_dir: Path, finetuned: Path) -> None:
+    """Issue 35.8: Rich read `[translate-test]` and `[bold]` in a path as markup and ate them."""
+    import shutil
+
+    model = tmp_path / "ft [bold]"
+    shutil.copytree(finetuned, model)
+    result = invoke("eval", "--model", model, "--data", data_dir / "test.parquet", "--out", tmp_path / "m.parquet")
+    assert result.exit_code == 0, result.output
+    assert "ft [bold]" in result.stderr
