@@ -203,9 +203,8 @@ def resolve(
     where.update({key: flag_name(key) for key in given})
     for name in required:
         if values.get(name) in (None, "", []):
-            raise AlsaceError(
-                f"missing {flag_name(name)} (or `{name}` in the [{section}] section of a --config file)"
-            )
+            flag = (fields[name].metadata.get("flags") or (flag_name(name),))[0] if name in fields else flag_name(name)
+            raise AlsaceError(f"missing {flag} (or `{name}` in the [{section}] section of a --config file)")
     for name, value in values.items():
         if name in fields:
             check_value(where.get(name, name), value, hints[name], fields[name].metadata)

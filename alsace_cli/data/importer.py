@@ -256,6 +256,10 @@ def import_data(config: ImportConfig, overwrite: bool = False) -> Artifact:
     provenance = make_provenance("data import", config, inputs)
     out = write_artifact(frame, config.out, "dataset", dataset_meta(task, labels, provenance))
     order = any(part["_order_ids"].iloc[0] for part in parts if len(part))
+    languages = frame.groupby("id")["lang"].nunique()
+    if frame["lang"].nunique() > 1 and int((languages > 1).sum()) == 0:
+        report.warn(f"{report.esc(out)}: no id is in more than one language: fine for a dev or test set, but not a "
+                    "parallel corpus (vote and make-pairs need the same ids in several languages; --id-column)")  # fmt: skip
     report.info(
         f"data import: {len(frame)} rows, {frame['id'].nunique()} ids, "
         f"{report.plural(frame['lang'].nunique(), 'language')}, task {task}, labels {', '.join(labels)}"

@@ -77,6 +77,14 @@ def vote(config: VoteConfig, overwrite: bool = False) -> Artifact:
                          "all in the output's metadata")
         )
     frame = vote_frame(voters, len(labels))
+    alone = int((frame["n_langs"] < 2).sum())
+    if alone == len(frame):
+        raise AlsaceError(f"{config.predictions}: no id has predictions in two languages ({len(frame)} ids, each in one "
+                          "language): a vote needs the same instance in several languages; were the ids numbered "
+                          "per language? (data import --id-column)")  # fmt: skip
+    if alone:
+        report.warn(f"vote: {alone} of {len(frame)} ids are in one language only; their pseudo-label is that "
+                    "language's own prediction")  # fmt: skip
     frame["posterior"] = frame["votes"] / frame["n_langs"]
     meta_rule: dict = {
         "tie_rule": "most votes; then highest probability summed over languages; then lowest label index"

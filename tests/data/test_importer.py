@@ -147,3 +147,12 @@ def test_import_errors_name_the_file_and_row(tmp_path: Path) -> None:
         assert not out.exists() and leftovers(tmp_path) == []
     result = invoke("data", "import", tmp_path / "a-en.tsv", "--out", out)
     assert result.exit_code == 2 and "pass --labels" in result.stderr
+
+
+def test_ids_that_no_two_languages_share_are_said(tmp_path: Path) -> None:
+    """Issue 35.4: importing files whose ids do not overlap was silent (only `data info` showed it)."""
+    pd.DataFrame({"id": ["a1", "b1"], "lang": ["en", "de"], "text": ["x y", "z w"], "label": [0, 1]}).to_parquet(
+        tmp_path / "x.parquet"
+    )
+    result = ok("data", "import", tmp_path / "x.parquet", "--labels", "p,q", "--out", tmp_path / "o.parquet")
+    assert "no id is in more than one language" in " ".join(result.stderr.split())

@@ -48,3 +48,18 @@ def test_one_language_and_missing_languages() -> None:
     )
     assert out.loc["b", "pseudo_label"] == 0 and out.loc["b", "n_langs"] == 2
     assert list(out.index) == ["a", "b"]  # order of first appearance
+
+
+def test_a_vote_on_ids_no_two_languages_share_is_refused(tmp_path) -> None:
+    """Issue 35.4: `vote` said "60 instances" and select failed later."""
+    from alsace_cli.artifacts import write_artifact
+    from tests.cli.helpers import invoke
+    from tests.conftest import predictions_frame
+
+    frame = predictions_frame([(f"{lang}{i}", lang, [0.7, 0.2, 0.1]) for lang in ("en", "de") for i in range(3)])
+    write_artifact(frame, tmp_path / "p.parquet", "predictions", {"labels": ["a", "b", "c"], "task": "pair"})
+    result = invoke("vote", "--predictions", tmp_path / "p.parquet", "--out", tmp_path / "v.parquet")
+    assert result.exit_code == 2 and "no id has predictions in two languages" in result.stderr
+    assert not (tmp_path / "v.parquet").exists()
+    missing = invoke("eval", "--data", tmp_path / "p.parquet")
+    assert missing.exit_code == 2 and "missing --model " in missing.stderr  # the flag, not the field (--models)
