@@ -112,8 +112,19 @@ def _check_head(spec: str, config: Any, task: str, labels: list[str]) -> None:
     a head for other labels would silently give meaningless numbers."""
     the_task = get_task(task)
     names = [config.id2label[i] for i in range(config.num_labels)]
+    architectures = getattr(config, "architectures", None) or []
+    if architectures and not any(name.endswith(the_task.head) for name in architectures):
+        raise AlsaceError(
+            f"{spec}: model does not fit task {task!r}: it is a {architectures[0]}, with no trained *{the_task.head} "
+            "head; run `alsace finetune` on it first (predict, eval and distill need a fine-tuned model)"
+        )
     if not the_task.has_label_set or not the_task.labels_in_head:
         pass  # an answer-span head has no label names to compare; a probe's head scores its candidates
+    elif config.num_labels != len(labels) and _default_label_names(names):
+        raise AlsaceError(
+            f"{spec}: the model has no trained head for these labels (its {config.num_labels} labels are the "
+            f"default {', '.join(names)}; the data has {len(labels)}): run `alsace finetune` on it first"
+        )
     elif config.num_labels != len(labels):
         raise AlsaceError(
             f"{spec}: model does not fit the task: it has {config.num_labels} labels "
@@ -123,12 +134,6 @@ def _check_head(spec: str, config: Any, task: str, labels: list[str]) -> None:
         raise AlsaceError(
             f"{spec}: model does not fit the task: its labels are {', '.join(names)}, "
             f"the data's are {', '.join(labels)} (same names in the same order needed)"
-        )
-    architectures = getattr(config, "architectures", None) or []
-    if architectures and not any(name.endswith(the_task.head) for name in architectures):
-        raise AlsaceError(
-            f"{spec}: model does not fit task {task!r}: it is a {architectures[0]}, the task needs a "
-            f"*{the_task.head} model (fine-tune one for this task first)"
         )
 
 

@@ -327,6 +327,7 @@ BAD: list[tuple[str, list[str], list[str]]] = [
     ("run-auto-without-dev", ["run", "--config", "{w}/run_ok.toml", "--dir", "{out}", "--recipe", "auto"], ["recipe auto needs dev"]),
     ("import-misaligned-labels", ["data", "import", "{w}/misaligned.csv", "--lang-column", "lang", "--labels", "x,y", "--out", "{out}.parquet"], ["misaligned.csv", "2 of 2 parallel ids", "--max-label-disagreement"]),
     ("import-label-disagreement-range", ["data", "import", "{w}/misaligned.csv", "--lang-column", "lang", "--max-label-disagreement", "2", "--out", "{out}.parquet"], ["--max-label-disagreement", "at most 1"]),
+    ("predict-base-model", ["predict", "--model", "{w}/base", "--data", "{w}/unlabeled.parquet", "--out", "{out}.parquet"], ["base", "no trained", "alsace finetune"]),
     ("run-missing-config", ["run", "--config", "{w}/absent.toml", "--dir", "{out}"], ["absent.toml", "no such config file"]),
     # tiny-model, verify
     ("tiny-model-out-user-folder", ["tiny-model", "{w}/userdir", "--data", "{w}/train.parquet"], ["userdir", "not written by alsace"]),
