@@ -124,8 +124,8 @@ def _common(stage: Stage, panels: bool) -> list[inspect.Parameter]:
     if stage.config_file or stage.pipeline_file:
         info = typer.Option(
             ... if stage.pipeline_file else None, "--config", metavar="PATH",
-            help=("Pipeline TOML: a run section plus one section per stage; its paths are relative to its folder.  "
-                  "[required]" if stage.pipeline_file else "TOML file; its section for this command sets defaults "
+            help=("Pipeline TOML: a run section plus one section per stage; its paths are relative to its folder."
+                  if stage.pipeline_file else "TOML file; its section for this command sets defaults "
                   "that flags override; its paths are relative to its folder."),
             show_default=False if stage.pipeline_file else "none", rich_help_panel="data" if panels else None,
         )  # fmt: skip

@@ -181,7 +181,7 @@ class EvalConfig(QADecoding):
 @dataclass
 class RunConfig:
     dir: str = setting("runs/alsace", "Run directory: every artifact of the pipeline goes here.")
-    model: str = setting("", "Model id or directory; 'tiny' builds a tiny one locally.", shown=REQUIRED)
+    model: str = setting("", "Model id or directory; 'tiny' builds a tiny one locally.", shown="the run file's")
     revision: str | None = revision()
     trust_remote_code: bool = trust_remote_code()
     train: str = setting("", "Labeled English training set (Parquet).", shown=REQUIRED)
@@ -198,9 +198,10 @@ class RunConfig:
         "languages and give the guard the result, marked machine-translated.", shown="none",
     )  # fmt: skip
     recipe: str | None = setting(
-        None, "A named recipe (alsace_cli/recipes: paper, static, ...) or a recipe TOML file; the run file's "
-        "sections are laid over it. Without one a classification run uses the default (docs/recipes.md) and "
-        "a QA run the stages' own settings.", shown="the default recipe",
+        None, "A named recipe (alsace_cli/recipes: paper, static, ...), auto (distil each candidate, keep the one dev "
+        "shows better), or a recipe TOML file; the run file's sections are laid over it. Without one a "
+        "classification run uses auto when dev has rows beyond the source language, else the default "
+        "(docs/recipes.md); a QA run the stages' own settings.", shown="the default recipe",
     )  # fmt: skip
     source_lang: str = setting("en", "The language fine-tuned on.")
     seed: int = seed("Seed of every stage (a stage's own section may set its own).")

@@ -74,7 +74,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("run", RunConfig, "alsace_cli.stages.run:run_pipeline", "alsace_cli.cli.show:pipeline",
           "Run finetune → predict → vote → select → make-pairs → distill → eval; skip stages already up to date. "
           "A stage interrupted earlier (Ctrl-C, SIGTERM) resumes from its checkpoint.",
-          overwrite=False, config_file=False, options=("dir", "model", "recipe", "device", "seed", "force"), pipeline_file=True),
+          overwrite=False, config_file=False, options=("dir", "model", "revision", "trust_remote_code", "recipe", "device", "seed", "force"), pipeline_file=True),
     Stage("translate", TranslateConfig, "alsace_cli.stages.translate:translate", "alsace_cli.cli.show:translated",
           "Machine-translate a dataset: English rows into --target-languages (a parallel corpus; translate-train), "
           "or with --reverse every language into English (translate-test); checks each output, chrF with --reference.",

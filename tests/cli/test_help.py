@@ -70,3 +70,13 @@ def test_help_lists_choices_groups_long_commands_and_says_required() -> None:
     assert "--learning-rate, --lr FLOAT" in distill and "<str>" not in distill
     vote = invoke("vote", "--help").stdout
     assert "Guard options" not in vote and "Options:" in vote  # 15 options or fewer: one list
+
+
+def test_run_help_marks_config_required_once_and_passes_hub_options() -> None:
+    """Issue 35.10: `[required]  [required]` on --config, --model marked required though the file gives it,
+    and no --revision / --trust-remote-code although the README says they pass through."""
+    from tests.cli.helpers import invoke
+
+    flat = " ".join(invoke("run", "-h").output.split())
+    assert flat.count("[required]") == 1 and "--revision" in flat and "--trust-remote-code" in flat
+    assert "(the run file's)" in flat
