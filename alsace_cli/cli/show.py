@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from alsace_cli import report
+from alsace_cli.report import plural
 
 
 def nothing(result: Any, config: Any, as_json: bool) -> None:
@@ -126,7 +127,7 @@ def info(found: dict, config: Any, as_json: bool) -> None:
         return
     report.console.print(
         f"[bold]{report.esc(path)}[/bold]: task {found['task']}, labels {report.esc(', '.join(found['labels']) or 'none')}, "
-        f"{found['rows']} rows, {found['ids']} ids, {len(found['languages'])} languages; "
+        f"{found['rows']} rows, {found['ids']} ids, {plural(len(found['languages']), 'language')}; "
         f"{found['ids_in_every_language']} ids in every language",
         highlight=False,
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alsace_cli.errors import AlsaceError
 from alsace_cli.configs.fields import (
     REQUIRED,
     device,
@@ -17,6 +16,7 @@ from alsace_cli.configs.fields import (
     setting,
     trust_remote_code,
 )
+from alsace_cli.errors import AlsaceError
 
 
 @dataclass

@@ -35,7 +35,7 @@ def source_and_degenerate(languages: pd.DataFrame, shift: dict[str, float], thet
     degenerate = sorted(lang for lang, tv in shift.items() if tv > config.degenerate_tv)
     if degenerate:
         report.warn(
-            f"select: {len(degenerate)} languages predict labels far from {report.esc(config.source_lang)}'s on the same "
+            f"select: {report.plural(len(degenerate), 'language')} predict labels far from {report.esc(config.source_lang)}'s on the same "
             f"instances (TV above {config.degenerate_tv}): "
             + report.esc(report.few([f"{lang} {shift[lang]:.2f}" for lang in sorted(degenerate, key=lambda g: -shift[g])],
                                     "all in the output's metadata"))
@@ -85,6 +85,6 @@ def select(config: SelectConfig, overwrite: bool = False) -> Artifact:
     report.show_languages(languages, theta, config.source_lang)
     teachers = languages.loc[languages["role"] == "teacher", "lang"].tolist()
     report.info(
-        f"select: {len(teachers)} teachers ({report.esc(', '.join(teachers))}) of {len(languages)} languages → {report.esc(out)}"
+        f"select: {len(teachers)} teachers ({report.esc(', '.join(teachers))}) of {report.plural(len(languages), 'language')} → {report.esc(out)}"
     )
     return Artifact(languages, meta, out)

@@ -43,6 +43,9 @@ def _artifacts(root: Path) -> list[Path]:
 
 def verify(run_dir: str | Path) -> list[Verdict]:
     root = Path(run_dir)
+    if root.is_file():
+        raise AlsaceError(f"{root}: a file; verify takes the folder that holds it and its inputs "
+                          f"(alsace verify {root.parent})")  # fmt: skip
     if not root.is_dir():
         raise AlsaceError(f"{root}: no such run directory")
     found = _artifacts(root)

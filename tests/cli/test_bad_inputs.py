@@ -331,6 +331,7 @@ BAD: list[tuple[str, list[str], list[str]]] = [
     ("run-missing-config", ["run", "--config", "{w}/absent.toml", "--dir", "{out}"], ["absent.toml", "no such config file"]),
     # tiny-model, verify
     ("tiny-model-out-user-folder", ["tiny-model", "{w}/userdir", "--data", "{w}/train.parquet"], ["userdir", "not written by alsace"]),
+    ("verify-a-file", ["verify", "{w}/train.parquet"], ["train.parquet", "a file; verify takes the folder"]),
     ("verify-missing-dir", ["verify", "{w}/absent_run"], ["absent_run", "no such run directory"]),
 ]  # fmt: skip
 

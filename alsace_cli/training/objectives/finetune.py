@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from alsace_cli.batching import shuffled_batches
+from alsace_cli.report import plural
 from alsace_cli.training.objective import Objective, StepOutput
 
 
@@ -40,5 +41,5 @@ class Finetuning(Objective):
         return f"loss {row['loss']:.4f}"
 
     def summary(self, log: Any, total: int) -> str:
-        return (f"finetune: {total} steps on {len(self.frame)} rows ({self.n_items} features), "
+        return (f"finetune: {plural(total, 'step')} on {len(self.frame)} rows ({self.n_items} features), "
                 f"final loss {log.rows[-1]['loss']:.4f}")  # fmt: skip

@@ -30,6 +30,7 @@ from alsace_cli.kl_weights import classification_kl_weight
 from alsace_cli.losses import kl_teacher_student
 from alsace_cli.output_types import output_type_of
 from alsace_cli.pairing import PairRule, PairSampler
+from alsace_cli.report import plural
 from alsace_cli.training.collapse import collapse_samples
 from alsace_cli.training.inputs import pair_pseudo_labels, pair_rows, read_pairs
 from alsace_cli.training.objective import Objective, StepOutput
@@ -197,5 +198,5 @@ class LabelPairDistillation(Objective):
         last = log.frame().dropna(subset=["kl"]).tail(max(1, total // 10))
         drawn = (f"pairs drawn from the rule's {self.sampler.total} ({self.n_items} rows take part)"
                  if self.sampler is not None else f"pairs ({self.n_items} pairs)")  # fmt: skip
-        return (f"distill: {total} steps of {self.batch_size} {drawn}, last-10% mean KL "
+        return (f"distill: {plural(total, 'step')} of {self.batch_size} {drawn}, last-10% mean KL "
                 f"{last['kl'].mean():.4f}, student entropy {last['student_entropy'].mean():.3f}")  # fmt: skip

@@ -23,6 +23,7 @@ from alsace_cli.configs import DistillConfig, parse_kl_weight
 from alsace_cli.errors import AlsaceError
 from alsace_cli.kl_weights import qa_kl_weight
 from alsace_cli.losses import span_kl
+from alsace_cli.report import plural
 from alsace_cli.training.objective import Objective, StepOutput
 from alsace_cli.training.objectives import register_objective
 from alsace_cli.training.teachers import TEACHERS, teacher_class
@@ -127,6 +128,6 @@ class QAAnswerDistillation(SpanDistillation):
 
     def summary(self, log: Any, total: int) -> str:
         last = log.frame().dropna(subset=["kl"]).tail(max(1, total // 10))
-        return (f"distill (qa): {total} steps of {self.batch_size} windows ({self.n_items} windows of "
+        return (f"distill (qa): {plural(total, 'step')} of {self.batch_size} windows ({self.n_items} windows of "
                 f"{len(self.data.frame)} questions), last-10% mean KL {last['kl'].mean():.4f}, CE "
                 f"{last['ce'].mean():.4f}, α {last['alpha_mean'].mean():.3f}")  # fmt: skip

@@ -19,6 +19,7 @@ from alsace_cli.errors import AlsaceError
 from alsace_cli.losses import span_kl
 from alsace_cli.output_types import output_type_of
 from alsace_cli.pairing import PairRule, PairSampler
+from alsace_cli.report import plural
 from alsace_cli.tasks.qa import doc_stride
 from alsace_cli.tasks.qa_alignment import aligned_windows, collate_aligned
 from alsace_cli.training.inputs import pair_rows, read_pairs
@@ -111,6 +112,6 @@ class QAQuestionPairDistillation(SpanDistillation):
 
     def summary(self, log: Any, total: int) -> str:
         last = log.frame().dropna(subset=["kl"]).tail(max(1, total // 10))
-        return (f"distill (qa, question-language pairs): {total} steps of {self.batch_size} window pairs "
+        return (f"distill (qa, question-language pairs): {plural(total, 'step')} of {self.batch_size} window pairs "
                 f"({self.n_items} window pairs of {self.n_pairs} pairs), last-10% mean KL {last['kl'].mean():.4f}, "
                 f"start agreement {last['teacher_agreement'].mean():.3f}")  # fmt: skip
