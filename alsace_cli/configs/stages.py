@@ -116,7 +116,8 @@ class SelectConfig:
 class PairsConfig:
     data: str = setting("", "The unlabeled parallel corpus (Parquet) to distill on.", shown=REQUIRED)
     languages: str = setting("", "languages.parquet from select.", shown=REQUIRED)
-    out: str = setting("pairs.parquet", "Output pairs Parquet.")
+    out: str = setting("pairs.parquet", "Output Parquet: the pairing rule (one row per language), or with "
+                       "--materialize the table of pairs.")
     exclude_weak_students: bool = setting(
         False, "Ablation: students with ŝ below the students' mean get no pairs."
     )

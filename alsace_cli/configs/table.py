@@ -56,7 +56,9 @@ STAGES: tuple[Stage, ...] = (
           "Stage 4: s_t = mean P(pseudo-label) (QA: mean best-span probability), ŝ = softmax(s); teachers: ŝ_t ≥ threshold.",
           ("predictions",), pipeline=True),
     Stage("make-pairs", PairsConfig, "alsace_cli.stages.pairs:make_pairs", "alsace_cli.cli.show:pairs",
-          "Stage 5: pairs (id, student_lang, teacher_lang); never student-student unless asked.",
+          "Stage 5: who teaches whom; never student-student unless asked. By default the file is a pairing rule (a "
+          "row per language: role, teaches, learns) that distill draws pairs of one instance from; with "
+          "--materialize, every (id, student_lang, teacher_lang) pair as a row.",
           ("data", "languages"), pipeline=True),
     Stage("distill", DistillConfig, "alsace_cli.stages.distill:distill", "alsace_cli.cli.show:model",
           "Stage 6: minimise KL(P_teacher ‖ P_student) over the pairs; writes a model directory and its log.",
