@@ -62,7 +62,7 @@ from alsace_cli.stages.run_settings import (
     with_recipe,
     with_settings,
 )
-from alsace_cli.stages.run_steps import Step, execute
+from alsace_cli.stages.run_steps import Step, execute, run_log
 from alsace_cli.stages.select import select
 from alsace_cli.stages.translate import translate
 from alsace_cli.stages.vote import vote
@@ -120,6 +120,13 @@ def run_pipeline(config_file: str | Path, overrides: dict[str, Any] | None = Non
     check_lengths(plan.configs, limit, run.model, config_file)
     if recipe["default"]:  # after every setting is checked: bad input gets its one line only
         report.info(report.esc(default_recipe_note(has_dev=bool(run.dev), multilingual_dev=multilingual_dev)))
+    with run_log(plan.root):
+        return _execute(plan, run, train, output, candidates, recipe)
+
+
+def _execute(plan: Plan, run: RunConfig, train: Any, output: OutputType, candidates: dict | None,
+             recipe: dict[str, Any]) -> RunResult:  # fmt: skip
+    """Run the planned steps, then write run_config.toml, results.json and the model cards."""
     ran, skipped = execute(plan.steps, plan.root, force=plan.run.force)
     with atomic_file(plan.root / "run_config.toml") as tmp:
         configs = {"run": run, **plan.configs}  # paths relative to the run folder, as a run file's are read

@@ -3,9 +3,11 @@ settings plus the sha256 of each input) matches the one recorded in `run_state.j
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,26 @@ class Step:
 
 
 
+@contextlib.contextmanager
+def run_log(root: Path) -> Iterator[None]:
+    """Everything the run prints, tables included, also goes to `run.log` in the run directory (appended, a
+    header with the time and command line per run), also when a stage fails."""
+    from alsace_cli import provenance
+
+    report.console.record = True
+    report.console.export_text(clear=True)  # what was printed before the run started is not this run's
+    started = time.strftime("%Y-%m-%d %H:%M:%S")
+    try:
+        yield
+    finally:
+        text = report.console.export_text(clear=True)
+        report.console.record = False
+        if root.is_dir():
+            command = " ".join(["alsace", *(provenance.COMMAND_LINE or [])])
+            with open(root / "run.log", "a", encoding="utf-8") as handle:
+                handle.write(f"== {started} → {time.strftime('%Y-%m-%d %H:%M:%S')}: {command}\n{text}\n")
+
+
 def execute(steps: list[Step], root: Path, force: bool = False) -> tuple[list[str], list[str]]:
     """Run the steps whose outputs are missing or whose fingerprints changed; record each one that ran."""
     root.mkdir(parents=True, exist_ok=True)
@@ -39,7 +61,7 @@ def execute(steps: list[Step], root: Path, force: bool = False) -> tuple[list[st
             report.info(f"[dim]run: {step.name} is up to date ({report.esc(step.output)}), skipped[/dim]")
             skipped.append(step.name)
             continue
-        report.info(f"[bold]run: {step.name}[/bold]")
+        report.info(f"[bold]run: {step.name}[/bold] [dim]{time.strftime('%H:%M:%S')}[/dim]")
         step.action()
         state[step.name] = fingerprint
         with atomic_file(state_path) as tmp:

@@ -214,3 +214,5 @@ def test_a_fine_tuned_model_near_chance_is_warned_about(tmp_path: Path, data_dir
     english = next(r for r in found["metrics"] if r["lang"] == "en" and r["model"].endswith("finetuned"))
     near = english["accuracy"] <= 100 / 3 + 5 if english["accuracy"] > 1 else english["accuracy"] <= 1 / 3 + 0.05
     assert ("warning" in found["verdict"]) == near
+    log = (tmp_path / "run" / "run.log").read_text()  # issue 35.14: what the run printed, with times
+    assert log.startswith("== ") and "alsace run --config" in log and "run: eval" in log and "Accuracy (%)" in log
