@@ -79,6 +79,18 @@ def metrics(result: Any, config: Any, as_json: bool) -> None:
 
 
 def pipeline(result: Any, config: Any, as_json: bool) -> None:
+    from alsace_cli.stages.run_steps import run_log
+
+    with run_log(result.run_dir, header=False):  # the report goes to run.log too, after the stages' lines
+        _report_run(result)
+    if as_json:
+        report.print_json({"run_dir": str(result.run_dir), "ran": result.ran, "skipped": result.skipped,
+                           "metrics": report.frame_records(result.artifact.frame),
+                           "summary": report.frame_records(result.summary), "guard": result.guard,
+                           "verdict": result.verdict})  # fmt: skip
+
+
+def _report_run(result: Any) -> None:
     from alsace_cli.output_types import output_type_of_metrics
 
     output = output_type_of_metrics(result.metrics_kind)
@@ -92,11 +104,6 @@ def pipeline(result: Any, config: Any, as_json: bool) -> None:
         f"run: ran {', '.join(result.ran) or 'nothing'}; skipped {', '.join(result.skipped) or 'nothing'} "
         f"→ {report.esc(result.run_dir)}"
     )
-    if as_json:
-        report.print_json({"run_dir": str(result.run_dir), "ran": result.ran, "skipped": result.skipped,
-                           "metrics": report.frame_records(result.artifact.frame),
-                           "summary": report.frame_records(result.summary), "guard": result.guard,
-                           "verdict": result.verdict})  # fmt: skip
 
 
 def verdicts(found: list, config: Any, as_json: bool) -> int:

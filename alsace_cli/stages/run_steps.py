@@ -29,13 +29,13 @@ class Step:
 
 
 @contextlib.contextmanager
-def run_log(root: Path) -> Iterator[None]:
-    """Everything the run prints, tables included, also goes to `run.log` in the run directory (appended, a
-    header with the time and command line per run), also when a stage fails."""
+def run_log(root: Path, header: bool = True) -> Iterator[None]:
+    """What is printed inside the block, tables included, also goes to `run.log` in the run directory
+    (appended; each run starts with a header line of its time and command line), also when a stage fails."""
     from alsace_cli import provenance
 
     report.console.record = True
-    report.console.export_text(clear=True)  # what was printed before the run started is not this run's
+    report.console.export_text(clear=True)  # what was printed before is not this block's
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     try:
         yield
@@ -45,7 +45,7 @@ def run_log(root: Path) -> Iterator[None]:
         if root.is_dir():
             command = " ".join(["alsace", *(provenance.COMMAND_LINE or [])])
             with open(root / "run.log", "a", encoding="utf-8") as handle:
-                handle.write(f"== {started} → {time.strftime('%Y-%m-%d %H:%M:%S')}: {command}\n{text}\n")
+                handle.write((f"== {started}: {command}\n" if header else "") + text)
 
 
 def execute(steps: list[Step], root: Path, force: bool = False) -> tuple[list[str], list[str]]:
