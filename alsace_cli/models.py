@@ -61,6 +61,42 @@ def check_model_spec(spec: str) -> None:
     local = spec.startswith((".", "/", "~")) or spec.count("/") > 1 or (path.parent != Path(".") and path.parent.exists())
     if local:
         raise AlsaceError(f"{spec}: no such model folder")
+    check_hub_reachable(spec)
+
+
+_HUB_CHECKED: dict[str, bool] = {}
+
+
+def check_hub_reachable(spec: str, timeout: float = 3.0) -> None:
+    """A hub id with no network: huggingface_hub retries for about 25 s before failing. One quick connection
+    to the hub's host says so at once: with the model in the local cache the process goes offline (as
+    HF_HUB_OFFLINE=1 does), without it the line says how to go on."""
+    import os
+    import socket
+    from urllib.parse import urlparse
+
+    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes"):
+        return
+    from huggingface_hub import constants
+
+    host = urlparse(constants.ENDPOINT).hostname or ""
+    if host not in _HUB_CHECKED:
+        try:
+            socket.create_connection((host, 443), timeout=timeout).close()
+            _HUB_CHECKED[host] = True
+        except OSError:
+            _HUB_CHECKED[host] = False
+    if _HUB_CHECKED[host]:
+        return
+    from huggingface_hub import try_to_load_from_cache
+
+    if isinstance(try_to_load_from_cache(spec, "config.json"), str):
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        constants.HF_HUB_OFFLINE = True
+        return
+    raise AlsaceError(f"{spec}: not a folder here, and the Hugging Face hub ({host}) cannot be reached; give a "
+                      "local model folder, or download it where there is a network (it is then read from the "
+                      "cache with HF_HUB_OFFLINE=1)")  # fmt: skip
 
 
 def load_tokenizer(spec: str, hub: dict[str, Any] | None = None) -> PreTrainedTokenizerBase:

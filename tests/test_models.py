@@ -31,7 +31,7 @@ def test_tiny_tokenizer_covers_every_script(tmp_path: Path) -> None:
 
 def test_base_model_without_head_does_not_fit_without_new_head(tmp_path: Path) -> None:
     base = build_tiny_model(tmp_path / "m", TEXTS)
-    with pytest.raises(AlsaceError, match="does not fit the task: it has 2 labels"):
+    with pytest.raises(AlsaceError, match="no trained .ForSequenceClassification head; run `alsace finetune`"):
         load_model(str(base), "pair", ["a", "b", "c"])
     model, _ = load_model(str(base), "pair", ["a", "b", "c"], new_head=True)
     assert model.config.num_labels == 3 and model.config.id2label[2] == "c"
@@ -45,8 +45,30 @@ def test_a_misspelt_local_model_folder_is_said_at_once(tmp_path: Path) -> None:
     for spec in (str(tmp_path / "runs" / "ft"), "./nowhere/model", "a/b/c"):
         with pytest.raises(AlsaceError, match="no such model folder"):
             check_model_spec(spec)
-    check_model_spec("xlm-roberta-base")  # a hub id is left to the hub
-    check_model_spec("FacebookAI/xlm-roberta-base")
+
+
+
+def test_a_hub_id_without_a_network_is_said_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 35.15: offline, a hub id gave about 25 s of retries before its one line."""
+    import socket
+
+    import huggingface_hub.constants
+
+    from alsace_cli import models
+    from alsace_cli.errors import AlsaceError
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    models.check_model_spec("xlm-roberta-base")  # offline on purpose: a hub id is left to the cache
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setattr(models, "_HUB_CHECKED", {})
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
+
+    def unreachable(*args, **kwargs):
+        raise OSError("no route")
+
+    monkeypatch.setattr(socket, "create_connection", unreachable)
+    with pytest.raises(AlsaceError, match="cannot be reached; give a local model folder"):
+        models.check_model_spec("FacebookAI/xlm-roberta-base")
 
 
 def test_a_hub_model_is_recorded_with_the_commit_it_resolves_to(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
