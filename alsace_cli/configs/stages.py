@@ -243,6 +243,7 @@ class ImportConfig:
         "gd_prompt_<lang>.tsv files: a probe dataset).",
         choices=("auto", "xtreme", "csv", "tsv", "jsonl", "parquet", "squad", "mlqa", "tydiqa", "geomlama"),
     )
+    encoding: str = setting("utf-8", "Text encoding of CSV, TSV and XTREME files (latin-1, cp1252, ...).")
     task: str | None = setting(None, "pair, single, multiple-choice (probe: --format geomlama).", shown="from the columns")
     labels: list[str] = setting(
         help="Label names in index order, comma-separated.", factory=list, shown="from the data", listing="comma"
@@ -274,6 +275,14 @@ class ImportConfig:
     limit: int | None = setting(
         None, "Keep only the first N instances (ids) after --skip.", minimum=1, shown="all"
     )
+
+    def validate(self) -> None:
+        import codecs
+
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise AlsaceError(f"--encoding {self.encoding}: unknown encoding (utf-8, latin-1, cp1252, ...)") from None
 
 
 @dataclass

@@ -169,7 +169,7 @@ def _sources(config: ImportConfig) -> list[tuple[Path, pd.DataFrame, str | None]
         )
     named = any((config.id_column, config.text_column, config.text_a_column, config.text_b_column,
                  config.label_column, config.lang_column))  # fmt: skip
-    return [(path, read_raw(path, config.format, named), config.lang[i] if config.lang else None)
+    return [(path, read_raw(path, config.format, named, config.encoding), config.lang[i] if config.lang else None)
             for i, path in enumerate(paths)]  # fmt: skip
 
 

@@ -39,7 +39,7 @@ HEADER_WORDS = {
 }  # fmt: skip
 
 
-def read_raw(path: Path, fmt: str, named_columns: bool = False) -> pd.DataFrame:
+def read_raw(path: Path, fmt: str, named_columns: bool = False, encoding: str = "utf-8") -> pd.DataFrame:
     if not path.exists():
         raise AlsaceError(f"{path}: no such file")
     if fmt == "auto":
@@ -54,13 +54,13 @@ def read_raw(path: Path, fmt: str, named_columns: bool = False) -> pd.DataFrame:
             # QUOTE_NONE: the texts hold unbalanced quotes; a quote is just a character here.
             frame = pd.read_csv(
                 path, sep="\t", header=None, quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False,
-                encoding="utf-8",
+                encoding=encoding,
             )  # fmt: skip
             frame.columns = [f"column{i}" for i in range(frame.shape[1])]
-            _check_field_counts(path, frame.shape[1])
+            _check_field_counts(path, frame.shape[1], encoding)
         elif fmt in ("csv", "tsv"):
             frame = pd.read_csv(
-                path, sep="," if fmt == "csv" else "\t", dtype=str, keep_default_na=False, encoding="utf-8",
+                path, sep="," if fmt == "csv" else "\t", dtype=str, keep_default_na=False, encoding=encoding,
                 quoting=csv.QUOTE_MINIMAL if fmt == "csv" else csv.QUOTE_NONE,
             )  # fmt: skip
         elif fmt == "jsonl":
@@ -71,15 +71,16 @@ def read_raw(path: Path, fmt: str, named_columns: bool = False) -> pd.DataFrame:
             raise AlsaceError(f"--format: unknown format {fmt!r} (use {', '.join(FORMATS)})")
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError, OSError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise AlsaceError(f"{path}: cannot read as {fmt} ({message})") from None
+        hint = "; name its encoding with --encoding (e.g. latin-1, cp1252)" if isinstance(exc, UnicodeDecodeError) else ""
+        raise AlsaceError(f"{path}: cannot read as {fmt} ({message}){hint}") from None
     if frame.empty:
         raise AlsaceError(f"{path}: no rows")
     return frame
 
 
-def _check_field_counts(path: Path, width: int) -> None:
+def _check_field_counts(path: Path, width: int, encoding: str = "utf-8") -> None:
     """pandas pads a short line of a headerless TSV with empty fields; a short line is an error instead."""
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding=encoding) as handle:
         for number, line in enumerate(handle, start=1):
             line = line.rstrip("\r\n")
             if line and line.count("\t") + 1 != width:

@@ -147,6 +147,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, finetuned: P
             f'test = "{w}/test.parquet"\n')  # fmt: skip
     (w / "run_type.toml").write_text(base + '[finetune]\nbatch_size = "eight"\n')
     (w / "run_ok.toml").write_text(base)
+    (w / "latin1-en.tsv").write_bytes("caf\xe9 au lait\tle th\xe9\ta\n".encode("latin-1"))
     (w / "run_latin1.toml").write_bytes((base + '# café\n').encode("latin-1"))
     (w / "confdir").mkdir()
     (w / "confdir" / "a.toml").write_text(base)
@@ -328,6 +329,8 @@ BAD: list[tuple[str, list[str], list[str]]] = [
     ("import-misaligned-labels", ["data", "import", "{w}/misaligned.csv", "--lang-column", "lang", "--labels", "x,y", "--out", "{out}.parquet"], ["misaligned.csv", "2 of 2 parallel ids", "--max-label-disagreement"]),
     ("import-label-disagreement-range", ["data", "import", "{w}/misaligned.csv", "--lang-column", "lang", "--max-label-disagreement", "2", "--out", "{out}.parquet"], ["--max-label-disagreement", "at most 1"]),
     ("predict-base-model", ["predict", "--model", "{w}/base", "--data", "{w}/unlabeled.parquet", "--out", "{out}.parquet"], ["base", "no trained", "alsace finetune"]),
+    ("import-latin1-without-encoding", ["data", "import", "{w}/latin1-en.tsv", "--labels", "a,b", "--out", "{out}.parquet"], ["latin1-en.tsv", "--encoding"]),
+    ("import-unknown-encoding", ["data", "import", "{w}/latin1-en.tsv", "--encoding", "klingon", "--labels", "a,b", "--out", "{out}.parquet"], ["--encoding klingon", "unknown encoding"]),
     ("run-missing-config", ["run", "--config", "{w}/absent.toml", "--dir", "{out}"], ["absent.toml", "no such config file"]),
     # tiny-model, verify
     ("tiny-model-out-user-folder", ["tiny-model", "{w}/userdir", "--data", "{w}/train.parquet"], ["userdir", "not written by alsace"]),

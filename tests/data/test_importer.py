@@ -156,3 +156,10 @@ def test_ids_that_no_two_languages_share_are_said(tmp_path: Path) -> None:
     )
     result = ok("data", "import", tmp_path / "x.parquet", "--labels", "p,q", "--out", tmp_path / "o.parquet")
     assert "no id is in more than one language" in " ".join(result.stderr.split())
+
+
+def test_encoding_reads_a_latin1_file(tmp_path: Path) -> None:
+    """Issue 35.16: no --encoding for CSV/TSV."""
+    (tmp_path / "x-fr.tsv").write_bytes("caf\xe9\tth\xe9\ta\n".encode("latin-1"))
+    ok("data", "import", tmp_path / "x-fr.tsv", "--encoding", "latin-1", "--labels", "a,b", "--out", tmp_path / "o.parquet")
+    assert load_dataset(tmp_path / "o.parquet").frame["text_a"].tolist() == ["café"]
