@@ -80,3 +80,15 @@ def test_run_help_marks_config_required_once_and_passes_hub_options() -> None:
     flat = " ".join(invoke("run", "-h").output.split())
     assert flat.count("[required]") == 1 and "--revision" in flat and "--trust-remote-code" in flat
     assert "(the run file's)" in flat
+
+
+def test_help_imports_neither_torch_nor_transformers_nor_pandas() -> None:
+    """`alsace --help` is instant: the heavy libraries load only when a stage runs (issue 36.8)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from alsace_cli.cli.app import main; sys.argv = ['alsace', '--help']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('torch', 'transformers', 'pandas') if m in sys.modules))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]", out
