@@ -49,7 +49,46 @@ def config_from(
         name = (rename or {}).get(param, param)
         if name in names and _given(ctx, param):
             flags[name] = (transform or {}).get(name, lambda v: v)(value)
-    return resolve(cls, section, flags=flags, config_file=ctx.params.get("config"), required=required)
+    config_file = ctx.params.get("config")
+    recipe = _recipe_layer(cls, section, flags, config_file) if "recipe" in names else None
+    return resolve(cls, section, flags=flags, config_file=config_file, required=required, recipe=recipe)
+
+
+def _votes(data: Any) -> bool:
+    """Whether the data's task votes on labels (where the default recipe applies); False if it cannot tell."""
+    from pathlib import Path
+
+    if not data or not Path(data).is_file():
+        return False
+    from alsace_cli.errors import AlsaceError
+    from alsace_cli.output_types import output_type_of
+    from alsace_cli.streaming import open_dataset
+    from alsace_cli.tasks import get_task
+
+    try:
+        return output_type_of(get_task(open_dataset(data).task)).votes
+    except (AlsaceError, OSError, ValueError):
+        return False
+
+
+def _recipe_layer(cls: type, section: str, flags: dict[str, Any], config_file: Any) -> Any:
+    """A stage command's recipe layer (configs/recipes.stage_recipe), said in one line when applied."""
+    from alsace_cli import report
+    from alsace_cli.configs.recipes import DEFAULT_RECIPE, stage_recipe
+    from alsace_cli.configs.resolve import load_toml
+
+    in_file = load_toml(config_file).get(section, {}) if config_file else {}
+    in_file = in_file if isinstance(in_file, dict) else {}
+    named = flags.get("recipe", in_file.get("recipe"))
+    if named is None and not _votes(flags.get("data") or in_file.get("data")):
+        return None  # the default recipe was chosen on label tasks; QA keeps the stage's own settings
+    given = set(flags) | set(in_file)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    layer = stage_recipe(section, named, given, fields)
+    if layer is not None:
+        how = "named" if named else "the default: no method option given; --recipe none keeps the stage's own"
+        report.info(report.esc(f"{section}: recipe {named or DEFAULT_RECIPE}'s settings ({how})"))
+    return layer
 
 
 def json_error(message: str, code: int) -> None:

@@ -96,3 +96,25 @@ def load_recipe(name: str, sections: frozenset[str]) -> dict[str, dict[str, Any]
     if unknown:
         raise AlsaceError(f"{path}: unknown section [{unknown[0]}] for a recipe (known: {', '.join(sorted(sections))})")
     return recipe
+
+
+# A stage command given any of these (by flag or --config) is taken to set its method itself, and gets no
+# recipe unless it names one: the fields of these panels, and the guard's cadence and rule.
+METHOD_PANELS = ("objective", "optimisation")
+METHOD_FIELDS = ("eval_every", "guard_rule")
+
+
+def stage_recipe(section: str, named: str | None, given: set[str], fields: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The recipe layer of a stage command (`alsace distill`, ...): the named recipe's [section], or with none
+    named and no method option given, the default recipe's; `--recipe none` (or a method option) keeps the
+    stage's own defaults. Returns (label, values) for resolve, or None."""
+    if named == "none":
+        return None
+    method = {name for name, f in fields.items() if f.metadata.get("panel") in METHOD_PANELS} | set(METHOD_FIELDS)
+    if named is None and given & method:
+        return None
+    name = named or DEFAULT_RECIPE
+    from alsace_cli.configs.table import PIPELINE
+
+    values = {k: v for k, v in load_recipe(name, frozenset(PIPELINE)).get(section, {}).items() if k in fields}
+    return f"recipe {name} [{section}]", values

@@ -172,8 +172,10 @@ def resolve(
     required: tuple[str, ...] = (),
     file_label: str | None = None,
     file_dir: Path | None = None,
+    recipe: tuple[str, dict[str, Any]] | None = None,
 ) -> T:
-    """Build `cls` from its defaults, then the file's `[section]`, then the flags that were given (not None).
+    """Build `cls` from its defaults, then a recipe's `[section]` (`recipe`: its label and values), then the
+    file's `[section]`, then the flags that were given (not None).
 
     Every value is checked against its field's type and range; an error names the flag, or the file, section
     and key, it came from. Paths in a file are relative to its folder (`file_dir` for `file_values`).
@@ -182,7 +184,7 @@ def resolve(
     hints = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
     where: dict[str, str] = {}
-    sources: list[tuple[str, dict[str, Any]]] = []
+    sources: list[tuple[str, dict[str, Any]]] = [recipe] if recipe else []
     if config_file is not None:
         raw = _section_of(load_toml(config_file), section, config_file)
         if not isinstance(raw, dict):

@@ -82,6 +82,11 @@ class DistillConfig:
     data: str = setting("", "Unlabeled parallel corpus (Parquet) the pairs refer to.", shown=REQUIRED, panel="data")
     pairs: str = setting("", "pairs.parquet from make-pairs.", shown=REQUIRED, panel="data")
     out: str = setting("distilled", "Output model directory.", panel="output")
+    recipe: str | None = setting(
+        None, "A recipe whose [distill] settings are this command's defaults (flags and --config win), or none for "
+        "the stage's own. Without one, and without a method option (--teacher, --lr, ...), the default recipe's.",
+        shown="the default recipe", panel="objective",
+    )  # fmt: skip
     learning_rate: float = learning_rate(5e-6)
     epochs: float = epochs(1.0, "the corpus rows that take part in a pair (a table of pairs: over its pairs)")
     max_steps: int | None = max_steps()

@@ -10,9 +10,11 @@ the gap, so a gap that shrinks because every language got worse cannot fool them
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
-from alsace_cli.artifacts import load_dataset
+from alsace_cli import report
+from alsace_cli.artifacts import load_dataset, read_meta
 from alsace_cli.configs import DistillConfig
 from alsace_cli.devices import with_resolved_precision
 from alsace_cli.errors import AlsaceError
@@ -23,6 +25,7 @@ from alsace_cli.training.checkpoints import check_training_outputs
 from alsace_cli.training.dev_set import DevSet
 from alsace_cli.training.guard import Guard, GuardSettings
 from alsace_cli.training.objectives import objective_for
+from alsace_cli.training.teachers import teacher_class
 from alsace_cli.training.trainer import Trainer
 
 
@@ -32,9 +35,39 @@ def check(config: DistillConfig, task_of: str | None = None) -> None:
     objective_for(get_task(open_dataset(task_of or config.data).task), config).check(config)
 
 
+def with_found_inputs(config: DistillConfig) -> DistillConfig:
+    """The teacher's inputs that were not given (--languages, --predictions), found through the provenance of
+    --pairs: make-pairs read select's output, which read predict's. Said in one line when used."""
+    needs = teacher_class(config.teacher).needs
+    missing = [name for name in ("languages", "predictions") if name in needs and not getattr(config, name)]
+    if not missing or not config.pairs or not Path(config.pairs).is_file():
+        return config
+    found: dict[str, str] = {}
+    languages = config.languages or _input_of(config.pairs, "languages")
+    if "languages" in missing and languages:
+        found["languages"] = languages
+    predictions = _input_of(languages, "predictions") if languages else None
+    if "predictions" in missing and predictions:
+        found["predictions"] = predictions
+    if found:
+        report.info(report.esc("distill: " + ", ".join(f"--{k} {v}" for k, v in found.items())
+                               + " (found through the provenance of --pairs)"))  # fmt: skip
+    return dataclasses.replace(config, **found)
+
+
+def _input_of(path: str, name: str) -> str | None:
+    """The file an artifact's provenance records as its input `name`, where it still exists."""
+    try:
+        recorded = read_meta(path).get("provenance", {}).get("inputs", {}).get(name) or {}
+    except (OSError, AlsaceError, ValueError):
+        return None
+    found = recorded.get("path") if isinstance(recorded, dict) else None
+    return found if found and Path(found).is_file() else None
+
+
 def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str = False) -> Path:
     """Train; `resume` True continues from the checkpoint, "auto" does so if it matches this job."""
-    config = with_resolved_precision(config)
+    config = with_found_inputs(with_resolved_precision(config))
     task = get_task(open_dataset(config.data).task)  # reads the metadata and one row
     objective_class = objective_for(task, config)
     objective_class.check(config)

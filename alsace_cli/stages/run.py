@@ -73,7 +73,7 @@ from alsace_cli.verdict import verdict
 
 TINY = "tiny"
 # Settings that `run` decides itself (where files go and come from); a config may not set them per stage.
-WIRED = {"model", "models", "train", "dev", "data", "out", "predictions", "pseudo_labels", "languages", "pairs"}
+WIRED = {"model", "models", "train", "dev", "data", "out", "predictions", "pseudo_labels", "languages", "pairs", "recipe"}
 
 
 @dataclass

@@ -291,3 +291,32 @@ def test_distill_freeze_embeddings_keeps_word_embeddings(
     embeddings = [k for k in before if "word_embeddings" in k]
     assert embeddings and all(torch.equal(before[k], after[k]) for k in embeddings)
     assert any(not torch.equal(before[k], after[k]) for k in before if k not in embeddings)
+
+
+def test_a_bare_distill_applies_the_default_recipe_and_finds_its_inputs(
+    stages: Path, data_dir: Path, finetuned: Path, tmp_path: Path
+) -> None:
+    """Issue 34.5: a bare `alsace distill` trained the paper's live KL, which collapses a real model. Now it
+    takes the default recipe's settings, says so, and finds predict's and select's outputs through --pairs."""
+    import tomllib
+
+    from alsace_cli.configs.recipes import DEFAULT_RECIPE, load_recipe
+    from alsace_cli.configs.table import PIPELINE
+
+    base = ["distill", "--model", finetuned, "--data", data_dir / "unlabeled.parquet", "--pairs",
+            stages / "pair_rule.parquet", "--device", "cpu", "--max-length", "32"]  # fmt: skip
+    recipe = load_recipe(DEFAULT_RECIPE, frozenset(PIPELINE))["distill"]
+    bare = ok(*base, "--out", tmp_path / "bare", "--seed", "1")
+    saved = tomllib.loads((tmp_path / "bare" / "alsace_config.toml").read_text())["distill"]
+    assert saved["teacher"] == recipe["teacher"] != "live" and saved["learning_rate"] == recipe["learning_rate"]
+    assert f"recipe {DEFAULT_RECIPE}'s settings" in bare.stderr and "found through the provenance of --pairs" in bare.stderr
+    assert (tmp_path / "bare" / saved["predictions"]).resolve() == (stages / "predictions.parquet").resolve()
+    # --recipe none keeps the stage's own defaults; a method option given does too; --recipe paper is the paper's.
+    own = tomllib.loads((ok(*base, "--out", tmp_path / "own", "--recipe", "none", "--steps", "1") and
+                         (tmp_path / "own" / "alsace_config.toml")).read_text())["distill"]  # fmt: skip
+    assert own["teacher"] == "live" and own["learning_rate"] == 5e-6
+    given = ok(*base, "--out", tmp_path / "given", "--lr", "1e-4", "--steps", "1")
+    assert "recipe" not in given.stderr.split("distill:")[0] and "'s settings" not in given.stderr
+    paper = tomllib.loads((ok(*base, "--out", tmp_path / "paper", "--recipe", "paper", "--steps", "1") and
+                           (tmp_path / "paper" / "alsace_config.toml")).read_text())["distill"]  # fmt: skip
+    assert paper["learning_rate"] == 3e-8 and paper["teacher"] == "live" and paper["recipe"] == "paper"
