@@ -33,6 +33,7 @@ class DevSet:
     source_lang: str
     alpha: float = 0.05
     encoded: dict[int, Any] = field(default_factory=dict)  # batch start → the tokenized batch (tokenize once)
+    seen: dict[str, Any] = field(default_factory=dict)  # the last check's predicted labels ("pred"), if any
 
     def __post_init__(self) -> None:
         self.langs = self.dataset.frame["lang"].astype(str).to_numpy()
@@ -55,8 +56,21 @@ class DevSet:
     def scores(self, model: Any, tokenizer: Any, settings: dict[str, Any]) -> np.ndarray:
         """Each row's score (1/0 right or wrong; F1 for QA) under the model as it is now."""
         task = get_task(self.dataset.task)
-        rows = task.dev_row_scores(model, tokenizer, self.dataset, **settings, encoded=self.encoded)
+        self.seen.clear()
+        rows = task.dev_row_scores(model, tokenizer, self.dataset, **settings, encoded=self.encoded,
+                                   predictions=self.seen)  # fmt: skip
         return np.asarray(rows, dtype=float)
+
+    def label_free(self, start: np.ndarray | None) -> dict[str, float]:
+        """Signals that read no label, for the study of whether they track the dev change (BENCHMARKS.md):
+        the share of rows that agree with their id's majority prediction across languages, and the share
+        that agree with step 0's majority vote of their id (`start`: step 0's predictions)."""
+        pred = self.seen.get("pred")
+        if pred is None or not self.multilingual:
+            return {}
+        ids = self.dataset.frame["id"].astype(str).to_numpy()
+        return {"dev_agreement": _agreement(ids, pred, pred),
+                "dev_vote_agreement": _agreement(ids, pred, pred if start is None else start)}  # fmt: skip
 
     def by_language(self, rows: np.ndarray) -> dict[str, float]:
         return {lang: float(rows[self.langs == lang].mean()) for lang in self.languages}
@@ -92,3 +106,19 @@ class DevSet:
         if not self.multilingual:
             line += "; dev rows in the target languages let it keep a gain there (docs/guard.md)"
         return line
+
+
+def _agreement(ids: np.ndarray, pred: np.ndarray, voters: np.ndarray) -> float:
+    """The share of rows, among ids in several languages, whose prediction is their id's majority of `voters`
+    (ties: the lowest label)."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"id": ids, "pred": pred, "voter": voters})
+    sizes = frame.groupby("id")["id"].transform("size")
+    frame = frame[sizes > 1]
+    if frame.empty:
+        return float("nan")
+    counts = frame.groupby(["id", "voter"]).size().rename("n").reset_index()
+    majority = counts.sort_values(["id", "n", "voter"], ascending=[True, False, True]).drop_duplicates("id")
+    vote = frame["id"].map(majority.set_index("id")["voter"])
+    return float((frame["pred"] == vote).mean())

@@ -67,6 +67,7 @@ class Check:
     score: float | None = None  # dev accuracy (F1 for QA); None without --dev
     rows: np.ndarray | None = None  # per-row dev scores
     by_lang: dict[str, float] = field(default_factory=dict)  # dev score per language
+    signals: dict[str, float] = field(default_factory=dict)  # label-free signals on the dev rows (a study)
     source_worse: int = 0  # source-language rows worse than at step 0 (a multilingual dev set)
     p_source_worse: float = 1.0
     better: int = 0
@@ -104,6 +105,7 @@ class Guard:
     decision: dict[str, Any] | None = None
     tokenizer: Any = None
     accelerator: Any = None
+    start_pred: np.ndarray | None = None  # step 0's predicted labels on the dev rows (label-free signals)
 
     def setup(self, tokenizer: Any, accelerator: Any, objective: Any = None) -> None:
         self.tokenizer, self.accelerator = tokenizer, accelerator
@@ -137,6 +139,9 @@ class Guard:
         if self.dev is not None:
             check.rows = self.dev.scores(model, self.tokenizer, self._settings())
             check.score = float(check.rows.mean())
+            if not self.history:
+                self.start_pred = self.dev.seen.get("pred")
+            check.signals = self.dev.label_free(self.start_pred)
             check.by_lang = self.dev.by_language(check.rows)
             if self.history:
                 start = self.history[0].rows
@@ -187,6 +192,7 @@ class Guard:
                 dev_p_better=check.p_better if self.dev is not None else None,
                 **{f"dev_accuracy_{lang}": value for lang, value in check.by_lang.items()} if self.dev and self.dev.multilingual else {},
                 dev_p_source_worse=check.p_source_worse if self.dev is not None and self.dev.holds_source else None,
+                **check.signals,
                 collapse_tv=check.tv,
                 collapse_tv_source=check.tvs.get("source"), collapse_entropy=check.entropy_shift)  # fmt: skip
         if step > 0:
@@ -328,11 +334,13 @@ class Guard:
         }
 
     def state_dict(self) -> dict:
-        return {"guard": {"history": self.history, "states": self.states, "reference": self.reference}}
+        return {"guard": {"history": self.history, "states": self.states, "reference": self.reference,
+                          "start_pred": self.start_pred}}  # fmt: skip
 
     def load_state_dict(self, state: dict) -> None:
         guard = state["guard"]
         self.history, self.states, self.reference = guard["history"], guard["states"], guard["reference"]
+        self.start_pred = guard.get("start_pred")
 
     def dev_rows(self) -> pd.DataFrame | None:
         """Each dev row's score at step 0 and at the kept step (what `--recipe auto` compares candidates on)."""

@@ -319,3 +319,12 @@ def test_an_english_only_dev_set_says_what_it_cannot_see(monkeypatch: pytest.Mon
     guard.setup(None, SimpleNamespace(unwrap_model=lambda m: m, device=torch.device("cpu")))
     guard.begin(torch.nn.Linear(2, 2), TrainLog())
     assert "cannot see gains or losses outside en" in " ".join(capsys.readouterr().err.split())
+
+
+def test_label_free_agreement_reads_no_label() -> None:
+    from alsace_cli.training.dev_set import _agreement
+
+    ids = np.array(["a", "a", "a", "b", "b", "c"])
+    pred = np.array([0, 0, 1, 2, 2, 1])  # id c is in one language: left out
+    assert _agreement(ids, pred, pred) == pytest.approx(4 / 5)
+    assert _agreement(ids, pred, np.array([1, 1, 1, 0, 0, 0])) == pytest.approx(1 / 5)
