@@ -101,7 +101,11 @@ def check_not_raw(path: Path, what: str) -> None:
 
 def _arrow_lists(arrow_type: pa.DataType) -> pd.ArrowDtype | None:
     """Keep list columns (predictions' `probs`) in Arrow: millions of rows stay compact (schemas.probs_matrix)."""
-    return pd.ArrowDtype(arrow_type) if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type) else None
+    return (
+        pd.ArrowDtype(arrow_type)
+        if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type)
+        else None
+    )
 
 
 def _one_chunk(table: pa.Table) -> pa.Table:
@@ -114,7 +118,9 @@ def _one_chunk(table: pa.Table) -> pa.Table:
     return table
 
 
-def read_artifact(path: str | Path, kind: str, what: str | None = None, columns: list[str] | None = None) -> Artifact:
+def read_artifact(
+    path: str | Path, kind: str, what: str | None = None, columns: list[str] | None = None
+) -> Artifact:
     """Read a Parquet artifact of `kind`, checking it exists, parses, is that kind, has its columns and rows.
     `columns`: read only those of them the file has; the frame's attrs["file_columns"] lists all it has."""
     path = Path(path)
@@ -130,7 +136,10 @@ def read_artifact(path: str | Path, kind: str, what: str | None = None, columns:
         names = pq.read_schema(path).names
         wanted = None if columns is None else [c for c in names if c in columns]
         frame = _one_chunk(pq.read_table(path, columns=wanted)).to_pandas(
-            types_mapper=_arrow_lists if kind == "predictions" else None, split_blocks=True, self_destruct=True)
+            types_mapper=_arrow_lists if kind == "predictions" else None,
+            split_blocks=True,
+            self_destruct=True,
+        )
     except (pa.ArrowInvalid, OSError, json.JSONDecodeError) as exc:
         raise AlsaceError(f"{path}: not a readable Parquet file ({exc})") from None
     found = meta.get("artifact")
@@ -211,7 +220,11 @@ def validate_dataset(
 ) -> Dataset:
     """The dataset rules on rows already read (and their key columns checked): text, duplicates, labels."""
 
-    task = get_task(meta["task"]) if meta.get("task") else infer_task(frame.attrs.get("file_columns", list(frame.columns)))
+    task = (
+        get_task(meta["task"])
+        if meta.get("task")
+        else infer_task(frame.attrs.get("file_columns", list(frame.columns)))
+    )
     if task is None:
         raise AlsaceError(
             f"{path}: no text columns: expected 'text_a' and 'text_b' (task pair) or 'text' (task single)"

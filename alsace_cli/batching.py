@@ -67,8 +67,11 @@ class TokenCache:
     CHUNK = 10_000  # rows per tokenizer call: bounds the Python lists the tokenizer returns
 
     def __init__(self, tokenizer: Any, texts: Sequence[list[str]], max_length: int) -> None:
-        self.pad_ids = {"input_ids": tokenizer.pad_token_id or 0, "attention_mask": 0,
-                        "token_type_ids": getattr(tokenizer, "pad_token_type_id", 0)}  # fmt: skip
+        self.pad_ids = {
+            "input_ids": tokenizer.pad_token_id or 0,
+            "attention_mask": 0,
+            "token_type_ids": getattr(tokenizer, "pad_token_type_id", 0),
+        }
         self.left = tokenizer.padding_side == "left"
         pieces: dict[str, list[np.ndarray]] = {}
         lengths: list[np.ndarray] = []

@@ -112,7 +112,6 @@ def process_device(device: str) -> Any:
     """The device of this process: its own GPU under a multi-GPU launch, else what --device picks."""
     import os
 
-
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and device != "cpu":
         from accelerate import PartialState
 

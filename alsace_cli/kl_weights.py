@@ -51,8 +51,9 @@ def average_precision_at_k(logits: Any, gold: Any, k: int, mask: Any = None) -> 
     return (hit.float() / ranks).sum(-1)
 
 
-def first_hit_reciprocal_rank(logits: Any, gold: Any, k: int, mask: Any = None,
-                              before: int = MARGIN_BEFORE, after: int = MARGIN_AFTER) -> Any:  # fmt: skip
+def first_hit_reciprocal_rank(
+    logits: Any, gold: Any, k: int, mask: Any = None, before: int = MARGIN_BEFORE, after: int = MARGIN_AFTER
+) -> Any:
     """Per example: 1/rank of the first of the top-k positions within [gold − before, gold + after], else 0."""
     import torch
 
@@ -63,8 +64,9 @@ def first_hit_reciprocal_rank(logits: Any, gold: Any, k: int, mask: Any = None,
     return torch.where(torch.isfinite(first), 1.0 / first, torch.zeros_like(first))
 
 
-def qa_kl_weight(kind: str, start_logits: Any, end_logits: Any, gold_start: Any, gold_end: Any, k: int,
-                 mask: Any = None) -> Any:  # fmt: skip
+def qa_kl_weight(
+    kind: str, start_logits: Any, end_logits: Any, gold_start: Any, gold_end: Any, k: int, mask: Any = None
+) -> Any:
     score = average_precision_at_k if kind == "map@k" else first_hit_reciprocal_rank
     return (score(start_logits, gold_start, k, mask) + score(end_logits, gold_end, k, mask)) / 2
 

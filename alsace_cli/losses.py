@@ -10,9 +10,13 @@ from typing import Any
 
 
 def kl_teacher_student(
-    student_logits: Any, teacher_logits: Any, temperature: float, sharpen: float = 1.0, mask: Any = None,
+    student_logits: Any,
+    teacher_logits: Any,
+    temperature: float,
+    sharpen: float = 1.0,
+    mask: Any = None,
     weights: Any = None,
-) -> tuple[Any, Any]:  # fmt: skip
+) -> tuple[Any, Any]:
     """T² × mean over the pairs (those where mask is true) of α · KL(teacher ‖ student), and log P_student.
 
     Each distribution is a softmax of logits / T (the teacher's of logits / (T · sharpen)). `weights` holds

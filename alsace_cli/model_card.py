@@ -22,7 +22,9 @@ def base_model(spec: str) -> str:
     return spec
 
 
-def write_model_card(directory: Path, provenance: dict[str, Any], task: Any, languages: list[str], name: str) -> None:
+def write_model_card(
+    directory: Path, provenance: dict[str, Any], task: Any, languages: list[str], name: str
+) -> None:
     import yaml
 
     inputs = provenance.get("inputs", {})
@@ -36,18 +38,29 @@ def write_model_card(directory: Path, provenance: dict[str, Any], task: Any, lan
     }
     guard = provenance.get("guard")
     lines = [
-        "---", yaml.safe_dump(header, sort_keys=False, allow_unicode=True).rstrip(), "---", "",
-        f"# {name}", "",
+        "---",
+        yaml.safe_dump(header, sort_keys=False, allow_unicode=True).rstrip(),
+        "---",
+        "",
+        f"# {name}",
+        "",
         f"A `{task.name}` model ({task.description}) made by alsace {provenance['versions'].get('alsace')} "
-        f"(`{provenance['stage']}`) from `{provenance.get('base_model')}`.", "",
+        f"(`{provenance['stage']}`) from `{provenance.get('base_model')}`.",
+        "",
         f"- command: `{provenance.get('command')}`",
         f"- seed: {provenance.get('seed')}",
-    ]  # fmt: skip
-    lines += [f"- {name}: `{record['path']}` (sha256 {record['sha256'][:12]})" for name, record in inputs.items()]
+    ]
+    lines += [
+        f"- {name}: `{record['path']}` (sha256 {record['sha256'][:12]})" for name, record in inputs.items()
+    ]
     if guard:
         lines.append(f"- the guard kept step {guard['kept_step']} of {guard['last_step']}: {guard['reason']}")
-    lines += ["", "The resolved settings are in `alsace_config.toml`, the full provenance in "
-              "`alsace_provenance.json`, the training log in `train_log.parquet`.", ""]  # fmt: skip
+    lines += [
+        "",
+        "The resolved settings are in `alsace_config.toml`, the full provenance in "
+        "`alsace_provenance.json`, the training log in `train_log.parquet`.",
+        "",
+    ]
     (directory / CARD).write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -68,8 +81,18 @@ def add_results(directory: Path, rows: list[dict[str, Any]], metric: str, datase
         return f"{metric} ({pair})"
 
     metrics = [{"type": metric, "value": round(float(row[metric]), 2), "name": name(row)} for row in rows]
-    meta["model-index"] = [{"name": directory.name, "results": [{
-        "task": {"type": meta.get("pipeline_tag")}, "dataset": {"name": dataset, "type": dataset},
-        "metrics": metrics}]}]  # fmt: skip
-    path.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n" + body,
-                    encoding="utf-8")  # fmt: skip
+    meta["model-index"] = [
+        {
+            "name": directory.name,
+            "results": [
+                {
+                    "task": {"type": meta.get("pipeline_tag")},
+                    "dataset": {"name": dataset, "type": dataset},
+                    "metrics": metrics,
+                }
+            ],
+        }
+    ]
+    path.write_text(
+        "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n" + body, encoding="utf-8"
+    )

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import torch
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+
 def quiet_transformers() -> None:
     from transformers.utils import logging
 
@@ -38,8 +39,14 @@ def _default_label_names(names: list[str]) -> bool:
     return all(name == f"LABEL_{i}" for i, name in enumerate(names))
 
 
-TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "sentencepiece.bpe.model",
-                   "spiece.model", "vocab.json")  # fmt: skip
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "vocab.txt",
+    "sentencepiece.bpe.model",
+    "spiece.model",
+    "vocab.json",
+)
 
 
 def hub_options(config: Any) -> dict[str, Any]:
@@ -58,7 +65,11 @@ def check_model_spec(spec: str) -> None:
     path = Path(spec).expanduser()
     if path.exists():
         return
-    local = spec.startswith((".", "/", "~")) or spec.count("/") > 1 or (path.parent != Path(".") and path.parent.exists())
+    local = (
+        spec.startswith((".", "/", "~"))
+        or spec.count("/") > 1
+        or (path.parent != Path(".") and path.parent.exists())
+    )
     if local:
         raise AlsaceError(f"{spec}: no such model folder")
     check_hub_reachable(spec)
@@ -94,9 +105,11 @@ def check_hub_reachable(spec: str, timeout: float = 3.0) -> None:
         os.environ["HF_HUB_OFFLINE"] = "1"
         constants.HF_HUB_OFFLINE = True
         return
-    raise AlsaceError(f"{spec}: not a folder here, and the Hugging Face hub ({host}) cannot be reached; give a "
-                      "local model folder, or download it where there is a network (it is then read from the "
-                      "cache with HF_HUB_OFFLINE=1)")  # fmt: skip
+    raise AlsaceError(
+        f"{spec}: not a folder here, and the Hugging Face hub ({host}) cannot be reached; give a "
+        "local model folder, or download it where there is a network (it is then read from the "
+        "cache with HF_HUB_OFFLINE=1)"
+    )
 
 
 def load_tokenizer(spec: str, hub: dict[str, Any] | None = None) -> PreTrainedTokenizerBase:
@@ -188,9 +201,14 @@ def load_config(spec: str, hub: dict[str, Any]) -> Any:
 
 
 def load_model(
-    spec: str, task: str, labels: list[str], *, new_head: bool = False, max_length: int | None = None,
+    spec: str,
+    task: str,
+    labels: list[str],
+    *,
+    new_head: bool = False,
+    max_length: int | None = None,
     hub: dict[str, Any] | None = None,
-) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:  # fmt: skip
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Load `spec` (hub id or directory) for `task`: with `new_head` (fine-tuning from a pretrained encoder) a
     new head for `labels`; otherwise a model trained for exactly these labels. `hub`: from_pretrained's
     revision and trust_remote_code (hub_options)."""
@@ -224,7 +242,9 @@ def save_model(
     labels: list[str],
     provenance: dict[str, Any],
 ) -> None:
-    if labels and getattr(model, "labels_in_head", True):  # a span head has no label names; a probe's no labels
+    if labels and getattr(
+        model, "labels_in_head", True
+    ):  # a span head has no label names; a probe's no labels
         model.config.id2label = dict(enumerate(labels))
         model.config.label2id = {name: i for i, name in enumerate(labels)}
     model.save_pretrained(directory)

@@ -155,8 +155,12 @@ def check_outputs(
 
 
 def check_artifact_outputs(
-    out: str | Path, inputs: Mapping[str, str | Path | Iterable[str | Path] | None], overwrite: bool,
+    out: str | Path,
+    inputs: Mapping[str, str | Path | Iterable[str | Path] | None],
+    overwrite: bool,
     extra: Iterable[Output] = (),
-) -> None:  # fmt: skip
+) -> None:
     """check_outputs for a stage that writes one artifact (`--out`) and its config beside it."""
-    check_outputs([artifact_output("--out", out), config_output(config_path_for(out)), *extra], inputs, overwrite)
+    check_outputs(
+        [artifact_output("--out", out), config_output(config_path_for(out)), *extra], inputs, overwrite
+    )

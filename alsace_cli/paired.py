@@ -73,8 +73,9 @@ class Outcomes:
     matrix: np.ndarray  # languages × ids
 
     @classmethod
-    def from_rows(cls, ids: np.ndarray, langs: np.ndarray, correct: np.ndarray,
-                  id_order: pd.Index, languages: list[str]) -> Outcomes:  # fmt: skip
+    def from_rows(
+        cls, ids: np.ndarray, langs: np.ndarray, correct: np.ndarray, id_order: pd.Index, languages: list[str]
+    ) -> Outcomes:
         matrix = np.full((len(languages), len(id_order)), np.nan)
         rows = pd.Index(languages).get_indexer(langs)
         cols = id_order.get_indexer(ids)
@@ -82,8 +83,14 @@ class Outcomes:
         return cls(languages, matrix)
 
 
-def compare(base: Outcomes, other: Outcomes, source_lang: str, resamples: int = 1000, seed: int = 42,
-            level: float = 0.95) -> list[dict]:  # fmt: skip
+def compare(
+    base: Outcomes,
+    other: Outcomes,
+    source_lang: str,
+    resamples: int = 1000,
+    seed: int = 42,
+    level: float = 0.95,
+) -> list[dict]:
     """Rows (what, lang, difference, ci_low, ci_high, gained, lost, p) of `other` minus `base`, in points of
     accuracy: one per language (McNemar's p), then the average accuracy and the average gap."""
     present = ~np.isnan(base.matrix)
@@ -105,8 +112,13 @@ def compare(base: Outcomes, other: Outcomes, source_lang: str, resamples: int = 
     rows = []
     for name, values in diffs.items():
         low, high = np.percentile(values[1:], [tail, 100 - tail])
-        row = {"what": "language" if name in base.languages else name, "lang": name if name in base.languages else None,
-               "difference": float(values[0]), "ci_low": float(low), "ci_high": float(high)}  # fmt: skip
+        row = {
+            "what": "language" if name in base.languages else name,
+            "lang": name if name in base.languages else None,
+            "difference": float(values[0]),
+            "ci_low": float(low),
+            "ci_high": float(high),
+        }
         if name in base.languages:
             j = base.languages.index(name)
             keep = present[j]
@@ -127,14 +139,17 @@ def holm_adjusted(pvalues: list[float]) -> list[float]:
     return adjusted
 
 
-def mean_difference_interval(ids: np.ndarray, difference: np.ndarray, resamples: int = 1000, seed: int = 42,
-                             level: float = 0.95) -> tuple[float, float]:  # fmt: skip
+def mean_difference_interval(
+    ids: np.ndarray, difference: np.ndarray, resamples: int = 1000, seed: int = 42, level: float = 0.95
+) -> tuple[float, float]:
     """Percentile bootstrap interval of a mean paired difference, in points, resampling ids with replacement
     (each id carrying all its rows, so the languages of one instance move together)."""
     codes, index = np.unique(ids.astype(str), return_inverse=True)
     per_id = np.bincount(index, weights=difference, minlength=len(codes))
     rows_per_id = np.bincount(index, minlength=len(codes)).astype(float)
-    counts = np.random.default_rng(seed).multinomial(len(codes), np.full(len(codes), 1 / len(codes)), resamples)
+    counts = np.random.default_rng(seed).multinomial(
+        len(codes), np.full(len(codes), 1 / len(codes)), resamples
+    )
     means = 100 * (counts @ per_id) / (counts @ rows_per_id)
     tail = (1 - level) / 2
     return float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail))

@@ -68,21 +68,36 @@ class PairRule:
     learns: frozenset[str]
 
     @classmethod
-    def of(cls, roles: dict[str, str], *, no_students: set[str] = frozenset(),  # type: ignore[assignment]
-           no_teachers: set[str] = frozenset(), student_pairs: bool = False) -> PairRule:  # type: ignore[assignment]  # fmt: skip
+    def of(
+        cls,
+        roles: dict[str, str],
+        *,
+        no_students: set[str] = frozenset(),  # type: ignore[assignment]
+        no_teachers: set[str] = frozenset(),
+        student_pairs: bool = False,
+    ) -> PairRule:  # type: ignore[assignment]
         teaching = {"teacher", "student"} if student_pairs else {"teacher"}
         teaches = frozenset(u for u, role in roles.items() if role in teaching and u not in no_teachers)
         return cls(dict(roles), teaches, frozenset(u for u in roles if u not in no_students))
 
     def frame(self) -> pd.DataFrame:
         units = sorted(self.roles)
-        return pd.DataFrame({"lang": units, "role": [self.roles[u] for u in units],
-                             "teaches": [u in self.teaches for u in units], "learns": [u in self.learns for u in units]})  # fmt: skip
+        return pd.DataFrame(
+            {
+                "lang": units,
+                "role": [self.roles[u] for u in units],
+                "teaches": [u in self.teaches for u in units],
+                "learns": [u in self.learns for u in units],
+            }
+        )
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> PairRule:
-        return cls(dict(zip(frame["lang"], frame["role"], strict=True)),
-                   frozenset(frame.loc[frame["teaches"], "lang"]), frozenset(frame.loc[frame["learns"], "lang"]))  # fmt: skip
+        return cls(
+            dict(zip(frame["lang"], frame["role"], strict=True)),
+            frozenset(frame.loc[frame["teaches"], "lang"]),
+            frozenset(frame.loc[frame["learns"], "lang"]),
+        )
 
 
 class PairSampler:
@@ -95,7 +110,11 @@ class PairSampler:
 
     def __init__(self, rule: PairRule, frame: pd.DataFrame, groups: tuple[str, ...] = ("id",)) -> None:
         self.rule, self.group_columns = rule, groups
-        keys = frame[list(groups)].astype(str).agg("\x1f".join, axis=1) if len(groups) > 1 else frame[groups[0]].astype(str)
+        keys = (
+            frame[list(groups)].astype(str).agg("\x1f".join, axis=1)
+            if len(groups) > 1
+            else frame[groups[0]].astype(str)
+        )
         self.group_codes, self.group_keys = pd.factorize(keys, sort=False)
         self.first_row = pd.Series(np.arange(len(frame))).groupby(self.group_codes).first().to_numpy()
         self.frame = frame
@@ -163,5 +182,8 @@ class PairSampler:
         rows = self.frame.iloc[self.first_row[groups]]
         out = pd.DataFrame({column: rows[column].astype(str).to_numpy() for column in self.group_columns})
         out["student_lang"], out["teacher_lang"] = self.units[students], self.units[teachers]
-        out["pair_type"] = [f"{self.rule.roles[s]}-{self.rule.roles[t]}" for s, t in zip(out["student_lang"], out["teacher_lang"], strict=True)]
+        out["pair_type"] = [
+            f"{self.rule.roles[s]}-{self.rule.roles[t]}"
+            for s, t in zip(out["student_lang"], out["teacher_lang"], strict=True)
+        ]
         return out

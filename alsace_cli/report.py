@@ -132,7 +132,9 @@ def table(title: str, frame: pd.DataFrame, digits: dict[str, int] | None = None)
         out.add_column(str(column), justify="left" if frame[column].dtype == object else "right")
     for row in frame.itertuples(index=False):
         # Cells are user text (paths, language codes, recipe names): escaped, so `[bold]` in a path stays.
-        out.add_row(*(escape(fmt(v, (digits or {}).get(c, 4))) for c, v in zip(frame.columns, row, strict=True)))
+        out.add_row(
+            *(escape(fmt(v, (digits or {}).get(c, 4))) for c, v in zip(frame.columns, row, strict=True))
+        )
     return out
 
 
@@ -142,20 +144,29 @@ EXTREMES = 10  # a table of more than 4 × this many languages shows the first a
 def show_translation(summary: dict) -> None:
     """translate's table: per language, the rows translated and how many failed each check (and chrF)."""
     checks = ("empty", "untranslated", "wrong-script", "repeated", "cut", "input-cut")
-    out = Table(title=f"translate ({summary['direction']}, {summary['style']}): rows failing each check",
-                title_justify="left")  # fmt: skip
+    out = Table(
+        title=f"translate ({summary['direction']}, {summary['style']}): rows failing each check",
+        title_justify="left",
+    )
     for column in ("lang", "model code", "rows", *checks, "chrF"):
         out.add_column(column, justify="left" if column in ("lang", "model code") else "right")
     for lang, counts in summary["languages"].items():
         score = counts.get("chrf")
         code = summary["codes"][lang]["target" if summary["direction"] == "forward" else "source"]
-        out.add_row(lang, code, str(counts["rows"]), *(str(counts[c]) for c in checks),
-                    "-" if not score else f"{score['chrf']:.1f}")  # fmt: skip
+        out.add_row(
+            lang,
+            code,
+            str(counts["rows"]),
+            *(str(counts[c]) for c in checks),
+            "-" if not score else f"{score['chrf']:.1f}",
+        )
     console.print(out)
     dropped = sum(counts["empty"] for counts in summary["languages"].values())
     if dropped:
-        warn(f"translate: {dropped} rows came out empty and were left out; the corpus is not parallel on their ids "
-             "(select --allow-partial reads it; the ids are in the output's metadata)")  # fmt: skip
+        warn(
+            f"translate: {dropped} rows came out empty and were left out; the corpus is not parallel on their ids "
+            "(select --allow-partial reads it; the ids are in the output's metadata)"
+        )
 
 
 def few(items: list[str], where: str = "in the output file") -> str:
@@ -166,7 +177,9 @@ def few(items: list[str], where: str = "in the output file") -> str:
 
 def show_languages(languages: pd.DataFrame, threshold: float, source_lang: str | None = None) -> None:
     """select's table, by ŝ; with many languages the EXTREMES highest and lowest (and the source language)."""
-    view = languages.sort_values("score", ascending=False, kind="stable")[["lang", "role", "avg_confidence", "score", "n"]]
+    view = languages.sort_values("score", ascending=False, kind="stable")[
+        ["lang", "role", "avg_confidence", "score", "n"]
+    ]
     left_out = 0
     if len(view) > 4 * EXTREMES:
         keep = np.zeros(len(view), dtype=bool)
@@ -176,8 +189,7 @@ def show_languages(languages: pd.DataFrame, threshold: float, source_lang: str |
     console.print(table(f"Teacher selection (threshold on score: {threshold:.6f})", view))
     if left_out:
         teachers = int((languages["role"] == "teacher").sum())
-        info(f"  the {EXTREMES} highest and lowest ŝ of {len(languages)} languages ({teachers} teachers, "
-             f"{len(languages) - teachers} students); {left_out} more in the output file")
-
-
-
+        info(
+            f"  the {EXTREMES} highest and lowest ŝ of {len(languages)} languages ({teachers} teachers, "
+            f"{len(languages) - teachers} students); {left_out} more in the output file"
+        )

@@ -19,7 +19,9 @@ from alsace_cli.outputs import RESULTS_KEY
 SCHEMA = 1
 
 
-def eval_results(output: Any, metrics: pd.DataFrame, summary: pd.DataFrame, meta: dict[str, Any]) -> dict[str, Any]:
+def eval_results(
+    output: Any, metrics: pd.DataFrame, summary: pd.DataFrame, meta: dict[str, Any]
+) -> dict[str, Any]:
     found = {
         RESULTS_KEY: SCHEMA,
         "task_output": output.name,

@@ -167,7 +167,9 @@ def _arrow_lengths(column: pd.Series, path: Path) -> np.ndarray:
         row = _first(lists.is_null().to_numpy(zero_copy_only=False))
         raise _fail(path, row, "probs", "holds None, expected a list of probabilities")
     if lists.flatten().null_count:
-        rows = pc.list_parent_indices(lists).to_numpy()[lists.flatten().is_null().to_numpy(zero_copy_only=False)]
+        rows = pc.list_parent_indices(lists).to_numpy()[
+            lists.flatten().is_null().to_numpy(zero_copy_only=False)
+        ]
         raise _fail(path, int(rows[0]), "probs", "holds a missing value (NaN or null)")
     return pc.list_value_length(lists).to_numpy(zero_copy_only=False)
 
@@ -207,10 +209,17 @@ def validate_predictions(frame: pd.DataFrame, path: Path, n_labels: int | None) 
 
 def validate_columns(kind: str, frame: pd.DataFrame, path: Path, meta: dict) -> None:
     """The rules of `kind` (see the module docstring); `frame`'s key columns are normalised to strings."""
-    keys = {"dataset": ["id", "lang"], "predictions": ["id", "lang"], "pseudo_labels": ["id"],
-            "languages": ["lang"], "pairs": ["id", "student_lang", "teacher_lang"], "pair_rule": ["lang"],
-            "metrics": ["model", "lang"], "qa_predictions": ["id", "lang"],
-            "qa_metrics": ["model", "lang"]}.get(kind, [])  # fmt: skip
+    keys = {
+        "dataset": ["id", "lang"],
+        "predictions": ["id", "lang"],
+        "pseudo_labels": ["id"],
+        "languages": ["lang"],
+        "pairs": ["id", "student_lang", "teacher_lang"],
+        "pair_rule": ["lang"],
+        "metrics": ["model", "lang"],
+        "qa_predictions": ["id", "lang"],
+        "qa_metrics": ["model", "lang"],
+    }.get(kind, [])
     for column in keys:
         check_key(frame, path, column)
     if kind == "predictions":

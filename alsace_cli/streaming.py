@@ -113,8 +113,9 @@ class ArtifactWriter:
 
     def __init__(self, path: str | Path, kind: str, meta: dict[str, Any]) -> None:
         self.path, self.kind = Path(path), kind
-        self.meta = json.dumps({"artifact": kind, "schema_version": SCHEMA_VERSION, **meta}, sort_keys=True,
-                               default=str).encode()  # fmt: skip
+        self.meta = json.dumps(
+            {"artifact": kind, "schema_version": SCHEMA_VERSION, **meta}, sort_keys=True, default=str
+        ).encode()
         self.writer: pq.ParquetWriter | None = None
         self.rows = 0
 

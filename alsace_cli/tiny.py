@@ -27,8 +27,13 @@ TINY_KINDS = ("bert", "bert-mlm", "nllb", "marian", "madlad")
 # The tiny BERT's positions: `alsace run` checks every stage's max_length against it before building it.
 TINY_MAX_LENGTH = 256
 
+
 def build_tiny_model(
-    out_dir: str | Path, texts: list[str], seed: int = 0, vocab_size: int = 3000, dropout: float = 0.1,
+    out_dir: str | Path,
+    texts: list[str],
+    seed: int = 0,
+    vocab_size: int = 3000,
+    dropout: float = 0.1,
     masked_lm: bool = False,
 ) -> Path:
     """A small random BERT encoder and a WordPiece tokenizer trained on `texts`, all built locally.
@@ -39,7 +44,6 @@ def build_tiny_model(
     import torch
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import BertConfig, BertForMaskedLM, BertModel, PreTrainedTokenizerFast
-
 
     quiet_transformers()
     normalizer = normalizers.BertNormalizer(handle_chinese_chars=True, lowercase=True)
@@ -86,10 +90,23 @@ def build_tiny_model(
     return _save(out_dir, model, fast, seed, len(texts), "bert-mlm" if masked_lm else "bert")
 
 
-def _save(out_dir: str | Path, model: Any, tokenizer: Any, seed: int, texts: int, kind: str,
-          files: dict[str, bytes] | None = None) -> Path:  # fmt: skip
+def _save(
+    out_dir: str | Path,
+    model: Any,
+    tokenizer: Any,
+    seed: int,
+    texts: int,
+    kind: str,
+    files: dict[str, bytes] | None = None,
+) -> Path:
     out_dir = Path(out_dir)
-    provenance = {"stage": "tiny-model", "versions": package_versions(), "seed": seed, "texts": texts, "inputs": {}}
+    provenance = {
+        "stage": "tiny-model",
+        "versions": package_versions(),
+        "seed": seed,
+        "texts": texts,
+        "inputs": {},
+    }
     if kind != "bert":  # the BERT's provenance predates kinds (the golden runs pin its bytes)
         provenance["kind"] = kind
     with atomic_dir(out_dir) as tmp:
@@ -108,7 +125,9 @@ def _words(texts: list[str]) -> list[str]:
     return [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def _prefix_bpe(texts: list[str], specials: list[str], vocab_size: int) -> tuple[dict[str, int], list[tuple[str, str]]]:
+def _prefix_bpe(
+    texts: list[str], specials: list[str], vocab_size: int
+) -> tuple[dict[str, int], list[tuple[str, str]]]:
     """A BPE vocabulary without a trainer (whose merges tie-break in hash order): every character, then the
     frequent words built up one character at a time, each step one merge."""
     words = _words(texts)
@@ -133,15 +152,34 @@ def _sentencepiece(texts: list[str], vocab_size: int) -> bytes:
     import sentencepiece as spm
 
     model = io.BytesIO()
-    spm.SentencePieceTrainer.train(sentence_iterator=iter(texts), model_writer=model, vocab_size=vocab_size,
-                                   model_type="unigram", character_coverage=1.0, hard_vocab_limit=False,
-                                   num_threads=1, minloglevel=2, bos_id=-1, eos_id=1, unk_id=2, pad_id=0)  # fmt: skip
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(texts),
+        model_writer=model,
+        vocab_size=vocab_size,
+        model_type="unigram",
+        character_coverage=1.0,
+        hard_vocab_limit=False,
+        num_threads=1,
+        minloglevel=2,
+        bos_id=-1,
+        eos_id=1,
+        unk_id=2,
+        pad_id=0,
+    )
     return model.getvalue()
 
 
 def _seq2seq_sizes() -> dict[str, int]:
-    return {"d_model": 32, "encoder_layers": 1, "decoder_layers": 1, "encoder_attention_heads": 2,
-            "decoder_attention_heads": 2, "encoder_ffn_dim": 64, "decoder_ffn_dim": 64, "max_position_embeddings": 256}  # fmt: skip
+    return {
+        "d_model": 32,
+        "encoder_layers": 1,
+        "decoder_layers": 1,
+        "encoder_attention_heads": 2,
+        "decoder_attention_heads": 2,
+        "encoder_ffn_dim": 64,
+        "decoder_ffn_dim": 64,
+        "max_position_embeddings": 256,
+    }
 
 
 def build_tiny_translator(out_dir: str | Path, texts: list[str], kind: str, seed: int = 0) -> Path:
@@ -161,8 +199,14 @@ def _tiny_nllb(texts: list[str]) -> tuple[Any, Any, dict[str, bytes]]:
 
     vocab, merges = _prefix_bpe(texts, ["<s>", "<pad>", "</s>", "<unk>"], 1500)
     tokenizer = NllbTokenizer(vocab=vocab, merges=merges, src_lang="eng_Latn")
-    config = M2M100Config(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, bos_token_id=0,
-                          eos_token_id=2, decoder_start_token_id=2, **_seq2seq_sizes())  # fmt: skip
+    config = M2M100Config(
+        vocab_size=len(tokenizer),
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=0,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+        **_seq2seq_sizes(),
+    )
     return M2M100ForConditionalGeneration(config), tokenizer, {}
 
 
@@ -183,8 +227,13 @@ def _tiny_marian(texts: list[str]) -> tuple[Any, Any, dict[str, bytes]]:
             (Path(tmp) / name).write_bytes(model)
         (Path(tmp) / "vocab.json").write_text(json.dumps(vocab))
         tokenizer = MarianTokenizer(f"{tmp}/source.spm", f"{tmp}/target.spm", f"{tmp}/vocab.json")
-    config = MarianConfig(vocab_size=len(tokenizer), pad_token_id=0, eos_token_id=1, decoder_start_token_id=0,
-                          **_seq2seq_sizes())  # fmt: skip
+    config = MarianConfig(
+        vocab_size=len(tokenizer),
+        pad_token_id=0,
+        eos_token_id=1,
+        decoder_start_token_id=0,
+        **_seq2seq_sizes(),
+    )
     return MarianMTModel(config), tokenizer, {}
 
 
@@ -197,7 +246,18 @@ def _tiny_madlad(texts: list[str]) -> tuple[Any, Any, dict[str, bytes]]:
 
     pieces = spm.SentencePieceProcessor(model_proto=_sentencepiece(texts, 400))
     vocab = [(pieces.id_to_piece(i), pieces.get_score(i)) for i in range(pieces.get_piece_size())]
-    tokenizer = T5Tokenizer(vocab=vocab, extra_ids=0, additional_special_tokens=[f"<2{c}>" for c in sorted(FLORES)])
-    config = T5Config(vocab_size=len(tokenizer), d_model=32, d_kv=16, d_ff=64, num_layers=1, num_heads=2,
-                      pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)  # fmt: skip
+    tokenizer = T5Tokenizer(
+        vocab=vocab, extra_ids=0, additional_special_tokens=[f"<2{c}>" for c in sorted(FLORES)]
+    )
+    config = T5Config(
+        vocab_size=len(tokenizer),
+        d_model=32,
+        d_kv=16,
+        d_ff=64,
+        num_layers=1,
+        num_heads=2,
+        pad_token_id=0,
+        eos_token_id=1,
+        decoder_start_token_id=0,
+    )
     return T5ForConditionalGeneration(config), tokenizer, {}

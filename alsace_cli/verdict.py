@@ -17,12 +17,16 @@ ALPHA = 0.05
 
 def _kept_fine_tuned(guard: dict[str, Any]) -> str:
     if guard.get("collapsed"):
-        return ("distill kept the fine-tuned weights: the collapse detector saw the model drift toward one "
-                "prediction for every input, so nothing of the distillation was kept. The fine-tuned model is the "
-                "one to use; a smaller learning rate, the English anchor (ce_weight) or, with a live teacher, "
-                "fixed targets (teacher = static) may help")  # fmt: skip
-    return (f"distill kept the fine-tuned weights (step 0): {guard.get('reason')}. The fine-tuned model is the "
-            "one to use")  # fmt: skip
+        return (
+            "distill kept the fine-tuned weights: the collapse detector saw the model drift toward one "
+            "prediction for every input, so nothing of the distillation was kept. The fine-tuned model is the "
+            "one to use; a smaller learning rate, the English anchor (ce_weight) or, with a live teacher, "
+            "fixed targets (teacher = static) may help"
+        )
+    return (
+        f"distill kept the fine-tuned weights (step 0): {guard.get('reason')}. The fine-tuned model is the "
+        "one to use"
+    )
 
 
 def verdict(comparisons: list[dict], guard: dict[str, Any] | None, source_lang: str) -> dict[str, str]:
@@ -42,8 +46,10 @@ def _verdict(comparisons: list[dict], guard: dict[str, Any] | None, source_lang:
         return _from_guard(guard)
     source = next((row for row in comparisons if row.get("lang") == source_lang), None)
     source_down = source is not None and source["difference"] < 0 and source["p_mcnemar"] < ALPHA
-    figures = (f"average accuracy {average['difference']:+.2f} points (95% interval {average['ci_low']:+.2f} … "
-               f"{average['ci_high']:+.2f})")  # fmt: skip
+    figures = (
+        f"average accuracy {average['difference']:+.2f} points (95% interval {average['ci_low']:+.2f} … "
+        f"{average['ci_high']:+.2f})"
+    )
     if source is not None:
         figures += f", {source_lang} {source['difference']:+.2f} (McNemar p = {source['p_mcnemar']:.3g})"
     if average["ci_high"] < 0 or source_down:
@@ -55,9 +61,14 @@ def _verdict(comparisons: list[dict], guard: dict[str, Any] | None, source_lang:
 
 def _from_guard(guard: dict[str, Any] | None) -> dict[str, str]:
     if not guard or guard.get("dev_score_step0") is None:
-        return {"verdict": "no measurable change",
-                "line": "no measurable change shown: no paired test comparison and no dev set to read"}  # fmt: skip
+        return {
+            "verdict": "no measurable change",
+            "line": "no measurable change shown: no paired test comparison and no dev set to read",
+        }
     before, after = guard["dev_score_step0"], guard["dev_score_kept"]
     kind = "gain" if after > before else ("harm" if after < before else "no measurable change")
-    return {"verdict": kind, "line": f"{kind} on dev (no paired test comparison): {before:.4f} → {after:.4f}, "
-                                     f"kept step {guard['kept_step']}"}  # fmt: skip
+    return {
+        "verdict": kind,
+        "line": f"{kind} on dev (no paired test comparison): {before:.4f} → {after:.4f}, "
+        f"kept step {guard['kept_step']}",
+    }

@@ -16,7 +16,9 @@ def vote_frame(predictions: pd.DataFrame, n_labels: int) -> pd.DataFrame:
     cell = codes * n_labels + predictions["pred"].to_numpy()
     counts = np.bincount(cell, minlength=len(ids) * n_labels).reshape(len(ids), n_labels)
     # bincount adds in row order, as np.add.at did (same sums, bit for bit), at a fraction of its time.
-    summed = np.stack([np.bincount(codes, weights=probs[:, k], minlength=len(ids)) for k in range(n_labels)], axis=1)
+    summed = np.stack(
+        [np.bincount(codes, weights=probs[:, k], minlength=len(ids)) for k in range(n_labels)], axis=1
+    )
     most = counts.max(axis=1)
     tied = counts == most[:, None]
     # argmax returns the first maximum, which is the lowest label index among exact ties.
@@ -41,7 +43,11 @@ def label_shift(predictions: pd.DataFrame, n_labels: int, source_lang: str) -> d
     if source_lang not in set(names):
         return {}
     # One pass over the rows (a loop over languages would cost languages × rows).
-    shared = predictions["id"].isin(pd.unique(predictions.loc[predictions["lang"] == source_lang, "id"])).to_numpy()
+    shared = (
+        predictions["id"]
+        .isin(pd.unique(predictions.loc[predictions["lang"] == source_lang, "id"]))
+        .to_numpy()
+    )
     cell = langs[shared] * n_labels + predictions["pred"].to_numpy()[shared]
     counts = np.bincount(cell, minlength=len(names) * n_labels).reshape(len(names), n_labels)
     histograms = counts / np.maximum(1, counts.sum(axis=1, keepdims=True))
@@ -49,8 +55,13 @@ def label_shift(predictions: pd.DataFrame, n_labels: int, source_lang: str) -> d
     return {lang: float(0.5 * np.abs(h - source).sum()) for lang, h in zip(names, histograms, strict=True)}
 
 
-def dawid_skene(predictions: pd.DataFrame, n_labels: int, iterations: int = 200, tol: float = 1e-7,
-                smoothing: float = 0.01) -> tuple[np.ndarray, pd.Index, dict[str, float], int]:  # fmt: skip
+def dawid_skene(
+    predictions: pd.DataFrame,
+    n_labels: int,
+    iterations: int = 200,
+    tol: float = 1e-7,
+    smoothing: float = 0.01,
+) -> tuple[np.ndarray, pd.Index, dict[str, float], int]:
     """EM for the pseudo-labels' posterior (instances × labels), started from the vote shares."""
     items, ids = pd.factorize(predictions["id"], sort=False)
     langs, names = pd.factorize(predictions["lang"], sort=True)

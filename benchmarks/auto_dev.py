@@ -61,21 +61,36 @@ def distill_candidates(bench, s: Path, data: Path, dev: Path, out: Path, precisi
         target = out / f"distilled-{name}"
         settings = dict(settings)
         needs = teacher_class(settings.get("teacher", "live")).needs
-        wired = {"predictions": str(s / "predictions.parquet") if "predictions" in needs else None,
-                 "languages": str(s / "languages-confidence.parquet") if "languages" in needs else None,
-                 "train": str(data / "train.parquet") if settings.get("ce_weight", 0) > 0 else None}  # fmt: skip
+        wired = {
+            "predictions": str(s / "predictions.parquet") if "predictions" in needs else None,
+            "languages": str(s / "languages-confidence.parquet") if "languages" in needs else None,
+            "train": str(data / "train.parquet") if settings.get("ce_weight", 0) > 0 else None,
+        }
         start = time.perf_counter()
         if not target.exists():
-            distill(DistillConfig(model=str(s / "finetuned"), data=str(data / "unlabeled.parquet"),
-                                  pairs=str(s / "pairs-confidence.parquet"), out=str(target), dev=str(dev),
-                                  max_length=bench.max_length, seed=seed, precision=precision, **wired, **settings),
-                    resume="auto")  # fmt: skip
+            distill(
+                DistillConfig(
+                    model=str(s / "finetuned"),
+                    data=str(data / "unlabeled.parquet"),
+                    pairs=str(s / "pairs-confidence.parquet"),
+                    out=str(target),
+                    dev=str(dev),
+                    max_length=bench.max_length,
+                    seed=seed,
+                    precision=precision,
+                    **wired,
+                    **settings,
+                ),
+                resume="auto",
+            )
         done[name] = (str(target), round(time.perf_counter() - start, 1))
     return done
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--bench", default="xnli", choices=sorted(BENCHES))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dev", default="full", choices=("full", "small", "pivot"))
@@ -91,26 +106,49 @@ def main() -> None:
     root = Path(args.root) / bench.name
     s, data = root / f"seed{args.seed}", root / "data"
     if not (s / "finetuned").exists() or not (data / "tune.parquet").exists():
-        sys.exit(f"error: run `python benchmarks/quality.py --bench {bench.name} --seeds {args.seed} --rows baseline` first")
+        sys.exit(
+            f"error: run `python benchmarks/quality.py --bench {bench.name} --seeds {args.seed} --rows baseline` first"
+        )
     out = s / f"auto-{args.dev}-{args.precision}"
     out.mkdir(parents=True, exist_ok=True)
     dev = dev_set(args.dev, data / "tune.parquet", out / "dev.parquet")
     pairs = s / "pairs-confidence.parquet"
     if not pairs.exists():
-        make_pairs(PairsConfig(data=str(data / "unlabeled.parquet"), languages=str(s / "languages-confidence.parquet"),
-                               out=str(pairs)))  # fmt: skip
+        make_pairs(
+            PairsConfig(
+                data=str(data / "unlabeled.parquet"),
+                languages=str(s / "languages-confidence.parquet"),
+                out=str(pairs),
+            )
+        )
     done = distill_candidates(bench, s, data, dev, out, args.precision, args.seed)
-    choice = choose_recipe({n: d for n, (d, _) in done.items()}, str(s / "finetuned"), str(out / "distilled"), 0.05)
+    choice = choose_recipe(
+        {n: d for n, (d, _) in done.items()}, str(s / "finetuned"), str(out / "distilled"), 0.05
+    )
     metrics = out / "metrics.parquet"
     if not metrics.exists():
-        evaluate(EvalConfig(models=[str(s / "finetuned"), str(out / "distilled")], data=str(data / "test.parquet"),
-                            out=str(metrics), languages=str(s / "languages-confidence.parquet"),
-                            max_length=bench.max_length, precision="fp32"))  # fmt: skip
+        evaluate(
+            EvalConfig(
+                models=[str(s / "finetuned"), str(out / "distilled")],
+                data=str(data / "test.parquet"),
+                out=str(metrics),
+                languages=str(s / "languages-confidence.parquet"),
+                max_length=bench.max_length,
+                precision="fp32",
+            )
+        )
     from alsace_cli.artifacts import read_artifact
 
     comparisons = read_artifact(metrics, "metrics").meta.get("comparisons", [])
-    result = {"bench": bench.name, "seed": args.seed, "dev": args.dev, "precision": args.precision,
-              "distill_seconds": {n: t for n, (_, t) in done.items()}, "choice": choice, "comparisons": comparisons}  # fmt: skip
+    result = {
+        "bench": bench.name,
+        "seed": args.seed,
+        "dev": args.dev,
+        "precision": args.precision,
+        "distill_seconds": {n: t for n, (_, t) in done.items()},
+        "choice": choice,
+        "comparisons": comparisons,
+    }
     (out / "result.json").write_text(json.dumps(result, indent=2, default=str))
     for row in comparisons:
         name = row.get("lang") or row["what"]

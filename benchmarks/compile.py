@@ -43,15 +43,26 @@ def predict_row(compiled: bool, precision: str) -> dict:
     start = time.perf_counter()
     if compiled:
         model = torch.compile(model, dynamic=True)
-    run = lambda: predict_probs(model, tokenizer, get_task("pair"), frame, max_length=128, batch_size=32,  # noqa: E731
-                                device=torch.device("cpu"), precision=precision)  # fmt: skip
+    run = lambda: predict_probs(  # noqa: E731
+        model,
+        tokenizer,
+        get_task("pair"),
+        frame,
+        max_length=128,
+        batch_size=32,  # noqa: E731
+        device=torch.device("cpu"),
+        precision=precision,
+    )
     run()
     seconds = time.perf_counter() - start
     start = time.perf_counter()
     run()  # the same batches again: every shape compiled, the steady state
     again = time.perf_counter() - start
-    return {"seconds": round(seconds, 1), "rows_per_s": round(len(frame) / seconds, 1),
-            "second_pass_rows_per_s": round(len(frame) / again, 1)}  # fmt: skip
+    return {
+        "seconds": round(seconds, 1),
+        "rows_per_s": round(len(frame) / seconds, 1),
+        "second_pass_rows_per_s": round(len(frame) / again, 1),
+    }
 
 
 def train_row(compiled: bool) -> dict:
@@ -79,8 +90,11 @@ def train_row(compiled: bool) -> dict:
         optimizer.zero_grad()
         times.append(time.perf_counter() - start)
     first, steady = sum(times[:8]), float(np.median(times[8:]))
-    return {"first_8_steps_s": round(first, 1), "steady_step_s": round(steady, 3),
-            "projected_630_steps_s": round(first + (REALISTIC_STEPS - 8) * steady, 1)}  # fmt: skip
+    return {
+        "first_8_steps_s": round(first, 1),
+        "steady_step_s": round(steady, 3),
+        "projected_630_steps_s": round(first + (REALISTIC_STEPS - 8) * steady, 1),
+    }
 
 
 def len_rows(result: dict) -> float:
@@ -90,19 +104,33 @@ def len_rows(result: dict) -> float:
 def main() -> None:
     if len(sys.argv) == 3:  # one row, in this process
         kind, setting = sys.argv[1], sys.argv[2]
-        result = predict_row(setting.startswith("compiled"), setting.split("-")[-1]) if kind == "predict" \
-            else train_row(setting == "compiled")  # fmt: skip
+        result = (
+            predict_row(setting.startswith("compiled"), setting.split("-")[-1])
+            if kind == "predict"
+            else train_row(setting == "compiled")
+        )
         print(json.dumps(result))
         return
     if not (WORK / "train.parquet").exists():
         sys.exit("run benchmarks/speed.py once first: it prepares the data this reads")
     only = sys.argv[1] if len(sys.argv) == 2 else None  # "predict" or "train": those rows alone
-    rows = [(kind, setting) for kind, setting in (("predict", "eager-fp32"), ("predict", "compiled-fp32"),
-            ("predict", "eager-bf16"), ("predict", "compiled-bf16"), ("train", "eager"), ("train", "compiled"))
-            if only in (None, kind)]  # fmt: skip
+    rows = [
+        (kind, setting)
+        for kind, setting in (
+            ("predict", "eager-fp32"),
+            ("predict", "compiled-fp32"),
+            ("predict", "eager-bf16"),
+            ("predict", "compiled-bf16"),
+            ("train", "eager"),
+            ("train", "compiled"),
+        )
+        if only in (None, kind)
+    ]
     results = {}
     for kind, setting in rows:
-        out = subprocess.run([sys.executable, __file__, kind, setting], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, kind, setting], capture_output=True, text=True, check=True
+        )
         results[f"{kind} {setting}"] = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"{kind} {setting}: {results[f'{kind} {setting}']}", flush=True)
     for precision in ("fp32", "bf16") if "predict eager-fp32" in results else ():
@@ -110,18 +138,27 @@ def main() -> None:
         steady = compiled["second_pass_rows_per_s"] / eager["second_pass_rows_per_s"]
         compile_s = compiled["seconds"] - len_rows(compiled) / compiled["second_pass_rows_per_s"]
         n_rows = 15_000  # XNLI's test set: a realistic predict
-        total = compile_s + n_rows / compiled["second_pass_rows_per_s"], n_rows / eager["second_pass_rows_per_s"]
-        print(f"predict {precision}: first pass compiled / eager = {compiled['rows_per_s'] / eager['rows_per_s']:.2f}; "
-              f"second pass {steady:.2f}; {n_rows} rows: compiled {total[0]:.0f} s (compiling {compile_s:.0f} s), "
-              f"eager {total[1]:.0f} s ({total[1] / total[0]:.2f}x)")  # fmt: skip
+        total = (
+            compile_s + n_rows / compiled["second_pass_rows_per_s"],
+            n_rows / eager["second_pass_rows_per_s"],
+        )
+        print(
+            f"predict {precision}: first pass compiled / eager = {compiled['rows_per_s'] / eager['rows_per_s']:.2f}; "
+            f"second pass {steady:.2f}; {n_rows} rows: compiled {total[0]:.0f} s (compiling {compile_s:.0f} s), "
+            f"eager {total[1]:.0f} s ({total[1] / total[0]:.2f}x)"
+        )
     saved = WORK / "compile.json"
-    saved.write_text(json.dumps({**(json.loads(saved.read_text()) if saved.exists() else {}), **results}, indent=1))
+    saved.write_text(
+        json.dumps({**(json.loads(saved.read_text()) if saved.exists() else {}), **results}, indent=1)
+    )
     if "train eager" not in results:
         return
     eager, compiled = results["train eager"], results["train compiled"]
-    print(f"train: steady step compiled / eager = {eager['steady_step_s'] / compiled['steady_step_s']:.2f}x speed; "
-          f"{REALISTIC_STEPS} steps: eager {eager['projected_630_steps_s']} s, compiled "
-          f"{compiled['projected_630_steps_s']} s ({eager['projected_630_steps_s'] / compiled['projected_630_steps_s']:.2f}x)")  # fmt: skip
+    print(
+        f"train: steady step compiled / eager = {eager['steady_step_s'] / compiled['steady_step_s']:.2f}x speed; "
+        f"{REALISTIC_STEPS} steps: eager {eager['projected_630_steps_s']} s, compiled "
+        f"{compiled['projected_630_steps_s']} s ({eager['projected_630_steps_s'] / compiled['projected_630_steps_s']:.2f}x)"
+    )
 
 
 if __name__ == "__main__":

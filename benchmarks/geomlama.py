@@ -29,7 +29,9 @@ def alsace(*args: object) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--geomlama-dir", required=True, help="a local copy of the GeoMLAMA repository")
     parser.add_argument("--model", default="xlm-roberta-large", help="a masked LM (AutoModelForMaskedLM)")
     parser.add_argument("--seeds", default="1")
@@ -39,8 +41,15 @@ def main() -> None:
     root.mkdir(parents=True, exist_ok=True)
     data = root / "geomlama.parquet"
     if not data.exists():
-        alsace("data", "import", "--format", "geomlama", *(source / f"gd_prompt_{lang}.tsv" for lang in LANGS),
-               "--out", data)  # fmt: skip
+        alsace(
+            "data",
+            "import",
+            "--format",
+            "geomlama",
+            *(source / f"gd_prompt_{lang}.tsv" for lang in LANGS),
+            "--out",
+            data,
+        )
     predictions = root / "predictions.parquet"
     if not predictions.exists():
         alsace("predict", "--model", args.model, "--data", data, "--out", predictions, "--batch-size", 8)
@@ -49,14 +58,52 @@ def main() -> None:
         w.mkdir(exist_ok=True)
         steps = [
             ("pseudo_labels.parquet", ["vote", "--predictions", predictions]),
-            ("languages.parquet", ["select", "--predictions", predictions, "--pseudo-labels", w / "pseudo_labels.parquet"]),
+            (
+                "languages.parquet",
+                ["select", "--predictions", predictions, "--pseudo-labels", w / "pseudo_labels.parquet"],
+            ),
             ("pairs.parquet", ["make-pairs", "--data", data, "--languages", w / "languages.parquet"]),
-            ("distilled", ["distill", "--model", args.model, "--data", data, "--pairs", w / "pairs.parquet",
-                           "--teacher", "static", "--predictions", predictions, "--learning-rate", "2e-5",
-                           "--max-steps", 150, "--pairs-per-batch", 16, "--seed", seed]),
-            ("metrics.parquet", ["eval", "--model", args.model, "--model", w / "distilled", "--data", data,
-                                 "--languages", w / "languages.parquet", "--plot", w / "accuracy.png"]),
-        ]  # fmt: skip
+            (
+                "distilled",
+                [
+                    "distill",
+                    "--model",
+                    args.model,
+                    "--data",
+                    data,
+                    "--pairs",
+                    w / "pairs.parquet",
+                    "--teacher",
+                    "static",
+                    "--predictions",
+                    predictions,
+                    "--learning-rate",
+                    "2e-5",
+                    "--max-steps",
+                    150,
+                    "--pairs-per-batch",
+                    16,
+                    "--seed",
+                    seed,
+                ],
+            ),
+            (
+                "metrics.parquet",
+                [
+                    "eval",
+                    "--model",
+                    args.model,
+                    "--model",
+                    w / "distilled",
+                    "--data",
+                    data,
+                    "--languages",
+                    w / "languages.parquet",
+                    "--plot",
+                    w / "accuracy.png",
+                ],
+            ),
+        ]
         for out, command in steps:
             if not (w / out).exists():
                 alsace(*command, "--out", w / out)

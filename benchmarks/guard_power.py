@@ -139,8 +139,10 @@ def replay_harm_clause(root: Path) -> str:
         )
         rolls_back = len(harm) > 0 and last.dev_accuracy < first.dev_accuracy
         run = "/".join(path.parts[-4:-1])
-        lines.append(f"| {run} | {harmed} | {first.dev_accuracy:.3f} → {last.dev_accuracy:.3f} "
-                     f"| {'yes' if rolls_back else 'no'} |")  # fmt: skip
+        lines.append(
+            f"| {run} | {harmed} | {first.dev_accuracy:.3f} → {last.dev_accuracy:.3f} "
+            f"| {'yes' if rolls_back else 'no'} |"
+        )
     return "\n".join(lines)
 
 

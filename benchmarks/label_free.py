@@ -36,9 +36,14 @@ def checks(root: Path) -> pd.DataFrame:
         log = log[log["dev_accuracy"].notna()].sort_values("step")
         start = log.iloc[0]
         for _, check in log.iloc[1:].iterrows():
-            row = {"bench": log_path.parts[-5], "run": log_path.parts[-3], "candidate": log_path.parts[-2],
-                   "step": int(check["step"]), "dev_change": 100 * (check["dev_accuracy"] - start["dev_accuracy"]),
-                   "dev_p_worse": check["dev_p_worse"]}  # fmt: skip
+            row = {
+                "bench": log_path.parts[-5],
+                "run": log_path.parts[-3],
+                "candidate": log_path.parts[-2],
+                "step": int(check["step"]),
+                "dev_change": 100 * (check["dev_accuracy"] - start["dev_accuracy"]),
+                "dev_p_worse": check["dev_p_worse"],
+            }
             row.update({s: 100 * (check[s] - start[s]) for s in SIGNALS})
             rows.append(row)
     return pd.DataFrame(rows)
@@ -50,14 +55,25 @@ def verdict(found: pd.DataFrame, signal: str) -> dict:
     harmful = int((picks["dev_p_worse"] < ALPHA).sum())
     enough = len(found) >= MIN_CHECKS and found["bench"].nunique() >= MIN_BENCHES
     adopted = enough and rho >= MIN_RHO and harmful == 0
-    return {"signal": signal, "checks": len(found), "benches": found["bench"].nunique(), "spearman": round(rho, 3),
-            "picks significantly worse": harmful, "adopted": adopted,
-            "why": "adopted" if adopted else ("too few checks or benchmarks for the rule" if not enough
-                                               else "ρ below the bar or a harmful pick")}  # fmt: skip
+    return {
+        "signal": signal,
+        "checks": len(found),
+        "benches": found["bench"].nunique(),
+        "spearman": round(rho, 3),
+        "picks significantly worse": harmful,
+        "adopted": adopted,
+        "why": "adopted"
+        if adopted
+        else (
+            "too few checks or benchmarks for the rule" if not enough else "ρ below the bar or a harmful pick"
+        ),
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/quality"))
     found = checks(Path(parser.parse_args().root))
     if found.empty:

@@ -20,7 +20,9 @@ from recipes_report import changes, interval, load_run, pooled, spread, test_lab
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--bench", required=True)
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--rows", required=True, help="REFERENCE,OTHER")
@@ -36,16 +38,22 @@ def main() -> None:
                 raise SystemExit(f"{args.bench} seed {seed}: no test predictions for row {row!r}")
             runs[row][seed] = run
     delta = changes(runs[reference], runs[other])
-    print(f"{other} against {reference} on {args.bench}, in points (test ids × languages: "
-          f"{runs[reference][seeds[0]].outcomes.matrix.size:,} outcomes per seed)")  # fmt: skip
+    print(
+        f"{other} against {reference} on {args.bench}, in points (test ids × languages: "
+        f"{runs[reference][seeds[0]].outcomes.matrix.size:,} outcomes per seed)"
+    )
     print("| seed | English | 95% CI | McNemar p | avg acc | 95% CI | gap |")
     print("|---|---|---|---|---|---|---|")
     for _, row in delta.iterrows():
-        print(f"| {row['seed']} | {row['english']:+.2f} | {interval(row['english_ci'])} | {row['mcnemar_en']:.3f} | "
-              f"{row['average']:+.2f} | {interval(row['average_ci'])} | {row['gap']:+.2f} |")  # fmt: skip
+        print(
+            f"| {row['seed']} | {row['english']:+.2f} | {interval(row['english_ci'])} | {row['mcnemar_en']:.3f} | "
+            f"{row['average']:+.2f} | {interval(row['average_ci'])} | {row['gap']:+.2f} |"
+        )
     pool = pooled(runs[reference], runs[other])
-    print(f"| mean ± std | {spread(delta['english'])} | pooled {interval(pool['english'][1:])} | - | "
-          f"{spread(delta['average'])} | pooled {interval(pool['average'][1:])} | {spread(delta['gap'])} |")  # fmt: skip
+    print(
+        f"| mean ± std | {spread(delta['english'])} | pooled {interval(pool['english'][1:])} | - | "
+        f"{spread(delta['average'])} | pooled {interval(pool['average'][1:])} | {spread(delta['gap'])} |"
+    )
 
 
 if __name__ == "__main__":

@@ -56,15 +56,29 @@ def int8_predictions(mode: str, model_dir: str, data: str, out: Path) -> None:
     if mode == "int8":
         spec = {name: default_dynamic_qconfig for name in linears}
     else:  # the FFN output ("layer.N.output.dense", not "attention.output.dense") stays fp32
-        spec = {name: per_channel_dynamic_qconfig for name in linears
-                if not (name.endswith("output.dense") and "attention" not in name)}  # fmt: skip
+        spec = {
+            name: per_channel_dynamic_qconfig
+            for name in linears
+            if not (name.endswith("output.dense") and "attention" not in name)
+        }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = quantize_dynamic(model, spec, dtype=torch.qint8)
-    probs = predict_probs(model, tokenizer, get_task(dataset.task), dataset.frame, max_length=128, batch_size=64,
-                          device=torch.device("cpu"))  # fmt: skip
-    write_artifact(predictions_frame(dataset.frame["id"], dataset.frame["lang"], probs), out, "predictions",
-                   {"task": dataset.task, "labels": dataset.labels})  # fmt: skip
+    probs = predict_probs(
+        model,
+        tokenizer,
+        get_task(dataset.task),
+        dataset.frame,
+        max_length=128,
+        batch_size=64,
+        device=torch.device("cpu"),
+    )
+    write_artifact(
+        predictions_frame(dataset.frame["id"], dataset.frame["lang"], probs),
+        out,
+        "predictions",
+        {"task": dataset.task, "labels": dataset.labels},
+    )
 
 
 def main() -> None:
@@ -87,9 +101,25 @@ def main() -> None:
             int8_predictions(mode, args.model, args.data, work / f"predictions-{mode}.parquet")
             seconds[mode] = time.perf_counter() - start
             continue
-        subprocess.run(["alsace", "eval", "--model", args.model, "--data", args.data, "--device", "cpu",
-                        "--out", str(work / f"metrics-{mode}.parquet"), "--predictions-out",
-                        str(work / f"predictions-{mode}.parquet"), "--overwrite", *flags], check=True)  # fmt: skip
+        subprocess.run(
+            [
+                "alsace",
+                "eval",
+                "--model",
+                args.model,
+                "--data",
+                args.data,
+                "--device",
+                "cpu",
+                "--out",
+                str(work / f"metrics-{mode}.parquet"),
+                "--predictions-out",
+                str(work / f"predictions-{mode}.parquet"),
+                "--overwrite",
+                *flags,
+            ],
+            check=True,
+        )
         seconds[mode] = time.perf_counter() - start
     gold = pd.read_parquet(args.data, columns=["id", "lang", "label"])
     right = {}
@@ -101,11 +131,20 @@ def main() -> None:
         per_lang = merged.assign(right=right[mode]).groupby("lang")["right"].mean() * 100
         if mode == "fp32":
             fp32_pred = merged["pred"].to_numpy()
-        table.append({"mode": mode, "seconds": round(seconds[mode], 1), "rows/s": round(len(merged) / seconds[mode], 1),
-                      "avg": round(per_lang.mean(), 2), "en": round(per_lang.get("en", np.nan), 2),
-                      "worst": round(per_lang.min(), 2),
-                      "label differs from fp32 (%)": round(100 * np.mean(merged["pred"].to_numpy() != fp32_pred), 2),
-                      **{lang: round(v, 1) for lang, v in per_lang.items()}})  # fmt: skip
+        table.append(
+            {
+                "mode": mode,
+                "seconds": round(seconds[mode], 1),
+                "rows/s": round(len(merged) / seconds[mode], 1),
+                "avg": round(per_lang.mean(), 2),
+                "en": round(per_lang.get("en", np.nan), 2),
+                "worst": round(per_lang.min(), 2),
+                "label differs from fp32 (%)": round(
+                    100 * np.mean(merged["pred"].to_numpy() != fp32_pred), 2
+                ),
+                **{lang: round(v, 1) for lang, v in per_lang.items()},
+            }
+        )
     frame = pd.DataFrame(table).set_index("mode")
     frame["Δavg vs fp32"] = (frame["avg"] - frame.loc["fp32", "avg"]).round(2)
     for mode in MODES:

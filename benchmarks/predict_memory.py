@@ -41,9 +41,11 @@ def write_rows(path: Path, n: int, group: int = 50_000) -> None:
 
 def peak_rss_of(command: list[str]) -> tuple[float, float]:
     """(peak RSS in MB, seconds) of one child process; run each in a fresh Python so peaks do not mix."""
-    probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-             "subprocess.run(sys.argv[1:], check=True, stderr=subprocess.DEVNULL); "
-             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, time.perf_counter() - t)")  # fmt: skip
+    probe = (
+        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "subprocess.run(sys.argv[1:], check=True, stderr=subprocess.DEVNULL); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, time.perf_counter() - t)"
+    )
     out = subprocess.run([sys.executable, "-c", probe, *command], check=True, capture_output=True, text=True)
     peak, seconds = out.stdout.split()
     return float(peak), float(seconds)
@@ -68,16 +70,38 @@ def main() -> None:
         write_artifact(train, root / "train.parquet", "dataset", dataset_meta("pair", LABELS))
         texts = [t for c in ("text_a", "text_b") for t in pair_rows(LANGS, 6, labeled=False)[c]]
         build_tiny_model(root / "tiny", texts, seed=0)
-        finetune(FinetuneConfig(model=str(root / "tiny"), train=str(root / "train.parquet"), out=str(model),
-                                max_steps=1, device="cpu"), overwrite=True)  # fmt: skip
+        finetune(
+            FinetuneConfig(
+                model=str(root / "tiny"),
+                train=str(root / "train.parquet"),
+                out=str(model),
+                max_steps=1,
+                device="cpu",
+            ),
+            overwrite=True,
+        )
     results = []
     for n in [int(s) for s in args.sizes.split(",")]:
         data, out = root / f"data-{n}.parquet", root / f"pred-{n}.parquet"
         if not data.exists():
             write_rows(data, n)
         out.unlink(missing_ok=True)
-        peak, seconds = peak_rss_of(["alsace", "predict", "--model", str(model), "--data", str(data),
-                                     "--out", str(out), "--device", "cpu", "--batch-size", "256"])  # fmt: skip
+        peak, seconds = peak_rss_of(
+            [
+                "alsace",
+                "predict",
+                "--model",
+                str(model),
+                "--data",
+                str(data),
+                "--out",
+                str(out),
+                "--device",
+                "cpu",
+                "--batch-size",
+                "256",
+            ]
+        )
         rows = pq.ParquetFile(out).metadata.num_rows
         results.append(
             {"rows": n, "written": rows, "peak_rss_mb": round(peak, 1), "seconds": round(seconds, 1)}

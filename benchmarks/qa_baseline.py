@@ -78,8 +78,13 @@ def main() -> None:
     root.mkdir(parents=True, exist_ok=True)
     timings_path = root / "timings.json"
     timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
-    model = subprocess.run([str(SHARED / "tools/build-me5-small"), args.model_dir], check=True, capture_output=True,
-                           text=True, env={**__import__("os").environ, "PYTHON": sys.executable}).stdout.strip()  # fmt: skip
+    model = subprocess.run(
+        [str(SHARED / "tools/build-me5-small"), args.model_dir],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "PYTHON": sys.executable},
+    ).stdout.strip()
 
     def step(name: str, output: Path, action) -> None:
         if output.exists():
@@ -93,9 +98,21 @@ def main() -> None:
 
     length = ["--max-length", str(args.max_length), "--doc-stride", str(args.doc_stride)]
     # The two sets number their questions independently: their ids are prefixed when they are joined.
-    step("import squad", root / "squad.parquet", lambda: alsace(
-        "data", "import", QA / "squad_en/train-subset-v1.1.json", "--format", "squad", "--lang", "en",
-        "--out", root / "squad.parquet"))  # fmt: skip
+    step(
+        "import squad",
+        root / "squad.parquet",
+        lambda: alsace(
+            "data",
+            "import",
+            QA / "squad_en/train-subset-v1.1.json",
+            "--format",
+            "squad",
+            "--lang",
+            "en",
+            "--out",
+            root / "squad.parquet",
+        ),
+    )
     step(
         "import tydiqa",
         root / "tydiqa_en.parquet",
@@ -123,40 +140,146 @@ def main() -> None:
         root / "train.parquet",
         lambda: sample(root / "squad.parquet", root / "train.parquet", joined),
     )
-    step("import xquad", root / "xquad_all.parquet", lambda: alsace(
-        "data", "import", *sorted((QA / "xquad").glob("xquad.*.json")), "--format", "squad",
-        "--out", root / "xquad_all.parquet"))  # fmt: skip
-    step("slice xquad", root / "xquad.parquet", lambda: sample(
-        root / "xquad_all.parquet", root / "xquad.parquet",
-        lambda f: f[f["id"].isin(pd.unique(f["id"])[: args.xquad_ids])]))  # fmt: skip
-    step("import mlqa", root / "mlqa_all.parquet", lambda: alsace(
-        "data", "import", *sorted((QA / "mlqa/dev").glob("dev-context-*.json")), "--format", "mlqa",
-        "--out", root / "mlqa_all.parquet"))  # fmt: skip
-    step("slice mlqa", root / "mlqa.parquet", lambda: sample(
-        root / "mlqa_all.parquet", root / "mlqa.parquet",
-        lambda f: f.groupby(["question_lang", "lang"]).sample(n=args.mlqa_per_pair, random_state=args.seed)))  # fmt: skip
-    step("finetune", root / "ft", lambda: alsace(
-        "finetune", "--model", model, "--train", root / "train.parquet", "--out", root / "ft", "--max-steps",
-        args.steps, "--batch-size", args.batch_size, "--lr", "5e-5", "--warmup-ratio", "0.1", *length,
-        "--seed", args.seed, "--device", "cpu", "--save-every", "50"))  # fmt: skip
+    step(
+        "import xquad",
+        root / "xquad_all.parquet",
+        lambda: alsace(
+            "data",
+            "import",
+            *sorted((QA / "xquad").glob("xquad.*.json")),
+            "--format",
+            "squad",
+            "--out",
+            root / "xquad_all.parquet",
+        ),
+    )
+    step(
+        "slice xquad",
+        root / "xquad.parquet",
+        lambda: sample(
+            root / "xquad_all.parquet",
+            root / "xquad.parquet",
+            lambda f: f[f["id"].isin(pd.unique(f["id"])[: args.xquad_ids])],
+        ),
+    )
+    step(
+        "import mlqa",
+        root / "mlqa_all.parquet",
+        lambda: alsace(
+            "data",
+            "import",
+            *sorted((QA / "mlqa/dev").glob("dev-context-*.json")),
+            "--format",
+            "mlqa",
+            "--out",
+            root / "mlqa_all.parquet",
+        ),
+    )
+    step(
+        "slice mlqa",
+        root / "mlqa.parquet",
+        lambda: sample(
+            root / "mlqa_all.parquet",
+            root / "mlqa.parquet",
+            lambda f: f.groupby(["question_lang", "lang"]).sample(
+                n=args.mlqa_per_pair, random_state=args.seed
+            ),
+        ),
+    )
+    step(
+        "finetune",
+        root / "ft",
+        lambda: alsace(
+            "finetune",
+            "--model",
+            model,
+            "--train",
+            root / "train.parquet",
+            "--out",
+            root / "ft",
+            "--max-steps",
+            args.steps,
+            "--batch-size",
+            args.batch_size,
+            "--lr",
+            "5e-5",
+            "--warmup-ratio",
+            "0.1",
+            *length,
+            "--seed",
+            args.seed,
+            "--device",
+            "cpu",
+            "--save-every",
+            "50",
+        ),
+    )
     for name in ("xquad", "mlqa"):
-        step(f"eval {name}", root / f"metrics_{name}.parquet", lambda name=name: alsace(
-            "eval", "--model", root / "ft", "--data", root / f"{name}.parquet", "--out", root / f"metrics_{name}.parquet",
-            "--predictions-out", root / f"pred_{name}.parquet", "--plot", root / f"{name}.png", *length,
-            "--batch-size", "32", "--json"))  # fmt: skip
+        step(
+            f"eval {name}",
+            root / f"metrics_{name}.parquet",
+            lambda name=name: alsace(
+                "eval",
+                "--model",
+                root / "ft",
+                "--data",
+                root / f"{name}.parquet",
+                "--out",
+                root / f"metrics_{name}.parquet",
+                "--predictions-out",
+                root / f"pred_{name}.parquet",
+                "--plot",
+                root / f"{name}.png",
+                *length,
+                "--batch-size",
+                "32",
+                "--json",
+            ),
+        )
 
     # Decoding agreement and speed on the same 200 questions.
     questions = root / "agree_questions.parquet"
     # 200 questions spread over the 12 languages: the first 17 ids of each (16 of the last, zh).
-    step("slice 200", questions, lambda: sample(
-        root / "xquad.parquet", questions, lambda f: f.groupby("lang", sort=True).head(17).head(200)))  # fmt: skip
-    step("alsace predict 200", root / "agree_alsace.parquet", lambda: alsace(
-        "predict", "--model", root / "ft", "--data", questions, "--out", root / "agree_alsace.parquet", *length,
-        "--batch-size", "32"))  # fmt: skip
+    step(
+        "slice 200",
+        questions,
+        lambda: sample(
+            root / "xquad.parquet", questions, lambda f: f.groupby("lang", sort=True).head(17).head(200)
+        ),
+    )
+    step(
+        "alsace predict 200",
+        root / "agree_alsace.parquet",
+        lambda: alsace(
+            "predict",
+            "--model",
+            root / "ft",
+            "--data",
+            questions,
+            "--out",
+            root / "agree_alsace.parquet",
+            *length,
+            "--batch-size",
+            "32",
+        ),
+    )
     step("alsace loop 200", root / "agree_alsace_loop.json", lambda: time_alsace_loop(root, questions, args))
-    step("pipeline 200", root / "agree_pipeline.json", lambda: subprocess.run(
-        [args.reference_python, str(ROOT / "benchmarks/qa_reference.py"), str(root / "ft"), str(questions),
-         str(root / "agree_pipeline.json"), str(args.max_length), str(args.doc_stride)], check=True))  # fmt: skip
+    step(
+        "pipeline 200",
+        root / "agree_pipeline.json",
+        lambda: subprocess.run(
+            [
+                args.reference_python,
+                str(ROOT / "benchmarks/qa_reference.py"),
+                str(root / "ft"),
+                str(questions),
+                str(root / "agree_pipeline.json"),
+                str(args.max_length),
+                str(args.doc_stride),
+            ],
+            check=True,
+        ),
+    )
     report(root, timings, args)
 
 
@@ -172,8 +295,15 @@ def time_alsace_loop(root: Path, questions: Path, args: argparse.Namespace) -> N
     torch.set_grad_enabled(False)
     frame = read_artifact(questions, "dataset").frame
     model, tokenizer = load_model(str(root / "ft"), "qa", [], max_length=args.max_length)
-    config = SimpleNamespace(max_length=args.max_length, doc_stride=args.doc_stride, batch_size=32,
-                             precision="fp32", n_best=20, top_k=5, max_answer_length=30)  # fmt: skip
+    config = SimpleNamespace(
+        max_length=args.max_length,
+        doc_stride=args.doc_stride,
+        batch_size=32,
+        precision="fp32",
+        n_best=20,
+        top_k=5,
+        max_answer_length=30,
+    )
     result = {}
     # max: alsace's default (top-k 5); sum with top-k 1: the pipeline's own rule at its default top_k.
     for merge, top_k in (("max", 5), ("sum", 1)):
@@ -187,14 +317,20 @@ def time_alsace_loop(root: Path, questions: Path, args: argparse.Namespace) -> N
             {"answer": a, "start": int(s)}
             for a, s in zip(predicted["answer"], predicted["answer_start"], strict=True)
         ]
-        result[merge] = {"questions_per_s": len(frame) / statistics.median(seconds), "answers": answers,
-                         "seconds": seconds}  # fmt: skip
+        result[merge] = {
+            "questions_per_s": len(frame) / statistics.median(seconds),
+            "answers": answers,
+            "seconds": seconds,
+        }
     (root / "agree_alsace_loop.json").write_text(json.dumps(result))
 
 
 def report(root: Path, timings: dict, args: argparse.Namespace) -> None:
-    lines = [f"# QA baseline (multilingual-e5-small, {args.steps} steps × {args.batch_size}, max length "
-             f"{args.max_length}, stride {args.doc_stride})", ""]  # fmt: skip
+    lines = [
+        f"# QA baseline (multilingual-e5-small, {args.steps} steps × {args.batch_size}, max length "
+        f"{args.max_length}, stride {args.doc_stride})",
+        "",
+    ]
     for name in ("xquad", "mlqa"):
         metrics = read_artifact(root / f"metrics_{name}.parquet", "qa_metrics")
         frame, summary = metrics.frame, pd.DataFrame(metrics.meta["summary"])
@@ -206,21 +342,36 @@ def report(root: Path, timings: dict, args: argparse.Namespace) -> None:
             same = frame[frame["question_lang"] == frame["lang"]].sort_values("lang")
             en = float(same.loc[same["lang"] == "en", "f1"].iloc[0])
             lines += ["| lang | n | EM | F1 | gap F1 to en |", "|---|---|---|---|---|"]
-            lines += [f"| {r.lang} | {r.n} | {100 * r.exact_match:.2f} | {100 * r.f1:.2f} | "
-                      f"{'-' if r.lang == 'en' else f'{100 * (en - r.f1):.2f}'} |" for r in same.itertuples()]  # fmt: skip
+            lines += [
+                f"| {r.lang} | {r.n} | {100 * r.exact_match:.2f} | {100 * r.f1:.2f} | "
+                f"{'-' if r.lang == 'en' else f'{100 * (en - r.f1):.2f}'} |"
+                for r in same.itertuples()
+            ]
         else:
-            matrix = frame.pivot(index="question_lang", columns="lang", values="f1").reindex(
-                index=MLQA_LANGS, columns=MLQA_LANGS) * 100  # fmt: skip
-            lines += ["F1 by question language (rows) and context language (columns):", "",
-                      "| q \\ c | " + " | ".join(MLQA_LANGS) + " |", "|---" * (len(MLQA_LANGS) + 1) + "|"]  # fmt: skip
+            matrix = (
+                frame.pivot(index="question_lang", columns="lang", values="f1").reindex(
+                    index=MLQA_LANGS, columns=MLQA_LANGS
+                )
+                * 100
+            )
+            lines += [
+                "F1 by question language (rows) and context language (columns):",
+                "",
+                "| q \\ c | " + " | ".join(MLQA_LANGS) + " |",
+                "|---" * (len(MLQA_LANGS) + 1) + "|",
+            ]
             lines += [
                 f"| {q} | " + " | ".join(f"{v:.1f}" for v in row) + " |" for q, row in matrix.iterrows()
             ]
         s = summary.iloc[0]
-        lines += ["", f"XLT F1 {100 * s.xlt_f1:.2f} (EM {100 * s.xlt_em:.2f}); G-XLT F1 {100 * s.gxlt_f1:.2f} "
-                  f"(EM {100 * s.gxlt_em:.2f}); cross-language only F1 "
-                  f"{'-' if pd.isna(s.cross_f1) else f'{100 * s.cross_f1:.2f}'}; en-en F1 {100 * s.source_f1:.2f}; "
-                  f"average gap F1 {100 * s.avg_gap_f1:.2f}", ""]  # fmt: skip
+        lines += [
+            "",
+            f"XLT F1 {100 * s.xlt_f1:.2f} (EM {100 * s.xlt_em:.2f}); G-XLT F1 {100 * s.gxlt_f1:.2f} "
+            f"(EM {100 * s.gxlt_em:.2f}); cross-language only F1 "
+            f"{'-' if pd.isna(s.cross_f1) else f'{100 * s.cross_f1:.2f}'}; en-en F1 {100 * s.source_f1:.2f}; "
+            f"average gap F1 {100 * s.avg_gap_f1:.2f}",
+            "",
+        ]
     ours = read_artifact(root / "agree_alsace.parquet", "qa_predictions").frame
     reference = json.loads((root / "agree_pipeline.json").read_text())
     loop = json.loads((root / "agree_alsace_loop.json").read_text())
@@ -236,17 +387,21 @@ def report(root: Path, timings: dict, args: argparse.Namespace) -> None:
         same_span = sum(
             a["answer"] == b["answer"] and a["start"] == b["start"] for a, b in zip(mine, theirs, strict=True)
         )
-        lines.append(f"- alsace `--merge-windows {merge}` vs the pipeline with {variant.replace('_', ' ')}: same answer text on "
-                     f"{same_text} of {len(theirs)} questions ({100 * same_text / len(theirs):.1f}%), same text and "
-                     f"start on {same_span}")  # fmt: skip
+        lines.append(
+            f"- alsace `--merge-windows {merge}` vs the pipeline with {variant.replace('_', ' ')}: same answer text on "
+            f"{same_text} of {len(theirs)} questions ({100 * same_text / len(theirs):.1f}%), same text and "
+            f"start on {same_span}"
+        )
     alsace_s = timings["alsace predict 200"]
     n = len(ours)
     pipeline_qps = reference["align_to_words_false"]["questions_per_s"]
-    lines += [f"- speed on those {n} questions, batch size 32, model loaded before the clock starts, median of 3 runs each: alsace "
-              f"{loop['max']['questions_per_s']:.2f} questions/s, transformers {reference['transformers']} pipeline "
-              f"{pipeline_qps:.2f} questions/s (ratio {loop['max']['questions_per_s'] / pipeline_qps:.2f}); the whole "
-              f"`alsace predict` command, model loading included: {n / alsace_s:.2f} questions/s",
-              f"- time: {json.dumps(timings)}"]  # fmt: skip
+    lines += [
+        f"- speed on those {n} questions, batch size 32, model loaded before the clock starts, median of 3 runs each: alsace "
+        f"{loop['max']['questions_per_s']:.2f} questions/s, transformers {reference['transformers']} pipeline "
+        f"{pipeline_qps:.2f} questions/s (ratio {loop['max']['questions_per_s'] / pipeline_qps:.2f}); the whole "
+        f"`alsace predict` command, model loading included: {n / alsace_s:.2f} questions/s",
+        f"- time: {json.dumps(timings)}",
+    ]
     (root / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -105,8 +105,13 @@ def main() -> None:
         return
     timings_path = root / "timings.json"
     timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
-    model = subprocess.run([str(SHARED / "tools/build-me5-small"), args.model_dir], check=True, capture_output=True,
-                           text=True, env={**os.environ, "PYTHON": sys.executable}).stdout.strip()  # fmt: skip
+    model = subprocess.run(
+        [str(SHARED / "tools/build-me5-small"), args.model_dir],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHON": sys.executable},
+    ).stdout.strip()
 
     def step(name: str, output: Path, action) -> None:
         if output.exists():
@@ -119,12 +124,35 @@ def main() -> None:
         log(f"{name}: {timings[name]:.0f} s")
 
     length = ["--max-length", str(args.max_length), "--doc-stride", str(args.doc_stride)]
-    step("import squad", root / "squad.parquet", lambda: alsace(
-        "data", "import", QA / "squad_en/train-subset-v1.1.json", "--format", "squad", "--lang", "en",
-        "--out", root / "squad.parquet"))  # fmt: skip
-    step("import tydiqa", root / "tydiqa_en.parquet", lambda: alsace(
-        "data", "import", QA / "tydiqa/train-en.json", "--format", "tydiqa", "--renumber-ids",
-        "--out", root / "tydiqa_en.parquet"))  # fmt: skip
+    step(
+        "import squad",
+        root / "squad.parquet",
+        lambda: alsace(
+            "data",
+            "import",
+            QA / "squad_en/train-subset-v1.1.json",
+            "--format",
+            "squad",
+            "--lang",
+            "en",
+            "--out",
+            root / "squad.parquet",
+        ),
+    )
+    step(
+        "import tydiqa",
+        root / "tydiqa_en.parquet",
+        lambda: alsace(
+            "data",
+            "import",
+            QA / "tydiqa/train-en.json",
+            "--format",
+            "tydiqa",
+            "--renumber-ids",
+            "--out",
+            root / "tydiqa_en.parquet",
+        ),
+    )
 
     def english(frame: pd.DataFrame) -> pd.DataFrame:
         tydiqa = read_artifact(root / "tydiqa_en.parquet", "dataset").frame
@@ -138,67 +166,217 @@ def main() -> None:
         root / "train.parquet",
         lambda: subset(root / "squad.parquet", root / "train.parquet", english),
     )
-    step("import xquad", root / "xquad_all.parquet", lambda: alsace(
-        "data", "import", *[QA / f"xquad/xquad.{lang}.json" for lang in langs], "--format", "squad",
-        "--out", root / "xquad_all.parquet"))  # fmt: skip
+    step(
+        "import xquad",
+        root / "xquad_all.parquet",
+        lambda: alsace(
+            "data",
+            "import",
+            *[QA / f"xquad/xquad.{lang}.json" for lang in langs],
+            "--format",
+            "squad",
+            "--out",
+            root / "xquad_all.parquet",
+        ),
+    )
 
     def ids_between(a: int, b: int):
         return lambda f: f[f["id"].isin(pd.unique(f["id"])[a:b])]
 
     end = args.distill_ids + args.eval_ids
-    step("xquad distill part", root / "xquad_distill.parquet", lambda: subset(
-        root / "xquad_all.parquet", root / "xquad_distill.parquet", ids_between(0, args.distill_ids)))  # fmt: skip
-    step("xquad held-out part", root / "xquad_heldout_same.parquet", lambda: subset(
-        root / "xquad_all.parquet", root / "xquad_heldout_same.parquet", ids_between(args.distill_ids, end)))  # fmt: skip
+    step(
+        "xquad distill part",
+        root / "xquad_distill.parquet",
+        lambda: subset(
+            root / "xquad_all.parquet", root / "xquad_distill.parquet", ids_between(0, args.distill_ids)
+        ),
+    )
+    step(
+        "xquad held-out part",
+        root / "xquad_heldout_same.parquet",
+        lambda: subset(
+            root / "xquad_all.parquet",
+            root / "xquad_heldout_same.parquet",
+            ids_between(args.distill_ids, end),
+        ),
+    )
     others = [lang for lang in langs if lang != "en"]
     for name in ("distill", "heldout"):  # every question × context combination
         src = root / ("xquad_distill.parquet" if name == "distill" else "xquad_heldout_same.parquet")
-        step(f"xquad {name} all pairs", root / f"xquad_{name}_gxlt.parquet", lambda src=src, name=name: alsace(
-            "cross-sample", "--data", src, "--target-languages", ",".join(others),
-            "--out", root / f"xquad_{name}_gxlt.parquet"))  # fmt: skip
-    step("import mlqa", root / "mlqa_all.parquet", lambda: alsace(
-        "data", "import", *[QA / f"mlqa/dev/dev-context-{c}-question-{q}.json" for c in langs for q in langs],
-        "--format", "mlqa", "--out", root / "mlqa_all.parquet"))  # fmt: skip
-    step("slice mlqa", root / "mlqa.parquet", lambda: subset(
-        root / "mlqa_all.parquet", root / "mlqa.parquet",
-        lambda f: f.groupby(["question_lang", "lang"]).sample(n=args.mlqa_per_pair, random_state=1)))  # fmt: skip
+        step(
+            f"xquad {name} all pairs",
+            root / f"xquad_{name}_gxlt.parquet",
+            lambda src=src, name=name: alsace(
+                "cross-sample",
+                "--data",
+                src,
+                "--target-languages",
+                ",".join(others),
+                "--out",
+                root / f"xquad_{name}_gxlt.parquet",
+            ),
+        )
+    step(
+        "import mlqa",
+        root / "mlqa_all.parquet",
+        lambda: alsace(
+            "data",
+            "import",
+            *[QA / f"mlqa/dev/dev-context-{c}-question-{q}.json" for c in langs for q in langs],
+            "--format",
+            "mlqa",
+            "--out",
+            root / "mlqa_all.parquet",
+        ),
+    )
+    step(
+        "slice mlqa",
+        root / "mlqa.parquet",
+        lambda: subset(
+            root / "mlqa_all.parquet",
+            root / "mlqa.parquet",
+            lambda f: f.groupby(["question_lang", "lang"]).sample(n=args.mlqa_per_pair, random_state=1),
+        ),
+    )
     ft = root / "ft"
-    step("finetune", ft, lambda: alsace(
-        "finetune", "--model", model, "--train", root / "train.parquet", "--out", ft, "--max-steps",
-        args.finetune_steps, "--batch-size", 16, "--lr", "5e-5", "--warmup-ratio", "0.1", *length,
-        "--seed", 1, "--device", "cpu"))  # fmt: skip
+    step(
+        "finetune",
+        ft,
+        lambda: alsace(
+            "finetune",
+            "--model",
+            model,
+            "--train",
+            root / "train.parquet",
+            "--out",
+            ft,
+            "--max-steps",
+            args.finetune_steps,
+            "--batch-size",
+            16,
+            "--lr",
+            "5e-5",
+            "--warmup-ratio",
+            "0.1",
+            *length,
+            "--seed",
+            1,
+            "--device",
+            "cpu",
+        ),
+    )
     # ALSACE on question languages: the selection and pairs come from the fine-tuned model, once.
-    step("qlang predict", root / "qlang_pred.parquet", lambda: alsace(
-        "predict", "--model", ft, "--data", root / "xquad_distill_gxlt.parquet", "--out", root / "qlang_pred.parquet",
-        *length, "--batch-size", 32))  # fmt: skip
-    step("qlang select", root / "qlang_languages.parquet", lambda: alsace(
-        "select", "--predictions", root / "qlang_pred.parquet", "--out", root / "qlang_languages.parquet"))  # fmt: skip
-    step("qlang pairs", root / "qlang_pairs.parquet", lambda: alsace(
-        "make-pairs", "--data", root / "xquad_distill_gxlt.parquet", "--languages", root / "qlang_languages.parquet",
-        "--question-language-pairs", "--out", root / "qlang_pairs.parquet"))  # fmt: skip
+    step(
+        "qlang predict",
+        root / "qlang_pred.parquet",
+        lambda: alsace(
+            "predict",
+            "--model",
+            ft,
+            "--data",
+            root / "xquad_distill_gxlt.parquet",
+            "--out",
+            root / "qlang_pred.parquet",
+            *length,
+            "--batch-size",
+            32,
+        ),
+    )
+    step(
+        "qlang select",
+        root / "qlang_languages.parquet",
+        lambda: alsace(
+            "select", "--predictions", root / "qlang_pred.parquet", "--out", root / "qlang_languages.parquet"
+        ),
+    )
+    step(
+        "qlang pairs",
+        root / "qlang_pairs.parquet",
+        lambda: alsace(
+            "make-pairs",
+            "--data",
+            root / "xquad_distill_gxlt.parquet",
+            "--languages",
+            root / "qlang_languages.parquet",
+            "--question-language-pairs",
+            "--out",
+            root / "qlang_pairs.parquet",
+        ),
+    )
 
     def evaluate(tag: str, model_dir: Path) -> None:
         for data in ("xquad_heldout_gxlt", "mlqa"):
             out = root / f"metrics_{tag}_{data}.parquet"
-            step(f"eval {tag} {data}", out, lambda data=data, out=out: alsace(
-                "eval", "--model", model_dir, "--data", root / f"{data}.parquet", "--out", out, *length,
-                "--batch-size", 32))  # fmt: skip
+            step(
+                f"eval {tag} {data}",
+                out,
+                lambda data=data, out=out: alsace(
+                    "eval",
+                    "--model",
+                    model_dir,
+                    "--data",
+                    root / f"{data}.parquet",
+                    "--out",
+                    out,
+                    *length,
+                    "--batch-size",
+                    32,
+                ),
+            )
 
     evaluate("baseline", ft)
     for seed in seeds:
         sampled = root / f"sampled_s{seed}.parquet"
-        step(f"cross-sample s{seed}", sampled, lambda seed=seed, sampled=sampled: alsace(
-            "cross-sample", "--data", root / "xquad_distill.parquet", "--n", 1, "--seed", seed, "--out", sampled))  # fmt: skip
+        step(
+            f"cross-sample s{seed}",
+            sampled,
+            lambda seed=seed, sampled=sampled: alsace(
+                "cross-sample",
+                "--data",
+                root / "xquad_distill.parquet",
+                "--n",
+                1,
+                "--seed",
+                seed,
+                "--out",
+                sampled,
+            ),
+        )
         for row, flags in ROWS.items():
             if flags is None:
                 continue
             out = root / f"{row}_s{seed}"
-            data = ["--data", root / "xquad_distill_gxlt.parquet", "--pairs", root / "qlang_pairs.parquet"] \
-                if row == "qlang-alsace" else ["--data", sampled]  # fmt: skip
-            step(f"distill {row} s{seed}", out, lambda flags=flags, out=out, data=data, seed=seed: alsace(
-                "distill", "--model", ft, *data, "--out", out, "--teacher", "epoch", *flags, "--max-steps",
-                args.steps, "--pairs-per-batch", args.batch, "--lr", args.lr, *length, "--seed", seed,
-                "--device", "cpu"))  # fmt: skip
+            data = (
+                ["--data", root / "xquad_distill_gxlt.parquet", "--pairs", root / "qlang_pairs.parquet"]
+                if row == "qlang-alsace"
+                else ["--data", sampled]
+            )
+            step(
+                f"distill {row} s{seed}",
+                out,
+                lambda flags=flags, out=out, data=data, seed=seed: alsace(
+                    "distill",
+                    "--model",
+                    ft,
+                    *data,
+                    "--out",
+                    out,
+                    "--teacher",
+                    "epoch",
+                    *flags,
+                    "--max-steps",
+                    args.steps,
+                    "--pairs-per-batch",
+                    args.batch,
+                    "--lr",
+                    args.lr,
+                    *length,
+                    "--seed",
+                    seed,
+                    "--device",
+                    "cpu",
+                ),
+            )
             evaluate(f"{row}_s{seed}", out)
     summarize(root, args, seeds)
 
@@ -208,28 +386,50 @@ def summary_of(path: Path) -> dict:
     return pd.DataFrame(metrics.meta["summary"]).iloc[0].to_dict()
 
 
-COLUMNS = [("xlt_em", "XLT EM"), ("xlt_f1", "XLT F1"), ("gxlt_em", "G-XLT EM"), ("gxlt_f1", "G-XLT F1"),
-           ("cross_em", "cross EM"), ("cross_f1", "cross F1"), ("source_f1", "en-en F1"), ("worst_f1", "worst pair F1")]  # fmt: skip
+COLUMNS = [
+    ("xlt_em", "XLT EM"),
+    ("xlt_f1", "XLT F1"),
+    ("gxlt_em", "G-XLT EM"),
+    ("gxlt_f1", "G-XLT F1"),
+    ("cross_em", "cross EM"),
+    ("cross_f1", "cross F1"),
+    ("source_f1", "en-en F1"),
+    ("worst_f1", "worst pair F1"),
+]
 
 
 def summarize(root: Path, args: argparse.Namespace, seeds: list[int]) -> None:
     timings = json.loads((root / "timings.json").read_text()) if (root / "timings.json").exists() else {}
     total = sum(timings.values())
-    lines = [f"# QA self-distillation, multilingual-e5-small, languages {args.langs}, seeds {args.seeds}", "",
-             f"Fine-tuning: {args.train_rows} English questions, {args.finetune_steps} steps × 16 windows. Distillation: "
-             f"{args.steps} steps × {args.batch} windows, lr {args.lr}, teacher epoch, on XQuAD ids 0-{args.distill_ids - 1}; "
-             f"evaluation on XQuAD ids {args.distill_ids}-{args.distill_ids + args.eval_ids - 1} (every question × context "
-             f"pair) and {args.mlqa_per_pair} MLQA dev questions per pair. Max length {args.max_length}, stride "
-             f"{args.doc_stride}. Time of all steps: {total / 60:.1f} min.", ""]  # fmt: skip
+    lines = [
+        f"# QA self-distillation, multilingual-e5-small, languages {args.langs}, seeds {args.seeds}",
+        "",
+        f"Fine-tuning: {args.train_rows} English questions, {args.finetune_steps} steps × 16 windows. Distillation: "
+        f"{args.steps} steps × {args.batch} windows, lr {args.lr}, teacher epoch, on XQuAD ids 0-{args.distill_ids - 1}; "
+        f"evaluation on XQuAD ids {args.distill_ids}-{args.distill_ids + args.eval_ids - 1} (every question × context "
+        f"pair) and {args.mlqa_per_pair} MLQA dev questions per pair. Max length {args.max_length}, stride "
+        f"{args.doc_stride}. Time of all steps: {total / 60:.1f} min.",
+        "",
+    ]
     for data, title in (("xquad_heldout_gxlt", "XQuAD held-out ids"), ("mlqa", "MLQA dev")):
         base = summary_of(root / f"metrics_baseline_{data}.parquet")
-        lines += [f"## {title}", "", "| row | n seeds | " + " | ".join(name for _, name in COLUMNS) + " |",
-                  "|---" * (len(COLUMNS) + 2) + "|"]  # fmt: skip
+        lines += [
+            f"## {title}",
+            "",
+            "| row | n seeds | " + " | ".join(name for _, name in COLUMNS) + " |",
+            "|---" * (len(COLUMNS) + 2) + "|",
+        ]
         deltas = []
         for row in ROWS:
-            runs = [base] if row == "baseline" else [
-                summary_of(root / f"metrics_{row}_s{s}_{data}.parquet") for s in seeds
-                if (root / f"metrics_{row}_s{s}_{data}.parquet").exists()]  # fmt: skip
+            runs = (
+                [base]
+                if row == "baseline"
+                else [
+                    summary_of(root / f"metrics_{row}_s{s}_{data}.parquet")
+                    for s in seeds
+                    if (root / f"metrics_{row}_s{s}_{data}.parquet").exists()
+                ]
+            )
             if not runs:
                 continue
             cells = []
@@ -244,11 +444,21 @@ def summarize(root: Path, args: argparse.Namespace, seeds: list[int]) -> None:
                     [[r[k] - base[k] for k in ("xlt_f1", "gxlt_f1", "source_f1")] for r in runs]
                 )
                 deltas.append(f"| {row} | " + " | ".join(f"{d[:, i].mean():+.2f}" for i in range(3)) + " |")
-        lines += ["", "Difference from the baseline (F1 points, mean over seeds):", "",
-                  "| row | XLT F1 | G-XLT F1 | en-en F1 |", "|---|---|---|---|", *deltas, ""]  # fmt: skip
+        lines += [
+            "",
+            "Difference from the baseline (F1 points, mean over seeds):",
+            "",
+            "| row | XLT F1 | G-XLT F1 | en-en F1 |",
+            "|---|---|---|---|",
+            *deltas,
+            "",
+        ]
     languages = read_artifact(root / "qlang_languages.parquet", "languages").frame
-    lines += ["Question-language selection (mean best-span probability on the distillation ids): " + ", ".join(
-        f"{r.lang} {r.avg_confidence:.3f} ({r.role})" for r in languages.itertuples()), ""]  # fmt: skip
+    lines += [
+        "Question-language selection (mean best-span probability on the distillation ids): "
+        + ", ".join(f"{r.lang} {r.avg_confidence:.3f} ({r.role})" for r in languages.itertuples()),
+        "",
+    ]
     lines.append(f"Time per step (s): {json.dumps(timings)}")
     (root / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

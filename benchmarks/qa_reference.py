@@ -35,8 +35,14 @@ def main() -> None:
         seconds = []
         for _ in range(3 if not align else 1):  # timed: the median of 3 runs (align False, the one compared)
             start = time.perf_counter()
-            answers = qa(inputs, max_seq_len=int(max_length), doc_stride=int(stride), max_answer_len=30,
-                         align_to_words=align, batch_size=BATCH_SIZE)  # fmt: skip
+            answers = qa(
+                inputs,
+                max_seq_len=int(max_length),
+                doc_stride=int(stride),
+                max_answer_len=30,
+                align_to_words=align,
+                batch_size=BATCH_SIZE,
+            )
             seconds.append(time.perf_counter() - start)
         answers = answers if isinstance(answers, list) else [answers]
         result[f"align_to_words_{str(align).lower()}"] = {

@@ -54,7 +54,6 @@ class Bench:
     table_rows: list[str] = field(default_factory=list)
 
 
-
 def xnli() -> Bench:
     dev = [str(DATA / f"xnli/dev-{lang}.tsv") for lang in XNLI_LANGS]
     return Bench(
@@ -66,7 +65,7 @@ def xnli() -> Bench:
                 "lang": ["en"],
                 "text_a_column": "prem",
                 "labels": NLI,
-            },  # fmt: skip
+            },
             # XNLI dev ids 0-499, labels dropped: the unlabeled parallel corpus ALSACE distils on.
             "unlabeled": {"inputs": dev, "labels": NLI, "drop_labels": True, "limit": 500},
             "corpus_labeled": {"inputs": dev, "labels": NLI, "limit": 500},
@@ -78,7 +77,7 @@ def xnli() -> Bench:
                 "inputs": [str(DATA / f"xnli/test-{lang}.tsv") for lang in XNLI_LANGS],
                 "labels": NLI,
                 "limit": 1000,
-            },  # fmt: skip
+            },
         },
         finetune={
             "learning_rate": 5e-5,
@@ -86,7 +85,7 @@ def xnli() -> Bench:
             "batch_size": 32,
             "warmup_ratio": 0.1,
             "freeze_embeddings": True,
-        },  # fmt: skip
+        },
         max_length=80,
     )
 
@@ -102,7 +101,7 @@ def pawsx() -> Bench:
                 "inputs": [str(DATA / "paws_wiki_en/train.tsv")],
                 "lang": ["en"],
                 "labels": labels,
-            },  # fmt: skip
+            },
             # PAWS-X test ships without labels: the unlabeled corpus.
             "unlabeled": {
                 "inputs": test,
@@ -128,7 +127,7 @@ def pawsx() -> Bench:
             "batch_size": 32,
             "warmup_ratio": 0.1,
             "freeze_embeddings": True,
-        },  # fmt: skip
+        },
         max_length=96,
         tune=False,
         finetune_dev=True,
@@ -160,7 +159,7 @@ def xcopa() -> Bench:
             "batch_size": 16,
             "warmup_ratio": 0.1,
             "freeze_embeddings": True,
-        },  # fmt: skip
+        },
         max_length=64,
         distill_steps=60,
         tune=False,
@@ -225,7 +224,7 @@ DISTILL = {
         "sharpen": 0.5,
         "warmup_ratio": 0.1,
         "freeze_embeddings": True,
-    },  # fmt: skip
+    },
 }
 
 # Row name → (select strategy, make-pairs options, distill settings) or a special kind. `recipe-<name>` rows
@@ -290,9 +289,19 @@ from alsace_cli.configs.table import PIPELINE  # noqa: E402
 
 ROWS.update({f"recipe-{name}": {"kind": "recipe", "recipe": name} for name in recipe_names()})
 # Issue 28: the recipe's distillation under bf16 autocast, from the same fp32 fine-tuned model (evaluated in fp32).
-ROWS.update({f"recipe-{name}-bf16": {"kind": "recipe", "recipe": name, "precision": "bf16"} for name in recipe_names()})
+ROWS.update(
+    {
+        f"recipe-{name}-bf16": {"kind": "recipe", "recipe": name, "precision": "bf16"}
+        for name in recipe_names()
+    }
+)
 # Each recipe with the guard keeping the fine-tuned weights unless dev shows a gain (the rule's fallback).
-ROWS.update({f"recipe-{name}-gain": {"kind": "recipe", "recipe": name, "guard_rule": "gain"} for name in recipe_names()})
+ROWS.update(
+    {
+        f"recipe-{name}-gain": {"kind": "recipe", "recipe": name, "guard_rule": "gain"}
+        for name in recipe_names()
+    }
+)
 # `--rows default`: what a run that names no recipe gets, under its own name (the default may change).
 DEFAULT_ROW = f"recipe-{default_name()}"
 CORE = ["baseline", "alsace", "random", "all"]
@@ -361,49 +370,127 @@ def run_bench(
     for seed in seeds:
         s = root / f"seed{seed}"
         finetuned = s / "finetuned"
-        runner.step(f"seed{seed} finetune", finetuned, lambda: finetune(FinetuneConfig(
-            model=model, train=data["train"], out=str(finetuned), max_length=length, seed=seed, precision="fp32",
-            dev=data["dev_en"] if bench.finetune_dev else None, **bench.finetune), resume="auto"))  # fmt: skip
+        runner.step(
+            f"seed{seed} finetune",
+            finetuned,
+            lambda: finetune(
+                FinetuneConfig(
+                    model=model,
+                    train=data["train"],
+                    out=str(finetuned),
+                    max_length=length,
+                    seed=seed,
+                    precision="fp32",
+                    dev=data["dev_en"] if bench.finetune_dev else None,
+                    **bench.finetune,
+                ),
+                resume="auto",
+            ),
+        )
         predictions = s / "predictions.parquet"
-        runner.step(f"seed{seed} predict", predictions, lambda: predict(PredictConfig(
-            model=str(finetuned), data=data["unlabeled"], out=str(predictions), max_length=length,
-            precision="fp32")))  # fmt: skip
+        runner.step(
+            f"seed{seed} predict",
+            predictions,
+            lambda: predict(
+                PredictConfig(
+                    model=str(finetuned),
+                    data=data["unlabeled"],
+                    out=str(predictions),
+                    max_length=length,
+                    precision="fp32",
+                )
+            ),
+        )
         pseudo = s / "pseudo_labels.parquet"
-        runner.step(f"seed{seed} vote", pseudo,
-                    lambda: vote(VoteConfig(predictions=str(predictions), out=str(pseudo))))  # fmt: skip
+        runner.step(
+            f"seed{seed} vote",
+            pseudo,
+            lambda: vote(VoteConfig(predictions=str(predictions), out=str(pseudo))),
+        )
 
         def languages_for(strategy: str) -> Path:
             out = s / f"languages-{strategy}.parquet"
-            return runner.step(f"seed{seed} select {strategy}", out, lambda: select(SelectConfig(
-                predictions=str(predictions), pseudo_labels=str(pseudo), out=str(out), strategy=strategy,
-                seed=seed)))  # fmt: skip
+            return runner.step(
+                f"seed{seed} select {strategy}",
+                out,
+                lambda: select(
+                    SelectConfig(
+                        predictions=str(predictions),
+                        pseudo_labels=str(pseudo),
+                        out=str(out),
+                        strategy=strategy,
+                        seed=seed,
+                    )
+                ),
+            )
 
         def evaluate_model(row: str, model_dir: Path, languages: Path) -> None:
             out = s / f"metrics-{row}.parquet"
             if not (tune_only and "tune" in data):  # --tune-only: compare settings without touching test
-                runner.step(f"seed{seed} eval {row}", out, lambda: evaluate(EvalConfig(
-                    models=[str(model_dir)], data=data["test"], out=str(out), languages=str(languages),
-                    predictions_out=str(s / f"test-predictions-{row}.parquet"), max_length=length,
-                    precision="fp32")))  # fmt: skip
+                runner.step(
+                    f"seed{seed} eval {row}",
+                    out,
+                    lambda: evaluate(
+                        EvalConfig(
+                            models=[str(model_dir)],
+                            data=data["test"],
+                            out=str(out),
+                            languages=str(languages),
+                            predictions_out=str(s / f"test-predictions-{row}.parquet"),
+                            max_length=length,
+                            precision="fp32",
+                        )
+                    ),
+                )
             if "tune" in data:  # the labeled dev slice settings are compared on
                 tune = s / f"tune-{row}.parquet"
-                runner.step(f"seed{seed} tune-eval {row}", tune, lambda: evaluate(EvalConfig(
-                    models=[str(model_dir)], data=data["tune"], out=str(tune), languages=str(languages),
-                    max_length=length, precision="fp32")))  # fmt: skip
+                runner.step(
+                    f"seed{seed} tune-eval {row}",
+                    tune,
+                    lambda: evaluate(
+                        EvalConfig(
+                            models=[str(model_dir)],
+                            data=data["tune"],
+                            out=str(tune),
+                            languages=str(languages),
+                            max_length=length,
+                            precision="fp32",
+                        )
+                    ),
+                )
 
         for row in rows:
-            if seed != seeds[0] and row not in CORE and not row.startswith(("recipe-", "ceiling", "baseline-")):
+            if (
+                seed != seeds[0]
+                and row not in CORE
+                and not row.startswith(("recipe-", "ceiling", "baseline-"))
+            ):
                 continue  # the full profile: 3 seeds for the core rows, one for the rest
             spec = ROWS[row]
             if spec.get("kind") == "recipe":
-                run_recipe(row, spec, bench, data, s, seed, runner, finetuned, predictions, pseudo,
-                           evaluate_model)  # fmt: skip
+                run_recipe(
+                    row, spec, bench, data, s, seed, runner, finetuned, predictions, pseudo, evaluate_model
+                )
                 continue
             if spec.get("kind") == "baseline-bf16":
                 out = s / "finetuned-bf16"
-                runner.step(f"seed{seed} finetune bf16", out, lambda: finetune(FinetuneConfig(
-                    model=model, train=data["train"], out=str(out), max_length=length, seed=seed, precision="bf16",
-                    dev=data["dev_en"] if bench.finetune_dev else None, **bench.finetune), resume="auto"))  # fmt: skip
+                runner.step(
+                    f"seed{seed} finetune bf16",
+                    out,
+                    lambda: finetune(
+                        FinetuneConfig(
+                            model=model,
+                            train=data["train"],
+                            out=str(out),
+                            max_length=length,
+                            seed=seed,
+                            precision="bf16",
+                            dev=data["dev_en"] if bench.finetune_dev else None,
+                            **bench.finetune,
+                        ),
+                        resume="auto",
+                    ),
+                )
                 evaluate_model(row, out, languages_for("confidence"))
                 continue
             if spec.get("kind") in ("translate-train", "translate-test"):
@@ -413,16 +500,41 @@ def run_bench(
                 translated = run_translation(spec["kind"], bench, data, root, runner, mt_model)
                 if spec["kind"] == "translate-train":
                     out = s / "finetuned-translate-train"
-                    runner.step(f"seed{seed} finetune translate-train", out, lambda: finetune(FinetuneConfig(
-                        model=model, train=str(translated), out=str(out), max_length=length, seed=seed, precision="fp32",
-                        dev=data["dev_en"] if bench.finetune_dev else None, **bench.finetune), resume="auto"))  # fmt: skip
+                    runner.step(
+                        f"seed{seed} finetune translate-train",
+                        out,
+                        lambda: finetune(
+                            FinetuneConfig(
+                                model=model,
+                                train=str(translated),
+                                out=str(out),
+                                max_length=length,
+                                seed=seed,
+                                precision="fp32",
+                                dev=data["dev_en"] if bench.finetune_dev else None,
+                                **bench.finetune,
+                            ),
+                            resume="auto",
+                        ),
+                    )
                     evaluate_model(row, out, languages_for("confidence"))
                 else:  # the English model on the translated test set: its rows keep their ids and languages
                     test_out = s / f"metrics-{row}.parquet"
-                    runner.step(f"seed{seed} eval {row}", test_out, lambda: evaluate(EvalConfig(
-                        models=[str(finetuned)], data=str(translated), out=str(test_out), max_length=length,
-                        languages=str(languages_for("confidence")), precision="fp32",
-                        predictions_out=str(s / f"test-predictions-{row}.parquet"))))  # fmt: skip
+                    runner.step(
+                        f"seed{seed} eval {row}",
+                        test_out,
+                        lambda: evaluate(
+                            EvalConfig(
+                                models=[str(finetuned)],
+                                data=str(translated),
+                                out=str(test_out),
+                                max_length=length,
+                                languages=str(languages_for("confidence")),
+                                precision="fp32",
+                                predictions_out=str(s / f"test-predictions-{row}.parquet"),
+                            )
+                        ),
+                    )
                 continue
             if spec.get("kind") == "ceiling":
                 if "corpus_labeled" in data:
@@ -436,18 +548,39 @@ def run_bench(
                 from alsace_cli.stages.selftrain import SelfTrainConfig, self_train
 
                 out = s / row
-                runner.step(f"seed{seed} {row}", out, lambda out=out, spec=spec: self_train(SelfTrainConfig(
-                    model=str(finetuned), predictions=str(predictions), data=data["unlabeled"],
-                    out=str(out), languages=spec["languages"], keep=0.5, max_length=length, seed=seed, precision="fp32",
-                    **{k: v for k, v in bench.finetune.items() if k != "freeze_embeddings"})))  # fmt: skip
+                runner.step(
+                    f"seed{seed} {row}",
+                    out,
+                    lambda out=out, spec=spec: self_train(
+                        SelfTrainConfig(
+                            model=str(finetuned),
+                            predictions=str(predictions),
+                            data=data["unlabeled"],
+                            out=str(out),
+                            languages=spec["languages"],
+                            keep=0.5,
+                            max_length=length,
+                            seed=seed,
+                            precision="fp32",
+                            **{k: v for k, v in bench.finetune.items() if k != "freeze_embeddings"},
+                        )
+                    ),
+                )
                 evaluate_model(row, out, languages_for("confidence"))
                 continue
             languages = languages_for(spec["strategy"])
             pair_options = spec.get("pairs", {})
             pair_name = "-".join([spec["strategy"], *sorted(pair_options)]).replace("_", "-")
             pairs = s / f"pairs-{pair_name}.parquet"
-            runner.step(f"seed{seed} make-pairs {pair_name}", pairs, lambda: make_pairs(PairsConfig(
-                data=data["unlabeled"], languages=str(languages), out=str(pairs), **pair_options)))  # fmt: skip
+            runner.step(
+                f"seed{seed} make-pairs {pair_name}",
+                pairs,
+                lambda: make_pairs(
+                    PairsConfig(
+                        data=data["unlabeled"], languages=str(languages), out=str(pairs), **pair_options
+                    )
+                ),
+            )
             settings = dict(DISTILL[spec["distill"]])
             guard = settings.pop("guard", True)
             if settings.get("ce_weight"):
@@ -461,18 +594,44 @@ def run_bench(
             if settings.get("teacher") == "ensemble":
                 settings["languages"] = str(languages)
             distilled = s / f"distilled-{row}"
-            runner.step(f"seed{seed} distill {row}", distilled, lambda: distill(DistillConfig(
-                model=str(finetuned), data=data["unlabeled"], pairs=str(pairs), out=str(distilled),
-                max_steps=bench.distill_steps, pairs_per_batch=16, max_length=length, seed=seed,
-                # Checks every sixth of the run: the dev test where guarded, the collapse detector always.
-                dev=data["dev_en"] if guard else None, eval_every=bench.distill_steps // 6, precision="fp32",
-                **settings)))  # fmt: skip
+            runner.step(
+                f"seed{seed} distill {row}",
+                distilled,
+                lambda: distill(
+                    DistillConfig(
+                        model=str(finetuned),
+                        data=data["unlabeled"],
+                        pairs=str(pairs),
+                        out=str(distilled),
+                        max_steps=bench.distill_steps,
+                        pairs_per_batch=16,
+                        max_length=length,
+                        seed=seed,
+                        # Checks every sixth of the run: the dev test where guarded, the collapse detector always.
+                        dev=data["dev_en"] if guard else None,
+                        eval_every=bench.distill_steps // 6,
+                        precision="fp32",
+                        **settings,
+                    )
+                ),
+            )
             evaluate_model(row, distilled, languages)
     summarize_bench(bench.name, rows, seeds, root, plot_rows)
 
 
-def run_recipe(row: str, spec: dict[str, Any], bench: Bench, data: dict[str, str], s: Path, seed: int, runner: Runner,
-               finetuned: Path, predictions: Path, pseudo: Path, evaluate_model: Callable) -> None:  # fmt: skip
+def run_recipe(
+    row: str,
+    spec: dict[str, Any],
+    bench: Bench,
+    data: dict[str, str],
+    s: Path,
+    seed: int,
+    runner: Runner,
+    finetuned: Path,
+    predictions: Path,
+    pseudo: Path,
+    evaluate_model: Callable,
+) -> None:
     """One named recipe (alsace_cli/recipes) as `alsace run` applies it: its vote, select, pairs and distill
     settings, distill's inputs wired as run wires them, English dev as the guard's dev set (and the guard
     rule a run that names no recipe gets, for the `default` row)."""
@@ -488,31 +647,72 @@ def run_recipe(row: str, spec: dict[str, Any], bench: Bench, data: dict[str, str
     if spec.get("guard_rule"):
         settings["guard_rule"] = spec["guard_rule"]
     settings["precision"] = spec.get("precision", "fp32")  # the record's rows do not move with auto's policy
-    tag = "-".join(f"{k}={v}" for k, v in sorted(vote_opts.items()) if (k, v) != ("rule", "majority")) or "majority"
+    tag = (
+        "-".join(f"{k}={v}" for k, v in sorted(vote_opts.items()) if (k, v) != ("rule", "majority"))
+        or "majority"
+    )
     votes = pseudo if tag == "majority" else s / f"pseudo_labels-{tag}.parquet"
-    runner.step(f"seed{seed} vote {tag}", votes, lambda: vote(VoteConfig(predictions=str(predictions),
-                                                                       out=str(votes), **vote_opts)))  # fmt: skip
+    runner.step(
+        f"seed{seed} vote {tag}",
+        votes,
+        lambda: vote(VoteConfig(predictions=str(predictions), out=str(votes), **vote_opts)),
+    )
     choice = "-".join([tag, *(f"{k}={v}" for k, v in sorted(select_opts.items()))])
     languages = s / f"languages-{choice}.parquet"
-    runner.step(f"seed{seed} select {choice}", languages, lambda: select(SelectConfig(
-        predictions=str(predictions), pseudo_labels=str(votes), out=str(languages), seed=seed, **select_opts)))  # fmt: skip
+    runner.step(
+        f"seed{seed} select {choice}",
+        languages,
+        lambda: select(
+            SelectConfig(
+                predictions=str(predictions),
+                pseudo_labels=str(votes),
+                out=str(languages),
+                seed=seed,
+                **select_opts,
+            )
+        ),
+    )
     pairing = "-".join([choice, *sorted(pair_opts)])
     pairs = s / f"pairs-{pairing}.parquet"
-    runner.step(f"seed{seed} make-pairs {pairing}", pairs, lambda: make_pairs(PairsConfig(
-        data=data["unlabeled"], languages=str(languages), out=str(pairs), **pair_opts)))  # fmt: skip
+    runner.step(
+        f"seed{seed} make-pairs {pairing}",
+        pairs,
+        lambda: make_pairs(
+            PairsConfig(data=data["unlabeled"], languages=str(languages), out=str(pairs), **pair_opts)
+        ),
+    )
     needs = teacher_class(settings.get("teacher", "live")).needs
-    wired = {"predictions": str(predictions) if "predictions" in needs else None,
-             "languages": str(languages) if "languages" in needs else None,
-             "train": data["train"] if settings.get("ce_weight", 0) > 0 else None,
-             "mask_pseudo_labels": str(votes) if settings.pop("mask_pseudo_labels", False) else None}  # fmt: skip
+    wired = {
+        "predictions": str(predictions) if "predictions" in needs else None,
+        "languages": str(languages) if "languages" in needs else None,
+        "train": data["train"] if settings.get("ce_weight", 0) > 0 else None,
+        "mask_pseudo_labels": str(votes) if settings.pop("mask_pseudo_labels", False) else None,
+    }
     distilled = s / f"distilled-{row}"
-    runner.step(f"seed{seed} distill {row}", distilled, lambda: distill(DistillConfig(
-        model=str(finetuned), data=data["unlabeled"], pairs=str(pairs), out=str(distilled), max_length=bench.max_length,
-        seed=seed, dev=data["dev_en"], **wired, **settings), resume="auto"))  # fmt: skip
+    runner.step(
+        f"seed{seed} distill {row}",
+        distilled,
+        lambda: distill(
+            DistillConfig(
+                model=str(finetuned),
+                data=data["unlabeled"],
+                pairs=str(pairs),
+                out=str(distilled),
+                max_length=bench.max_length,
+                seed=seed,
+                dev=data["dev_en"],
+                **wired,
+                **settings,
+            ),
+            resume="auto",
+        ),
+    )
     evaluate_model(row, distilled, languages)
 
 
-def run_translation(kind: str, bench: Bench, data: dict[str, str], root: Path, runner: Runner, mt_model: str) -> Path:
+def run_translation(
+    kind: str, bench: Bench, data: dict[str, str], root: Path, runner: Runner, mt_model: str
+) -> Path:
     """The training set translated into the test languages (translate-train-all keeps the English rows too), or
     the test set translated into English; made once per MT model and shared by the seeds."""
     import hashlib
@@ -543,12 +743,28 @@ def run_ceiling(bench: Bench, data: dict[str, str], s: Path, seed: int, runner: 
     train = s.parent / "data" / "ceiling_train.parquet"
     if not train.exists():
         english, corpus = load_dataset(data["train"]), load_dataset(data["corpus_labeled"])
-        rows = pd.concat([english.frame, corpus.frame.assign(id="corpus-" + corpus.frame["id"])], ignore_index=True)
+        rows = pd.concat(
+            [english.frame, corpus.frame.assign(id="corpus-" + corpus.frame["id"])], ignore_index=True
+        )
         write_artifact(rows, train, "dataset", {"task": english.task, "labels": english.labels})
     out = s / "finetuned-ceiling"
-    runner.step(f"seed{seed} finetune ceiling", out, lambda: finetune(FinetuneConfig(
-        model=model, train=str(train), out=str(out), max_length=bench.max_length, seed=seed, precision="fp32",
-        dev=data["dev_en"] if bench.finetune_dev else None, **bench.finetune), resume="auto"))  # fmt: skip
+    runner.step(
+        f"seed{seed} finetune ceiling",
+        out,
+        lambda: finetune(
+            FinetuneConfig(
+                model=model,
+                train=str(train),
+                out=str(out),
+                max_length=bench.max_length,
+                seed=seed,
+                precision="fp32",
+                dev=data["dev_en"] if bench.finetune_dev else None,
+                **bench.finetune,
+            ),
+            resume="auto",
+        ),
+    )
     return out
 
 
@@ -565,20 +781,34 @@ def main() -> None:
     parser.add_argument("--summarize-only", action="store_true", help="rewrite results from the artifacts")
     parser.add_argument("--tune-only", action="store_true", help="evaluate on the labeled tune slice only")
     parser.add_argument("--model-dir", default=str(Path.home() / ".cache/alsace-bench/me5-small"))
-    parser.add_argument("--mt-model", default=None,
-                        help="an MT model for the translate-train and translate-test rows (e.g. "
-                             "facebook/nllb-200-distilled-600M); without one they are reported as needing it")  # fmt: skip
+    parser.add_argument(
+        "--mt-model",
+        default=None,
+        help="an MT model for the translate-train and translate-test rows (e.g. "
+        "facebook/nllb-200-distilled-600M); without one they are reported as needing it",
+    )
     args = parser.parse_args()
     if not DATA.exists():
         sys.exit(f"error: {DATA} not found: the benchmark reads ../shared/data")
-    model = subprocess.run([str(SHARED / "tools/build-me5-small"), args.model_dir], check=True,
-                           capture_output=True, text=True).stdout.strip().splitlines()[-1]  # fmt: skip
+    model = (
+        subprocess.run(
+            [str(SHARED / "tools/build-me5-small"), args.model_dir],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     # The default XNLI bench fine-tunes 2 epochs, as the issue's reference run; `xnli` (1 epoch) is opt-in.
     benches = (args.bench or ("xnli-2ep" if args.quick else "xnli-2ep,pawsx,xcopa")).split(",")
     for name in benches:
         bench = BENCHES[name]()
         default_rows = CORE if args.quick or not bench.table_rows else bench.table_rows
-        rows = [DEFAULT_ROW if r == "default" else r for r in (args.rows.split(",") if args.rows else default_rows)]
+        rows = [
+            DEFAULT_ROW if r == "default" else r
+            for r in (args.rows.split(",") if args.rows else default_rows)
+        ]
         seeds = [int(x) for x in args.seeds.split(",")] if args.seeds else ([1] if args.quick else [1, 2, 3])
         start = time.perf_counter()
         plot_rows = args.plot_rows.split(",") if args.plot_rows else CORE

@@ -228,8 +228,12 @@ def summarize_bench(name: str, rows: list[str], seeds: list[int], root: Path, pl
             metrics = pd.read_parquet(path)
             records.append(seed_record(row, seed, metrics))
             per_lang.append(metrics.assign(row=row, seed=seed)[["row", "seed", "lang", "role", "accuracy"]])
-    missing_mt = [row for row in rows if row.startswith("translate-") and not any(
-        (root / f"seed{seed}" / f"metrics-{row}.parquet").exists() for seed in seeds)]
+    missing_mt = [
+        row
+        for row in rows
+        if row.startswith("translate-")
+        and not any((root / f"seed{seed}" / f"metrics-{row}.parquet").exists() for seed in seeds)
+    ]
     if not records:
         return
     table = pd.DataFrame(records)
@@ -239,8 +243,11 @@ def summarize_bench(name: str, rows: list[str], seeds: list[int], root: Path, pl
     lines = [f"### {name}: seeds {', '.join(map(str, sorted(table['seed'].unique())))}", ""]
     lines += summary_table(table)
     if missing_mt:
-        lines += ["", f"{', '.join(missing_mt)}: needs an MT model (`--mt-model facebook/nllb-200-distilled-600M`); "
-                  "none is installable on this machine, so these rows were not run."]  # fmt: skip
+        lines += [
+            "",
+            f"{', '.join(missing_mt)}: needs an MT model (`--mt-model facebook/nllb-200-distilled-600M`); "
+            "none is installable on this machine, so these rows were not run.",
+        ]
     lines += paired_differences(table)
     # The comparisons are against the baseline and against the current best setting, `alsace`.
     if "alsace" in set(table["row"]) and table["row"].nunique() > 2:

@@ -44,20 +44,43 @@ def grid(recipes: list[str], seeds: list[int], ceiling: bool, benches: list[str]
             extra = ["ceiling"] if ceiling and bench in ("xnli-2ep", "xnli", "xcopa") else []
             wanted = ["baseline", *names, *extra]
             if set(wanted) <= exported(bench, seed):
-                print(f"{bench} seed {seed}: every row is in benchmarks/results/grid, skipped", file=sys.stderr)
+                print(
+                    f"{bench} seed {seed}: every row is in benchmarks/results/grid, skipped", file=sys.stderr
+                )
                 continue
             rows = [f"recipe-{r}" for r in names]
             if bench == "weak":
-                run([str(HERE / "quality.py"), "--bench", "xnli-2ep", "--seeds", str(seed), "--rows", "baseline"])
+                run(
+                    [
+                        str(HERE / "quality.py"),
+                        "--bench",
+                        "xnli-2ep",
+                        "--seeds",
+                        str(seed),
+                        "--rows",
+                        "baseline",
+                    ]
+                )
                 run([str(HERE / "weak_majority.py"), "--seed", str(seed), "--rows", ",".join(rows)])
             else:
-                run([str(HERE / "quality.py"), "--bench", bench, "--seeds", str(seed), "--rows",
-                     ",".join(["baseline", *rows, *extra])])  # fmt: skip
+                run(
+                    [
+                        str(HERE / "quality.py"),
+                        "--bench",
+                        bench,
+                        "--seeds",
+                        str(seed),
+                        "--rows",
+                        ",".join(["baseline", *rows, *extra]),
+                    ]
+                )
             run([str(HERE / "recipes_report.py")])  # exports the unit: the grid outlives this machine
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--phase", type=int, choices=(1, 2))
     parser.add_argument("--recipes", default=",".join(CANDIDATES))
     parser.add_argument("--benches", default=",".join(ORDER), help="comma-separated, run in this order")

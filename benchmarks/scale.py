@@ -45,8 +45,17 @@ def build(out: Path, n_langs: int, n_ids: int, seed: int = 0) -> None:
     out.mkdir(parents=True, exist_ok=True)
     if (out / "test.parquet").exists():
         return
-    base = {lang: pd.read_csv(DATA / f"test-{lang}.tsv", sep="\t", header=None, quoting=3, nrows=1000,
-                              names=["text_a", "text_b", "label"]) for lang in XNLI}  # fmt: skip
+    base = {
+        lang: pd.read_csv(
+            DATA / f"test-{lang}.tsv",
+            sep="\t",
+            header=None,
+            quoting=3,
+            nrows=1000,
+            names=["text_a", "text_b", "label"],
+        )
+        for lang in XNLI
+    }
     langs = languages(n_langs)
     ids = np.array([str(i) for i in range(n_ids)], dtype=object)
     rng = np.random.default_rng(seed)
@@ -57,8 +66,12 @@ def build(out: Path, n_langs: int, n_ids: int, seed: int = 0) -> None:
         for k, lang in enumerate(langs):
             source = base[XNLI[k % len(XNLI)]]
             rows = np.arange(n_ids) % 1000
-            columns = {"id": ids, "lang": np.full(n_ids, lang, dtype=object),
-                       "text_a": source["text_a"].to_numpy()[rows], "text_b": source["text_b"].to_numpy()[rows]}  # fmt: skip
+            columns = {
+                "id": ids,
+                "lang": np.full(n_ids, lang, dtype=object),
+                "text_a": source["text_a"].to_numpy()[rows],
+                "text_b": source["text_b"].to_numpy()[rows],
+            }
             if labeled:
                 columns["label"] = gold
             table = pa.table(columns).replace_schema_metadata({b"alsace": meta})
@@ -68,10 +81,17 @@ def build(out: Path, n_langs: int, n_ids: int, seed: int = 0) -> None:
     _predictions(out, langs, ids, gold, rng)
 
 
-def _predictions(out: Path, langs: list[str], ids: np.ndarray, gold: np.ndarray, rng: np.random.Generator) -> None:
+def _predictions(
+    out: Path, langs: list[str], ids: np.ndarray, gold: np.ndarray, rng: np.random.Generator
+) -> None:
     """Per language a Dirichlet around the gold label, more or less sharp, and a bias toward one label."""
-    meta = {"artifact": "predictions", "schema_version": 1, "task": "pair", "labels": NLI,
-            "provenance": {"inputs": {"data": {"path": str(out / "corpus.parquet"), "sha256": ""}}}}  # fmt: skip
+    meta = {
+        "artifact": "predictions",
+        "schema_version": 1,
+        "task": "pair",
+        "labels": NLI,
+        "provenance": {"inputs": {"data": {"path": str(out / "corpus.parquet"), "sha256": ""}}},
+    }
     writer = None
     for lang in langs:
         sharp, bias = rng.uniform(0.5, 4.0), rng.integers(0, 3)
@@ -81,10 +101,15 @@ def _predictions(out: Path, langs: list[str], ids: np.ndarray, gold: np.ndarray,
         probs = rng.gamma(alpha).astype(np.float32)
         probs /= probs.sum(axis=1, keepdims=True)
         flat = pa.array(probs.ravel())
-        table = pa.table({"id": ids, "lang": np.full(len(ids), lang, dtype=object),
-                          "probs": pa.FixedSizeListArray.from_arrays(flat, 3).cast(pa.list_(pa.float32())),
-                          "pred": probs.argmax(axis=1).astype(np.int64),
-                          "confidence": probs.max(axis=1).astype(np.float64)})  # fmt: skip
+        table = pa.table(
+            {
+                "id": ids,
+                "lang": np.full(len(ids), lang, dtype=object),
+                "probs": pa.FixedSizeListArray.from_arrays(flat, 3).cast(pa.list_(pa.float32())),
+                "pred": probs.argmax(axis=1).astype(np.int64),
+                "confidence": probs.max(axis=1).astype(np.float64),
+            }
+        )
         table = table.replace_schema_metadata({b"alsace": json.dumps(meta).encode()})
         writer = writer or pq.ParquetWriter(out / "predictions.parquet", table.schema)
         writer.write_table(table)
@@ -105,14 +130,40 @@ def measured(command: list[str]) -> tuple[float, float]:
 def stages(w: Path) -> dict[str, list[str]]:
     alsace = [sys.executable, "-m", "alsace_cli"]
     return {
-        "vote": [*alsace, "vote", "--predictions", str(w / "predictions.parquet"), "--out", str(w / "votes.parquet"), "--overwrite"],
-        "select": [*alsace, "select", "--predictions", str(w / "predictions.parquet"), "--pseudo-labels",
-                   str(w / "votes.parquet"), "--out", str(w / "languages.parquet"), "--overwrite"],
-        "make-pairs": [*alsace, "make-pairs", "--data", str(w / "corpus.parquet"), "--languages",
-                       str(w / "languages.parquet"), "--out", str(w / "pairs.parquet"), "--overwrite"],
+        "vote": [
+            *alsace,
+            "vote",
+            "--predictions",
+            str(w / "predictions.parquet"),
+            "--out",
+            str(w / "votes.parquet"),
+            "--overwrite",
+        ],
+        "select": [
+            *alsace,
+            "select",
+            "--predictions",
+            str(w / "predictions.parquet"),
+            "--pseudo-labels",
+            str(w / "votes.parquet"),
+            "--out",
+            str(w / "languages.parquet"),
+            "--overwrite",
+        ],
+        "make-pairs": [
+            *alsace,
+            "make-pairs",
+            "--data",
+            str(w / "corpus.parquet"),
+            "--languages",
+            str(w / "languages.parquet"),
+            "--out",
+            str(w / "pairs.parquet"),
+            "--overwrite",
+        ],
         "distill set-up": [sys.executable, str(Path(__file__).resolve()), "--setup", str(w)],
         "eval report": [sys.executable, str(Path(__file__).resolve()), "--report", str(w)],
-    }  # fmt: skip
+    }
 
 
 def distill_setup(w: Path) -> None:
@@ -121,8 +172,14 @@ def distill_setup(w: Path) -> None:
     from alsace_cli.tasks import get_task
     from alsace_cli.training.objectives.label_pairs import LabelPairDistillation
 
-    config = DistillConfig(model="unused", data=str(w / "corpus.parquet"), pairs=str(w / "pairs.parquet"),
-                           teacher="live", max_steps=150, collapse_check=False)  # fmt: skip
+    config = DistillConfig(
+        model="unused",
+        data=str(w / "corpus.parquet"),
+        pairs=str(w / "pairs.parquet"),
+        teacher="live",
+        max_steps=150,
+        collapse_check=False,
+    )
     objective = LabelPairDistillation(config, get_task("pair"))
     objective._prepare(objective.sampler.draw(150 * config.pairs_per_batch, config.seed))
 
@@ -139,19 +196,32 @@ def eval_report(w: Path) -> None:
 
     report.console.file = open(os.devnull, "w")  # noqa: SIM115  (the table is drawn, not read)
     test = pq.read_table(w / "test.parquet", columns=["id", "lang", "label"]).to_pandas()
-    probs = np.stack(pq.read_table(w / "predictions.parquet", columns=["probs"]).column("probs").to_numpy(zero_copy_only=False))
+    probs = np.stack(
+        pq.read_table(w / "predictions.parquet", columns=["probs"])
+        .column("probs")
+        .to_numpy(zero_copy_only=False)
+    )
     rng = np.random.default_rng(1)
     other = np.where(rng.random(probs.shape[0])[:, None] < 0.1, np.roll(probs, 1, axis=1), probs)
     parts, outcomes = [], {}
     for name, p in (("a", probs), ("b", other)):
         parts.append(language_metrics(name, test, p, "en"))
         correct = (p.argmax(axis=1) == test["label"].to_numpy()).astype(float)
-        outcomes[name] = Outcomes.from_rows(test["id"].to_numpy(), test["lang"].to_numpy(), correct,
-                                            pd.Index(pd.unique(test["id"])), sorted(test["lang"].unique()))  # fmt: skip
+        outcomes[name] = Outcomes.from_rows(
+            test["id"].to_numpy(),
+            test["lang"].to_numpy(),
+            correct,
+            pd.Index(pd.unique(test["id"])),
+            sorted(test["lang"].unique()),
+        )
     metrics = pd.concat(parts, ignore_index=True)
-    metrics["lang_group"] = metrics["lang"].map(lambda lang: "xnli" if lang in XNLI else f"made-up {lang[-1]}")
+    metrics["lang_group"] = metrics["lang"].map(
+        lambda lang: "xnli" if lang in XNLI else f"made-up {lang[-1]}"
+    )
     summary = summarize(metrics, "en")
-    comparisons = [{"model": "b", "baseline": "a", **row} for row in compare(outcomes["a"], outcomes["b"], "en")]
+    comparisons = [
+        {"model": "b", "baseline": "a", **row} for row in compare(outcomes["a"], outcomes["b"], "en")
+    ]
     show_gap_report(metrics, summary, "en")
     show_comparisons(comparisons, metrics)
     plot_accuracy(metrics, w / "accuracy.png", "en")
@@ -163,23 +233,61 @@ def per_step(n_langs: int, root: Path) -> float:
     w = root / f"{n_langs}x1000"
     alsace = [sys.executable, "-m", "alsace_cli"]
     if not (root / "tiny-ft").exists():
-        subprocess.run([*alsace, "tiny-model", str(root / "tiny"), "--data", str(w / "test.parquet"), "--overwrite"],
-                       check=True, cwd=ROOT, capture_output=True)  # fmt: skip
-        subprocess.run([*alsace, "finetune", "--model", str(root / "tiny"), "--train", str(w / "test.parquet"), "--out",
-                        str(root / "tiny-ft"), "--max-steps", "1", "--device", "cpu"], check=True, cwd=ROOT,
-                       capture_output=True)  # fmt: skip
+        subprocess.run(
+            [*alsace, "tiny-model", str(root / "tiny"), "--data", str(w / "test.parquet"), "--overwrite"],
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                *alsace,
+                "finetune",
+                "--model",
+                str(root / "tiny"),
+                "--train",
+                str(w / "test.parquet"),
+                "--out",
+                str(root / "tiny-ft"),
+                "--max-steps",
+                "1",
+                "--device",
+                "cpu",
+            ],
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+        )
 
     def timed(steps: int) -> float:
-        command = [*alsace, "distill", "--model", str(root / "tiny-ft"), "--data", str(w / "corpus.parquet"),
-                   "--pairs", str(w / "pairs.parquet"), "--out", str(root / f"steps-{n_langs}"), "--max-steps",
-                   str(steps), "--no-collapse-check", "--device", "cpu", "--overwrite", "--allow-other-corpus"]  # fmt: skip
+        command = [
+            *alsace,
+            "distill",
+            "--model",
+            str(root / "tiny-ft"),
+            "--data",
+            str(w / "corpus.parquet"),
+            "--pairs",
+            str(w / "pairs.parquet"),
+            "--out",
+            str(root / f"steps-{n_langs}"),
+            "--max-steps",
+            str(steps),
+            "--no-collapse-check",
+            "--device",
+            "cpu",
+            "--overwrite",
+            "--allow-other-corpus",
+        ]
         return min(measured(command)[0] for _ in range(2))
 
     return (timed(25) - timed(5)) / 20
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--langs", default="15,100,1000")
     parser.add_argument("--ids", default="1000,10000")
     parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/scale"))
@@ -199,16 +307,40 @@ def main() -> None:
             w = root / f"{n_langs}x{n_ids}"
             start = time.perf_counter()
             build(w, n_langs, n_ids)
-            print(f"[scale] {n_langs} × {n_ids}: data in {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+            print(
+                f"[scale] {n_langs} × {n_ids}: data in {time.perf_counter() - start:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
             for stage, command in stages(w).items():
                 seconds, mb = measured(command)
-                rows.append({"languages": n_langs, "ids": n_ids, "rows": n_langs * n_ids, "stage": stage,
-                             "seconds": round(seconds, 1), "peak_mb": round(mb)})  # fmt: skip
-                print(f"[scale] {n_langs} × {n_ids} {stage}: {seconds:.1f} s, {mb:.0f} MB", file=sys.stderr, flush=True)
+                rows.append(
+                    {
+                        "languages": n_langs,
+                        "ids": n_ids,
+                        "rows": n_langs * n_ids,
+                        "stage": stage,
+                        "seconds": round(seconds, 1),
+                        "peak_mb": round(mb),
+                    }
+                )
+                print(
+                    f"[scale] {n_langs} × {n_ids} {stage}: {seconds:.1f} s, {mb:.0f} MB",
+                    file=sys.stderr,
+                    flush=True,
+                )
     if args.steps:
         for n_langs in map(int, args.langs.split(",")):
-            rows.append({"languages": n_langs, "ids": 1000, "rows": n_langs * 1000, "stage": "distill step (tiny)",
-                         "seconds": per_step(n_langs, root), "peak_mb": None})  # fmt: skip
+            rows.append(
+                {
+                    "languages": n_langs,
+                    "ids": 1000,
+                    "rows": n_langs * 1000,
+                    "stage": "distill step (tiny)",
+                    "seconds": per_step(n_langs, root),
+                    "peak_mb": None,
+                }
+            )
     root.mkdir(parents=True, exist_ok=True)
     (root / "results.json").write_text(json.dumps(rows, indent=1))
     import pandas as pd
@@ -219,15 +351,21 @@ def main() -> None:
 
 def markdown(frame) -> str:
     """One row per size, one column per stage: 'seconds s / peak MB' (per-step rows: seconds only)."""
-    frame = frame.assign(cell=[(f"{s:.1f} s / {mb:,.0f} MB" if mb == mb and mb is not None else f"{s * 1000:.0f} ms")
-                               for s, mb in zip(frame["seconds"], frame["peak_mb"], strict=True)])  # fmt: skip
-    table = frame.pivot_table(index=["languages", "ids", "rows"], columns="stage", values="cell", aggfunc="first",
-                              sort=False).fillna("")  # fmt: skip
+    frame = frame.assign(
+        cell=[
+            (f"{s:.1f} s / {mb:,.0f} MB" if mb == mb and mb is not None else f"{s * 1000:.0f} ms")
+            for s, mb in zip(frame["seconds"], frame["peak_mb"], strict=True)
+        ]
+    )
+    table = frame.pivot_table(
+        index=["languages", "ids", "rows"], columns="stage", values="cell", aggfunc="first", sort=False
+    ).fillna("")
     head = ["languages", "ids", "rows", *table.columns]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for (langs, ids, n), cells in table.iterrows():
         lines.append(f"| {langs:,} | {ids:,} | {n:,} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
 
 if __name__ == "__main__":
     main()

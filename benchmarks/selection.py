@@ -42,8 +42,14 @@ def load_gold(out: Path) -> pd.Series:
     gold_path = out / "xnli_dev_0_499.parquet"
     if not gold_path.exists():
         out.mkdir(parents=True, exist_ok=True)
-        import_data(ImportConfig(inputs=[str(DATA / f"xnli/dev-{lang}.tsv") for lang in LANGS], labels=NLI,
-                                 limit=500, out=str(gold_path)))  # fmt: skip
+        import_data(
+            ImportConfig(
+                inputs=[str(DATA / f"xnli/dev-{lang}.tsv") for lang in LANGS],
+                labels=NLI,
+                limit=500,
+                out=str(gold_path),
+            )
+        )
     gold = pd.read_parquet(gold_path).groupby("id", sort=False)["label"].first().astype(int)
     gold.index = gold.index.astype(str)
     return gold
@@ -51,8 +57,10 @@ def load_gold(out: Path) -> pd.Series:
 
 def weakest_languages(predictions: pd.DataFrame, gold: pd.Series) -> list[str]:
     """The model's 5 weakest languages by accuracy on these ids: weak{k} is a copy of weakest[k % 5]."""
-    accuracy = {lang: float((part["pred"].to_numpy() == gold.loc[part["id"]].to_numpy()).mean())
-                for lang, part in predictions.groupby("lang")}  # fmt: skip
+    accuracy = {
+        lang: float((part["pred"].to_numpy() == gold.loc[part["id"]].to_numpy()).mean())
+        for lang, part in predictions.groupby("lang")
+    }
     return sorted(accuracy, key=accuracy.get)[:5]
 
 
@@ -85,9 +93,13 @@ def evaluate(name: str, predictions: pd.DataFrame, gold: pd.Series) -> list[str]
     for label, frame in (("dawid-skene", predictions), ("dawid-skene, degenerate out", kept)):
         posterior, ids, _, _ = dawid_skene(frame, 3)
         rules[label] = pd.DataFrame({"id": ids, "pseudo_label": posterior.argmax(axis=1)})
-    lines = [f"## {name}: {predictions['lang'].nunique()} languages, {predictions['id'].nunique()} ids; "
-             f"degenerate (label TV to en > 0.2): {', '.join(degenerate) or 'none'}", "",
-             "| vote rule | pseudo-label accuracy | teachers (confidence rule) | en a teacher |", "|---|---|---|---|"]  # fmt: skip
+    lines = [
+        f"## {name}: {predictions['lang'].nunique()} languages, {predictions['id'].nunique()} ids; "
+        f"degenerate (label TV to en > 0.2): {', '.join(degenerate) or 'none'}",
+        "",
+        "| vote rule | pseudo-label accuracy | teachers (confidence rule) | en a teacher |",
+        "|---|---|---|---|",
+    ]
     for rule, votes in rules.items():
         accuracy = float(
             (votes.set_index("id")["pseudo_label"].loc[gold.index].to_numpy() == gold.to_numpy()).mean()
@@ -95,8 +107,10 @@ def evaluate(name: str, predictions: pd.DataFrame, gold: pd.Series) -> list[str]
         # select scores every language against the votes, as the pipeline does after vote --exclude-degenerate
         roles, _ = assign_roles(language_scores(predictions, votes), None, "confidence", 0)
         teachers = roles.loc[roles["role"] == "teacher", "lang"].tolist()
-        lines.append(f"| {rule} | {100 * accuracy:.2f} | {len(teachers)}: {', '.join(teachers)} | "
-                     f"{'yes' if 'en' in teachers else 'no'} |")  # fmt: skip
+        lines.append(
+            f"| {rule} | {100 * accuracy:.2f} | {len(teachers)}: {', '.join(teachers)} | "
+            f"{'yes' if 'en' in teachers else 'no'} |"
+        )
     en = predictions[predictions["lang"] == "en"].set_index("id")["pred"].loc[gold.index]
     lines += ["", f"English alone: {100 * float((en.to_numpy() == gold.to_numpy()).mean()):.2f}", ""]
     return lines

@@ -93,8 +93,16 @@ def row(name: str, args: argparse.Namespace) -> dict:
                 "int8"
             ):  # what `predict --quantize int8` does (alsace_cli.models.load_for_inference)
                 model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-            predict_probs(model, tokenizer, get_task("pair"), frame, max_length=args.max_length, batch_size=32,
-                          device=torch.device("cpu"), precision=precision)  # fmt: skip
+            predict_probs(
+                model,
+                tokenizer,
+                get_task("pair"),
+                frame,
+                max_length=args.max_length,
+                batch_size=32,
+                device=torch.device("cpu"),
+                precision=precision,
+            )
         elif name.startswith("pipeline"):
             from transformers import pipeline
 
@@ -111,21 +119,38 @@ def row(name: str, args: argparse.Namespace) -> dict:
             with torch.inference_mode():
                 for i in range(0, len(frame), 32):
                     part = frame.iloc[i : i + 32]
-                    batch = tokenizer(part["text_a"].tolist(), part["text_b"].tolist(), truncation=True,
-                                      max_length=args.max_length, padding="max_length", return_tensors="pt")  # fmt: skip
+                    batch = tokenizer(
+                        part["text_a"].tolist(),
+                        part["text_b"].tolist(),
+                        truncation=True,
+                        max_length=args.max_length,
+                        padding="max_length",
+                        return_tensors="pt",
+                    )
                     model(**batch)
         elif name == "profile":
             from torch.profiler import ProfilerActivity, profile
 
             part = frame.iloc[:32]
-            batch = tokenizer(part["text_a"].tolist(), part["text_b"].tolist(), truncation=True,
-                              max_length=args.max_length, padding=True, return_tensors="pt")  # fmt: skip
+            batch = tokenizer(
+                part["text_a"].tolist(),
+                part["text_b"].tolist(),
+                truncation=True,
+                max_length=args.max_length,
+                padding=True,
+                return_tensors="pt",
+            )
             with torch.inference_mode(), profile(activities=[ProfilerActivity.CPU]) as prof:
                 model(**batch)
             return {"table": prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=8)}
         seconds = time.perf_counter() - start
-        return {"rows": len(frame), "seconds": seconds, "per_s": len(frame) / seconds, "tokens": tokens,
-                "gflops": flop / seconds / 1e9}  # fmt: skip
+        return {
+            "rows": len(frame),
+            "seconds": seconds,
+            "per_s": len(frame) / seconds,
+            "tokens": tokens,
+            "gflops": flop / seconds / 1e9,
+        }
     if name == "profile-train":
         # Where one training step's time goes (alsace's batches of 32 TaxiNLI pairs), with torch's default
         # AdamW (a per-tensor loop on CPU) and the fused one alsace uses; and the operators of one forward.
@@ -169,11 +194,23 @@ def row(name: str, args: argparse.Namespace) -> dict:
         from alsace_cli.stages.finetune import FinetuneConfig, finetune
 
         start = time.perf_counter()
-        finetune(FinetuneConfig(model=model_dir, train=str(work / "train.parquet"), out=str(work / "ft-alsace"),
-                                epochs=1, batch_size=32, max_length=args.max_length, learning_rate=5e-5,
-                                warmup_ratio=0.0, weight_decay=0.0, device="cpu",
-                                group_by_length="group" in name,
-                                precision="bf16" if name.endswith("bf16") else "fp32"), overwrite=True)  # fmt: skip
+        finetune(
+            FinetuneConfig(
+                model=model_dir,
+                train=str(work / "train.parquet"),
+                out=str(work / "ft-alsace"),
+                epochs=1,
+                batch_size=32,
+                max_length=args.max_length,
+                learning_rate=5e-5,
+                warmup_ratio=0.0,
+                weight_decay=0.0,
+                device="cpu",
+                group_by_length="group" in name,
+                precision="bf16" if name.endswith("bf16") else "fp32",
+            ),
+            overwrite=True,
+        )
         seconds = time.perf_counter() - start
         return {"rows": args.train, "seconds": seconds, "per_s": args.train / seconds}
     if name.startswith("trainer"):
@@ -182,7 +219,7 @@ def row(name: str, args: argparse.Namespace) -> dict:
             AutoTokenizer,
             DataCollatorWithPadding,
             Trainer,
-            TrainingArguments,  # fmt: skip
+            TrainingArguments,
         )
 
         start = time.perf_counter()
@@ -192,12 +229,29 @@ def row(name: str, args: argparse.Namespace) -> dict:
         encoded = tokenizer(
             train["text_a"].tolist(), train["text_b"].tolist(), truncation=True, max_length=args.max_length
         )
-        rows = [{"input_ids": i, "attention_mask": m, "token_type_ids": t, "labels": int(y)} for i, m, t, y in
-                zip(encoded["input_ids"], encoded["attention_mask"], encoded.get("token_type_ids", encoded["attention_mask"]),
-                    train["label"], strict=True)]  # fmt: skip
-        targs = TrainingArguments(output_dir=str(work / "ft-trainer"), per_device_train_batch_size=32, num_train_epochs=1,
-                                  learning_rate=5e-5, weight_decay=0.0, report_to=[], save_strategy="no", logging_steps=1000,
-                                  train_sampling_strategy="group_by_length" if name.endswith("group") else "random", use_cpu=True, disable_tqdm=True)  # fmt: skip
+        rows = [
+            {"input_ids": i, "attention_mask": m, "token_type_ids": t, "labels": int(y)}
+            for i, m, t, y in zip(
+                encoded["input_ids"],
+                encoded["attention_mask"],
+                encoded.get("token_type_ids", encoded["attention_mask"]),
+                train["label"],
+                strict=True,
+            )
+        ]
+        targs = TrainingArguments(
+            output_dir=str(work / "ft-trainer"),
+            per_device_train_batch_size=32,
+            num_train_epochs=1,
+            learning_rate=5e-5,
+            weight_decay=0.0,
+            report_to=[],
+            save_strategy="no",
+            logging_steps=1000,
+            train_sampling_strategy="group_by_length" if name.endswith("group") else "random",
+            use_cpu=True,
+            disable_tqdm=True,
+        )
         Trainer(
             model=model, args=targs, train_dataset=rows, data_collator=DataCollatorWithPadding(tokenizer)
         ).train()
@@ -213,14 +267,34 @@ def row(name: str, args: argparse.Namespace) -> dict:
             from alsace_cli.stages.predict import PredictConfig, predict
 
             extra["predictions"] = str(work / "unlabeled_predictions.parquet")
-            predict(PredictConfig(model=str(work / "ft-alsace"), data=str(work / "unlabeled.parquet"), out=extra["predictions"],
-                                  max_length=args.max_length, device="cpu"), overwrite=True)  # fmt: skip
+            predict(
+                PredictConfig(
+                    model=str(work / "ft-alsace"),
+                    data=str(work / "unlabeled.parquet"),
+                    out=extra["predictions"],
+                    max_length=args.max_length,
+                    device="cpu",
+                ),
+                overwrite=True,
+            )
         start = time.perf_counter()
-        distill(DistillConfig(model=str(work / "ft-alsace"), data=str(work / "unlabeled.parquet"), pairs=str(work / "pairs.parquet"),
-                              out=str(work / f"d-{teacher}"), max_steps=args.distill_steps, pairs_per_batch=16,
-                              max_length=args.max_length, teacher=teacher, collapse_check=False, device="cpu",
-                              precision=precision, **extra),
-                overwrite=True)  # fmt: skip
+        distill(
+            DistillConfig(
+                model=str(work / "ft-alsace"),
+                data=str(work / "unlabeled.parquet"),
+                pairs=str(work / "pairs.parquet"),
+                out=str(work / f"d-{teacher}"),
+                max_steps=args.distill_steps,
+                pairs_per_batch=16,
+                max_length=args.max_length,
+                teacher=teacher,
+                collapse_check=False,
+                device="cpu",
+                precision=precision,
+                **extra,
+            ),
+            overwrite=True,
+        )
         seconds = time.perf_counter() - start
         pairs = args.distill_steps * 16
         return {"rows": pairs, "seconds": seconds, "per_s": pairs / seconds}
@@ -235,12 +309,25 @@ def prepare(args: argparse.Namespace) -> None:
     work.mkdir(parents=True, exist_ok=True)
     per_lang = args.rows // len(LANGS)
     steps = {
-        "test": {"inputs": [str(DATA / f"xnli/test-{lang}.tsv") for lang in LANGS], "labels": NLI, "limit": per_lang},
-        "unlabeled": {"inputs": [str(DATA / f"xnli/dev-{lang}.tsv") for lang in LANGS], "labels": NLI, "limit": 40,
-                      "drop_labels": True},
-        "train": {"inputs": [str(DATA / "taxinli/taxinli10k.tsv")], "lang": ["en"], "text_a_column": "prem",
-                  "labels": NLI, "limit": args.train},
-    }  # fmt: skip
+        "test": {
+            "inputs": [str(DATA / f"xnli/test-{lang}.tsv") for lang in LANGS],
+            "labels": NLI,
+            "limit": per_lang,
+        },
+        "unlabeled": {
+            "inputs": [str(DATA / f"xnli/dev-{lang}.tsv") for lang in LANGS],
+            "labels": NLI,
+            "limit": 40,
+            "drop_labels": True,
+        },
+        "train": {
+            "inputs": [str(DATA / "taxinli/taxinli10k.tsv")],
+            "lang": ["en"],
+            "text_a_column": "prem",
+            "labels": NLI,
+            "limit": args.train,
+        },
+    }
     for name, fields in steps.items():
         if not (work / f"{name}.parquet").exists():
             import_data(ImportConfig(out=str(work / f"{name}.parquet"), **fields))
@@ -255,13 +342,38 @@ def prepare(args: argparse.Namespace) -> None:
             {"lang": LANGS, "n": 40, "avg_confidence": 0.5, "score": 1 / len(LANGS), "role": roles}
         )
         write_artifact(languages, work / "languages.parquet", "languages", {})
-        make_pairs(PairsConfig(data=str(work / "unlabeled.parquet"), languages=str(work / "languages.parquet"),
-                               out=str(work / "pairs.parquet")), overwrite=True)  # fmt: skip
+        make_pairs(
+            PairsConfig(
+                data=str(work / "unlabeled.parquet"),
+                languages=str(work / "languages.parquet"),
+                out=str(work / "pairs.parquet"),
+            ),
+            overwrite=True,
+        )
 
 
-ROWS = ["matmul", "matmul-bf16", "alsace-predict", "alsace-predict-bf16", "alsace-predict-int8", "pipeline-b8", "pipeline-b32", "pipeline-b64", "plain-loop", "profile",
-        "profile-train", "alsace-finetune", "alsace-finetune-group", "alsace-finetune-group-bf16", "trainer", "trainer-group",
-        "distill-live", "distill-static", "distill-static-bf16", "distill-mutual"]  # fmt: skip
+ROWS = [
+    "matmul",
+    "matmul-bf16",
+    "alsace-predict",
+    "alsace-predict-bf16",
+    "alsace-predict-int8",
+    "pipeline-b8",
+    "pipeline-b32",
+    "pipeline-b64",
+    "plain-loop",
+    "profile",
+    "profile-train",
+    "alsace-finetune",
+    "alsace-finetune-group",
+    "alsace-finetune-group-bf16",
+    "trainer",
+    "trainer-group",
+    "distill-live",
+    "distill-static",
+    "distill-static-bf16",
+    "distill-mutual",
+]
 
 
 def main() -> None:
@@ -286,8 +398,12 @@ def main() -> None:
         result = row(args.one, args)
         print(json.dumps({"row": args.one, "peak_mb": peak_mb(), **result}))
         return
-    subprocess.run([str(ROOT.parent / "shared/tools/build-me5-small"), args.model], check=True, capture_output=True,
-                   env={**os.environ, "PYTHON": sys.executable})  # fmt: skip
+    subprocess.run(
+        [str(ROOT.parent / "shared/tools/build-me5-small"), args.model],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PYTHON": sys.executable},
+    )
     prepare(args)
     names = args.only.split(",") if args.only else ROWS
     runs: dict[str, list[dict]] = {name: [] for name in names}
@@ -295,16 +411,28 @@ def main() -> None:
         for name in names:
             if round_ and (name.startswith(("matmul", "profile")) and name != "matmul"):
                 continue  # the profiles and the bf16 peak once; the fp32 peak every round
-            command = [sys.executable, __file__, "--one", name, *[f"--{k.replace('_', '-')}={v}" for k, v in
-                       vars(args).items() if k in ("rows", "train", "distill_steps", "max_length", "model", "work")]]  # fmt: skip
+            command = [
+                sys.executable,
+                __file__,
+                "--one",
+                name,
+                *[
+                    f"--{k.replace('_', '-')}={v}"
+                    for k, v in vars(args).items()
+                    if k in ("rows", "train", "distill_steps", "max_length", "model", "work")
+                ],
+            ]
             out = (
                 subprocess.run(command, check=True, capture_output=True, text=True)
                 .stdout.strip()
                 .splitlines()[-1]
             )
             runs[name].append(json.loads(out))
-            print(f"[{time.strftime('%H:%M:%S')}] {name}: {json.dumps({k: v for k, v in runs[name][-1].items() if k not in ('table', 'phases')})}",
-                  file=sys.stderr, flush=True)  # fmt: skip
+            print(
+                f"[{time.strftime('%H:%M:%S')}] {name}: {json.dumps({k: v for k, v in runs[name][-1].items() if k not in ('table', 'phases')})}",
+                file=sys.stderr,
+                flush=True,
+            )
     results = {name: median_run(found) for name, found in runs.items()}
     (Path(args.work) / "results.json").write_text(json.dumps(results, indent=1))
     report(results)
@@ -354,8 +482,11 @@ def report(results: dict) -> None:
             lines.append(
                 f"predict: {name} / best of pipeline and plain loop = {results[name]['per_s'] / base:.2f}"
             )
-    for ours, theirs in (("alsace-finetune", "trainer"), ("alsace-finetune-group", "trainer-group"),
-                         ("alsace-finetune-group", "trainer")):  # fmt: skip
+    for ours, theirs in (
+        ("alsace-finetune", "trainer"),
+        ("alsace-finetune-group", "trainer-group"),
+        ("alsace-finetune-group", "trainer"),
+    ):
         if ours in results and theirs in results:
             ratio = results[ours]["per_s"] / results[theirs]["per_s"]
             memory = results[ours]["peak_mb"] / results[theirs]["peak_mb"]
@@ -366,7 +497,9 @@ def report(results: dict) -> None:
         )
     for ours in ("alsace-finetune-group", "distill-static"):
         if ours in results and f"{ours}-bf16" in results:
-            lines.append(f"{ours}: bf16 / fp32 = {results[f'{ours}-bf16']['per_s'] / results[ours]['per_s']:.2f}")
+            lines.append(
+                f"{ours}: bf16 / fp32 = {results[f'{ours}-bf16']['per_s'] / results[ours]['per_s']:.2f}"
+            )
     if "profile" in results:
         lines += ["", "Profile of one predict batch (32 rows):", "```", results["profile"]["table"], "```"]
     if "profile-train" in results:
@@ -374,8 +507,13 @@ def report(results: dict) -> None:
         lines += [
             f"- {kind}: {json.dumps(times)}" for kind, times in results["profile-train"]["phases"].items()
         ]
-        lines += ["", "Profile of one training forward and backward (32 pairs):", "```",
-                  results["profile-train"]["table"], "```"]  # fmt: skip
+        lines += [
+            "",
+            "Profile of one training forward and backward (32 pairs):",
+            "```",
+            results["profile-train"]["table"],
+            "```",
+        ]
     print("\n".join(lines))
 
 

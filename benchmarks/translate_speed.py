@@ -36,8 +36,10 @@ def nllb_600m_flops() -> dict[str, float]:
     attention = 4 * d * d
     encoder_layer = attention + 2 * d * ffn
     decoder_layer = 2 * attention + 2 * d * ffn  # self- and cross-attention
-    return {"per_source_token": 2 * layers * encoder_layer,
-            "per_generated_token": 2 * (layers * decoder_layer + d * vocab)}  # fmt: skip
+    return {
+        "per_source_token": 2 * layers * encoder_layer,
+        "per_generated_token": 2 * (layers * decoder_layer + d * vocab),
+    }
 
 
 def matmul_gflops(dtype: str) -> float:
@@ -53,15 +55,41 @@ def matmul_gflops(dtype: str) -> float:
 
 
 def run(model: Path, data: Path, out: Path, beams: int, precision: str) -> dict:
-    command = [sys.executable, "-m", "alsace_cli", "translate", "--model", str(model), "--data", str(data),
-               "--target-languages", "de", "--out", str(out), "--num-beams", str(beams), "--max-new-tokens", "48",
-               "--precision", precision, "--device", "cpu", "--overwrite", "--json"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "alsace_cli",
+        "translate",
+        "--model",
+        str(model),
+        "--data",
+        str(data),
+        "--target-languages",
+        "de",
+        "--out",
+        str(out),
+        "--num-beams",
+        str(beams),
+        "--max-new-tokens",
+        "48",
+        "--precision",
+        precision,
+        "--device",
+        "cpu",
+        "--overwrite",
+        "--json",
+    ]
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
     seconds = time.perf_counter() - start
     tokens = json.loads(result.stdout)["generated_tokens_this_run"]
-    return {"beams": beams, "precision": precision, "seconds": round(seconds, 1), "generated tokens": tokens,
-            "tokens/s": round(tokens / seconds, 1)}  # fmt: skip
+    return {
+        "beams": beams,
+        "precision": precision,
+        "seconds": round(seconds, 1),
+        "generated tokens": tokens,
+        "tokens/s": round(tokens / seconds, 1),
+    }
 
 
 def shares() -> dict[str, float]:
@@ -70,8 +98,10 @@ def shares() -> dict[str, float]:
     if not found.exists():
         sys.exit("run benchmarks/speed.py first: the estimate uses the share of the peak predict reaches")
     results = json.loads(found.read_text())
-    return {"float32": results["alsace-predict"]["gflops"] / results["matmul"]["gflops"],
-            "bfloat16": results["alsace-predict-bf16"]["gflops"] / results["matmul-bf16"]["gflops"]}  # fmt: skip
+    return {
+        "float32": results["alsace-predict"]["gflops"] / results["matmul"]["gflops"],
+        "bfloat16": results["alsace-predict-bf16"]["gflops"] / results["matmul-bf16"]["gflops"],
+    }
 
 
 def main() -> None:
@@ -80,25 +110,34 @@ def main() -> None:
 
     work = ROOT / "benchmarks" / "runs" / "translate-speed"
     work.mkdir(parents=True, exist_ok=True)
-    rows = pd.read_csv(DATA / "test-en.tsv", sep="\t", header=None, quoting=3, nrows=256, names=["text", "b", "label"])
+    rows = pd.read_csv(
+        DATA / "test-en.tsv", sep="\t", header=None, quoting=3, nrows=256, names=["text", "b", "label"]
+    )
     frame = pd.DataFrame({"id": [str(i) for i in range(len(rows))], "lang": "en", "text": rows["text"]})
     data = write_artifact(frame, work / "english.parquet", "dataset", {"task": "single", "labels": ["x"]})
     model = work / "tiny-nllb"
     if not model.exists():
         build_tiny_translator(model, frame["text"].tolist(), "nllb")
-    measured = [run(model, data, work / "out.parquet", beams, precision)
-                for beams in (1, 4) for precision in ("fp32", "bf16")]  # fmt: skip
+    measured = [
+        run(model, data, work / "out.parquet", beams, precision)
+        for beams in (1, 4)
+        for precision in ("fp32", "bf16")
+    ]
     print(pd.DataFrame(measured).to_string(index=False))
     flops = nllb_600m_flops()
-    print(f"\nNLLB-600M: {flops['per_source_token'] / 1e9:.2f} GFLOP per source token, "
-          f"{flops['per_generated_token'] / 1e9:.2f} GFLOP per generated token and beam")  # fmt: skip
+    print(
+        f"\nNLLB-600M: {flops['per_source_token'] / 1e9:.2f} GFLOP per source token, "
+        f"{flops['per_generated_token'] / 1e9:.2f} GFLOP per generated token and beam"
+    )
     for dtype, share in shares().items():
         peak = matmul_gflops(dtype)
         # one source token per generated token (a translation about as long as its input)
         for beams in (1, 4):
             per_token = flops["per_source_token"] + beams * flops["per_generated_token"]
-            print(f"  {dtype}, beam {beams}: peak {peak:.0f} GFLOP/s × {share:.0%} → at most "
-                  f"{peak * share * 1e9 / per_token:.0f} generated tokens/s")  # fmt: skip
+            print(
+                f"  {dtype}, beam {beams}: peak {peak:.0f} GFLOP/s × {share:.0%} → at most "
+                f"{peak * share * 1e9 / per_token:.0f} generated tokens/s"
+            )
 
 
 if __name__ == "__main__":

@@ -101,8 +101,11 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--rows", default=",".join(r for r in ROWS if "recipe" not in ROWS[r]),
-                        help=f"comma-separated, from: {', '.join(ROWS)}, or default ({DEFAULT_ROW})")  # fmt: skip
+    parser.add_argument(
+        "--rows",
+        default=",".join(r for r in ROWS if "recipe" not in ROWS[r]),
+        help=f"comma-separated, from: {', '.join(ROWS)}, or default ({DEFAULT_ROW})",
+    )
     parser.add_argument("--quality", default=str(ROOT / "benchmarks/runs/quality/xnli-2ep"))
     parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/weak-majority"))
     args = parser.parse_args()
@@ -126,14 +129,29 @@ def main() -> None:
     test = out / "test.parquet"
     if not test.exists():
         frame = pd.read_parquet(quality / "data" / "test.parquet")
-        write_artifact(frame[frame["lang"].isin(["en", "es", *weakest])].reset_index(drop=True), test, "dataset",
-                       {"task": "pair", "labels": ["entailment", "neutral", "contradiction"]})  # fmt: skip
+        write_artifact(
+            frame[frame["lang"].isin(["en", "es", *weakest])].reset_index(drop=True),
+            test,
+            "dataset",
+            {"task": "pair", "labels": ["entailment", "neutral", "contradiction"]},
+        )
 
     def evaluate_model(row: str, model: Path) -> Path:
         metrics = out / f"metrics-{row}.parquet"
-        return runner.step(f"seed{seed} eval {row}", metrics, lambda: evaluate(EvalConfig(
-            models=[str(model)], data=str(test), out=str(metrics), max_length=MAX_LENGTH, precision="fp32",
-            predictions_out=str(out / f"test-predictions-{row}.parquet"))))  # fmt: skip
+        return runner.step(
+            f"seed{seed} eval {row}",
+            metrics,
+            lambda: evaluate(
+                EvalConfig(
+                    models=[str(model)],
+                    data=str(test),
+                    out=str(metrics),
+                    max_length=MAX_LENGTH,
+                    precision="fp32",
+                    predictions_out=str(out / f"test-predictions-{row}.parquet"),
+                )
+            ),
+        )
 
     evaluate_model("baseline", finetuned)
     rows = [DEFAULT_ROW if r == "default" else r for r in args.rows.split(",") if r]
@@ -143,21 +161,55 @@ def main() -> None:
         if "recipe" in spec:
             return run_recipe(row, spec)
         votes = out / f"votes-{row}.parquet"
-        runner.step(f"seed{seed} vote {row}", votes, lambda: vote(VoteConfig(
-            predictions=str(predictions), out=str(votes), **spec["vote"])))  # fmt: skip
+        runner.step(
+            f"seed{seed} vote {row}",
+            votes,
+            lambda: vote(VoteConfig(predictions=str(predictions), out=str(votes), **spec["vote"])),
+        )
         languages = out / f"languages-{row}.parquet"
-        runner.step(f"seed{seed} select {row}", languages, lambda: select(SelectConfig(
-            predictions=str(predictions), pseudo_labels=str(votes), out=str(languages), **spec["select"])))  # fmt: skip
+        runner.step(
+            f"seed{seed} select {row}",
+            languages,
+            lambda: select(
+                SelectConfig(
+                    predictions=str(predictions),
+                    pseudo_labels=str(votes),
+                    out=str(languages),
+                    **spec["select"],
+                )
+            ),
+        )
         pairs = out / f"pairs-{row}.parquet"
-        runner.step(f"seed{seed} make-pairs {row}", pairs, lambda: make_pairs(PairsConfig(
-            data=str(corpus), languages=str(languages), out=str(pairs))))  # fmt: skip
+        runner.step(
+            f"seed{seed} make-pairs {row}",
+            pairs,
+            lambda: make_pairs(PairsConfig(data=str(corpus), languages=str(languages), out=str(pairs))),
+        )
         distilled = out / f"distilled-{row}"
         guarded = spec["guard"]
-        runner.step(f"seed{seed} distill {row}", distilled, lambda: distill(DistillConfig(
-            model=str(finetuned), data=str(corpus), pairs=str(pairs), out=str(distilled), teacher="static",
-            predictions=str(predictions), learning_rate=2e-5, max_steps=150, pairs_per_batch=16,
-            max_length=MAX_LENGTH, seed=seed, dev=str(quality / "data" / "dev_en.parquet") if guarded else None,
-            eval_every=25 if guarded else 0, collapse_check=guarded, precision="fp32")))  # fmt: skip
+        runner.step(
+            f"seed{seed} distill {row}",
+            distilled,
+            lambda: distill(
+                DistillConfig(
+                    model=str(finetuned),
+                    data=str(corpus),
+                    pairs=str(pairs),
+                    out=str(distilled),
+                    teacher="static",
+                    predictions=str(predictions),
+                    learning_rate=2e-5,
+                    max_steps=150,
+                    pairs_per_batch=16,
+                    max_length=MAX_LENGTH,
+                    seed=seed,
+                    dev=str(quality / "data" / "dev_en.parquet") if guarded else None,
+                    eval_every=25 if guarded else 0,
+                    collapse_check=guarded,
+                    precision="fp32",
+                )
+            ),
+        )
         evaluate_model(row, distilled)
 
     def run_recipe(row: str, spec: dict[str, Any]) -> None:
@@ -168,25 +220,62 @@ def main() -> None:
         if spec.get("guard_rule"):
             settings["guard_rule"] = spec["guard_rule"]
         votes = out / f"votes-{row}.parquet"
-        runner.step(f"seed{seed} vote {row}", votes, lambda: vote(VoteConfig(
-            predictions=str(predictions), out=str(votes), **recipe.get("vote", {}))))  # fmt: skip
+        runner.step(
+            f"seed{seed} vote {row}",
+            votes,
+            lambda: vote(VoteConfig(predictions=str(predictions), out=str(votes), **recipe.get("vote", {}))),
+        )
         languages = out / f"languages-{row}.parquet"
-        runner.step(f"seed{seed} select {row}", languages, lambda: select(SelectConfig(
-            predictions=str(predictions), pseudo_labels=str(votes), out=str(languages), seed=seed,
-            **recipe.get("select", {}))))  # fmt: skip
+        runner.step(
+            f"seed{seed} select {row}",
+            languages,
+            lambda: select(
+                SelectConfig(
+                    predictions=str(predictions),
+                    pseudo_labels=str(votes),
+                    out=str(languages),
+                    seed=seed,
+                    **recipe.get("select", {}),
+                )
+            ),
+        )
         pairs = out / f"pairs-{row}.parquet"
-        runner.step(f"seed{seed} make-pairs {row}", pairs, lambda: make_pairs(PairsConfig(
-            data=str(corpus), languages=str(languages), out=str(pairs), **recipe.get("make-pairs", {}))))  # fmt: skip
+        runner.step(
+            f"seed{seed} make-pairs {row}",
+            pairs,
+            lambda: make_pairs(
+                PairsConfig(
+                    data=str(corpus), languages=str(languages), out=str(pairs), **recipe.get("make-pairs", {})
+                )
+            ),
+        )
         needs = teacher_class(settings.get("teacher", "live")).needs
-        wired = {"predictions": str(predictions) if "predictions" in needs else None,
-                 "languages": str(languages) if "languages" in needs else None,
-                 "train": str(quality / "data" / "train.parquet") if settings.get("ce_weight", 0) > 0 else None,
-                 "mask_pseudo_labels": str(votes) if settings.pop("mask_pseudo_labels", False) else None}  # fmt: skip
+        wired = {
+            "predictions": str(predictions) if "predictions" in needs else None,
+            "languages": str(languages) if "languages" in needs else None,
+            "train": str(quality / "data" / "train.parquet") if settings.get("ce_weight", 0) > 0 else None,
+            "mask_pseudo_labels": str(votes) if settings.pop("mask_pseudo_labels", False) else None,
+        }
         distilled = out / f"distilled-{row}"
-        runner.step(f"seed{seed} distill {row}", distilled, lambda: distill(DistillConfig(
-            model=str(finetuned), data=str(corpus), pairs=str(pairs), out=str(distilled), max_length=MAX_LENGTH,
-            seed=seed, dev=str(quality / "data" / "dev_en.parquet"), precision="fp32", **wired, **settings),
-            resume="auto"))  # fmt: skip
+        runner.step(
+            f"seed{seed} distill {row}",
+            distilled,
+            lambda: distill(
+                DistillConfig(
+                    model=str(finetuned),
+                    data=str(corpus),
+                    pairs=str(pairs),
+                    out=str(distilled),
+                    max_length=MAX_LENGTH,
+                    seed=seed,
+                    dev=str(quality / "data" / "dev_en.parquet"),
+                    precision="fp32",
+                    **wired,
+                    **settings,
+                ),
+                resume="auto",
+            ),
+        )
         evaluate_model(row, distilled)
 
     for row in rows:
@@ -222,8 +311,12 @@ def summarize(out: Path, rows: list[str], gold: pd.Series, weakest: list[str]) -
         roles = pd.read_parquet(out / f"languages-{row}.parquet")
         teachers = roles.loc[roles["role"] == "teacher", "lang"].tolist()
         guard = json.loads((out / f"distilled-{row}" / "alsace_provenance.json").read_text()).get("guard", {})
-        vote_spec = ROWS[row].get("vote") or load_recipe(ROWS[row]["recipe"], frozenset(PIPELINE)).get("vote", {})
-        vote_rule = vote_spec.get("rule", "majority") + (", degenerate out" if vote_spec.get("exclude_degenerate") else "")
+        vote_spec = ROWS[row].get("vote") or load_recipe(ROWS[row]["recipe"], frozenset(PIPELINE)).get(
+            "vote", {}
+        )
+        vote_rule = vote_spec.get("rule", "majority") + (
+            ", degenerate out" if vote_spec.get("exclude_degenerate") else ""
+        )
         lines.append(
             f"| {row} | {vote_rule} | {right:.1f} | {len(teachers)}: {', '.join(teachers)} | "
             f"{guard.get('kept_step', '?')} | {acc['en']:.2f} | {acc['es']:.2f} | {acc[weakest].mean():.2f} | "

@@ -17,9 +17,36 @@ import subprocess
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-TOWNS = ["Arlen", "Brevik", "Caldor", "Dunmore", "Elstow", "Farrow", "Galen", "Harwick", "Istra", "Jorvik",
-         "Kelby", "Lunden", "Marrow", "Norby", "Oskel", "Pellin", "Quarry", "Rosk", "Sandel", "Tornby",
-         "Ulvik", "Varne", "Wendel", "Yarrow", "Zelle", "Aberlin", "Brisk", "Corvel"]  # fmt: skip
+TOWNS = [
+    "Arlen",
+    "Brevik",
+    "Caldor",
+    "Dunmore",
+    "Elstow",
+    "Farrow",
+    "Galen",
+    "Harwick",
+    "Istra",
+    "Jorvik",
+    "Kelby",
+    "Lunden",
+    "Marrow",
+    "Norby",
+    "Oskel",
+    "Pellin",
+    "Quarry",
+    "Rosk",
+    "Sandel",
+    "Tornby",
+    "Ulvik",
+    "Varne",
+    "Wendel",
+    "Yarrow",
+    "Zelle",
+    "Aberlin",
+    "Brisk",
+    "Corvel",
+]
 RIVERS = ["Ossa", "Vell", "Maren", "Tilde", "Avon", "Skern"]
 FOUNDERS = ["Anna Berg", "Jon Halvor", "Maria Stein", "Peter Lund", "Elsa Moor", "Karl Dahl", "Ida Falk"]
 BUILDINGS = {
@@ -30,33 +57,55 @@ BUILDINGS = {
 }
 CONTEXT = {
     "en": "{town} is a small town on the river {river}. It was founded in {year} by {founder}. Today about "
-          "{people} people live there, and its best-known building is {building}.",
+    "{people} people live there, and its best-known building is {building}.",
     "de": "{town} ist eine kleine Stadt am Fluss {river}. Sie wurde {year} von {founder} gegründet. Heute leben "
-          "dort etwa {people} Menschen, und ihr bekanntestes Gebäude ist {building}.",
+    "dort etwa {people} Menschen, und ihr bekanntestes Gebäude ist {building}.",
     "es": "{town} es un pueblo pequeño a orillas del río {river}. Fue fundado en {year} por {founder}. Hoy "
-          "viven allí unas {people} personas, y su edificio más conocido es {building}.",
+    "viven allí unas {people} personas, y su edificio más conocido es {building}.",
     "zh": "{town}是{river}河畔的一个小镇。它由{founder}于{year}年建立。如今约有{people}人居住在那里，最著名的建筑是{building}。",
-}  # fmt: skip
+}
 QUESTIONS = {  # (question template, which slot answers it)
-    "en": [("When was {town} founded?", "year"), ("Who founded {town}?", "founder"),
-           ("On which river is {town}?", "river"), ("What is the best-known building of {town}?", "building"),
-           ("How many people live in {town}?", "people")],
-    "de": [("Wann wurde {town} gegründet?", "year"), ("Wer gründete {town}?", "founder"),
-           ("An welchem Fluss liegt {town}?", "river"), ("Was ist das bekannteste Gebäude von {town}?", "building"),
-           ("Wie viele Menschen leben in {town}?", "people")],
-    "es": [("¿Cuándo fue fundado {town}?", "year"), ("¿Quién fundó {town}?", "founder"),
-           ("¿A orillas de qué río está {town}?", "river"), ("¿Cuál es el edificio más conocido de {town}?", "building"),
-           ("¿Cuántas personas viven en {town}?", "people")],
-    "zh": [("{town}是哪一年建立的？", "year"), ("谁建立了{town}？", "founder"), ("{town}位于哪条河畔？", "river"),
-           ("{town}最著名的建筑是什么？", "building"), ("{town}有多少人居住？", "people")],
-}  # fmt: skip
+    "en": [
+        ("When was {town} founded?", "year"),
+        ("Who founded {town}?", "founder"),
+        ("On which river is {town}?", "river"),
+        ("What is the best-known building of {town}?", "building"),
+        ("How many people live in {town}?", "people"),
+    ],
+    "de": [
+        ("Wann wurde {town} gegründet?", "year"),
+        ("Wer gründete {town}?", "founder"),
+        ("An welchem Fluss liegt {town}?", "river"),
+        ("Was ist das bekannteste Gebäude von {town}?", "building"),
+        ("Wie viele Menschen leben in {town}?", "people"),
+    ],
+    "es": [
+        ("¿Cuándo fue fundado {town}?", "year"),
+        ("¿Quién fundó {town}?", "founder"),
+        ("¿A orillas de qué río está {town}?", "river"),
+        ("¿Cuál es el edificio más conocido de {town}?", "building"),
+        ("¿Cuántas personas viven en {town}?", "people"),
+    ],
+    "zh": [
+        ("{town}是哪一年建立的？", "year"),
+        ("谁建立了{town}？", "founder"),
+        ("{town}位于哪条河畔？", "river"),
+        ("{town}最著名的建筑是什么？", "building"),
+        ("{town}有多少人居住？", "people"),
+    ],
+}
 LANGS = ["en", "de", "es", "zh"]
 
 
 def facts(index: int, lang: str) -> dict[str, str]:
-    return {"town": TOWNS[index], "river": RIVERS[index % len(RIVERS)], "founder": FOUNDERS[index % len(FOUNDERS)],
-            "year": str(1201 + 37 * index), "people": str(1200 + 431 * index),
-            "building": BUILDINGS[lang][index % 4]}  # fmt: skip
+    return {
+        "town": TOWNS[index],
+        "river": RIVERS[index % len(RIVERS)],
+        "founder": FOUNDERS[index % len(FOUNDERS)],
+        "year": str(1201 + 37 * index),
+        "people": str(1200 + 431 * index),
+        "building": BUILDINGS[lang][index % 4],
+    }
 
 
 def squad(towns: range, context_lang: str, question_lang: str) -> dict:
@@ -68,8 +117,13 @@ def squad(towns: range, context_lang: str, question_lang: str) -> dict:
         for number, (template, slot) in enumerate(QUESTIONS[question_lang]):
             answer = slots[slot]
             assert context.count(answer) == 1, (context, answer)
-            qas.append({"id": f"town{index:02d}-q{number}", "question": template.format(**facts(index, question_lang)),
-                        "answers": [{"text": answer, "answer_start": context.index(answer)}]})  # fmt: skip
+            qas.append(
+                {
+                    "id": f"town{index:02d}-q{number}",
+                    "question": template.format(**facts(index, question_lang)),
+                    "answers": [{"text": answer, "answer_start": context.index(answer)}],
+                }
+            )
         paragraphs.append({"context": context, "qas": qas})
     return {"version": "1.0", "data": [{"title": "towns", "paragraphs": paragraphs}]}
 
@@ -95,9 +149,14 @@ def main() -> None:
     subprocess.run(
         [*run, "qa/train-en.json", "--format", "squad", "--out", "qa_train_en.parquet"], check=True, cwd=HERE
     )
-    subprocess.run([*run, *files["test"], "--format", "mlqa", "--out", "qa_test.parquet"], check=True, cwd=HERE)
-    subprocess.run([*run, *files["unlabeled"], "--format", "mlqa", "--drop-labels", "--out", "qa_unlabeled.parquet"],
-                   check=True, cwd=HERE)  # fmt: skip
+    subprocess.run(
+        [*run, *files["test"], "--format", "mlqa", "--out", "qa_test.parquet"], check=True, cwd=HERE
+    )
+    subprocess.run(
+        [*run, *files["unlabeled"], "--format", "mlqa", "--drop-labels", "--out", "qa_unlabeled.parquet"],
+        check=True,
+        cwd=HERE,
+    )
 
 
 if __name__ == "__main__":

@@ -19,10 +19,24 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 WORDS = {
     "en": ["the cat sleeps", "a dog runs", "it rains today", "the sun shines", "we eat bread", "birds sing"],
-    "de": ["die katze schläft", "ein hund rennt", "es regnet heute", "die sonne scheint", "wir essen brot", "vögel singen"],
-    "fr": ["le chat dort", "un chien court", "il pleut aujourd'hui", "le soleil brille", "nous mangeons du pain", "les oiseaux chantent"],
+    "de": [
+        "die katze schläft",
+        "ein hund rennt",
+        "es regnet heute",
+        "die sonne scheint",
+        "wir essen brot",
+        "vögel singen",
+    ],
+    "fr": [
+        "le chat dort",
+        "un chien court",
+        "il pleut aujourd'hui",
+        "le soleil brille",
+        "nous mangeons du pain",
+        "les oiseaux chantent",
+    ],
     "ru": ["кошка спит", "собака бежит", "сегодня дождь", "солнце светит", "мы едим хлеб", "птицы поют"],
-}  # fmt: skip
+}
 
 
 def pair_rows(langs: list[str], n_ids: int, labeled: bool, offset: int = 0) -> pd.DataFrame:
@@ -61,8 +75,15 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_base(data_dir: Path) -> Path:
     from alsace_cli.tiny import build_tiny_model
 
-    texts = [t for frame in (pd.read_parquet(data_dir / "train.parquet"), pd.read_parquet(data_dir / "unlabeled.parquet"))
-             for column in ("text_a", "text_b") for t in frame[column]]  # fmt: skip
+    texts = [
+        t
+        for frame in (
+            pd.read_parquet(data_dir / "train.parquet"),
+            pd.read_parquet(data_dir / "unlabeled.parquet"),
+        )
+        for column in ("text_a", "text_b")
+        for t in frame[column]
+    ]
     return build_tiny_model(data_dir / "tiny-base", texts, seed=0)
 
 
@@ -71,9 +92,14 @@ def finetuned(data_dir: Path, tiny_base: Path) -> Path:
     from alsace_cli.stages.finetune import FinetuneConfig, finetune
 
     config = FinetuneConfig(
-        model=str(tiny_base), train=str(data_dir / "train.parquet"), out=str(data_dir / "finetuned"),
-        max_steps=2, batch_size=8, learning_rate=1e-3, device="cpu",
-    )  # fmt: skip
+        model=str(tiny_base),
+        train=str(data_dir / "train.parquet"),
+        out=str(data_dir / "finetuned"),
+        max_steps=2,
+        batch_size=8,
+        learning_rate=1e-3,
+        device="cpu",
+    )
     return finetune(config)
 
 

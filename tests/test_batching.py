@@ -66,7 +66,12 @@ def test_token_cache_batches_equal_the_tokenizers_padding(
         for key in theirs:
             assert torch.equal(ours[key], theirs[key]), key
     assert cache.lengths[3] == 24
-    assert cache.lengths.tolist() == [len(ids) for ids in tokenizer(frame["text_a"].tolist(), frame["text_b"].tolist(), truncation=True, max_length=24)["input_ids"]]  # fmt: skip
+    assert cache.lengths.tolist() == [
+        len(ids)
+        for ids in tokenizer(
+            frame["text_a"].tolist(), frame["text_b"].tolist(), truncation=True, max_length=24
+        )["input_ids"]
+    ]
 
 
 def test_token_cache_pads_on_the_left_when_the_tokenizer_does(tiny_base: Path, data_dir: Path) -> None:

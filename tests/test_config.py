@@ -41,7 +41,9 @@ def test_saved_config_reruns_the_same_job(tmp_path: Path) -> None:
     saved = save_config(config, "distill", tmp_path / "sub" / "saved.toml")
     assert 'data = "../../' in saved.read_text()  # relative to the file's folder
     again = resolve(DistillConfig, "distill", config_file=saved)
-    expected = dataclasses.replace(config, **{k: os.path.abspath(getattr(config, k)) for k in ("data", "pairs", "dev", "out")})
+    expected = dataclasses.replace(
+        config, **{k: os.path.abspath(getattr(config, k)) for k in ("data", "pairs", "dev", "out")}
+    )
     assert again == expected and again.model == "m"  # a model that names no local folder is a hub id
 
 
@@ -52,7 +54,9 @@ def test_paths_in_a_config_file_are_relative_to_its_folder(tmp_path: Path) -> No
     path.write_text('[distill]\nmodel = "ft"\ndata = "corpus.parquet"\nout = "../out/d"\n')
     config = resolve(DistillConfig, "distill", config_file=path)
     assert config.model == str(tmp_path / "conf" / "ft")  # a local folder beside the file
-    assert config.data == str(tmp_path / "conf" / "corpus.parquet") and config.out == str(tmp_path / "out" / "d")
+    assert config.data == str(tmp_path / "conf" / "corpus.parquet") and config.out == str(
+        tmp_path / "out" / "d"
+    )
     path.write_text('[distill]\nmodel = "xlm-roberta-base"\n')
     assert resolve(DistillConfig, "distill", config_file=path).model == "xlm-roberta-base"
 

@@ -35,7 +35,9 @@ def test_every_artifact_matches_the_golden_fingerprint(found: dict) -> None:
 
 def test_a_resumed_distill_ends_where_an_uninterrupted_one_does(found: dict) -> None:
     straight, resumed = found["distill-live/"], found["distill-resumed/"]
-    assert all(straight["tensors"][k]["sha256"] == resumed["tensors"][k]["sha256"] for k in straight["tensors"])
+    assert all(
+        straight["tensors"][k]["sha256"] == resumed["tensors"][k]["sha256"] for k in straight["tensors"]
+    )
     assert not compare(straight["train_log"], resumed["train_log"])
 
 
@@ -47,7 +49,6 @@ def test_the_fingerprint_sees_a_changed_weight(found: dict) -> None:
     tensor = next(iter(changed["distill-live/"]["tensors"].values()))
     tensor["sum"] += 1e-3 * max(1.0, abs(tensor["sum"]))
     assert compare(found, changed)
-
 
 
 def test_noise_only_weights_are_compared_by_shape_and_the_rest_by_their_scale(found: dict) -> None:

@@ -20,7 +20,9 @@ def test_run_writes_model_cards_and_adds_each_models_metrics(tmp_path: Path, dat
     ok("run", "--config", config)
     run = tmp_path / "run"
     header, body = _card(run / "distilled")
-    assert header["base_model"] == str(run / "tiny-base")  # the distilled model's base is the fine-tuned model's
+    assert header["base_model"] == str(
+        run / "tiny-base"
+    )  # the distilled model's base is the fine-tuned model's
     assert header["language"] == ["de", "en", "fr", "ru"] and header["pipeline_tag"] == "text-classification"
     assert {"alsace", "distill"} <= set(header["tags"]) and "unlabeled.parquet" in header["datasets"]
     assert "# distilled" in body and "the guard kept step" in body and "sha256" in body

@@ -31,7 +31,9 @@ def test_tiny_tokenizer_covers_every_script(tmp_path: Path) -> None:
 
 def test_base_model_without_head_does_not_fit_without_new_head(tmp_path: Path) -> None:
     base = build_tiny_model(tmp_path / "m", TEXTS)
-    with pytest.raises(AlsaceError, match="no trained .ForSequenceClassification head; run `alsace finetune`"):
+    with pytest.raises(
+        AlsaceError, match="no trained .ForSequenceClassification head; run `alsace finetune`"
+    ):
         load_model(str(base), "pair", ["a", "b", "c"])
     model, _ = load_model(str(base), "pair", ["a", "b", "c"], new_head=True)
     assert model.config.num_labels == 3 and model.config.id2label[2] == "c"
@@ -45,7 +47,6 @@ def test_a_misspelt_local_model_folder_is_said_at_once(tmp_path: Path) -> None:
     for spec in (str(tmp_path / "runs" / "ft"), "./nowhere/model", "a/b/c"):
         with pytest.raises(AlsaceError, match="no such model folder"):
             check_model_spec(spec)
-
 
 
 def test_a_hub_id_without_a_network_is_said_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,7 +72,9 @@ def test_a_hub_id_without_a_network_is_said_at_once(tmp_path: Path, monkeypatch:
         models.check_model_spec("FacebookAI/xlm-roberta-base")
 
 
-def test_a_hub_model_is_recorded_with_the_commit_it_resolves_to(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_hub_model_is_recorded_with_the_commit_it_resolves_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A changed hub model marks what was made from it stale (read from the cache, offline)."""
     import huggingface_hub.constants
 

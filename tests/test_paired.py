@@ -33,7 +33,9 @@ def test_identical_models_differ_by_zero_and_a_better_one_by_its_gain() -> None:
     assert all(r["difference"] == 0 and r["ci_low"] == 0 == r["ci_high"] for r in same.values())
     better = base.copy()
     better[0, :20] = 1 - better[0, :20]  # 20 of de's 200 answers flip
-    flipped = {row["lang"] or row["what"]: row for row in compare(_outcomes(base), _outcomes(better), "en", seed=3)}
+    flipped = {
+        row["lang"] or row["what"]: row for row in compare(_outcomes(base), _outcomes(better), "en", seed=3)
+    }
     de = flipped["de"]
     assert de["difference"] == pytest.approx(100 * (better[0].mean() - base[0].mean()))
     assert de["gained"] + de["lost"] == 20 and de["ci_low"] <= de["difference"] <= de["ci_high"]
@@ -45,7 +47,10 @@ def test_identical_models_differ_by_zero_and_a_better_one_by_its_gain() -> None:
 
 def test_the_interval_is_seeded_and_narrows_with_more_ids() -> None:
     rng = np.random.default_rng(1)
-    small, large = rng.integers(0, 2, size=(3, 100)).astype(float), rng.integers(0, 2, size=(3, 2000)).astype(float)
+    small, large = (
+        rng.integers(0, 2, size=(3, 100)).astype(float),
+        rng.integers(0, 2, size=(3, 2000)).astype(float),
+    )
     widths = []
     for base in (small, large):
         other = np.where(rng.random(base.shape) < 0.1, 1 - base, base)

@@ -17,7 +17,9 @@ ROLES = {"en": "student", "de": "teacher", "fr": "teacher", "ru": "teacher", "zh
 
 def _frame(drop: int = 0) -> pd.DataFrame:
     frame = pd.read_parquet(SAMPLE / "unlabeled.parquet")[["id", "lang"]]
-    return frame.drop(index=frame.index[3 : 3 + drop * 7 : 7]).reset_index(drop=True)  # some translations missing
+    return frame.drop(index=frame.index[3 : 3 + drop * 7 : 7]).reset_index(
+        drop=True
+    )  # some translations missing
 
 
 def _within_sampling_error(table: pd.Series, drawn: pd.Series, n: int) -> None:
@@ -25,11 +27,14 @@ def _within_sampling_error(table: pd.Series, drawn: pd.Series, n: int) -> None:
     observed = drawn.reindex(expected.index, fill_value=0) / n
     sd = np.sqrt(expected * (1 - expected) / n)
     assert set(drawn.index) <= set(expected.index)
-    assert (np.abs(observed - expected) <= 4.5 * sd + 1e-12).all(), pd.DataFrame({"table": expected, "drawn": observed})
+    assert (np.abs(observed - expected) <= 4.5 * sd + 1e-12).all(), pd.DataFrame(
+        {"table": expected, "drawn": observed}
+    )
 
 
 @pytest.mark.parametrize(
-    "options", [{}, {"no_students": {"zh"}}, {"no_teachers": {"ar"}}, {"student_pairs": True}],
+    "options",
+    [{}, {"no_students": {"zh"}}, {"no_teachers": {"ar"}}, {"student_pairs": True}],
     ids=["paper", "weak-students-out", "weak-teachers-out", "student-pairs"],
 )
 @pytest.mark.parametrize("drop", [0, 12], ids=["parallel", "missing-translations"])
@@ -47,7 +52,8 @@ def test_drawn_pairs_match_the_full_tables_frequencies(options: dict, drop: int)
     _within_sampling_error(joint(table), joint(drawn), n)
     # Every drawn pair is one the table has: never student-student, never a language with itself.
     assert set(map(tuple, drawn[["id", "student_lang", "teacher_lang"]].to_numpy())) <= set(
-        map(tuple, table[["id", "student_lang", "teacher_lang"]].to_numpy()))  # fmt: skip
+        map(tuple, table[["id", "student_lang", "teacher_lang"]].to_numpy())
+    )
 
 
 def test_draws_are_seeded() -> None:

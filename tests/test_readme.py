@@ -17,13 +17,23 @@ def readme_commands(section: str) -> list[list[str]]:
     text = (ROOT / "README.md").read_text()
     block = text.split(f"## {section}", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
     joined = re.sub(r"\\\n\s*", " ", block)
-    return [shlex.split(line.split("#")[0]) for line in joined.splitlines() if line.strip().startswith("alsace ")]
+    return [
+        shlex.split(line.split("#")[0]) for line in joined.splitlines() if line.strip().startswith("alsace ")
+    ]
 
 
 def test_the_stage_by_hand_block_runs_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     commands = readme_commands("Running the stages one by one")
-    assert [c[1] for c in commands] == ["tiny-model", "finetune", "predict", "vote", "select", "make-pairs", "distill",
-                                        "eval"]  # fmt: skip
+    assert [c[1] for c in commands] == [
+        "tiny-model",
+        "finetune",
+        "predict",
+        "vote",
+        "select",
+        "make-pairs",
+        "distill",
+        "eval",
+    ]
     monkeypatch.chdir(ROOT)
     for again in (False, True):
         for command in commands:

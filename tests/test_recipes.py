@@ -42,7 +42,9 @@ def test_run_applies_a_recipe_under_the_run_file(tmp_path: Path, data_dir: Path)
     import tomllib
 
     settings = tomllib.loads((tmp_path / "run" / "run_config.toml").read_text())
-    assert settings["distill"]["teacher"] == "static" and settings["distill"]["eval_every"] == 25  # the recipe's
+    assert (
+        settings["distill"]["teacher"] == "static" and settings["distill"]["eval_every"] == 25
+    )  # the recipe's
     assert settings["distill"]["max_steps"] == 2  # the run file's own setting wins
 
 
@@ -72,11 +74,15 @@ def test_a_run_that_names_no_recipe_gets_the_default_and_says_so(tmp_path: Path,
     recipe = load_recipe(DEFAULT_RECIPE, frozenset(PIPELINE))
     settings = tomllib.loads((tmp_path / "run" / "run_config.toml").read_text())
     assert settings["distill"]["teacher"] == recipe["distill"]["teacher"] != "live"  # not the paper's live KL
-    assert settings["distill"]["guard_rule"] == "paired"  # no dev set: the fallback's rule has nothing to read
+    assert (
+        settings["distill"]["guard_rule"] == "paired"
+    )  # no dev set: the fallback's rule has nothing to read
     found = json.loads((tmp_path / "run" / "results.json").read_text())["recipe"]
     assert found == {"name": DEFAULT_RECIPE, "default": True, "fallback": DEFAULT_IS_FALLBACK}
     # With a dev set, the rule's fallback keeps the fine-tuned weights unless dev shows a gain.
-    config.write_text(config.read_text().replace('device = "cpu"', f'device = "cpu"\ndev = "{data_dir / "train.parquet"}"'))
+    config.write_text(
+        config.read_text().replace('device = "cpu"', f'device = "cpu"\ndev = "{data_dir / "train.parquet"}"')
+    )
     ok("run", "--config", config)
     settings = tomllib.loads((tmp_path / "run" / "run_config.toml").read_text())
     assert settings["distill"]["guard_rule"] == (FALLBACK_GUARD_RULE if DEFAULT_IS_FALLBACK else "paired")
@@ -132,7 +138,9 @@ def test_a_length_the_run_file_gives_wins_over_the_recipes(tmp_path: Path, data_
     import tomllib
 
     config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
-    config.write_text(config.read_text().replace("max_steps = 2\npairs_per_batch = 4", "epochs = 1\npairs_per_batch = 4"))
+    config.write_text(
+        config.read_text().replace("max_steps = 2\npairs_per_batch = 4", "epochs = 1\npairs_per_batch = 4")
+    )
     ok("run", "--config", config, "--recipe", "static")
     settings = tomllib.loads((tmp_path / "run" / "run_config.toml").read_text())
     assert settings["distill"]["epochs"] == 1 and "max_steps" not in settings["distill"]

@@ -20,9 +20,11 @@ def _metrics(n: int) -> pd.DataFrame:
     rng = np.random.default_rng(0)
     langs = ["en"] + [f"l{i:02d}" for i in range(n - 1)]
     base = rng.uniform(0.4, 0.9, n)
-    rows = [{"model": model, "lang": lang, "accuracy": acc + shift, "role": "teacher" if acc > 0.6 else "student"}
-            for model, shift in (("runs/x/finetuned", 0.0), ("runs/x/distilled", 0.02))
-            for lang, acc in zip(langs, base, strict=True)]  # fmt: skip
+    rows = [
+        {"model": model, "lang": lang, "accuracy": acc + shift, "role": "teacher" if acc > 0.6 else "student"}
+        for model, shift in (("runs/x/finetuned", 0.0), ("runs/x/distilled", 0.02))
+        for lang, acc in zip(langs, base, strict=True)
+    ]
     return pd.DataFrame(rows)
 
 
@@ -62,8 +64,15 @@ def test_select_table_and_warnings_stay_short_with_a_thousand_languages(monkeypa
     langs = [f"x{k:04d}" for k in range(999)] + ["en"]
     score = np.linspace(1.0, 2.0, 1000)
     score[-1] = 1.5  # the source language, in the middle
-    languages = pd.DataFrame({"lang": langs, "role": np.where(score >= score.mean(), "teacher", "student"),
-                              "avg_confidence": score / 2, "score": score / score.sum(), "n": 10})  # fmt: skip
+    languages = pd.DataFrame(
+        {
+            "lang": langs,
+            "role": np.where(score >= score.mean(), "teacher", "student"),
+            "avg_confidence": score / 2,
+            "score": score / score.sum(),
+            "n": 10,
+        }
+    )
     report.show_languages(languages, float(languages["score"].mean()), "en")
     text = out.getvalue()
     rows = [line for line in text.splitlines() if line.startswith("│")]

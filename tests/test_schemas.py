@@ -19,8 +19,12 @@ def _predictions(tmp_path: Path, n: int = 12) -> Path:
     probs = rng.dirichlet(np.ones(3), size=n).astype(np.float32)
     ids = pd.Series([str(i // 2) for i in range(n)])
     langs = pd.Series(["en", "de"] * (n // 2))
-    return write_artifact(predictions_frame(ids, langs, probs), tmp_path / "p.parquet", "predictions",
-                          {"labels": ["a", "b", "c"]})  # fmt: skip
+    return write_artifact(
+        predictions_frame(ids, langs, probs),
+        tmp_path / "p.parquet",
+        "predictions",
+        {"labels": ["a", "b", "c"]},
+    )
 
 
 def test_predictions_are_read_compactly_and_their_matrix_is_the_values(tmp_path: Path) -> None:
@@ -44,7 +48,8 @@ def test_keys_only_reads_no_text_but_checks_it_is_there(tmp_path: Path) -> None:
     path = write_artifact(rows, tmp_path / "d.parquet", "dataset", {"task": "pair", "labels": ["x", "y"]})
     keys = load_dataset(path, keys_only=True)
     assert list(keys.frame.columns) == ["id", "lang"] and keys.task == "pair"
-    broken = write_artifact(rows.drop(columns="text_b"), tmp_path / "e.parquet", "dataset",
-                            {"task": "pair", "labels": ["x", "y"]})  # fmt: skip
+    broken = write_artifact(
+        rows.drop(columns="text_b"), tmp_path / "e.parquet", "dataset", {"task": "pair", "labels": ["x", "y"]}
+    )
     with pytest.raises(AlsaceError, match="missing column 'text_b'"):
         load_dataset(broken, keys_only=True)

@@ -7,9 +7,19 @@ from alsace_cli.verdict import verdict
 
 
 def rows(difference: float, low: float, high: float, en: float = 0.0, p: float = 1.0) -> list[dict]:
-    return [{"what": "language", "lang": "en", "difference": en, "ci_low": en - 1, "ci_high": en + 1,
-             "gained": 0, "lost": 0, "p_mcnemar": p},
-            {"what": "average", "lang": None, "difference": difference, "ci_low": low, "ci_high": high}]  # fmt: skip
+    return [
+        {
+            "what": "language",
+            "lang": "en",
+            "difference": en,
+            "ci_low": en - 1,
+            "ci_high": en + 1,
+            "gained": 0,
+            "lost": 0,
+            "p_mcnemar": p,
+        },
+        {"what": "average", "lang": None, "difference": difference, "ci_low": low, "ci_high": high},
+    ]
 
 
 GUARD = {"kept_step": 150, "last_step": 150, "reason": "the last step", "collapsed": False}

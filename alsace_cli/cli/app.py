@@ -20,7 +20,10 @@ app = typer.Typer(
     cls=OneLineErrors,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-groups = {name: typer.Typer(help=help_text, no_args_is_help=True, rich_markup_mode=None) for name, help_text in GROUPS.items()}
+groups = {
+    name: typer.Typer(help=help_text, no_args_is_help=True, rich_markup_mode=None)
+    for name, help_text in GROUPS.items()
+}
 for group_name, group in groups.items():
     app.add_typer(group, name=group_name)
 for stage in STAGES:

@@ -81,8 +81,14 @@ def _was(field: dataclasses.Field, hint: Any) -> list[inspect.Parameter]:
         flag = "--" + old.replace("_", "-")
         annotation = _annotation(field, hint)
         info = typer.Option(None if annotation is not bool else False, flag, hidden=True)
-        params.append(inspect.Parameter(f"{field.name}__was_{old}", inspect.Parameter.KEYWORD_ONLY, default=info,
-                                        annotation=annotation))  # fmt: skip
+        params.append(
+            inspect.Parameter(
+                f"{field.name}__was_{old}",
+                inspect.Parameter.KEYWORD_ONLY,
+                default=info,
+                annotation=annotation,
+            )
+        )
     return params
 
 
@@ -92,8 +98,12 @@ def _parameter(field: dataclasses.Field, hint: Any, panels: bool) -> inspect.Par
     help_text, show_default = _help(field)
     if meta.get("listing") == "argument":
         required = ... if meta.get("shown") == "required" else None
-        info = typer.Argument(required, help=meta["help"], metavar=_metavar(field, hint).upper(), show_default=False)
-        return inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=annotation)
+        info = typer.Argument(
+            required, help=meta["help"], metavar=_metavar(field, hint).upper(), show_default=False
+        )
+        return inspect.Parameter(
+            field.name, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=annotation
+        )
     flags = meta.get("flags") or ("--" + field.name.replace("_", "-"),)
     if annotation is bool:
         flags = tuple(f"{flag}/--no-{flag[2:]}" for flag in flags[:1])
@@ -101,9 +111,13 @@ def _parameter(field: dataclasses.Field, hint: Any, panels: bool) -> inspect.Par
     if default is dataclasses.MISSING:
         default = None
     info = typer.Option(
-        default, *flags, help=help_text, show_default=show_default, rich_help_panel=meta.get("panel") if panels else None,
+        default,
+        *flags,
+        help=help_text,
+        show_default=show_default,
+        rich_help_panel=meta.get("panel") if panels else None,
         metavar=None if annotation is bool else _metavar(field, hint),
-    )  # fmt: skip
+    )
     return inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=annotation)
 
 
@@ -119,25 +133,44 @@ def _common(stage: Stage, panels: bool) -> list[inspect.Parameter]:
     for name in ("overwrite", "resume"):
         if getattr(stage, name):
             flag, help_text = COMMON[name]
-            info = typer.Option(False, flag, help=help_text, show_default="off", rich_help_panel="output" if panels else None)
-            params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=bool))
+            info = typer.Option(
+                False, flag, help=help_text, show_default="off", rich_help_panel="output" if panels else None
+            )
+            params.append(
+                inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=bool)
+            )
     if stage.config_file or stage.pipeline_file:
         info = typer.Option(
-            ... if stage.pipeline_file else None, "--config", metavar="PATH",
-            help=("Pipeline TOML: a run section plus one section per stage; its paths are relative to its folder."
-                  if stage.pipeline_file else "TOML file; its section for this command sets defaults "
-                  "that flags override; its paths are relative to its folder."),
-            show_default=False if stage.pipeline_file else "none", rich_help_panel="data" if panels else None,
-        )  # fmt: skip
-        params.append(inspect.Parameter("config", inspect.Parameter.KEYWORD_ONLY, default=info, annotation=Path))
+            ... if stage.pipeline_file else None,
+            "--config",
+            metavar="PATH",
+            help=(
+                "Pipeline TOML: a run section plus one section per stage; its paths are relative to its folder."
+                if stage.pipeline_file
+                else "TOML file; its section for this command sets defaults "
+                "that flags override; its paths are relative to its folder."
+            ),
+            show_default=False if stage.pipeline_file else "none",
+            rich_help_panel="data" if panels else None,
+        )
+        params.append(
+            inspect.Parameter("config", inspect.Parameter.KEYWORD_ONLY, default=info, annotation=Path)
+        )
     if stage.pipeline_file:
         info = typer.Option(
-            None, "--set", metavar="SECTION.KEY=VALUE", show_default="none",
+            None,
+            "--set",
+            metavar="SECTION.KEY=VALUE",
+            show_default="none",
             help="Override one setting of the run file (a TOML value, checked as the file's are); repeat.",
-        )  # fmt: skip
-        params.append(inspect.Parameter("set", inspect.Parameter.KEYWORD_ONLY, default=info, annotation=list[str]))
+        )
+        params.append(
+            inspect.Parameter("set", inspect.Parameter.KEYWORD_ONLY, default=info, annotation=list[str])
+        )
     flag, help_text = COMMON["json"]
-    info = typer.Option(False, flag, help=help_text, show_default="off", rich_help_panel="output" if panels else None)
+    info = typer.Option(
+        False, flag, help=help_text, show_default="off", rich_help_panel="output" if panels else None
+    )
     params.append(inspect.Parameter("json", inspect.Parameter.KEYWORD_ONLY, default=info, annotation=bool))
     return params
 
@@ -148,24 +181,35 @@ def command_for(stage: Stage) -> Callable[..., None]:
     fields = [f for f in dataclasses.fields(stage.config) if stage.options is None or f.name in stage.options]
     panels = len(fields) > PANELS_FROM
     params = [_parameter(f, hints[f.name], panels) for f in fields]
-    params = [p for p in params if not isinstance(p.default, typer.models.ArgumentInfo)] + _common(stage, panels)
-    arguments = [_parameter(f, hints[f.name], panels) for f in fields if f.metadata.get("listing") == "argument"]
+    params = [p for p in params if not isinstance(p.default, typer.models.ArgumentInfo)] + _common(
+        stage, panels
+    )
+    arguments = [
+        _parameter(f, hints[f.name], panels) for f in fields if f.metadata.get("listing") == "argument"
+    ]
     comma = {f.name: split_list for f in fields if f.metadata.get("listing") == "comma"}
     renamed = [p for f in fields for p in _was(f, hints[f.name])]
     rename = {p.name: p.name.partition("__was_")[0] for p in renamed}
 
     def command(ctx: typer.Context, **values: Any) -> None:
         if stage.pipeline_file:
-            result = load(stage.run)(values["config"], given_flags(ctx, tuple(f.name for f in fields)),
-                                     settings=values.get("set") or [])  # fmt: skip
+            result = load(stage.run)(
+                values["config"],
+                given_flags(ctx, tuple(f.name for f in fields)),
+                settings=values.get("set") or [],
+            )
         else:
             from alsace_cli import report
 
             for param, field_name in rename.items():
                 if param in given_flags(ctx, (param,)):
                     old = "--" + param.partition("__was_")[2].replace("_", "-")
-                    report.warn(f"{old}: renamed --{field_name.replace('_', '-')}; the old name still works for now")
-            config = config_from(ctx, stage.config, stage.name, stage.required, rename=rename, transform=comma)
+                    report.warn(
+                        f"{old}: renamed --{field_name.replace('_', '-')}; the old name still works for now"
+                    )
+            config = config_from(
+                ctx, stage.config, stage.name, stage.required, rename=rename, transform=comma
+            )
             flags = {name: values[name] for name in ("overwrite", "resume") if getattr(stage, name)}
             result = load(stage.run)(config, **flags)
         code = load(stage.show)(result, None if stage.pipeline_file else config, bool(values["json"]))

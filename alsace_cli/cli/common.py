@@ -37,9 +37,13 @@ def given_flags(ctx: typer.Context, names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def config_from(
-    ctx: typer.Context, cls: type, section: str, required: tuple[str, ...] = (), rename: dict | None = None,
+    ctx: typer.Context,
+    cls: type,
+    section: str,
+    required: tuple[str, ...] = (),
+    rename: dict | None = None,
     transform: dict[str, Callable[[Any], Any]] | None = None,
-) -> Any:  # fmt: skip
+) -> Any:
     """Resolve `cls` from its defaults < the --config file's [section] < the flags typed on the command line."""
     from alsace_cli.configs import resolve
 

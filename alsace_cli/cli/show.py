@@ -35,22 +35,39 @@ def predictions(artifact: Any, config: Any, as_json: bool) -> None:
 def votes(artifact: Any, config: Any, as_json: bool) -> None:
     if as_json:
         frame = artifact.frame
-        report.print_json({"pseudo_labels": str(artifact.path), "instances": len(frame),
-                           "ties": int(frame["tie"].sum()), "mean_agreement": float(frame["agreement"].mean())})  # fmt: skip
+        report.print_json(
+            {
+                "pseudo_labels": str(artifact.path),
+                "instances": len(frame),
+                "ties": int(frame["tie"].sum()),
+                "mean_agreement": float(frame["agreement"].mean()),
+            }
+        )
 
 
 def languages(artifact: Any, config: Any, as_json: bool) -> None:
     if as_json:
-        report.print_json({"languages": str(artifact.path), "threshold": artifact.meta["threshold"],
-                           "table": report.frame_records(artifact.frame)})  # fmt: skip
+        report.print_json(
+            {
+                "languages": str(artifact.path),
+                "threshold": artifact.meta["threshold"],
+                "table": report.frame_records(artifact.frame),
+            }
+        )
 
 
 def pairs(artifact: Any, config: Any, as_json: bool) -> None:
     if as_json:
         meta = artifact.meta
-        report.print_json({"pairs": str(artifact.path), "rows": meta["pairs"], "by_type": meta["by_type"],
-                           "written": "table" if config.materialize else "rule",
-                           "dropped_missing_translation": meta["dropped_missing_translation"]})  # fmt: skip
+        report.print_json(
+            {
+                "pairs": str(artifact.path),
+                "rows": meta["pairs"],
+                "by_type": meta["by_type"],
+                "written": "table" if config.materialize else "rule",
+                "dropped_missing_translation": meta["dropped_missing_translation"],
+            }
+        )
 
 
 def translated(artifact: Any, config: Any, as_json: bool) -> None:
@@ -64,7 +81,9 @@ def translated(artifact: Any, config: Any, as_json: bool) -> None:
 
 def sampled(artifact: Any, config: Any, as_json: bool) -> None:
     if as_json:
-        report.print_json({"data": str(artifact.path), "rows": len(artifact.frame), **artifact.meta["sampling"]})
+        report.print_json(
+            {"data": str(artifact.path), "rows": len(artifact.frame), **artifact.meta["sampling"]}
+        )
 
 
 def metrics(result: Any, config: Any, as_json: bool) -> None:
@@ -84,10 +103,17 @@ def pipeline(result: Any, config: Any, as_json: bool) -> None:
     with run_log(result.run_dir, header=False):  # the report goes to run.log too, after the stages' lines
         _report_run(result)
     if as_json:
-        report.print_json({"run_dir": str(result.run_dir), "ran": result.ran, "skipped": result.skipped,
-                           "metrics": report.frame_records(result.artifact.frame),
-                           "summary": report.frame_records(result.summary), "guard": result.guard,
-                           "verdict": result.verdict})  # fmt: skip
+        report.print_json(
+            {
+                "run_dir": str(result.run_dir),
+                "ran": result.ran,
+                "skipped": result.skipped,
+                "metrics": report.frame_records(result.artifact.frame),
+                "summary": report.frame_records(result.summary),
+                "guard": result.guard,
+                "verdict": result.verdict,
+            }
+        )
 
 
 def _report_run(result: Any) -> None:
@@ -96,8 +122,10 @@ def _report_run(result: Any) -> None:
     output = output_type_of_metrics(result.metrics_kind)
     output.show(result.artifact, result.summary, "gaps", result.source_lang)
     if result.guard:  # the table above is this checkpoint's: step 0 means the fine-tuned model's figures
-        report.info(f"run: distill kept step {result.guard['kept_step']} of {result.guard['last_step']}: "
-                    f"{report.esc(result.guard['reason'])}")  # fmt: skip
+        report.info(
+            f"run: distill kept step {result.guard['kept_step']} of {result.guard['last_step']}: "
+            f"{report.esc(result.guard['reason'])}"
+        )
     if result.verdict:
         report.info(f"[bold]verdict[/bold]: {report.esc(result.verdict['line'])}")
     report.info(

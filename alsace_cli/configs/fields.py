@@ -14,14 +14,37 @@ from typing import Any
 REQUIRED = "required"
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 DEVICES_HELP = "auto (a GPU if there is one), cpu, cuda, cuda:N or mps."
-PRECISION_HELP = ("auto (bf16 on a GPU with bf16 and on a CPU with AVX512-BF16 or AMX; else fp32), fp32, or "
-                  "bf16 / fp16 autocast.")
+PRECISION_HELP = (
+    "auto (bf16 on a GPU with bf16 and on a CPU with AVX512-BF16 or AMX; else fp32), fp32, or "
+    "bf16 / fp16 autocast."
+)
 TRACKERS = ("none", "tensorboard", "wandb")
 # Settings that name files or folders: in a TOML file they are relative to that file's folder. A model or
 # recipe may instead be a hub id or a recipe's name: it is read as a path only where that path exists.
-PATH_FIELDS = frozenset({"train", "dev", "data", "out", "predictions", "pseudo_labels", "languages", "pairs", "plot",
-                         "predictions_out", "mask_pseudo_labels", "dir", "unlabeled", "test", "inputs", "path", "groups",
-                         "run_dir", "reference", "translate_test"})  # fmt: skip
+PATH_FIELDS = frozenset(
+    {
+        "train",
+        "dev",
+        "data",
+        "out",
+        "predictions",
+        "pseudo_labels",
+        "languages",
+        "pairs",
+        "plot",
+        "predictions_out",
+        "mask_pseudo_labels",
+        "dir",
+        "unlabeled",
+        "test",
+        "inputs",
+        "path",
+        "groups",
+        "run_dir",
+        "reference",
+        "translate_test",
+    }
+)
 NAME_OR_PATH_FIELDS = frozenset({"model", "models", "recipe"})
 
 
@@ -49,8 +72,18 @@ def setting(
     (`listing="comma"`). `was` lists the field's earlier names: still read (option or config key) with a
     one-line warning.
     """
-    metadata = {"help": help, "minimum": minimum, "maximum": maximum, "above": above, "choices": choices,
-                "shown": shown, "flags": flags, "panel": panel, "listing": listing, "was": was}  # fmt: skip
+    metadata = {
+        "help": help,
+        "minimum": minimum,
+        "maximum": maximum,
+        "above": above,
+        "choices": choices,
+        "shown": shown,
+        "flags": flags,
+        "panel": panel,
+        "listing": listing,
+        "was": was,
+    }
     if factory is not None:
         return field(default_factory=factory, metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -60,8 +93,13 @@ def setting(
 
 
 def learning_rate(default: float) -> Any:
-    return setting(default, "Peak learning rate of AdamW.", above=0, flags=("--learning-rate", "--lr"),
-                   panel="optimisation")  # fmt: skip
+    return setting(
+        default,
+        "Peak learning rate of AdamW.",
+        above=0,
+        flags=("--learning-rate", "--lr"),
+        panel="optimisation",
+    )
 
 
 def epochs(default: float, over: str) -> Any:
@@ -69,12 +107,20 @@ def epochs(default: float, over: str) -> Any:
 
 
 def max_steps() -> Any:
-    return setting(None, "Stop after this many steps (overrides --epochs).", minimum=1, shown="from --epochs",
-                   flags=("--max-steps", "--steps"), panel="optimisation")  # fmt: skip
+    return setting(
+        None,
+        "Stop after this many steps (overrides --epochs).",
+        minimum=1,
+        shown="from --epochs",
+        flags=("--max-steps", "--steps"),
+        panel="optimisation",
+    )
 
 
 def warmup_ratio(default: float) -> Any:
-    return setting(default, "Fraction of the steps with linear warmup.", minimum=0, maximum=1, panel="optimisation")
+    return setting(
+        default, "Fraction of the steps with linear warmup.", minimum=0, maximum=1, panel="optimisation"
+    )
 
 
 def weight_decay(default: float) -> Any:
@@ -94,18 +140,28 @@ def max_length() -> Any:
 
 
 def doc_stride() -> Any:
-    return setting(None, "QA: overlap of a long context's windows, in tokens.", minimum=0, shown="max-length / 3",
-                   panel="model")  # fmt: skip
+    return setting(
+        None,
+        "QA: overlap of a long context's windows, in tokens.",
+        minimum=0,
+        shown="max-length / 3",
+        panel="model",
+    )
 
 
 def save_every() -> Any:
-    return setting(0, "Keep a rolling checkpoint every N steps (0: only on interruption).", minimum=0,
-                   panel="output")  # fmt: skip
+    return setting(
+        0, "Keep a rolling checkpoint every N steps (0: only on interruption).", minimum=0, panel="output"
+    )
 
 
 def report_to() -> Any:
-    return setting("none", "Also send the training log to accelerate's trackers: none, tensorboard or wandb.",
-                   choices=TRACKERS, panel="output")  # fmt: skip
+    return setting(
+        "none",
+        "Also send the training log to accelerate's trackers: none, tensorboard or wandb.",
+        choices=TRACKERS,
+        panel="output",
+    )
 
 
 SEED_MAX = 2**32 - 1  # NumPy's and torch's seeds are 32-bit
@@ -124,10 +180,15 @@ def precision() -> Any:
 
 
 def revision() -> Any:
-    return setting(None, "A hub model's branch, tag or commit (passed to from_pretrained).", shown="main",
-                   panel="model")  # fmt: skip
+    return setting(
+        None, "A hub model's branch, tag or commit (passed to from_pretrained).", shown="main", panel="model"
+    )
 
 
 def trust_remote_code() -> Any:
-    return setting(False, "Run a hub model repository's own code (from_pretrained's trust_remote_code); only for "
-                   "repositories you trust.", panel="model")  # fmt: skip
+    return setting(
+        False,
+        "Run a hub model repository's own code (from_pretrained's trust_remote_code); only for "
+        "repositories you trust.",
+        panel="model",
+    )

@@ -34,7 +34,9 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        raise AlsaceError(f"{path}: not UTF-8 text (byte {exc.start}); save the config file as UTF-8") from None
+        raise AlsaceError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the config file as UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise AlsaceError(f"{path}: not valid TOML ({exc})") from None
 
@@ -157,7 +159,10 @@ def _renamed(values: dict[str, Any], fields: dict[str, Any], label: str) -> dict
     out = {}
     for key, value in values.items():
         if key in old and key not in fields:
-            print(f"warning: {label} {key}: renamed {old[key]}; the old name still works for now", file=sys.stderr)
+            print(
+                f"warning: {label} {key}: renamed {old[key]}; the old name still works for now",
+                file=sys.stderr,
+            )
             key = old[key]
         out[key] = value
     return out
@@ -205,7 +210,11 @@ def resolve(
     where.update({key: flag_name(key) for key in given})
     for name in required:
         if values.get(name) in (None, "", []):
-            flag = (fields[name].metadata.get("flags") or (flag_name(name),))[0] if name in fields else flag_name(name)
+            flag = (
+                (fields[name].metadata.get("flags") or (flag_name(name),))[0]
+                if name in fields
+                else flag_name(name)
+            )
             raise AlsaceError(f"missing {flag} (or `{name}` in the [{section}] section of a --config file)")
     for name, value in values.items():
         if name in fields:
@@ -231,7 +240,9 @@ def save_config(config: Any, section: str, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(path) as tmp:
-        tmp.write_text(tomli_w.dumps({section: relative_paths(to_toml_dict(config), path.parent)}), encoding="utf-8")
+        tmp.write_text(
+            tomli_w.dumps({section: relative_paths(to_toml_dict(config), path.parent)}), encoding="utf-8"
+        )
     return path
 
 

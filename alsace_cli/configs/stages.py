@@ -24,14 +24,19 @@ class QADecoding:
     """How extractive QA windows a context and decodes its spans; predict and eval share these."""
 
     doc_stride: int | None = doc_stride()
-    max_answer_length: int = setting(30, "QA: longest answer span, in tokens.", minimum=1, panel="QA decoding")
-    n_best: int = setting(20, "QA: most probable starts and ends paired per window.", minimum=1, panel="QA decoding")
+    max_answer_length: int = setting(
+        30, "QA: longest answer span, in tokens.", minimum=1, panel="QA decoding"
+    )
+    n_best: int = setting(
+        20, "QA: most probable starts and ends paired per window.", minimum=1, panel="QA decoding"
+    )
     top_k: int = setting(5, "QA: candidate answers kept per question.", minimum=1, panel="QA decoding")
     merge_windows: str = setting(
         "max",
         "QA: a span's score over windows: max, or sum (per window its top-k, one text's scores added: the pipeline's).",
-        choices=("max", "sum"), panel="QA decoding",
-    )  # fmt: skip
+        choices=("max", "sum"),
+        panel="QA decoding",
+    )
 
 
 @dataclass
@@ -116,8 +121,10 @@ class SelectConfig:
 class PairsConfig:
     data: str = setting("", "The unlabeled parallel corpus (Parquet) to distill on.", shown=REQUIRED)
     languages: str = setting("", "languages.parquet from select.", shown=REQUIRED)
-    out: str = setting("pairs.parquet", "Output Parquet: the pairing rule (one row per language), or with "
-                       "--materialize the table of pairs.")
+    out: str = setting(
+        "pairs.parquet",
+        "Output Parquet: the pairing rule (one row per language), or with --materialize the table of pairs.",
+    )
     exclude_weak_students: bool = setting(
         False, "Ablation: students with ŝ below the students' mean get no pairs."
     )
@@ -129,17 +136,22 @@ class PairsConfig:
         False, "QA: pair question languages over the same context (roles from select on QA predictions)."
     )
     materialize: bool = setting(
-        False, "Write every pair as a table (teachers × languages per instance: it grows with the square of the "
+        False,
+        "Write every pair as a table (teachers × languages per instance: it grows with the square of the "
         "languages) instead of the rule distill draws its pairs from.",
-    )  # fmt: skip
+    )
 
 
 @dataclass
 class EvalConfig(QADecoding):
     models: list[str] = setting(
-        help="Model to evaluate; repeat to compare side by side.", factory=list, shown=REQUIRED,
-        flags=("--model",), listing="repeat", panel="data",
-    )  # fmt: skip
+        help="Model to evaluate; repeat to compare side by side.",
+        factory=list,
+        shown=REQUIRED,
+        flags=("--model",),
+        listing="repeat",
+        panel="data",
+    )
     revision: str | None = revision()
     trust_remote_code: bool = trust_remote_code()
     data: str = setting("", "Labeled multilingual test set (Parquet).", shown=REQUIRED, panel="data")
@@ -149,29 +161,44 @@ class EvalConfig(QADecoding):
         None, "languages.parquet from select: adds student/teacher groups.", shown="none", panel="data"
     )
     groups: str | None = setting(
-        None, "A file (CSV, TSV, JSON lines or Parquet) with columns lang and group (a family, script or resource "
-        "level): the averages and the gap are also reported per group.", shown="none", panel="data",
-    )  # fmt: skip
+        None,
+        "A file (CSV, TSV, JSON lines or Parquet) with columns lang and group (a family, script or resource "
+        "level): the averages and the gap are also reported per group.",
+        shown="none",
+        panel="data",
+    )
     predictions_out: str | None = setting(
         None, "Also keep the test predictions in this Parquet file.", shown="none", panel="output"
     )
     translate_test: str | None = setting(
-        None, "--data translated into --source-lang (translate --reverse): the first --model is also scored on it, "
-        "as the row '<model> [translate-test]' (XTREME's translate-test baseline).", shown="none", panel="data")  # fmt: skip
+        None,
+        "--data translated into --source-lang (translate --reverse): the first --model is also scored on it, "
+        "as the row '<model> [translate-test]' (XTREME's translate-test baseline).",
+        shown="none",
+        panel="data",
+    )
     normalization: str = setting(
         "auto",
         "QA answer normalisation: squad, mlqa, or auto (mlqa for MLQA data).",
-        choices=("auto", "squad", "mlqa"), panel="QA decoding",
-    )  # fmt: skip
-    plot: str | None = setting(None, "Write a per-language accuracy plot (PNG).", shown="none", panel="output")
+        choices=("auto", "squad", "mlqa"),
+        panel="QA decoding",
+    )
+    plot: str | None = setting(
+        None, "Write a per-language accuracy plot (PNG).", shown="none", panel="output"
+    )
     report: str = setting(
-        "gaps", "What eval prints: gaps (the gap report), ensemble (the cross-language ensemble table), all, none.",
-        choices=("gaps", "ensemble", "all", "none"), panel="output",
-    )  # fmt: skip
+        "gaps",
+        "What eval prints: gaps (the gap report), ensemble (the cross-language ensemble table), all, none.",
+        choices=("gaps", "ensemble", "all", "none"),
+        panel="output",
+    )
     bootstrap: int = setting(
-        1000, "Resamples of the test ids for each paired interval between models (0: no intervals).", minimum=0,
-        maximum=100_000, panel="output",
-    )  # fmt: skip
+        1000,
+        "Resamples of the test ids for each paired interval between models (0: no intervals).",
+        minimum=0,
+        maximum=100_000,
+        panel="output",
+    )
     seed: int = seed("Seed of the bootstrap's resampling.")
     batch_size: int = setting(64, "Rows per forward pass.", minimum=1, panel="runtime")
     max_length: int = max_length()
@@ -182,28 +209,38 @@ class EvalConfig(QADecoding):
 @dataclass
 class RunConfig:
     dir: str = setting("runs/alsace", "Run directory: every artifact of the pipeline goes here.")
-    model: str = setting("", "Model id or directory; 'tiny' builds a tiny one locally.", shown="the run file's")
+    model: str = setting(
+        "", "Model id or directory; 'tiny' builds a tiny one locally.", shown="the run file's"
+    )
     revision: str | None = revision()
     trust_remote_code: bool = trust_remote_code()
     train: str = setting("", "Labeled English training set (Parquet).", shown=REQUIRED)
     unlabeled: str = setting(
-        "", "Unlabeled parallel corpus (Parquet); without it the run fine-tunes and evaluates only.", shown="none"
+        "",
+        "Unlabeled parallel corpus (Parquet); without it the run fine-tunes and evaluates only.",
+        shown="none",
     )
     test: str = setting("", "Labeled multilingual test set (Parquet).", shown=REQUIRED)
     dev: str | None = setting(
-        None, "Labeled dev set, in the source language or in any languages: finetune's best epoch and distill's "
-        "guard; rows beyond the source language let the run choose its recipe (auto).", shown="none",
-    )  # fmt: skip
+        None,
+        "Labeled dev set, in the source language or in any languages: finetune's best epoch and distill's "
+        "guard; rows beyond the source language let the run choose its recipe (auto).",
+        shown="none",
+    )
     dev_translate: str | None = setting(
-        None, "An MT model (as translate's --model): translate dev's source-language rows into the corpus "
-        "languages and give the guard the result, marked machine-translated.", shown="none",
-    )  # fmt: skip
+        None,
+        "An MT model (as translate's --model): translate dev's source-language rows into the corpus "
+        "languages and give the guard the result, marked machine-translated.",
+        shown="none",
+    )
     recipe: str | None = setting(
-        None, "A named recipe (alsace_cli/recipes: paper, static, ...), auto (distil each candidate, keep the one dev "
+        None,
+        "A named recipe (alsace_cli/recipes: paper, static, ...), auto (distil each candidate, keep the one dev "
         "shows better), or a recipe TOML file; the run file's sections are laid over it. Without one a "
         "classification run uses auto when dev has rows beyond the source language, else the default "
-        "(docs/recipes.md); a QA run the stages' own settings.", shown="the default recipe",
-    )  # fmt: skip
+        "(docs/recipes.md); a QA run the stages' own settings.",
+        shown="the default recipe",
+    )
     source_lang: str = setting("en", "The language fine-tuned on.")
     seed: int = seed("Seed of every stage (a stage's own section may set its own).")
     device: str = device()
@@ -218,24 +255,32 @@ class CrossSampleConfig:
     out: str = setting("cross_sampled.parquet", "Output QA dataset Parquet.")
     n: int = setting(2, "Target languages drawn per id, besides the source language.", minimum=1)
     source_lang: str = setting("en", "The source language, always in each id's set.")
-    target_languages: list[str] = setting(help="Fix the target languages instead of drawing them (comma-separated).",
-                                          factory=list, shown="drawn per id", listing="comma")  # fmt: skip
+    target_languages: list[str] = setting(
+        help="Fix the target languages instead of drawing them (comma-separated).",
+        factory=list,
+        shown="drawn per id",
+        listing="comma",
+    )
     seed: int = seed("Seed of the draw.")
 
 
 @dataclass
 class ImportConfig:
-    inputs: list[str] = setting(help="One file per language, or one file with --lang-column.", factory=list,
-                                listing="argument")  # fmt: skip
+    inputs: list[str] = setting(
+        help="One file per language, or one file with --lang-column.", factory=list, listing="argument"
+    )
     out: str = setting("", "Output dataset Parquet.", shown=REQUIRED)
     hf: str | None = setting(
-        None, "A Hugging Face dataset instead of files: a hub name (facebook/xnli) or a save_to_disk folder.",
+        None,
+        "A Hugging Face dataset instead of files: a hub name (facebook/xnli) or a save_to_disk folder.",
         shown="none",
-    )  # fmt: skip
+    )
     hf_config: list[str] = setting(
         help="--hf: the dataset's configuration; repeat for one per language (with --lang in the same order).",
-        factory=list, shown="the dataset's default", listing="repeat",
-    )  # fmt: skip
+        factory=list,
+        shown="the dataset's default",
+        listing="repeat",
+    )
     split: str = setting("train", "--hf: the split to read.")
     format: str = setting(
         "auto",
@@ -244,19 +289,29 @@ class ImportConfig:
         choices=("auto", "xtreme", "csv", "tsv", "jsonl", "parquet", "squad", "mlqa", "tydiqa", "geomlama"),
     )
     encoding: str = setting("utf-8", "Text encoding of CSV, TSV and XTREME files (latin-1, cp1252, ...).")
-    task: str | None = setting(None, "pair, single, multiple-choice (probe: --format geomlama).", shown="from the columns")
+    task: str | None = setting(
+        None, "pair, single, multiple-choice (probe: --format geomlama).", shown="from the columns"
+    )
     labels: list[str] = setting(
-        help="Label names in index order, comma-separated.", factory=list, shown="from the data", listing="comma"
+        help="Label names in index order, comma-separated.",
+        factory=list,
+        shown="from the data",
+        listing="comma",
     )
     lang: list[str] = setting(
         help="Language of each file, in order.", factory=list, shown="from the file name", listing="repeat"
     )
     lang_column: str | None = setting(None, "Column holding the language.", shown="none")
-    id_column: str | None = setting(None, "Column holding the instance id.", shown="id if present, else row order")
+    id_column: str | None = setting(
+        None, "Column holding the instance id.", shown="id if present, else row order"
+    )
     max_label_disagreement: float = setting(
-        0.1, "Refuse a labeled parallel file when more than this share of its ids have different labels in "
-        "different languages (misaligned rows); 1 accepts any.", minimum=0.0, maximum=1.0,
-    )  # fmt: skip
+        0.1,
+        "Refuse a labeled parallel file when more than this share of its ids have different labels in "
+        "different languages (misaligned rows); 1 accepts any.",
+        minimum=0.0,
+        maximum=1.0,
+    )
     text_a_column: str | None = setting(
         None, "Column holding text_a (pair task).", shown="text_a, premise, sentence1, ..."
     )
@@ -282,7 +337,9 @@ class ImportConfig:
         try:
             codecs.lookup(self.encoding)
         except LookupError:
-            raise AlsaceError(f"--encoding {self.encoding}: unknown encoding (utf-8, latin-1, cp1252, ...)") from None
+            raise AlsaceError(
+                f"--encoding {self.encoding}: unknown encoding (utf-8, latin-1, cp1252, ...)"
+            ) from None
 
 
 @dataclass
@@ -293,15 +350,24 @@ class InfoConfig:
 @dataclass
 class TinyModelConfig:
     out: str = setting("", "Directory to write the model to.", listing="argument", shown=REQUIRED)
-    data: list[str] = setting(help="Dataset(s) whose texts train the tokenizer.", factory=list, shown=REQUIRED,
-                              listing="repeat")  # fmt: skip
+    data: list[str] = setting(
+        help="Dataset(s) whose texts train the tokenizer.", factory=list, shown=REQUIRED, listing="repeat"
+    )
     seed: int = seed("Seed of the random weights.", default=0)
-    kind: str = setting("bert", "bert (an encoder: every task), bert-mlm (a masked LM: probe), or an MT model for "
-                        "translate: nllb (M2M100 with NLLB's language codes), marian (one language pair), madlad "
-                        "(T5 with <2xx> tags).", choices=("bert", "bert-mlm", "nllb", "marian", "madlad"))  # fmt: skip
+    kind: str = setting(
+        "bert",
+        "bert (an encoder: every task), bert-mlm (a masked LM: probe), or an MT model for "
+        "translate: nllb (M2M100 with NLLB's language codes), marian (one language pair), madlad "
+        "(T5 with <2xx> tags).",
+        choices=("bert", "bert-mlm", "nllb", "marian", "madlad"),
+    )
 
 
 @dataclass
 class VerifyConfig:
-    run_dir: str = setting("", "A run directory (alsace run's --dir, or any folder of artifacts).", listing="argument",
-                           shown=REQUIRED)  # fmt: skip
+    run_dir: str = setting(
+        "",
+        "A run directory (alsace run's --dir, or any folder of artifacts).",
+        listing="argument",
+        shown=REQUIRED,
+    )

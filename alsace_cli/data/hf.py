@@ -22,8 +22,12 @@ def hf_frames(name: str, configs: list[str], split: str) -> list[tuple[str, pd.D
     import datasets
 
     path = Path(name).expanduser()
-    if not path.exists() and (name.startswith((".", "/", "~")) or (path.parent != Path(".") and path.parent.exists())):
-        raise AlsaceError(f"--hf {name}: no such folder (a save_to_disk folder, or a hub name such as facebook/xnli)")
+    if not path.exists() and (
+        name.startswith((".", "/", "~")) or (path.parent != Path(".") and path.parent.exists())
+    ):
+        raise AlsaceError(
+            f"--hf {name}: no such folder (a save_to_disk folder, or a hub name such as facebook/xnli)"
+        )
     datasets.utils.logging.disable_progress_bar()
     out = []
     for config in configs or [None]:

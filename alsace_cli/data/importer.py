@@ -139,7 +139,11 @@ def normalised_ids(values: pd.Series, path: Path) -> np.ndarray:
     (2) so they join another file's `2`, said once; any other number is refused with its row."""
     out, floats = [], 0
     for row, value in enumerate(values):
-        if isinstance(value, (bool, np.bool_)) or value is None or (isinstance(value, float) and np.isnan(value)):
+        if (
+            isinstance(value, (bool, np.bool_))
+            or value is None
+            or (isinstance(value, float) and np.isnan(value))
+        ):
             raise AlsaceError(f"{path}: row {row}: id {value!r} is neither text nor an integer")
         if isinstance(value, (float, np.floating)):
             if not float(value).is_integer():
@@ -147,8 +151,10 @@ def normalised_ids(values: pd.Series, path: Path) -> np.ndarray:
             value, floats = int(value), floats + 1
         out.append(str(value))
     if floats:
-        report.warn(f"{path}: {floats} ids written as integral floats (2.0) read as integers (2), so they join "
-                    "the ids of the other files")  # fmt: skip
+        report.warn(
+            f"{path}: {floats} ids written as integral floats (2.0) read as integers (2), so they join "
+            "the ids of the other files"
+        )
     return np.asarray(out, dtype=object)
 
 
@@ -160,21 +166,34 @@ def _sources(config: ImportConfig) -> list[tuple[Path, pd.DataFrame, str | None]
         if config.lang and len(config.lang) not in (1, len(frames)):
             raise AlsaceError(f"--lang given {len(config.lang)} times for {len(frames)} --hf configurations")
         langs = config.lang * len(frames) if len(config.lang) == 1 else config.lang
-        return [(Path(label), raw, langs[i] if langs else (config_name if len(frames) > 1 else None))
-                for i, (label, raw, config_name) in enumerate(frames)]  # fmt: skip
+        return [
+            (Path(label), raw, langs[i] if langs else (config_name if len(frames) > 1 else None))
+            for i, (label, raw, config_name) in enumerate(frames)
+        ]
     paths = [Path(p) for p in config.inputs]
     if config.lang and len(config.lang) != len(paths):
         raise AlsaceError(
             f"--lang given {len(config.lang)} times for {len(paths)} files: give one per file, in order"
         )
-    named = any((config.id_column, config.text_column, config.text_a_column, config.text_b_column,
-                 config.label_column, config.lang_column))  # fmt: skip
-    return [(path, read_raw(path, config.format, named, config.encoding), config.lang[i] if config.lang else None)
-            for i, path in enumerate(paths)]  # fmt: skip
+    named = any(
+        (
+            config.id_column,
+            config.text_column,
+            config.text_a_column,
+            config.text_b_column,
+            config.label_column,
+            config.lang_column,
+        )
+    )
+    return [
+        (path, read_raw(path, config.format, named, config.encoding), config.lang[i] if config.lang else None)
+        for i, path in enumerate(paths)
+    ]
 
 
-def _part(path: Path, raw: pd.DataFrame, lang: str | None, config: ImportConfig, task: str | None,
-          labels: list[str]) -> tuple[pd.DataFrame, str, list[str]]:  # fmt: skip
+def _part(
+    path: Path, raw: pd.DataFrame, lang: str | None, config: ImportConfig, task: str | None, labels: list[str]
+) -> tuple[pd.DataFrame, str, list[str]]:
     """One input's rows in alsace's columns, with the task and label names found so far."""
     is_xtreme = all(str(c).startswith("column") for c in raw.columns)
     file_task, mapping = (
@@ -182,7 +201,9 @@ def _part(path: Path, raw: pd.DataFrame, lang: str | None, config: ImportConfig,
     )
     if task is not None and file_task != task:
         raise AlsaceError(f"{path}: looks like task {file_task!r}, the other files are {task!r}; pass --task")
-    part = pd.DataFrame({name: raw[column].astype(str) for name, column in mapping.items() if name != "label"})
+    part = pd.DataFrame(
+        {name: raw[column].astype(str) for name, column in mapping.items() if name != "label"}
+    )
     for name, column in mapping.items():
         blank = raw[column].isna().to_numpy() | (raw[column].astype(str).str.strip() == "").to_numpy()
         if name != "label" and blank.any():
@@ -258,8 +279,10 @@ def import_data(config: ImportConfig, overwrite: bool = False) -> Artifact:
     order = any(part["_order_ids"].iloc[0] for part in parts if len(part))
     languages = frame.groupby("id")["lang"].nunique()
     if frame["lang"].nunique() > 1 and int((languages > 1).sum()) == 0:
-        report.warn(f"{report.esc(out)}: no id is in more than one language: fine for a dev or test set, but not a "
-                    "parallel corpus (vote and make-pairs need the same ids in several languages; --id-column)")  # fmt: skip
+        report.warn(
+            f"{report.esc(out)}: no id is in more than one language: fine for a dev or test set, but not a "
+            "parallel corpus (vote and make-pairs need the same ids in several languages; --id-column)"
+        )
     report.info(
         f"data import: {len(frame)} rows, {frame['id'].nunique()} ids, "
         f"{report.plural(frame['lang'].nunique(), 'language')}, task {task}, labels {', '.join(labels)}"
@@ -283,7 +306,9 @@ def _label_disagreement(frame: pd.DataFrame, path: Path, limit: float) -> float:
     share = len(differ) / len(shared)
     if share > limit:
         example = frame[frame["id"] == differ.index[0]]
-        seen = ", ".join(f"{lang} {label}" for lang, label in zip(example["lang"], example["label"], strict=True))
+        seen = ", ".join(
+            f"{lang} {label}" for lang, label in zip(example["lang"], example["label"], strict=True)
+        )
         raise AlsaceError(
             f"{path}: {len(differ)} of {len(shared)} parallel ids ({100 * share:.1f}%) have different labels in "
             f"different languages (id {differ.index[0]!r}: {seen}): the rows are probably not aligned; name the "

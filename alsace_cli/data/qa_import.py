@@ -26,10 +26,22 @@ from alsace_cli.errors import AlsaceError
 from alsace_cli.provenance import make_provenance
 
 QA_FORMATS = ("squad", "mlqa", "tydiqa")
-MLQA_NAME = re.compile(r"(?:^|[-_.])context-([A-Za-z-]+)-question-([A-Za-z-]+)\.json$")  # dev-, test-, any split
-TYDIQA_LANGUAGES = {"arabic": "ar", "bengali": "bn", "english": "en", "finnish": "fi", "indonesian": "id",
-                    "japanese": "ja", "korean": "ko", "russian": "ru", "swahili": "sw", "telugu": "te",
-                    "thai": "th"}  # fmt: skip
+MLQA_NAME = re.compile(
+    r"(?:^|[-_.])context-([A-Za-z-]+)-question-([A-Za-z-]+)\.json$"
+)  # dev-, test-, any split
+TYDIQA_LANGUAGES = {
+    "arabic": "ar",
+    "bengali": "bn",
+    "english": "en",
+    "finnish": "fi",
+    "indonesian": "id",
+    "japanese": "ja",
+    "korean": "ko",
+    "russian": "ru",
+    "swahili": "sw",
+    "telugu": "te",
+    "thai": "th",
+}
 
 
 def _languages(path: Path, position: int, config: ImportConfig) -> tuple[str | None, str | None]:
@@ -37,7 +49,9 @@ def _languages(path: Path, position: int, config: ImportConfig) -> tuple[str | N
     if config.format == "mlqa":
         match = MLQA_NAME.search(path.name)
         if not match:
-            raise AlsaceError(f"{path}: not an MLQA file name (SPLIT-context-X-question-Y.json, as dev-context-de-question-en.json)")
+            raise AlsaceError(
+                f"{path}: not an MLQA file name (SPLIT-context-X-question-Y.json, as dev-context-de-question-en.json)"
+            )
         return match.group(1), match.group(2)
     if config.lang:
         return config.lang[position], config.lang[position]
@@ -78,8 +92,16 @@ def _rows(path: Path, position: int, config: ImportConfig) -> list[dict[str, Any
                         raise AlsaceError(
                             f"{path}: id {qid!r}: answer {answer['text']!r} is not in the context at character {start}"
                         )
-                rows.append({"id": qid, "lang": lang, "question_lang": qlang, "question": qa["question"],
-                             "context": context, "answers": answers})  # fmt: skip
+                rows.append(
+                    {
+                        "id": qid,
+                        "lang": lang,
+                        "question_lang": qlang,
+                        "question": qa["question"],
+                        "context": context,
+                        "answers": answers,
+                    }
+                )
     if not rows:
         raise AlsaceError(f"{path}: no questions")
     return rows

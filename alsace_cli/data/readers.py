@@ -34,9 +34,23 @@ def detect_format(path: Path, named_columns: bool = False) -> str:
 
 
 HEADER_WORDS = {
-    "id", "idx", "lang", "label", "text", "text_a", "text_b", "premise", "hypothesis", "sentence",
-    "sentence1", "sentence2", "prem", "hyp", "gold_label", "pairid",
-}  # fmt: skip
+    "id",
+    "idx",
+    "lang",
+    "label",
+    "text",
+    "text_a",
+    "text_b",
+    "premise",
+    "hypothesis",
+    "sentence",
+    "sentence1",
+    "sentence2",
+    "prem",
+    "hyp",
+    "gold_label",
+    "pairid",
+}
 
 
 def read_raw(path: Path, fmt: str, named_columns: bool = False, encoding: str = "utf-8") -> pd.DataFrame:
@@ -53,16 +67,25 @@ def read_raw(path: Path, fmt: str, named_columns: bool = False, encoding: str = 
         if fmt == "xtreme":
             # QUOTE_NONE: the texts hold unbalanced quotes; a quote is just a character here.
             frame = pd.read_csv(
-                path, sep="\t", header=None, quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False,
+                path,
+                sep="\t",
+                header=None,
+                quoting=csv.QUOTE_NONE,
+                dtype=str,
+                keep_default_na=False,
                 encoding=encoding,
-            )  # fmt: skip
+            )
             frame.columns = [f"column{i}" for i in range(frame.shape[1])]
             _check_field_counts(path, frame.shape[1], encoding)
         elif fmt in ("csv", "tsv"):
             frame = pd.read_csv(
-                path, sep="," if fmt == "csv" else "\t", dtype=str, keep_default_na=False, encoding=encoding,
+                path,
+                sep="," if fmt == "csv" else "\t",
+                dtype=str,
+                keep_default_na=False,
+                encoding=encoding,
                 quoting=csv.QUOTE_MINIMAL if fmt == "csv" else csv.QUOTE_NONE,
-            )  # fmt: skip
+            )
         elif fmt == "jsonl":
             frame = pd.read_json(path, lines=True, dtype=False)
         elif fmt == "parquet":
@@ -71,7 +94,11 @@ def read_raw(path: Path, fmt: str, named_columns: bool = False, encoding: str = 
             raise AlsaceError(f"--format: unknown format {fmt!r} (use {', '.join(FORMATS)})")
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError, OSError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        hint = "; name its encoding with --encoding (e.g. latin-1, cp1252)" if isinstance(exc, UnicodeDecodeError) else ""
+        hint = (
+            "; name its encoding with --encoding (e.g. latin-1, cp1252)"
+            if isinstance(exc, UnicodeDecodeError)
+            else ""
+        )
         raise AlsaceError(f"{path}: cannot read as {fmt} ({message}){hint}") from None
     if frame.empty:
         raise AlsaceError(f"{path}: no rows")

@@ -22,7 +22,9 @@ def shown_languages(metrics: pd.DataFrame, source_lang: str) -> tuple[list[str],
         return langs, 0
     first = metrics[metrics["model"] == metrics["model"].iloc[0]].set_index("lang")["accuracy"]
     order = first.sort_values(ascending=False, kind="stable").index.tolist()
-    shown = list(dict.fromkeys([source_lang] * (source_lang in first.index) + order[:EXTREMES] + order[-EXTREMES:]))
+    shown = list(
+        dict.fromkeys([source_lang] * (source_lang in first.index) + order[:EXTREMES] + order[-EXTREMES:])
+    )
     return shown, len(langs) - len(shown)
 
 
@@ -48,8 +50,10 @@ def show_gap_report(metrics: pd.DataFrame, summary: pd.DataFrame, source_lang: s
         per_lang.add_row(*cells, str(int(rows["n"].iloc[0])))
     console.print(per_lang)
     if left_out:
-        info(f"  the source and the {EXTREMES} best and {EXTREMES} worst languages by [0]'s accuracy; {left_out} more "
-             "in the metrics file, and per group below (eval --groups)")  # fmt: skip
+        info(
+            f"  the source and the {EXTREMES} best and {EXTREMES} worst languages by [0]'s accuracy; {left_out} more "
+            "in the metrics file, and per group below (eval --groups)"
+        )
     info(f"  Δ_t = acc_{source_lang} − acc_t, in points")
     for index, model in enumerate(models):
         info(f"  [{index}] {esc(model)}")
@@ -77,15 +81,31 @@ def show_comparisons(comparisons: list[dict], metrics: pd.DataFrame) -> None:
     models = list(dict.fromkeys(metrics["model"]))
     for model in dict.fromkeys(row["model"] for row in comparisons):
         rows = [row for row in comparisons if row["model"] == model]
-        out = Table(title=f"[{models.index(model)}] − [0], paired on the test ids: points, 95% bootstrap interval",
-                    title_justify="left")  # fmt: skip
-        for column in ("", "difference", "95% interval", "right only in [0]", f"right only in [{models.index(model)}]",
-                       "McNemar p"):  # fmt: skip
+        out = Table(
+            title=f"[{models.index(model)}] − [0], paired on the test ids: points, 95% bootstrap interval",
+            title_justify="left",
+        )
+        for column in (
+            "",
+            "difference",
+            "95% interval",
+            "right only in [0]",
+            f"right only in [{models.index(model)}]",
+            "McNemar p",
+        ):
             out.add_column(column, justify="left" if not column else "right")
         for row in rows:
-            name = row["lang"] if row["what"] == "language" else {"average": "average accuracy", "gap": "average gap"}[row["what"]]
+            name = (
+                row["lang"]
+                if row["what"] == "language"
+                else {"average": "average accuracy", "gap": "average gap"}[row["what"]]
+            )
             interval = f"{row['ci_low']:+.2f} … {row['ci_high']:+.2f}"
-            tests = [str(row["lost"]), str(row["gained"]), f"{row['p_mcnemar']:.3g}"] if "p_mcnemar" in row else ["", "", ""]
+            tests = (
+                [str(row["lost"]), str(row["gained"]), f"{row['p_mcnemar']:.3g}"]
+                if "p_mcnemar" in row
+                else ["", "", ""]
+            )
             out.add_row(esc(name), f"{row['difference']:+.2f}", interval, *tests)
         console.print(out)
 
@@ -163,8 +183,7 @@ def plot_accuracy(metrics: pd.DataFrame, path: str | Path, source_lang: str = "e
     for i, lang in enumerate(pivot.index):
         a, b = float(first[lang]), float(last[lang])
         color = "tab:green" if b > a else ("tab:red" if b < a else "0.5")
-        ax.scatter([a], [i], s=28, zorder=3, color="0.25",
-                   facecolors="0.25" if filled[lang] else "white")  # fmt: skip
+        ax.scatter([a], [i], s=28, zorder=3, color="0.25", facecolors="0.25" if filled[lang] else "white")
         if len(models) > 1:
             if abs(b - a) > 1e-9:
                 ax.annotate(

@@ -43,7 +43,15 @@ class LabelDistributions(OutputType):
     unit = "lang"
     votes = True
     plot_name = "accuracy.png"
-    share_columns = ("accuracy", "gap", "source_accuracy", "avg_accuracy", "avg_gap", "worst_accuracy", "std_accuracy")
+    share_columns = (
+        "accuracy",
+        "gap",
+        "source_accuracy",
+        "avg_accuracy",
+        "avg_gap",
+        "worst_accuracy",
+        "std_accuracy",
+    )
     result_units = {"accuracy": "%", "gap": "points (acc_source − acc_t)", "difference": "points"}
     ensemble_report = True
 
@@ -74,8 +82,11 @@ class LabelDistributions(OutputType):
                 f"column 'pseudo_label' out of range 0..{n_labels - 1}"
             )
         if not config.allow_partial:
-            check_parallel(predictions.frame, predictions.path,
-                           "; pass --allow-partial to score each language on the ids it has")  # fmt: skip
+            check_parallel(
+                predictions.frame,
+                predictions.path,
+                "; pass --allow-partial to score each language on the ids it has",
+            )
         shift = label_shift(predictions.frame, n_labels, config.source_lang)
         return language_scores(predictions.frame, pseudo.frame), shift
 
@@ -95,9 +106,14 @@ class LabelDistributions(OutputType):
             show_ensemble(artifact.meta["ensemble"])
 
     def result(self, artifact: Any, summary: pd.DataFrame) -> dict[str, Any]:
-        return {"metrics": report.frame_records(artifact.frame), "summary": report.frame_records(summary),
-                "ensemble": artifact.meta["ensemble"], "comparisons": artifact.meta.get("comparisons", []),
-                "breakdown": artifact.meta.get("breakdown"), "path": str(artifact.path)}  # fmt: skip
+        return {
+            "metrics": report.frame_records(artifact.frame),
+            "summary": report.frame_records(summary),
+            "ensemble": artifact.meta["ensemble"],
+            "comparisons": artifact.meta.get("comparisons", []),
+            "breakdown": artifact.meta.get("breakdown"),
+            "path": str(artifact.path),
+        }
 
 
 class LabelEvaluation:
@@ -107,8 +123,9 @@ class LabelEvaluation:
         self.config, self.source = config, source
         self.task = get_task(source.task)
         present = sorted(pq.read_table(config.data, columns=["lang"]).column("lang").unique().to_pylist())
-        check_known_languages(source.path, [config.source_lang], [str(x) for x in present],
-                              column="lang (--source-lang)")  # fmt: skip
+        check_known_languages(
+            source.path, [config.source_lang], [str(x) for x in present], column="lang (--source-lang)"
+        )
         self.roles = self.scores = None
         if config.languages:
             languages = read_artifact(config.languages, "languages")
@@ -118,8 +135,10 @@ class LabelEvaluation:
             # a test language from it (a corpus translated into fewer languages): "unseen", a group of its own.
             unseen = [lang for lang in present if lang not in self.roles and lang != config.source_lang]
             if unseen:
-                report.info(f"eval: {', '.join(unseen)} not in {report.esc(config.languages)} (no role: the "
-                            "corpus lacks them); reported as the group 'unseen'")  # fmt: skip
+                report.info(
+                    f"eval: {', '.join(unseen)} not in {report.esc(config.languages)} (no role: the "
+                    "corpus lacks them); reported as the group 'unseen'"
+                )
                 self.roles.update(dict.fromkeys(unseen, "unseen"))
         self.groups = read_groups(config.groups, present) if config.groups else None
         self.parts: list[pd.DataFrame] = []
@@ -130,11 +149,21 @@ class LabelEvaluation:
     def start_model(self, model_spec: str) -> None:
         self.ids, self.langs, self.labels, self.probs, self.correct, self.kinds = [], [], [], [], [], []
 
-    def predict(self, model: Any, tokenizer: Any, frame: pd.DataFrame, device: Any, on_batch: Any) -> pd.DataFrame:
+    def predict(
+        self, model: Any, tokenizer: Any, frame: pd.DataFrame, device: Any, on_batch: Any
+    ) -> pd.DataFrame:
         config = self.config
-        probs = predict_probs(model, tokenizer, self.task, frame, max_length=config.max_length,
-                              batch_size=config.batch_size, device=device, precision=config.precision,
-                              on_batch=on_batch)  # fmt: skip
+        probs = predict_probs(
+            model,
+            tokenizer,
+            self.task,
+            frame,
+            max_length=config.max_length,
+            batch_size=config.batch_size,
+            device=device,
+            precision=config.precision,
+            on_batch=on_batch,
+        )
         return pd.DataFrame({"probs": list(probs)})
 
     def score(self, model_spec: str, frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
@@ -155,8 +184,13 @@ class LabelEvaluation:
 
     def end_model(self, model_spec: str) -> None:
         lang = pd.api.types.union_categoricals(self.langs, ignore_order=True)
-        rows = pd.DataFrame({"id": np.concatenate(self.ids), "lang": pd.Series(lang).astype(str),
-                             "label": np.concatenate(self.labels)})  # fmt: skip
+        rows = pd.DataFrame(
+            {
+                "id": np.concatenate(self.ids),
+                "lang": pd.Series(lang).astype(str),
+                "label": np.concatenate(self.labels),
+            }
+        )
         probs, correct = np.concatenate(self.probs), np.concatenate(self.correct)
         self.parts.append(language_metrics(model_spec, rows, probs, self.config.source_lang, correct))
         self.ensemble += ensemble_accuracy(model_spec, rows, probs, self.config.source_lang, self.scores)
@@ -165,8 +199,9 @@ class LabelEvaluation:
         if (len(self.config.models) > 1 or self.config.translate_test) and self.config.bootstrap:
             self.id_order = getattr(self, "id_order", pd.Index(pd.unique(rows["id"])))
             languages = sorted(rows["lang"].unique())
-            self.outcomes[model_spec] = Outcomes.from_rows(rows["id"].to_numpy(), rows["lang"].to_numpy(), correct,
-                                                           self.id_order, languages)  # fmt: skip
+            self.outcomes[model_spec] = Outcomes.from_rows(
+                rows["id"].to_numpy(), rows["lang"].to_numpy(), correct, self.id_order, languages
+            )
 
     def finish(self) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame]:
         metrics = pd.concat(self.parts, ignore_index=True)
@@ -189,9 +224,16 @@ class LabelEvaluation:
         base_name, *others = self.outcomes
         rows = []
         for name in others:
-            rows += [{"model": name, "baseline": base_name, **row}
-                     for row in compare(self.outcomes[base_name], self.outcomes[name], config.source_lang,
-                                        config.bootstrap, config.seed)]  # fmt: skip
+            rows += [
+                {"model": name, "baseline": base_name, **row}
+                for row in compare(
+                    self.outcomes[base_name],
+                    self.outcomes[name],
+                    config.source_lang,
+                    config.bootstrap,
+                    config.seed,
+                )
+            ]
         return rows
 
     def plot(self, metrics: pd.DataFrame, path: str) -> None:
@@ -210,7 +252,9 @@ def read_groups(path: str, present: list[str]) -> dict[str, str]:
     mapping = dict(zip(frame["lang"].astype(str), frame["group"].astype(str), strict=True))
     missing = [lang for lang in present if lang not in mapping]
     if missing:
-        raise AlsaceError(f"{path}: no group for lang {missing[0]!r} of the test set ({len(missing)} languages lack one)")
+        raise AlsaceError(
+            f"{path}: no group for lang {missing[0]!r} of the test set ({len(missing)} languages lack one)"
+        )
     return mapping
 
 
@@ -218,14 +262,19 @@ def breakdown_rows(model: str, langs: pd.Series, kinds: np.ndarray, correct: np.
     """Accuracy per (language, value of the task's breakdown column), and per value over all languages."""
     frame = pd.DataFrame({"lang": langs.to_numpy(), "value": kinds, "correct": correct})
     per = frame.groupby(["lang", "value"], sort=True)["correct"].agg(["size", "mean"]).reset_index()
-    overall = frame.groupby("value", sort=True)["correct"].agg(["size", "mean"]).reset_index().assign(lang="all")
+    overall = (
+        frame.groupby("value", sort=True)["correct"].agg(["size", "mean"]).reset_index().assign(lang="all")
+    )
     both = pd.concat([per, overall], ignore_index=True)
-    return [{"model": model, "lang": r.lang, "value": r.value, "n": int(r.size), "accuracy": float(r.mean)}
-            for r in both.itertuples()]  # fmt: skip
+    return [
+        {"model": model, "lang": r.lang, "value": r.value, "n": int(r.size), "accuracy": float(r.mean)}
+        for r in both.itertuples()
+    ]
 
 
-def language_metrics(model: str, frame: pd.DataFrame, probs: np.ndarray, source_lang: str,
-                     correct: np.ndarray | None = None) -> pd.DataFrame:  # fmt: skip
+def language_metrics(
+    model: str, frame: pd.DataFrame, probs: np.ndarray, source_lang: str, correct: np.ndarray | None = None
+) -> pd.DataFrame:
     """Accuracy and gap per language; `correct` (the task's per-row verdict) defaults to argmax = label."""
     if correct is None:
         correct = probs.argmax(axis=1) == frame["label"].to_numpy(dtype=np.int64)
@@ -261,17 +310,25 @@ def ensemble_accuracy(
         weighted = pd.DataFrame(part_probs * weights).groupby(part["id"].to_numpy(), sort=False).sum()
         rows.append(("ŝ-weighted", pd.Series(weighted.to_numpy().argmax(axis=1), index=weighted.index)))
     return [
-        {"model": model, "method": method, "n": len(gold),
-         "accuracy": float((pred.reindex(gold.index).to_numpy() == gold.to_numpy()).mean())}
+        {
+            "model": model,
+            "method": method,
+            "n": len(gold),
+            "accuracy": float((pred.reindex(gold.index).to_numpy() == gold.to_numpy()).mean()),
+        }
         for method, pred in rows
-    ]  # fmt: skip
+    ]
 
 
 def summarize(metrics: pd.DataFrame, source_lang: str) -> pd.DataFrame:
     """Per model and group: languages, source accuracy, average accuracy and gap, worst language."""
     groups = [("all", None, None)]
     if "role" in metrics.columns:
-        groups += [("teachers", "role", "teacher"), ("students", "role", "student"), ("unseen", "role", "unseen")]
+        groups += [
+            ("teachers", "role", "teacher"),
+            ("students", "role", "student"),
+            ("unseen", "role", "unseen"),
+        ]
     if "lang_group" in metrics.columns:
         groups += [(f"group {g}", "lang_group", g) for g in sorted(metrics["lang_group"].dropna().unique())]
     rows = []
@@ -283,9 +340,17 @@ def summarize(metrics: pd.DataFrame, source_lang: str) -> pd.DataFrame:
                 continue
             worst = part.loc[part["accuracy"].idxmin()]
             gaps = part["gap"].dropna()
-            rows.append({"model": model, "group": group, "n_langs": len(part), "source_accuracy": source,
-                         "avg_accuracy": float(part["accuracy"].mean()),
-                         "avg_gap": float(gaps.mean()) if len(gaps) else float("nan"),
-                         "worst_accuracy": float(worst["accuracy"]), "worst_lang": str(worst["lang"]),
-                         "std_accuracy": float(part["accuracy"].std(ddof=0))})  # fmt: skip
+            rows.append(
+                {
+                    "model": model,
+                    "group": group,
+                    "n_langs": len(part),
+                    "source_accuracy": source,
+                    "avg_accuracy": float(part["accuracy"].mean()),
+                    "avg_gap": float(gaps.mean()) if len(gaps) else float("nan"),
+                    "worst_accuracy": float(worst["accuracy"]),
+                    "worst_lang": str(worst["lang"]),
+                    "std_accuracy": float(part["accuracy"].std(ddof=0)),
+                }
+            )
     return pd.DataFrame(rows)

@@ -22,8 +22,10 @@ def show_qa_report(
     for index, model in enumerate(models):
         part = metrics[metrics["model"] == model]
         matrix = part.pivot(index="question_lang", columns="lang", values="f1") * 100
-        grid = Table(title=f"[{index}] F1 (%) by question language (rows) and context language (columns)",
-                     title_justify="left")  # fmt: skip
+        grid = Table(
+            title=f"[{index}] F1 (%) by question language (rows) and context language (columns)",
+            title_justify="left",
+        )
         grid.add_column("q \\ c")
         for lang in matrix.columns:
             grid.add_column(escape(str(lang)), justify="right")
@@ -38,19 +40,38 @@ def show_qa_report(
     for index, model in enumerate(models):
         info(f"  [{index}] {esc(model)}")
     averages = Table(title="QA summary (%): F1 and exact match", title_justify="left")
-    columns = ("model", "pairs", f"F1 {source_lang}-{source_lang}", "XLT F1", "XLT EM", "G-XLT F1", "G-XLT EM",
-               "cross F1", "avg gap F1", "worst F1")  # fmt: skip
+    columns = (
+        "model",
+        "pairs",
+        f"F1 {source_lang}-{source_lang}",
+        "XLT F1",
+        "XLT EM",
+        "G-XLT F1",
+        "G-XLT EM",
+        "cross F1",
+        "avg gap F1",
+        "worst F1",
+    )
     for column in columns:
         averages.add_column(column, justify="left" if column == "model" else "right")
     for row in summary.itertuples(index=False):
         averages.add_row(
-            f"[{models.index(row.model)}]", str(row.pairs), fmt(100 * row.source_f1), fmt(100 * row.xlt_f1),
-            fmt(100 * row.xlt_em), fmt(100 * row.gxlt_f1), fmt(100 * row.gxlt_em), fmt(100 * row.cross_f1),
-            fmt(100 * row.avg_gap_f1), f"{fmt(100 * row.worst_f1)} ({row.worst_pair})",
-        )  # fmt: skip
+            f"[{models.index(row.model)}]",
+            str(row.pairs),
+            fmt(100 * row.source_f1),
+            fmt(100 * row.xlt_f1),
+            fmt(100 * row.xlt_em),
+            fmt(100 * row.gxlt_f1),
+            fmt(100 * row.gxlt_em),
+            fmt(100 * row.cross_f1),
+            fmt(100 * row.avg_gap_f1),
+            f"{fmt(100 * row.worst_f1)} ({row.worst_pair})",
+        )
     console.print(averages)
-    info("  XLT: same-language pairs; G-XLT: all (question, context) pairs; cross: pairs of two languages; "
-         f"gap: F1 {source_lang}-{source_lang} − F1 t-t")  # fmt: skip
+    info(
+        "  XLT: same-language pairs; G-XLT: all (question, context) pairs; cross: pairs of two languages; "
+        f"gap: F1 {source_lang}-{source_lang} − F1 t-t"
+    )
 
 
 def f1_matrix(metrics: pd.DataFrame, model: str) -> pd.DataFrame:

@@ -37,8 +37,19 @@ class AnswerSpans(OutputType):
     unit = "question_lang"
     votes = False
     plot_name = "gxlt.png"
-    share_columns = ("exact_match", "f1", "source_f1", "xlt_f1", "xlt_em", "gxlt_f1", "gxlt_em", "cross_f1", "cross_em",
-                     "avg_gap_f1", "worst_f1")  # fmt: skip
+    share_columns = (
+        "exact_match",
+        "f1",
+        "source_f1",
+        "xlt_f1",
+        "xlt_em",
+        "gxlt_f1",
+        "gxlt_em",
+        "cross_f1",
+        "cross_em",
+        "avg_gap_f1",
+        "worst_f1",
+    )
     result_units = {"exact_match": "%", "f1": "%", "avg_gap_f1": "points"}
 
     def language_scores(self, config: Any) -> tuple[pd.DataFrame, dict[str, float]]:
@@ -76,15 +87,23 @@ class AnswerSpans(OutputType):
             dropped += lost
             parts.append(pairs.assign(context_lang=context_lang))
         pairs = pd.concat(parts, ignore_index=True)
-        pairs = pairs.iloc[np.lexsort((pairs["student_lang"], pairs["teacher_lang"], pairs["context_lang"],
-                                       pairs["id"].map(order)))]  # fmt: skip
+        pairs = pairs.iloc[
+            np.lexsort(
+                (pairs["student_lang"], pairs["teacher_lang"], pairs["context_lang"], pairs["id"].map(order))
+            )
+        ]
         columns = ["id", "context_lang", "student_lang", "teacher_lang", "pair_type"]
         return pairs[columns].reset_index(drop=True), dropped
 
     def pairing_rows(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
         """A group is one instance's context; the unit is the question language."""
-        rows = pd.DataFrame({"id": frame["id"].to_numpy(), "context_lang": frame["lang"].to_numpy(),
-                             "lang": frame["question_lang"].to_numpy()})  # fmt: skip
+        rows = pd.DataFrame(
+            {
+                "id": frame["id"].to_numpy(),
+                "context_lang": frame["lang"].to_numpy(),
+                "lang": frame["question_lang"].to_numpy(),
+            }
+        )
         return rows, ("id", "context_lang")
 
     def evaluation(self, config: Any, source: Any) -> SpanEvaluation:
@@ -95,8 +114,12 @@ class AnswerSpans(OutputType):
             show_qa_report(artifact.frame, summary, artifact.meta["normalization"], source_lang)
 
     def result(self, artifact: Any, summary: pd.DataFrame) -> dict[str, Any]:
-        return {"metrics": report.frame_records(artifact.frame), "summary": report.frame_records(summary),
-                "normalization": artifact.meta["normalization"], "path": str(artifact.path)}  # fmt: skip
+        return {
+            "metrics": report.frame_records(artifact.frame),
+            "summary": report.frame_records(summary),
+            "normalization": artifact.meta["normalization"],
+            "path": str(artifact.path),
+        }
 
 
 class SpanEvaluation:
@@ -116,15 +139,21 @@ class SpanEvaluation:
     def start_model(self, model_spec: str) -> None:
         self.rows: list[pd.DataFrame] = []
 
-    def predict(self, model: Any, tokenizer: Any, frame: pd.DataFrame, device: Any, on_batch: Any) -> pd.DataFrame:
+    def predict(
+        self, model: Any, tokenizer: Any, frame: pd.DataFrame, device: Any, on_batch: Any
+    ) -> pd.DataFrame:
         return self.task.predict_chunk(model, tokenizer, frame, self.config, device, on_batch=on_batch)
 
     def score(self, model_spec: str, frame: pd.DataFrame, predicted: pd.DataFrame) -> pd.DataFrame:
         golds = [[a["text"] for a in answers_of(v)] for v in frame["answers"]]
         langs, norm = frame["lang"].tolist(), self.normalization
-        predicted["exact_match"] = [exact_match(p, g, norm, lang)
-                                    for p, g, lang in zip(predicted["answer"], golds, langs, strict=True)]  # fmt: skip
-        predicted["f1"] = [f1(p, g, norm, lang) for p, g, lang in zip(predicted["answer"], golds, langs, strict=True)]
+        predicted["exact_match"] = [
+            exact_match(p, g, norm, lang)
+            for p, g, lang in zip(predicted["answer"], golds, langs, strict=True)
+        ]
+        predicted["f1"] = [
+            f1(p, g, norm, lang) for p, g, lang in zip(predicted["answer"], golds, langs, strict=True)
+        ]
         self.rows.append(predicted[["question_lang", "lang", "exact_match", "f1"]])
         return predicted.assign(model=model_spec)
 
@@ -141,7 +170,11 @@ class SpanEvaluation:
     def finish(self) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame]:
         metrics = pd.concat(self.parts, ignore_index=True)
         summary = summarize_qa(metrics, self.config.source_lang)
-        meta = {"task": self.source.task, "normalization": self.normalization, "summary": report.frame_records(summary)}
+        meta = {
+            "task": self.source.task,
+            "normalization": self.normalization,
+            "summary": report.frame_records(summary),
+        }
         return metrics, meta, summary
 
     def plot(self, metrics: pd.DataFrame, path: str) -> None:
@@ -157,14 +190,20 @@ def summarize_qa(metrics: pd.DataFrame, source_lang: str) -> pd.DataFrame:
         source_f1 = float(source["f1"].iloc[0]) if len(source) else float("nan")
         others = same[same["lang"] != source_lang]
         worst = frame.loc[frame["f1"].idxmin()]
-        rows.append({
-            "model": model, "pairs": len(frame), "source_f1": source_f1,
-            "xlt_f1": float(same["f1"].mean()) if len(same) else float("nan"),
-            "xlt_em": float(same["exact_match"].mean()) if len(same) else float("nan"),
-            "gxlt_f1": float(frame["f1"].mean()), "gxlt_em": float(frame["exact_match"].mean()),
-            "cross_f1": float(cross["f1"].mean()) if len(cross) else float("nan"),
-            "cross_em": float(cross["exact_match"].mean()) if len(cross) else float("nan"),
-            "avg_gap_f1": float((source_f1 - others["f1"]).mean()) if len(others) else float("nan"),
-            "worst_f1": float(worst["f1"]), "worst_pair": f"{worst['question_lang']}-{worst['lang']}",
-        })  # fmt: skip
+        rows.append(
+            {
+                "model": model,
+                "pairs": len(frame),
+                "source_f1": source_f1,
+                "xlt_f1": float(same["f1"].mean()) if len(same) else float("nan"),
+                "xlt_em": float(same["exact_match"].mean()) if len(same) else float("nan"),
+                "gxlt_f1": float(frame["f1"].mean()),
+                "gxlt_em": float(frame["exact_match"].mean()),
+                "cross_f1": float(cross["f1"].mean()) if len(cross) else float("nan"),
+                "cross_em": float(cross["exact_match"].mean()) if len(cross) else float("nan"),
+                "avg_gap_f1": float((source_f1 - others["f1"]).mean()) if len(others) else float("nan"),
+                "worst_f1": float(worst["f1"]),
+                "worst_pair": f"{worst['question_lang']}-{worst['lang']}",
+            }
+        )
     return pd.DataFrame(rows)

@@ -46,9 +46,16 @@ def sample_frame(frame: pd.DataFrame, config: CrossSampleConfig) -> tuple[pd.Dat
         chosen = [config.source_lang, *targets]
         for question_lang in chosen:
             for context_lang in chosen:
-                rows.append({"id": qid, "lang": context_lang, "question_lang": question_lang,
-                             "question": part.loc[question_lang, "question"], "context": part.loc[context_lang, "context"],
-                             "answers": part.loc[context_lang, "answers"]})  # fmt: skip
+                rows.append(
+                    {
+                        "id": qid,
+                        "lang": context_lang,
+                        "question_lang": question_lang,
+                        "question": part.loc[question_lang, "question"],
+                        "context": part.loc[context_lang, "context"],
+                        "answers": part.loc[context_lang, "answers"],
+                    }
+                )
     return pd.DataFrame(rows), counts
 
 

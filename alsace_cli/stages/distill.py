@@ -50,8 +50,13 @@ def with_found_inputs(config: DistillConfig) -> DistillConfig:
     if "predictions" in missing and predictions:
         found["predictions"] = predictions
     if found:
-        report.info(report.esc("distill: " + ", ".join(f"--{k} {v}" for k, v in found.items())
-                               + " (found through the provenance of --pairs)"))  # fmt: skip
+        report.info(
+            report.esc(
+                "distill: "
+                + ", ".join(f"--{k} {v}" for k, v in found.items())
+                + " (found through the provenance of --pairs)"
+            )
+        )
     return dataclasses.replace(config, **found)
 
 
@@ -77,10 +82,13 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
     dev = load_dataset(config.dev, require_labels=True) if config.dev else None
     data = objective.data
     if dev is not None and (dev.labels != data.labels or dev.task != data.task):
-        raise AlsaceError(f"{config.dev}: task or labels {dev.labels} differ from {config.data}'s {data.labels}")
+        raise AlsaceError(
+            f"{config.dev}: task or labels {dev.labels} differ from {config.data}'s {data.labels}"
+        )
     dev_set = DevSet(dev, config.source_lang, config.guard_alpha) if dev is not None else None
     guard = Guard(GuardSettings.of(config), dev_set, corpus=objective.collapse_corpus(), task=task)
     trainer = Trainer(config, objective)
-    model, tokenizer = load_model(config.model, data.task, data.labels, max_length=config.max_length,
-                                  hub=hub_options(config))
+    model, tokenizer = load_model(
+        config.model, data.task, data.labels, max_length=config.max_length, hub=hub_options(config)
+    )
     return trainer.fit(model, tokenizer, guard, resume)

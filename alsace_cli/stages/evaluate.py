@@ -45,8 +45,12 @@ def _outputs(config: EvalConfig, overwrite: bool) -> None:
     if config.plot:
         outputs.append(plot_output("--plot", config.plot))
     outputs.append(results_output("the results file beside --out", results_path_for(config.out)))
-    inputs = {"--data": config.data, "--languages": config.languages, "--model": config.models,
-              "--translate-test": config.translate_test}
+    inputs = {
+        "--data": config.data,
+        "--languages": config.languages,
+        "--model": config.models,
+        "--translate-test": config.translate_test,
+    }
     check_artifact_outputs(config.out, inputs, overwrite, outputs)
 
 
@@ -67,7 +71,8 @@ def evaluate(
         )
     evaluation = output.evaluation(config, source)
     inputs = {"data": config.data, "languages": config.languages, "translate_test": config.translate_test} | {
-        f"model{i}": m for i, m in enumerate(config.models)}
+        f"model{i}": m for i, m in enumerate(config.models)
+    }
     provenance = make_provenance("eval", config, inputs)
     main = processes(config.device).main
     with contextlib.ExitStack() as stack:
@@ -79,8 +84,15 @@ def evaluate(
             _score_model(model, source, config, evaluation, writer, chunk_rows)
         if config.translate_test:  # the English model on the test set translated into English
             translated = _translate_test(config, output)
-            _score_model(config.models[0], translated, config, evaluation, writer, chunk_rows,
-                         name=f"{config.models[0]} [translate-test]")  # fmt: skip
+            _score_model(
+                config.models[0],
+                translated,
+                config,
+                evaluation,
+                writer,
+                chunk_rows,
+                name=f"{config.models[0]} [translate-test]",
+            )
     metrics, extra, summary = evaluation.finish()
     meta = {"source_lang": config.source_lang, **extra, "provenance": provenance}
     if not main:  # the main process writes; the others computed the same metrics
@@ -90,8 +102,10 @@ def evaluate(
     results = write_results(results_path_for(out), eval_results(output, metrics, summary, meta))
     if config.plot:
         evaluation.plot(metrics, config.plot)
-    report.info(f"eval: {len(config.models)} model(s) on {source.rows} rows → {report.esc(out)}, {report.esc(results)}"
-                + (f", {report.esc(config.plot)}" if config.plot else ""))  # fmt: skip
+    report.info(
+        f"eval: {len(config.models)} model(s) on {source.rows} rows → {report.esc(out)}, {report.esc(results)}"
+        + (f", {report.esc(config.plot)}" if config.plot else "")
+    )
     return Artifact(metrics, meta, out), summary
 
 
@@ -100,18 +114,29 @@ def _translate_test(config: EvalConfig, output: Any) -> DatasetStream:
     translated = open_dataset(config.translate_test)
     made = translated.meta.get("translation", {})
     if made.get("direction") != "reverse":
-        raise AlsaceError(f"--translate-test {config.translate_test}: not the output of `alsace translate --reverse`")
+        raise AlsaceError(
+            f"--translate-test {config.translate_test}: not the output of `alsace translate --reverse`"
+        )
     recorded = translated.meta.get("provenance", {}).get("inputs", {}).get("data", {}).get("sha256")
     if recorded != hash_path(config.data):
-        raise AlsaceError(f"--translate-test {config.translate_test}: translated from another file than --data "
-                          f"{config.data} (its provenance's input hash differs)")  # fmt: skip
+        raise AlsaceError(
+            f"--translate-test {config.translate_test}: translated from another file than --data "
+            f"{config.data} (its provenance's input hash differs)"
+        )
     if not output.votes:
         raise AlsaceError("--translate-test: label tasks only")
     return translated
 
 
-def _score_model(model_spec: str, source: DatasetStream, config: EvalConfig, evaluation: Any,
-                 writer: ArtifactWriter | None, chunk_rows: int, name: str | None = None) -> None:  # fmt: skip
+def _score_model(
+    model_spec: str,
+    source: DatasetStream,
+    config: EvalConfig,
+    evaluation: Any,
+    writer: ArtifactWriter | None,
+    chunk_rows: int,
+    name: str | None = None,
+) -> None:
     """One pass of a model over the test set, chunk by chunk; its predictions go to `writer` as they come.
     `name`: the row the metrics call it (default: the model)."""
     procs = processes(config.device)

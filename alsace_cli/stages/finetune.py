@@ -24,8 +24,9 @@ from alsace_cli.training.trainer import Trainer
 def finetune(config: FinetuneConfig, overwrite: bool = False, resume: bool | str = False) -> Path:
     """Train; `resume` True continues from the checkpoint, "auto" does so if it matches this job."""
     config = with_resolved_precision(config)
-    check_training_outputs(config.out, {"--model": config.model, "--train": config.train, "--dev": config.dev},
-                           overwrite, resume)  # fmt: skip
+    check_training_outputs(
+        config.out, {"--model": config.model, "--train": config.train, "--dev": config.dev}, overwrite, resume
+    )
     seed_everything(config.seed)
     train = load_dataset(config.train, require_labels=True)
     dev = load_dataset(config.dev, require_labels=True) if config.dev else None
@@ -35,6 +36,12 @@ def finetune(config: FinetuneConfig, overwrite: bool = False, resume: bool | str
         )
     task = get_task(train.task)
     trainer = Trainer(config, Finetuning(config, task, train))
-    model, tokenizer = load_model(config.model, train.task, train.labels, new_head=True, max_length=config.max_length,
-                                  hub=hub_options(config))
+    model, tokenizer = load_model(
+        config.model,
+        train.task,
+        train.labels,
+        new_head=True,
+        max_length=config.max_length,
+        hub=hub_options(config),
+    )
     return trainer.fit(model, tokenizer, BestDevCheck(task, dev, config), resume)

@@ -38,7 +38,9 @@ from alsace_cli.pairing import PairRule, PairSampler, weak_languages
 from alsace_cli.provenance import make_provenance
 
 
-def _roles(config: PairsConfig, dataset: Dataset, output: OutputType) -> tuple[dict[str, str], dict[str, float]]:
+def _roles(
+    config: PairsConfig, dataset: Dataset, output: OutputType
+) -> tuple[dict[str, str], dict[str, float]]:
     """Each unit's role and ŝ from select's output, checked to cover the units of the dataset."""
     by_question = config.question_language_pairs
     if output.unit == "question_lang" and not by_question:
@@ -67,12 +69,16 @@ def _roles(config: PairsConfig, dataset: Dataset, output: OutputType) -> tuple[d
 
 def make_pairs(config: PairsConfig, overwrite: bool = False) -> Artifact:
     check_artifact_outputs(config.out, {"--data": config.data, "--languages": config.languages}, overwrite)
-    dataset = load_dataset(config.data, keys_only=True)  # pairs need the keys; predict and distill read the texts
+    dataset = load_dataset(
+        config.data, keys_only=True
+    )  # pairs need the keys; predict and distill read the texts
     output = output_type_of(dataset.task)
     roles, scores = _roles(config, dataset, output)
-    options = {"no_students": weak_languages(scores, roles, "student") if config.exclude_weak_students else set(),
-               "no_teachers": weak_languages(scores, roles, "teacher") if config.exclude_weak_teachers else set(),
-               "student_pairs": config.include_student_pairs}  # fmt: skip
+    options = {
+        "no_students": weak_languages(scores, roles, "student") if config.exclude_weak_students else set(),
+        "no_teachers": weak_languages(scores, roles, "teacher") if config.exclude_weak_teachers else set(),
+        "student_pairs": config.include_student_pairs,
+    }
     if config.materialize:
         frame, dropped = output.pairs(dataset.frame, roles, **options)
         kind, total, by_type = "pairs", len(frame), frame["pair_type"].value_counts().to_dict()
@@ -95,7 +101,9 @@ def make_pairs(config: PairsConfig, overwrite: bool = False) -> Artifact:
         "excluded_students": sorted(options["no_students"]),
         "excluded_teachers": sorted(options["no_teachers"]),
         "unit": output.unit,
-        "provenance": make_provenance("make-pairs", config, {"data": config.data, "languages": config.languages}),
+        "provenance": make_provenance(
+            "make-pairs", config, {"data": config.data, "languages": config.languages}
+        ),
     }
     out = write_artifact(frame, config.out, kind, meta)
     save_config(config, "make-pairs", config_path_for(out))
@@ -104,7 +112,11 @@ def make_pairs(config: PairsConfig, overwrite: bool = False) -> Artifact:
 
 
 def _say(meta: dict, kind: str, out) -> None:
-    what = "pairs, written as a table" if kind == "pairs" else "pairs in the rule's full table, which distill draws from"
+    what = (
+        "pairs, written as a table"
+        if kind == "pairs"
+        else "pairs in the rule's full table, which distill draws from"
+    )
     types = ", ".join(f"{n} {kind}" for kind, n in sorted(meta["by_type"].items()))
     left_out = meta["excluded_students"], meta["excluded_teachers"]
     report.info(

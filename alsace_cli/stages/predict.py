@@ -61,6 +61,8 @@ def predict(config: PredictConfig, overwrite: bool = False, chunk_rows: int = CH
     if not procs.main:
         return Artifact(frame=None, meta=meta, path=None)  # type: ignore[arg-type]
     save_config(config, "predict", config_path_for(config.out))
-    report.info(f"predict: {writer.rows} rows in {report.plural(len(languages), 'language')} → {report.esc(config.out)}")
+    report.info(
+        f"predict: {writer.rows} rows in {report.plural(len(languages), 'language')} → {report.esc(config.out)}"
+    )
     # The rows went to disk chunk by chunk and are not held here; read_predictions(path) reads them.
     return Artifact(frame=None, meta=meta, path=writer.path)  # type: ignore[arg-type]

@@ -36,16 +36,26 @@ def sections_of(raw: dict[str, Any], config_file: str | Path) -> dict[str, dict[
     known = {"run", "translate", *PIPELINE}
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise AlsaceError(f"{config_file}: unknown section [{unknown[0]}] (known: {', '.join(sorted(known))})")
+        raise AlsaceError(
+            f"{config_file}: unknown section [{unknown[0]}] (known: {', '.join(sorted(known))})"
+        )
     for name, value in raw.items():
         if not isinstance(value, dict):
             raise AlsaceError(f"{config_file}: {name} = {value!r} must be a [{name}] section")
     return {name: dict(raw.get(name, {})) for name in known}
 
 
-SECTION_CONFIGS = {"run": RunConfig, "finetune": FinetuneConfig, "predict": PredictConfig, "vote": VoteConfig,
-                   "select": SelectConfig, "make-pairs": PairsConfig, "distill": DistillConfig, "eval": EvalConfig,
-                   "translate": TranslateConfig}  # fmt: skip
+SECTION_CONFIGS = {
+    "run": RunConfig,
+    "finetune": FinetuneConfig,
+    "predict": PredictConfig,
+    "vote": VoteConfig,
+    "select": SelectConfig,
+    "make-pairs": PairsConfig,
+    "distill": DistillConfig,
+    "eval": EvalConfig,
+    "translate": TranslateConfig,
+}
 
 
 def with_settings(sections: dict[str, dict[str, Any]], settings: list[str]) -> dict[str, dict[str, Any]]:
@@ -59,35 +69,48 @@ def with_settings(sections: dict[str, dict[str, Any]], settings: list[str]) -> d
         name, equals, text = item.partition("=")
         section, dot, key = name.strip().rpartition(".")
         if not equals or not dot or section not in SECTION_CONFIGS:
-            raise AlsaceError(f"--set {item}: expected SECTION.KEY=VALUE with SECTION one of "
-                              f"{', '.join(SECTION_CONFIGS)} (e.g. distill.teacher=static)")  # fmt: skip
+            raise AlsaceError(
+                f"--set {item}: expected SECTION.KEY=VALUE with SECTION one of "
+                f"{', '.join(SECTION_CONFIGS)} (e.g. distill.teacher=static)"
+            )
         fields = SECTION_CONFIGS[section].__dataclass_fields__
         if key not in fields:
-            raise AlsaceError(f"--set {item}: unknown setting {key!r} of [{section}] (known: {', '.join(sorted(fields))})")
+            raise AlsaceError(
+                f"--set {item}: unknown setting {key!r} of [{section}] (known: {', '.join(sorted(fields))})"
+            )
         try:
             value = tomllib.loads(f"value = {text.strip()}")["value"]
         except tomllib.TOMLDecodeError:
             value = text.strip()
         hints = typing.get_type_hints(SECTION_CONFIGS[section])
         check_value(f"--set {section}.{key}", value, hints[key], fields[key].metadata)
-        if key in PATH_FIELDS and isinstance(value, str):  # typed here: relative to this folder, not the file's
+        if key in PATH_FIELDS and isinstance(
+            value, str
+        ):  # typed here: relative to this folder, not the file's
             value = os.path.abspath(value)
         sections[section][key] = value
     return sections
 
 
-def with_recipe(name: str | None, sections: dict[str, dict[str, Any]], has_dev: bool = False,
-                fallback: bool = False) -> dict[str, dict[str, Any]]:
+def with_recipe(
+    name: str | None, sections: dict[str, dict[str, Any]], has_dev: bool = False, fallback: bool = False
+) -> dict[str, dict[str, Any]]:
     """The run file's stage sections laid over the recipe's: a setting in the run file wins. A `fallback`
     recipe (the rule's default when no candidate qualified) keeps the fine-tuned weights unless [run] dev shows a gain, so
     with a dev set its guard rule becomes FALLBACK_GUARD_RULE."""
     if name is None:
         return sections
     if name == AUTO:  # the candidates' shared sections; their [distill] sections are auto_distill_sections'
-        recipe = {k: v for k, v in auto_candidates(frozenset(PIPELINE))[AUTO_CANDIDATES[0]].items() if k != "distill"}
+        recipe = {
+            k: v
+            for k, v in auto_candidates(frozenset(PIPELINE))[AUTO_CANDIDATES[0]].items()
+            if k != "distill"
+        }
     else:
         recipe = load_recipe(name, frozenset(PIPELINE))
-    recipe = {section: _without_length(values, sections.get(section, {})) for section, values in recipe.items()}
+    recipe = {
+        section: _without_length(values, sections.get(section, {})) for section, values in recipe.items()
+    }
     distill = recipe.setdefault("distill", {})
     if fallback and has_dev:
         distill["guard_rule"] = FALLBACK_GUARD_RULE
@@ -130,7 +153,9 @@ def position_limit(model: str) -> int | None:
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     limit = config.get("max_position_embeddings")
     if limit and "roberta" in str(config.get("model_type", "")):
-        limit -= (config.get("pad_token_id") or 0) + 1  # RoBERTa-style positions start after the padding index
+        limit -= (
+            config.get("pad_token_id") or 0
+        ) + 1  # RoBERTa-style positions start after the padding index
     tokenizer = folder / "tokenizer_config.json"
     if tokenizer.is_file():
         most = json.loads(tokenizer.read_text(encoding="utf-8")).get("model_max_length")
@@ -144,5 +169,7 @@ def check_lengths(configs: dict[str, Any], limit: int | None, model: str, config
     for name, config in configs.items():
         length = getattr(config, "max_length", None)
         if name != "translate" and limit and length and length > limit:
-            raise AlsaceError(f"{config_file} [{name}] max_length = {length}: the model {model} takes at most "
-                              f"{limit} tokens")  # fmt: skip
+            raise AlsaceError(
+                f"{config_file} [{name}] max_length = {length}: the model {model} takes at most "
+                f"{limit} tokens"
+            )

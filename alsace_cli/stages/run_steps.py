@@ -27,7 +27,6 @@ class Step:
     action: Callable[[], Any]
 
 
-
 @contextlib.contextmanager
 def run_log(root: Path, header: bool = True) -> Iterator[None]:
     """What is printed inside the block, tables included, also goes to `run.log` in the run directory

@@ -28,8 +28,9 @@ from alsace_cli.provenance import make_provenance
 from alsace_cli.selection import TOLERANCE, assign_roles, parse_threshold
 
 
-def source_and_degenerate(languages: pd.DataFrame, shift: dict[str, float], theta: float,
-                          config: SelectConfig) -> tuple[pd.DataFrame, list[str]]:  # fmt: skip
+def source_and_degenerate(
+    languages: pd.DataFrame, shift: dict[str, float], theta: float, config: SelectConfig
+) -> tuple[pd.DataFrame, list[str]]:
     """Warn when the source language is ranked a student (or make it a teacher: --source-teacher), and
     name the degenerate languages; returns the roles and the degenerate languages."""
     degenerate = sorted(lang for lang, tv in shift.items() if tv > config.degenerate_tv)
@@ -37,8 +38,12 @@ def source_and_degenerate(languages: pd.DataFrame, shift: dict[str, float], thet
         report.warn(
             f"select: {report.plural(len(degenerate), 'language')} predict labels far from {report.esc(config.source_lang)}'s on the same "
             f"instances (TV above {config.degenerate_tv}): "
-            + report.esc(report.few([f"{lang} {shift[lang]:.2f}" for lang in sorted(degenerate, key=lambda g: -shift[g])],
-                                    "all in the output's metadata"))
+            + report.esc(
+                report.few(
+                    [f"{lang} {shift[lang]:.2f}" for lang in sorted(degenerate, key=lambda g: -shift[g])],
+                    "all in the output's metadata",
+                )
+            )
             + "; a vote they dominate may be wrong (vote --exclude-degenerate)"
         )
     source = languages["lang"] == config.source_lang
@@ -58,7 +63,9 @@ def source_and_degenerate(languages: pd.DataFrame, shift: dict[str, float], thet
 
 def select(config: SelectConfig, overwrite: bool = False) -> Artifact:
     threshold = parse_threshold(config.threshold)
-    check_artifact_outputs(config.out, {"--predictions": config.predictions, "--pseudo-labels": config.pseudo_labels}, overwrite)
+    check_artifact_outputs(
+        config.out, {"--predictions": config.predictions, "--pseudo-labels": config.pseudo_labels}, overwrite
+    )
     output = output_type_of_predictions(config.predictions)
     scores, shift = output.language_scores(config)
     languages, theta = assign_roles(scores, threshold, config.strategy, config.seed)

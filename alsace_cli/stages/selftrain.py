@@ -70,9 +70,11 @@ def self_train(config: SelfTrainConfig, overwrite: bool = False) -> Path:
         )
     columns = ["id", "lang", *get_task(data.task).text_columns, "label"]
     provenance = make_provenance(
-        "self-train", config, {"model": config.model, "predictions": config.predictions, "data": config.data},
+        "self-train",
+        config,
+        {"model": config.model, "predictions": config.predictions, "data": config.data},
         config.seed,
-    )  # fmt: skip
+    )
     write_artifact(rows[columns], train_path, "dataset", dataset_meta(data.task, data.labels, provenance))
     counts = rows["lang"].value_counts().sort_index()
     report.info(
@@ -96,6 +98,6 @@ def self_train(config: SelfTrainConfig, overwrite: bool = False) -> Path:
             trust_remote_code=config.trust_remote_code,
             device=config.device,
             precision=config.precision,
-        ),  # fmt: skip
+        ),
         overwrite=overwrite,
     )

@@ -22,9 +22,13 @@ def tiny_model(config: TinyModelConfig, overwrite: bool = False) -> Path:
             texts += dataset.frame[column].astype(str).tolist()
     if config.kind in ("bert", "bert-mlm"):
         build_tiny_model(config.out, texts, seed=config.seed, masked_lm=config.kind == "bert-mlm")
-        what = "2-layer BERT" + (" with its masked-LM head" if config.kind == "bert-mlm" else "") + ", WordPiece"
+        what = (
+            "2-layer BERT" + (" with its masked-LM head" if config.kind == "bert-mlm" else "") + ", WordPiece"
+        )
     else:
         build_tiny_translator(config.out, texts, config.kind, seed=config.seed)
-        what = {"nllb": "M2M100 with NLLB's tokenizer", "marian": "MarianMT", "madlad": "T5 with <2xx> tags"}[config.kind]
+        what = {"nllb": "M2M100 with NLLB's tokenizer", "marian": "MarianMT", "madlad": "T5 with <2xx> tags"}[
+            config.kind
+        ]
     report.info(f"tiny-model: random {what}; vocabulary from {len(texts)} texts → {report.esc(config.out)}")
     return Path(config.out)

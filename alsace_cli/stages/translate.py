@@ -51,7 +51,9 @@ def _fields(config: TranslateConfig, source: DatasetStream) -> list[str]:
     names = pq.read_schema(source.path).names
     unknown = [f for f in fields if f not in names]
     if unknown:
-        raise AlsaceError(f"--fields: {config.data} has no column {unknown[0]!r} (text columns: {', '.join(task.text_columns)})")
+        raise AlsaceError(
+            f"--fields: {config.data} has no column {unknown[0]!r} (text columns: {', '.join(task.text_columns)})"
+        )
     return fields
 
 
@@ -69,8 +71,15 @@ def translate(config: TranslateConfig, overwrite: bool = False, chunk_rows: int 
     config = with_resolved_precision(config)
     procs = processes(config.device)
     report.set_main_process(procs.main)
-    check_artifact_outputs(config.out, {"--data": config.data, "--reference": config.reference,
-                                        "--model": None if is_template(config.model) else config.model}, overwrite)  # fmt: skip
+    check_artifact_outputs(
+        config.out,
+        {
+            "--data": config.data,
+            "--reference": config.reference,
+            "--model": None if is_template(config.model) else config.model,
+        },
+        overwrite,
+    )
     source = open_dataset(config.data)
     fields = _fields(config, source)
     per_lang = pq.read_table(source.path, columns=["lang"]).to_pandas()["lang"].value_counts()
@@ -78,19 +87,27 @@ def translate(config: TranslateConfig, overwrite: bool = False, chunk_rows: int 
     models = MTModels(config, process_device(config.device))
     directions = plan(config, models, present)
     if isinstance(models.style, OnePair) and not is_template(config.model) and len(directions) > 1:
-        raise AlsaceError(f"--model {config.model}: one language pair per model (no language codes in its tokenizer) "
-                          f"and {len(directions)} pairs asked; give a template such as opus-mt-{{src}}-{{tgt}}")  # fmt: skip
+        raise AlsaceError(
+            f"--model {config.model}: one language pair per model (no language codes in its tokenizer) "
+            f"and {len(directions)} pairs asked; give a template such as opus-mt-{{src}}-{{tgt}}"
+        )
     inputs = _inputs(config, directions, models)
     settings = {k: v for k, v in to_toml_dict(config).items() if k not in ("out", "reference")}
-    store = UnitStore(config.out, {**settings, **{k: hash_path(v) for k, v in inputs.items() if v and k != "reference"}},
-                      overwrite)  # fmt: skip
+    store = UnitStore(
+        config.out,
+        {**settings, **{k: hash_path(v) for k, v in inputs.items() if v and k != "reference"}},
+        overwrite,
+    )
     procs.barrier()
     store.prepare(procs.main)
     procs.barrier()
     texts = len(fields) * sum(int(per_lang[d.rows_lang]) for d in directions)
     tokens = _translate_units(config, source, fields, directions, models, store, procs, chunk_rows, texts)
-    meta = {"task": source.task, "labels": source.labels,
-            "provenance": make_provenance("translate", config, inputs)}  # fmt: skip
+    meta = {
+        "task": source.task,
+        "labels": source.labels,
+        "provenance": make_provenance("translate", config, inputs),
+    }
     if not procs.main:
         return Artifact(frame=None, meta=meta, path=None)  # type: ignore[arg-type]
     meta["translation"] = _summary(config, source, fields, directions, models, store, chunk_rows, tokens)
@@ -103,10 +120,21 @@ def translate(config: TranslateConfig, overwrite: bool = False, chunk_rows: int 
     return Artifact(frame=None, meta=meta, path=writer.path)  # type: ignore[arg-type]
 
 
-def _translate_units(config: TranslateConfig, source: DatasetStream, fields: list[str], directions: list[Direction],
-                     models: MTModels, store: UnitStore, procs: Processes, chunk_rows: int, total: int) -> int:  # fmt: skip
+def _translate_units(
+    config: TranslateConfig,
+    source: DatasetStream,
+    fields: list[str],
+    directions: list[Direction],
+    models: MTModels,
+    store: UnitStore,
+    procs: Processes,
+    chunk_rows: int,
+    total: int,
+) -> int:
     """Translate every unit not already in the store; returns the tokens generated (this process's)."""
-    decoding = Decoding(config.num_beams, config.max_new_tokens, config.max_length, config.batch_size, config.precision)
+    decoding = Decoding(
+        config.num_beams, config.max_new_tokens, config.max_length, config.batch_size, config.precision
+    )
     tokens = 0
     with report.progress(f"translate {config.model}", total) as advance:
         for k, chunk in enumerate(source.chunks(chunk_rows)):
@@ -118,8 +146,17 @@ def _translate_units(config: TranslateConfig, source: DatasetStream, fields: lis
                     continue
                 model, tokenizer, pair = models.pair(direction.source, direction.target)
                 texts = [text for column in fields for text in rows[column].astype(str)]
-                out, flags, generated = translate_texts(model, tokenizer, texts, pair, decoding, models.device,
-                                                        procs.rank, procs.world, on_batch=advance)  # fmt: skip
+                out, flags, generated = translate_texts(
+                    model,
+                    tokenizer,
+                    texts,
+                    pair,
+                    decoding,
+                    models.device,
+                    procs.rank,
+                    procs.world,
+                    on_batch=advance,
+                )
                 tokens += generated
                 out, flags = procs.merge(out, len(texts)), procs.merge(flags, len(texts))
                 if procs.main:
@@ -127,8 +164,14 @@ def _translate_units(config: TranslateConfig, source: DatasetStream, fields: lis
     return tokens
 
 
-def _output_chunk(config: TranslateConfig, frame: pd.DataFrame, fields: list[str], directions: list[Direction],
-                  store: UnitStore, k: int) -> pd.DataFrame:  # fmt: skip
+def _output_chunk(
+    config: TranslateConfig,
+    frame: pd.DataFrame,
+    fields: list[str],
+    directions: list[Direction],
+    store: UnitStore,
+    k: int,
+) -> pd.DataFrame:
     """One chunk's output rows: forward, the input rows then each language's; reverse, in the input's order."""
     base = frame.assign(translated_from="", mt_check="")
     if config.reverse:
@@ -141,11 +184,21 @@ def _output_chunk(config: TranslateConfig, frame: pd.DataFrame, fields: list[str
         rows = base[base["lang"] == direction.rows_lang]
         parts.append(translated_rows(rows, store.load(k, direction.lang), fields, direction, config.reverse))
     out = pd.concat(parts)
-    return out.sort_index(kind="stable").reset_index(drop=True) if config.reverse else out.reset_index(drop=True)
+    return (
+        out.sort_index(kind="stable").reset_index(drop=True) if config.reverse else out.reset_index(drop=True)
+    )
 
 
-def _summary(config: TranslateConfig, source: DatasetStream, fields: list[str], directions: list[Direction],
-             models: MTModels, store: UnitStore, chunk_rows: int, tokens: int) -> dict:  # fmt: skip
+def _summary(
+    config: TranslateConfig,
+    source: DatasetStream,
+    fields: list[str],
+    directions: list[Direction],
+    models: MTModels,
+    store: UnitStore,
+    chunk_rows: int,
+    tokens: int,
+) -> dict:
     """The translation's metadata: model, codes, decoding, and per language the checks (and chrF)."""
     chunks = -(-source.rows // chunk_rows)
     reference = load_dataset(config.reference) if config.reference else None
@@ -154,12 +207,22 @@ def _summary(config: TranslateConfig, source: DatasetStream, fields: list[str], 
         units = [store.load(k, d.lang) for k in range(chunks)]
         counts = check_counts(units)
         if reference is not None:
-            counts["chrf"] = chrf(units, reference.frame, fields, config.source_lang if config.reverse else d.lang)
+            counts["chrf"] = chrf(
+                units, reference.frame, fields, config.source_lang if config.reverse else d.lang
+            )
         counts["flagged_ids"] = flagged_ids(units)
         per_lang[d.lang] = counts
-    return {"model": config.model, "style": models.style.name, "direction": "reverse" if config.reverse else "forward",
-            "source_lang": config.source_lang, "fields": fields, "num_beams": config.num_beams,
-            "max_new_tokens": config.max_new_tokens, "max_length": config.max_length,
-            "codes": {d.lang: {"source": d.source[1], "target": d.target[1]} for d in directions},
-            "models": {d.lang: models.spec(d.source[0], d.target[0]) for d in directions},
-            "generated_tokens_this_run": tokens, "languages": per_lang}  # fmt: skip
+    return {
+        "model": config.model,
+        "style": models.style.name,
+        "direction": "reverse" if config.reverse else "forward",
+        "source_lang": config.source_lang,
+        "fields": fields,
+        "num_beams": config.num_beams,
+        "max_new_tokens": config.max_new_tokens,
+        "max_length": config.max_length,
+        "codes": {d.lang: {"source": d.source[1], "target": d.target[1]} for d in directions},
+        "models": {d.lang: models.spec(d.source[0], d.target[0]) for d in directions},
+        "generated_tokens_this_run": tokens,
+        "languages": per_lang,
+    }

@@ -44,8 +44,10 @@ def _artifacts(root: Path) -> list[Path]:
 def verify(run_dir: str | Path) -> list[Verdict]:
     root = Path(run_dir)
     if root.is_file():
-        raise AlsaceError(f"{root}: a file; verify takes the folder that holds it and its inputs "
-                          f"(alsace verify {root.parent})")  # fmt: skip
+        raise AlsaceError(
+            f"{root}: a file; verify takes the folder that holds it and its inputs "
+            f"(alsace verify {root.parent})"
+        )
     if not root.is_dir():
         raise AlsaceError(f"{root}: no such run directory")
     found = _artifacts(root)
@@ -67,8 +69,10 @@ def verify(run_dir: str | Path) -> list[Verdict]:
                 now = hash_path(source)
                 if "@" in now and now != record["sha256"]:
                     was = record["sha256"].partition("@")[2] or "unrecorded"
-                    reasons.append(f"input {key} {source}: the hub model is now commit {now.partition('@')[2]} "
-                                   f"(was {was})")  # fmt: skip
+                    reasons.append(
+                        f"input {key} {source}: the hub model is now commit {now.partition('@')[2]} "
+                        f"(was {was})"
+                    )
                 continue
             if not source.exists():
                 reasons.append(f"input {key} {source} is gone")

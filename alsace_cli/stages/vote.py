@@ -43,11 +43,18 @@ def _dawid_skene_votes(frame: pd.DataFrame, voters: pd.DataFrame, n_labels: int)
     frame["pseudo_label"], frame["votes"] = pseudo.astype("int64"), votes.astype("int64")
     frame["agreement"], frame["posterior"] = votes / frame["n_langs"], posterior.max(axis=1)
     frame["tie"] = False
-    report.info("vote (Dawid-Skene): estimated accuracy per language: " + report.few(
-        [f"{lang} {r:.2f}" for lang, r in sorted(reliability.items(), key=lambda kv: -kv[1])],
-        "all in the output's metadata"))  # fmt: skip
-    return frame, {"tie_rule": "posterior argmax; exact ties to the lowest label index",
-                   "reliability": reliability, "em_iterations": iterations}  # fmt: skip
+    report.info(
+        "vote (Dawid-Skene): estimated accuracy per language: "
+        + report.few(
+            [f"{lang} {r:.2f}" for lang, r in sorted(reliability.items(), key=lambda kv: -kv[1])],
+            "all in the output's metadata",
+        )
+    )
+    return frame, {
+        "tie_rule": "posterior argmax; exact ties to the lowest label index",
+        "reliability": reliability,
+        "em_iterations": iterations,
+    }
 
 
 def vote(config: VoteConfig, overwrite: bool = False) -> Artifact:
@@ -73,18 +80,24 @@ def vote(config: VoteConfig, overwrite: bool = False) -> Artifact:
         report.warn(
             f"vote: {len(degenerate)} degenerate languages left out of the vote (predicted-label TV to "
             f"{config.source_lang} above {config.degenerate_tv}): "
-            + report.few([f"{lang} {shift[lang]:.2f}" for lang in sorted(degenerate, key=lambda g: -shift[g])],
-                         "all in the output's metadata")
+            + report.few(
+                [f"{lang} {shift[lang]:.2f}" for lang in sorted(degenerate, key=lambda g: -shift[g])],
+                "all in the output's metadata",
+            )
         )
     frame = vote_frame(voters, len(labels))
     alone = int((frame["n_langs"] < 2).sum())
     if alone == len(frame):
-        raise AlsaceError(f"{config.predictions}: no id has predictions in two languages ({len(frame)} ids, each in one "
-                          "language): a vote needs the same instance in several languages; were the ids numbered "
-                          "per language? (data import --id-column)")  # fmt: skip
+        raise AlsaceError(
+            f"{config.predictions}: no id has predictions in two languages ({len(frame)} ids, each in one "
+            "language): a vote needs the same instance in several languages; were the ids numbered "
+            "per language? (data import --id-column)"
+        )
     if alone:
-        report.warn(f"vote: {alone} of {len(frame)} ids are in one language only; their pseudo-label is that "
-                    "language's own prediction")  # fmt: skip
+        report.warn(
+            f"vote: {alone} of {len(frame)} ids are in one language only; their pseudo-label is that "
+            "language's own prediction"
+        )
     frame["posterior"] = frame["votes"] / frame["n_langs"]
     meta_rule: dict = {
         "tie_rule": "most votes; then highest probability summed over languages; then lowest label index"

@@ -76,8 +76,12 @@ class Task:
         return AutoModelForSequenceClassification
 
     def new_head_kwargs(self, labels: list[str]) -> dict[str, Any]:
-        return {"num_labels": len(labels), "id2label": dict(enumerate(labels)),
-                "label2id": {name: i for i, name in enumerate(labels)}, "ignore_mismatched_sizes": True}  # fmt: skip
+        return {
+            "num_labels": len(labels),
+            "id2label": dict(enumerate(labels)),
+            "label2id": {name: i for i, name in enumerate(labels)},
+            "ignore_mismatched_sizes": True,
+        }
 
     def load_kwargs(self, labels: list[str]) -> dict[str, Any]:
         """from_pretrained's arguments for a model trained for this task (a classifier needs none)."""
@@ -105,16 +109,29 @@ class Task:
             batch["labels"] = labels[index]
             return batch
 
-
         return TrainingFeatures(len(frame), collate, text_lengths(frame, self))
 
-    def predict_chunk(self, model: Any, tokenizer: Any, frame: pd.DataFrame, config: Any, device: Any,
-                      on_batch: Callable[[int], None] | None = None) -> pd.DataFrame:  # fmt: skip
+    def predict_chunk(
+        self,
+        model: Any,
+        tokenizer: Any,
+        frame: pd.DataFrame,
+        config: Any,
+        device: Any,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> pd.DataFrame:
 
         probs = predict_probs(
-            model, tokenizer, self, frame, max_length=config.max_length, batch_size=config.batch_size,
-            device=device, precision=config.precision, on_batch=on_batch,
-        )  # fmt: skip
+            model,
+            tokenizer,
+            self,
+            frame,
+            max_length=config.max_length,
+            batch_size=config.batch_size,
+            device=device,
+            precision=config.precision,
+            on_batch=on_batch,
+        )
         return predictions_frame(frame["id"], frame["lang"], probs)
 
     def dev_row_scores(self, model: Any, tokenizer: Any, dataset: Any, **settings: Any) -> Any:

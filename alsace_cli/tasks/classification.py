@@ -19,7 +19,6 @@ class SequenceClassificationTask(Task):
         import numpy as np
         import torch
 
-
         labels = torch.tensor(frame["label"].to_numpy(dtype=np.int64))
         cache = TokenCache(
             tokenizer, [frame[c].astype(str).tolist() for c in self.text_columns], config.max_length

@@ -36,7 +36,9 @@ def candidate_lists(frame: pd.DataFrame) -> list[list[str]]:
     return [[str(c) for c in cands] for cands in frame["candidates"]]
 
 
-def _sequences(tokenizer: Any, prompt: str, candidate: str, max_length: int) -> list[tuple[list[int], int, int]]:
+def _sequences(
+    tokenizer: Any, prompt: str, candidate: str, max_length: int
+) -> list[tuple[list[int], int, int]]:
     """(input ids, position, target id) per token of `candidate` in `prompt`: tokens before it in place, it and
     the rest masked."""
     start = prompt.index(MASK)
@@ -64,7 +66,9 @@ class ProbeTask(Task):
 
         width = self.width(rows)
         sequences, owners = [], []
-        for r, (prompt, candidates) in enumerate(zip(rows["text"].astype(str), candidate_lists(rows), strict=True)):
+        for r, (prompt, candidates) in enumerate(
+            zip(rows["text"].astype(str), candidate_lists(rows), strict=True)
+        ):
             for k, candidate in enumerate(candidates):
                 made = _sequences(tokenizer, prompt, candidate, max_length)
                 sequences += made
@@ -76,10 +80,16 @@ class ProbeTask(Task):
         for s, (ids, _, _) in enumerate(sequences):
             input_ids[s, : len(ids)] = torch.tensor(ids)
             attention[s, : len(ids)] = 1
-        return BatchEncoding({"input_ids": input_ids, "attention_mask": attention,
-                              "probe_position": torch.tensor([p for _, p, _ in sequences]),
-                              "probe_target": torch.tensor([t for _, _, t in sequences]),
-                              "probe_owner": torch.tensor(owners), "probe_shape": torch.tensor([len(rows), width])})  # fmt: skip
+        return BatchEncoding(
+            {
+                "input_ids": input_ids,
+                "attention_mask": attention,
+                "probe_position": torch.tensor([p for _, p, _ in sequences]),
+                "probe_target": torch.tensor([t for _, _, t in sequences]),
+                "probe_owner": torch.tensor(owners),
+                "probe_shape": torch.tensor([len(rows), width]),
+            }
+        )
 
     @staticmethod
     def width(rows: pd.DataFrame) -> int:
@@ -106,26 +116,36 @@ class ProbeTask(Task):
     def validate_rows(self, frame: pd.DataFrame, path: Path, labels: list[str]) -> None:
         """candidates: a non-empty list of texts, at most one per label slot; label and golds index into it."""
         if "candidates" not in frame.columns:
-            raise AlsaceError(f"{path}: missing column 'candidates' (task 'probe': the answers to choose from)")
+            raise AlsaceError(
+                f"{path}: missing column 'candidates' (task 'probe': the answers to choose from)"
+            )
         masks = frame["text"].astype(str).str.count(MASK).to_numpy()
         if (masks != 1).any():
             row = int((masks != 1).argmax())
-            raise AlsaceError(f"{path}: row {row}: column 'text' has {masks[row]} {MASK}, expected one (the slot a "
-                              "candidate fills)")  # fmt: skip
+            raise AlsaceError(
+                f"{path}: row {row}: column 'text' has {masks[row]} {MASK}, expected one (the slot a "
+                "candidate fills)"
+            )
         for row, cands in enumerate(frame["candidates"]):
             if cands is None or len(cands) == 0 or any(not str(c).strip() for c in cands):
-                raise AlsaceError(f"{path}: row {row}: column 'candidates' is empty or holds an empty candidate")
+                raise AlsaceError(
+                    f"{path}: row {row}: column 'candidates' is empty or holds an empty candidate"
+                )
             if len(cands) > len(labels):
-                raise AlsaceError(f"{path}: row {row}: {len(cands)} candidates, more than the {len(labels)} slots "
-                                  "in the metadata's labels")  # fmt: skip
+                raise AlsaceError(
+                    f"{path}: row {row}: {len(cands)} candidates, more than the {len(labels)} slots "
+                    "in the metadata's labels"
+                )
         if "label" in frame.columns:
             sizes = frame["candidates"].map(len).to_numpy()
             present = frame["label"].notna().to_numpy()
             beyond = present & (frame["label"].fillna(0).to_numpy(dtype=np.int64) >= sizes)
             if beyond.any():
                 row = int(beyond.argmax())
-                raise AlsaceError(f"{path}: row {row}: label {int(frame['label'].iloc[row])} but only "
-                                  f"{sizes[row]} candidates")  # fmt: skip
+                raise AlsaceError(
+                    f"{path}: row {row}: label {int(frame['label'].iloc[row])} but only "
+                    f"{sizes[row]} candidates"
+                )
 
 
 PROBE = register_task(

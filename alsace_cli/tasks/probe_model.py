@@ -46,15 +46,28 @@ class ProbeMaskedLM(torch.nn.Module):
             logits = self.mlm(input_ids=input_ids, attention_mask=attention_mask).logits[rows, position]
         return torch.log_softmax(logits.float(), dim=-1)[rows, target]
 
-    def forward(self, input_ids: Any, attention_mask: Any, probe_position: Any, probe_target: Any,
-                probe_owner: Any, probe_shape: Any, labels: Any = None, **_: Any) -> SequenceClassifierOutput:  # fmt: skip
+    def forward(
+        self,
+        input_ids: Any,
+        attention_mask: Any,
+        probe_position: Any,
+        probe_target: Any,
+        probe_owner: Any,
+        probe_shape: Any,
+        labels: Any = None,
+        **_: Any,
+    ) -> SequenceClassifierOutput:
         """Per row and candidate slot, the candidate's mean token log-probability (ABSENT where the row has
         fewer candidates); with `labels`, the cross-entropy over the candidates."""
         n_rows, width = (int(v) for v in probe_shape)
         token = self._token_log_probs(input_ids, attention_mask, probe_position, probe_target)
         total = torch.zeros(n_rows * width, device=token.device).index_add(0, probe_owner, token)
-        count = torch.zeros(n_rows * width, device=token.device).index_add(0, probe_owner, torch.ones_like(token))
-        scores = torch.where(count > 0, total / count.clamp(min=1), torch.full_like(total, ABSENT)).view(n_rows, width)
+        count = torch.zeros(n_rows * width, device=token.device).index_add(
+            0, probe_owner, torch.ones_like(token)
+        )
+        scores = torch.where(count > 0, total / count.clamp(min=1), torch.full_like(total, ABSENT)).view(
+            n_rows, width
+        )
         if width < self.slots:
             scores = torch.cat([scores, scores.new_full((n_rows, self.slots - width), ABSENT)], dim=1)
         loss = torch.nn.functional.cross_entropy(scores, labels) if labels is not None else None

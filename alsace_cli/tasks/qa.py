@@ -102,9 +102,15 @@ class QATask(Task):
                 )
         tokenizer.padding_side = "right"  # positions are computed before padding: the context must stay put
         return tokenizer(
-            questions, frame["context"].astype(str).tolist(), truncation="only_second", max_length=config.max_length,
-            stride=stride, return_overflowing_tokens=True, return_offsets_mapping=True, padding=False,
-        )  # fmt: skip
+            questions,
+            frame["context"].astype(str).tolist(),
+            truncation="only_second",
+            max_length=config.max_length,
+            stride=stride,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+            padding=False,
+        )
 
     @staticmethod
     def _inputs(encoded: Any, i: int) -> dict[str, list[int]]:
@@ -153,7 +159,6 @@ class QATask(Task):
         """Start and end logits of every window (float32, unpadded), longest windows batched first."""
         import torch
 
-
         n = len(encoded["input_ids"])
         order = np.argsort([-len(ids) for ids in encoded["input_ids"]], kind="stable")
         starts: list[np.ndarray | None] = [None] * n
@@ -178,8 +183,9 @@ class QATask(Task):
                     on_window(len(index))
         return starts, ends
 
-    def predict_chunk(self, model: Any, tokenizer: Any, frame: pd.DataFrame, config: Any, device: Any,
-                      on_batch=None) -> pd.DataFrame:  # fmt: skip
+    def predict_chunk(
+        self, model: Any, tokenizer: Any, frame: pd.DataFrame, config: Any, device: Any, on_batch=None
+    ) -> pd.DataFrame:
         encoded = self._windows(tokenizer, frame, config)
         starts, ends = self.window_logits(model, tokenizer, encoded, config, device)
         windows_of: dict[int, list[int]] = {}
@@ -221,28 +227,43 @@ class QATask(Task):
             candidates.append(top)
             if on_batch is not None:
                 on_batch(1)
-        return pd.DataFrame({
-            "id": frame["id"].to_numpy(), "lang": frame["lang"].to_numpy(),
-            "question_lang": frame["question_lang"].to_numpy(), "answer": answers,
-            "answer_start": np.asarray(answer_starts, dtype=np.int64), "score": np.asarray(scores, dtype=np.float64),
-            "candidates": candidates,
-        })  # fmt: skip
+        return pd.DataFrame(
+            {
+                "id": frame["id"].to_numpy(),
+                "lang": frame["lang"].to_numpy(),
+                "question_lang": frame["question_lang"].to_numpy(),
+                "answer": answers,
+                "answer_start": np.asarray(answer_starts, dtype=np.int64),
+                "score": np.asarray(scores, dtype=np.float64),
+                "candidates": candidates,
+            }
+        )
 
     def dev_row_scores(self, model: Any, tokenizer: Any, dataset: Any, **settings: Any) -> np.ndarray:
         """F1 (SQuAD normalisation) of each dev question's answer, in 0..1."""
         from types import SimpleNamespace
 
-
-        config = SimpleNamespace(max_length=settings["max_length"], batch_size=settings["batch_size"],
-                                 precision=settings.get("precision", "fp32"), doc_stride=settings.get("doc_stride"))  # fmt: skip
+        config = SimpleNamespace(
+            max_length=settings["max_length"],
+            batch_size=settings["batch_size"],
+            precision=settings.get("precision", "fp32"),
+            doc_stride=settings.get("doc_stride"),
+        )
         predicted = self.predict_chunk(model, tokenizer, dataset.frame, config, settings["device"])
         golds = [[a["text"] for a in answers_of(v)] for v in dataset.frame["answers"]]
         model.train()
         return np.array([f1(p, g) for p, g in zip(predicted["answer"], golds, strict=True)], dtype=np.float64)
 
 
-def span_scores(start_logits: np.ndarray, end_logits: np.ndarray, sequence: list[int | None], ids: list[int],
-                cls_id: int | None, n_best: int, longest: int) -> list[tuple[tuple[int, int], float]]:  # fmt: skip
+def span_scores(
+    start_logits: np.ndarray,
+    end_logits: np.ndarray,
+    sequence: list[int | None],
+    ids: list[int],
+    cls_id: int | None,
+    n_best: int,
+    longest: int,
+) -> list[tuple[tuple[int, int], float]]:
     """Candidate spans (first token, last token) of one window with their P(start)·P(end)."""
     context = np.array([s == 1 for s in sequence])
     if not context.any():

@@ -46,14 +46,21 @@ def _split(encoded: Any, i: int) -> tuple[dict[str, list[int]], dict[str, list[i
     context = [t for t, s in enumerate(sequence) if s == 1]
     a, b = context[0], context[-1] + 1
     fields = {k: list(encoded[k][i]) for k in FIELDS if k in encoded}
-    return ({k: v[:a] for k, v in fields.items()}, {k: v[a:b] for k, v in fields.items()},
-            {k: v[b:] for k, v in fields.items()})  # fmt: skip
+    return (
+        {k: v[:a] for k, v in fields.items()},
+        {k: v[a:b] for k, v in fields.items()},
+        {k: v[b:] for k, v in fields.items()},
+    )
 
 
 def aligned_windows(
-    tokenizer: Any, frame: pd.DataFrame, teacher_rows: np.ndarray, student_rows: np.ndarray,
-    max_length: int, stride: int,
-) -> AlignedWindows:  # fmt: skip
+    tokenizer: Any,
+    frame: pd.DataFrame,
+    teacher_rows: np.ndarray,
+    student_rows: np.ndarray,
+    max_length: int,
+    stride: int,
+) -> AlignedWindows:
     if not getattr(tokenizer, "is_fast", False):
         raise AlsaceError("extractive QA needs a fast (Rust) tokenizer: its offsets map tokens to characters")
     rows = np.unique(np.concatenate([teacher_rows, student_rows]))
@@ -78,8 +85,10 @@ def aligned_windows(
         n, start = len(t_ctx["input_ids"]), 0
         while True:
             end = min(start + room, n)
-            for side, (pre, ctx, suf), firsts in ((out.teacher, parts[t], out.teacher_first),
-                                                  (out.student, parts[s], out.student_first)):  # fmt: skip
+            for side, (pre, ctx, suf), firsts in (
+                (out.teacher, parts[t], out.teacher_first),
+                (out.student, parts[s], out.student_first),
+            ):
                 inputs = {k: pre[k] + ctx[k][start:end] + suf[k] for k in pre}
                 inputs["attention_mask"] = [1] * len(inputs["input_ids"])
                 side.append(inputs)

@@ -131,8 +131,15 @@ class Checkpointer:
         state = torch.load(self.dir / "alsace_state.pt", weights_only=False)
         return int(saved["step"]), list(saved["log"]), state
 
-    def after_step(self, step: int, total: int, flag: StopFlag, log_rows: list[dict], state: dict,
-                   resumes_by_itself: bool = False) -> None:  # fmt: skip
+    def after_step(
+        self,
+        step: int,
+        total: int,
+        flag: StopFlag,
+        log_rows: list[dict],
+        state: dict,
+        resumes_by_itself: bool = False,
+    ) -> None:
         """Checkpoint and stop if a signal came; keep the rolling checkpoint every --save-every steps.
         `resumes_by_itself`: the command (`alsace run`) resumes a checkpoint that matches, so the hint is the
         same command; otherwise it is the command with --resume."""

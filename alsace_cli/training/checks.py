@@ -33,9 +33,15 @@ class BestDevCheck:
             return False
         config = self.config
         score = self.task.dev_score(
-            model, self.tokenizer, self.dev, max_length=config.max_length, batch_size=config.eval_batch_size,
-            device=self.accelerator.device, precision=config.precision, doc_stride=config.doc_stride,
-        )  # fmt: skip
+            model,
+            self.tokenizer,
+            self.dev,
+            max_length=config.max_length,
+            batch_size=config.eval_batch_size,
+            device=self.accelerator.device,
+            precision=config.precision,
+            doc_stride=config.doc_stride,
+        )
         log.rows[-1][self.task.dev_metric] = score
         model.train()
         if score > self.best_score:

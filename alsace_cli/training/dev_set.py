@@ -57,8 +57,9 @@ class DevSet:
         """Each row's score (1/0 right or wrong; F1 for QA) under the model as it is now."""
         task = get_task(self.dataset.task)
         self.seen.clear()
-        rows = task.dev_row_scores(model, tokenizer, self.dataset, **settings, encoded=self.encoded,
-                                   predictions=self.seen)  # fmt: skip
+        rows = task.dev_row_scores(
+            model, tokenizer, self.dataset, **settings, encoded=self.encoded, predictions=self.seen
+        )
         return np.asarray(rows, dtype=float)
 
     def label_free(self, start: np.ndarray | None) -> dict[str, float]:
@@ -69,8 +70,10 @@ class DevSet:
         if pred is None or not self.multilingual:
             return {}
         ids = self.dataset.frame["id"].astype(str).to_numpy()
-        return {"dev_agreement": _agreement(ids, pred, pred),
-                "dev_vote_agreement": _agreement(ids, pred, pred if start is None else start)}  # fmt: skip
+        return {
+            "dev_agreement": _agreement(ids, pred, pred),
+            "dev_vote_agreement": _agreement(ids, pred, pred if start is None else start),
+        }
 
     def by_language(self, rows: np.ndarray) -> dict[str, float]:
         return {lang: float(rows[self.langs == lang].mean()) for lang in self.languages}
@@ -90,9 +93,15 @@ class DevSet:
         if translation and translation.get("direction") == "forward":
             listed += f"; machine-translated from {self.source_lang} by {translation.get('model')}"
         if not self.multilingual:
-            return (f"{len(self)} {self.source_lang} dev rows (source language only: it cannot see gains or "
-                    f"losses outside {self.source_lang})")  # fmt: skip
-        held = f"; the {int(self.source.sum())} {self.source_lang} rows also held on their own" if self.holds_source else ""
+            return (
+                f"{len(self)} {self.source_lang} dev rows (source language only: it cannot see gains or "
+                f"losses outside {self.source_lang})"
+            )
+        held = (
+            f"; the {int(self.source.sum())} {self.source_lang} rows also held on their own"
+            if self.holds_source
+            else ""
+        )
         return f"{len(self)} dev rows in {report.plural(len(self.languages), 'language')} ({listed}){held}"
 
     def describe(self) -> str:
@@ -100,9 +109,11 @@ class DevSet:
         line = f"guard: judged on {self.judged_on()}"
         if len(self) < 500:
             fewest, drop = detectable_drop(len(self), self.alpha)
-            line += (f"; at α = {self.alpha:g} the sign test calls a drop significant only from {fewest} more rows "
-                     f"wrong than right ({100 * fewest / len(self):.1f} points) when no row improves, about "
-                     f"{drop:.1f} points when a tenth of the rows change; give a few hundred rows where you can")  # fmt: skip
+            line += (
+                f"; at α = {self.alpha:g} the sign test calls a drop significant only from {fewest} more rows "
+                f"wrong than right ({100 * fewest / len(self):.1f} points) when no row improves, about "
+                f"{drop:.1f} points when a tenth of the rows change; give a few hundred rows where you can"
+            )
         if not self.multilingual:
             line += "; dev rows in the target languages let it keep a gain there (docs/guard.md)"
         return line

@@ -48,7 +48,9 @@ def ensemble_items(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The (id, lang) rows to train on and their fixed targets, log q_i(y), one row each."""
     predictions = read_predictions(config.predictions, data)
-    check_made_from(predictions.meta, config.predictions, "--predictions", config.data, config.allow_other_corpus)
+    check_made_from(
+        predictions.meta, config.predictions, "--predictions", config.data, config.allow_other_corpus
+    )
     languages = read_artifact(config.languages, "languages").frame
     teachers = languages[languages["role"] == "teacher"]
     if teachers.empty:
@@ -72,8 +74,13 @@ def ensemble_items(
     return items, np.log(np.clip(targets, 1e-12, None)).astype(np.float32)
 
 
-def show_accuracy(data: Dataset, predictions: pd.DataFrame, combined: pd.DataFrame, scores: dict[str, float],
-                  config: DistillConfig) -> None:  # fmt: skip
+def show_accuracy(
+    data: Dataset,
+    predictions: pd.DataFrame,
+    combined: pd.DataFrame,
+    scores: dict[str, float],
+    config: DistillConfig,
+) -> None:
     """The ensemble's accuracy against the source language's and each teacher's, on --data's labeled ids."""
     if "label" not in data.frame.columns or data.frame["label"].isna().all():
         report.info(

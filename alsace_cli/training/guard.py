@@ -128,8 +128,12 @@ class Guard:
         return self.dev is not None or self.corpus is not None
 
     def _settings(self) -> dict[str, Any]:
-        return {"max_length": self.config.max_length, "batch_size": self.config.eval_batch_size,
-                "device": self.accelerator.device, "precision": self.config.precision}  # fmt: skip
+        return {
+            "max_length": self.config.max_length,
+            "batch_size": self.config.eval_batch_size,
+            "device": self.accelerator.device,
+            "precision": self.config.precision,
+        }
 
     def check(self, model, step: int, log) -> bool:
         """Measure at `step`; returns True when the collapse detector fired (the caller stops training)."""
@@ -148,11 +152,16 @@ class Guard:
                 _, check.source_worse, check.p_source_worse = self.dev.source_worse(start, check.rows)
                 check.better, check.worse, check.p_worse = sign_test_worse(start, check.rows)
                 check.p_better = sign_test_worse(check.rows, self.history[0].rows)[2]
-                check.p_noninferior = noninferior_p(check.better, check.worse, len(check.rows),
-                                                    self.config.guard_margin)  # fmt: skip
+                check.p_noninferior = noninferior_p(
+                    check.better, check.worse, len(check.rows), self.config.guard_margin
+                )
         if self.corpus is not None:
-            measured = {name: label_histogram(predict_probs(model, self.tokenizer, self.task, rows, **self._settings()))
-                        for name, rows in self.corpus.items()}  # fmt: skip
+            measured = {
+                name: label_histogram(
+                    predict_probs(model, self.tokenizer, self.task, rows, **self._settings())
+                )
+                for name, rows in self.corpus.items()
+            }
             if self.reference is None:
                 self.reference = measured
             check.tvs = {
@@ -187,14 +196,24 @@ class Guard:
             if best is None or (check.score is not None and check.score >= self._score_of(best[0])):
                 self.states["best"] = (step, weights)
         self.history.append(check)
-        log.add(step=step, dev_accuracy=check.score, dev_better=check.better, dev_worse=check.worse,
-                dev_p_worse=check.p_worse if self.dev is not None else None,
-                dev_p_better=check.p_better if self.dev is not None else None,
-                **{f"dev_accuracy_{lang}": value for lang, value in check.by_lang.items()} if self.dev and self.dev.multilingual else {},
-                dev_p_source_worse=check.p_source_worse if self.dev is not None and self.dev.holds_source else None,
-                **check.signals,
-                collapse_tv=check.tv,
-                collapse_tv_source=check.tvs.get("source"), collapse_entropy=check.entropy_shift)  # fmt: skip
+        log.add(
+            step=step,
+            dev_accuracy=check.score,
+            dev_better=check.better,
+            dev_worse=check.worse,
+            dev_p_worse=check.p_worse if self.dev is not None else None,
+            dev_p_better=check.p_better if self.dev is not None else None,
+            **{f"dev_accuracy_{lang}": value for lang, value in check.by_lang.items()}
+            if self.dev and self.dev.multilingual
+            else {},
+            dev_p_source_worse=check.p_source_worse
+            if self.dev is not None and self.dev.holds_source
+            else None,
+            **check.signals,
+            collapse_tv=check.tv,
+            collapse_tv_source=check.tvs.get("source"),
+            collapse_entropy=check.entropy_shift,
+        )
         if step > 0:
             report.info(self._describe(check))
         return check.collapsed
@@ -216,18 +235,24 @@ class Guard:
         if check.score is not None:
             start = self.history[0].score
             verdict = "significantly worse" if check.p_worse < check.alpha else "within noise"
-            parts.append(f"dev {check.score:.4f} vs {start:.4f} at step 0 ({check.better} rows better, "
-                         f"{check.worse} worse; sign test p(worse) = {check.p_worse:.3g}: {verdict});")  # fmt: skip
+            parts.append(
+                f"dev {check.score:.4f} vs {start:.4f} at step 0 ({check.better} rows better, "
+                f"{check.worse} worse; sign test p(worse) = {check.p_worse:.3g}: {verdict});"
+            )
             if self.dev is not None and self.dev.holds_source:
                 held = "significantly worse: not kept" if check.p_source_worse < check.alpha else "held"
-                parts.append(f"{self.dev.source_lang} {check.by_lang[self.dev.source_lang]:.4f} vs "
-                             f"{self.history[0].by_lang[self.dev.source_lang]:.4f} (p(worse) = "
-                             f"{check.p_source_worse:.3g}: {held});")  # fmt: skip
+                parts.append(
+                    f"{self.dev.source_lang} {check.by_lang[self.dev.source_lang]:.4f} vs "
+                    f"{self.history[0].by_lang[self.dev.source_lang]:.4f} (p(worse) = "
+                    f"{check.p_source_worse:.3g}: {held});"
+                )
         if check.tv is not None:
             tvs = ", ".join(f"{name} {tv:.3f}" for name, tv in check.tvs.items())
-            parts.append(f"predicted-label TV {tvs} (limit {self.config.collapse_tv}), entropy shift "
-                         f"{check.entropy_shift:.3f} (limit {self.config.collapse_entropy})"
-                         + ("; [red]COLLAPSE detected[/red]" if check.collapsed else ""))  # fmt: skip
+            parts.append(
+                f"predicted-label TV {tvs} (limit {self.config.collapse_tv}), entropy shift "
+                f"{check.entropy_shift:.3f} (limit {self.config.collapse_entropy})"
+                + ("; [red]COLLAPSE detected[/red]" if check.collapsed else "")
+            )
         return " ".join(parts)
 
     def decide(self) -> tuple[int, str]:
@@ -240,8 +265,10 @@ class Guard:
             limits = (
                 f"TV ≤ {self.config.collapse_tv / 2:g}, entropy shift ≤ {self.config.collapse_entropy / 2:g}"
             )
-            return safe_step, (f"the collapse detector fired at step {last.step}; the latest check within "
-                               f"half its limits ({limits}) was step {safe_step}")  # fmt: skip
+            return safe_step, (
+                f"the collapse detector fired at step {last.step}; the latest check within "
+                f"half its limits ({limits}) was step {safe_step}"
+            )
         latest_step = self.states["latest"][0]
         latest = next(c for c in self.history if c.step == latest_step)
         why = "the last step" if latest is last else f"the latest acceptable check ({self._refused(last)})"
@@ -254,13 +281,17 @@ class Guard:
         if best_step != latest_step:
             _, _, p = sign_test_worse(best.rows, latest.rows)
             if p < self.config.guard_alpha:
-                return best_step, (f"step {best_step} is significantly better than step {latest_step} "
-                                   f"({best.score:.4f} vs {latest.score:.4f}, p = {p:.3g})")  # fmt: skip
+                return best_step, (
+                    f"step {best_step} is significantly better than step {latest_step} "
+                    f"({best.score:.4f} vs {latest.score:.4f}, p = {p:.3g})"
+                )
         harm = next((c for c in self.history[1:] if c.p_worse < c.alpha), None)
         if harm is not None and latest.score < self.history[0].score:
-            return best_step, (f"step {harm.step} was significantly worse than step 0 (p = {harm.p_worse:.3g}) "
-                               f"and step {latest_step} did not recover ({latest.score:.4f} < "
-                               f"{self.history[0].score:.4f} at step 0): the best dev score")  # fmt: skip
+            return best_step, (
+                f"step {harm.step} was significantly worse than step 0 (p = {harm.p_worse:.3g}) "
+                f"and step {latest_step} did not recover ({latest.score:.4f} < "
+                f"{self.history[0].score:.4f} at step 0): the best dev score"
+            )
         return latest_step, why
 
     def _refused(self, check: Check) -> str:
@@ -269,21 +300,31 @@ class Guard:
             return f"the collapse detector fired at step {check.step}"
         if check.p_worse < check.alpha:
             return f"step {check.step} was significantly worse than step 0, p = {check.p_worse:.3g}"
-        return (f"step {check.step}'s {self.config.source_lang} dev rows were significantly worse than step 0's, "
-                f"p = {check.p_source_worse:.3g}, whatever the pooled rows showed")  # fmt: skip
+        return (
+            f"step {check.step}'s {self.config.source_lang} dev rows were significantly worse than step 0's, "
+            f"p = {check.p_source_worse:.3g}, whatever the pooled rows showed"
+        )
 
     def _decide_by_evidence(self) -> tuple[int, str]:
         """--guard-rule gain / noninferior: the fine-tuned weights unless a check showed the evidence asked."""
         margin = self.config.guard_margin
         shown = self.states.get(self.config.guard_rule)
-        what = ("significantly better than step 0" if self.config.guard_rule == "gain"
-                else f"not worse than step 0 by {margin:g} points or more")  # fmt: skip
+        what = (
+            "significantly better than step 0"
+            if self.config.guard_rule == "gain"
+            else f"not worse than step 0 by {margin:g} points or more"
+        )
         if shown is None:
-            return 0, f"no check was shown {what} at α = {self.config.guard_alpha:g} on dev: the fine-tuned weights"
+            return (
+                0,
+                f"no check was shown {what} at α = {self.config.guard_alpha:g} on dev: the fine-tuned weights",
+            )
         check = next(c for c in self.history if c.step == shown[0])
         p = check.p_better if self.config.guard_rule == "gain" else check.p_noninferior
-        return check.step, (f"step {check.step} is {what} ({check.score:.4f} vs {self.history[0].score:.4f}, "
-                            f"{check.better} rows better, {check.worse} worse, p = {p:.3g})")  # fmt: skip
+        return check.step, (
+            f"step {check.step} is {what} ({check.score:.4f} vs {self.history[0].score:.4f}, "
+            f"{check.better} rows better, {check.worse} worse, p = {p:.3g})"
+        )
 
     def restore(self, model, total: int) -> int:
         """Load the kept state into `model` (unless it is the current one); returns its step."""
@@ -330,12 +371,21 @@ class Guard:
             "dev_rows": len(self.dev),
             "dev_languages": self.dev.languages,
             "dev_multilingual": self.dev.multilingual,
-            "dev_by_lang": {lang: {"step0": first.by_lang[lang], "kept": kept.by_lang[lang]} for lang in self.dev.languages},
+            "dev_by_lang": {
+                lang: {"step0": first.by_lang[lang], "kept": kept.by_lang[lang]}
+                for lang in self.dev.languages
+            },
         }
 
     def state_dict(self) -> dict:
-        return {"guard": {"history": self.history, "states": self.states, "reference": self.reference,
-                          "start_pred": self.start_pred}}  # fmt: skip
+        return {
+            "guard": {
+                "history": self.history,
+                "states": self.states,
+                "reference": self.reference,
+                "start_pred": self.start_pred,
+            }
+        }
 
     def load_state_dict(self, state: dict) -> None:
         guard = state["guard"]
@@ -348,8 +398,14 @@ class Guard:
             return None
         kept = next(c for c in self.history if c.step == self.decision["kept_step"])
         frame = self.dev.dataset.frame
-        return pd.DataFrame({"id": frame["id"].astype(str).to_numpy(), "lang": self.dev.langs,
-                             "step0": self.history[0].rows, "kept": kept.rows})  # fmt: skip
+        return pd.DataFrame(
+            {
+                "id": frame["id"].astype(str).to_numpy(),
+                "lang": self.dev.langs,
+                "step0": self.history[0].rows,
+                "kept": kept.rows,
+            }
+        )
 
     def note(self) -> str:
         return ""

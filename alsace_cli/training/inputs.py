@@ -15,9 +15,14 @@ from alsace_cli.provenance import hash_path
 from alsace_cli.schemas import probs_matrix
 
 
-def pair_rows(dataset: Dataset, pairs: pd.DataFrame, pairs_path: Path,
-              columns: tuple[str, ...] = ("student_lang", "teacher_lang"), keys: tuple[str, ...] = ("id", "lang"),
-              shared: tuple[str, ...] = ("id",)) -> list[np.ndarray]:  # fmt: skip
+def pair_rows(
+    dataset: Dataset,
+    pairs: pd.DataFrame,
+    pairs_path: Path,
+    columns: tuple[str, ...] = ("student_lang", "teacher_lang"),
+    keys: tuple[str, ...] = ("id", "lang"),
+    shared: tuple[str, ...] = ("id",),
+) -> list[np.ndarray]:
     """Row positions in the dataset of each pair's sides (`columns`); every side must exist.
 
     A side is found by the pair's `shared` columns plus that side's column, matched against the dataset's
@@ -64,8 +69,9 @@ def read_pairs(path: str, data: str, force: bool) -> pd.DataFrame | PairRule:
     return PairRule.from_frame(artifact.frame) if kind == "pair_rule" else artifact.frame
 
 
-def static_targets(predictions_path: str, data: Dataset, corpus: str, teacher_rows: np.ndarray, pairs_path: str,
-                   force: bool) -> np.ndarray:  # fmt: skip
+def static_targets(
+    predictions_path: str, data: Dataset, corpus: str, teacher_rows: np.ndarray, pairs_path: str, force: bool
+) -> np.ndarray:
     """log P(y | x_teacher) from predict's artifact, one row per pair: the fixed targets of --teacher static."""
     predictions = read_predictions(predictions_path, data)
     check_made_from(predictions.meta, predictions_path, "--predictions", corpus, force)

@@ -30,8 +30,10 @@ from alsace_cli.training.ensemble import ensemble_items
 from alsace_cli.training.inputs import pair_rows, static_targets
 
 # The config inputs a teacher may need, and the option that names each.
-OPTIONS = {"predictions": "--predictions FILE (predict's output on --data)",
-           "languages": "--languages FILE (select's output: the teachers and their ŝ)"}  # fmt: skip
+OPTIONS = {
+    "predictions": "--predictions FILE (predict's output on --data)",
+    "languages": "--languages FILE (select's output: the teachers and their ŝ)",
+}
 
 
 class Teacher:
@@ -52,14 +54,22 @@ class Teacher:
     def check(cls, config: DistillConfig) -> None:
         """Refuse a config that misses what this teacher needs, or gives inputs only other teachers use."""
         if not all(getattr(config, need) for need in cls.needs):
-            raise AlsaceError(f"--teacher {cls.name} needs {' and '.join(OPTIONS[need] for need in cls.needs)}")
+            raise AlsaceError(
+                f"--teacher {cls.name} needs {' and '.join(OPTIONS[need] for need in cls.needs)}"
+            )
         for option in OPTIONS:
             if getattr(config, option) and option not in cls.needs:
                 users = [t.name for t in TEACHERS.values() if option in t.needs]
                 raise AlsaceError(f"--{option} is only used by --teacher {' or '.join(users)}")
 
-    def items(self, data: Any, pairs: pd.DataFrame, student_rows: np.ndarray, teacher_rows: np.ndarray,
-              pairs_path: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:  # fmt: skip
+    def items(
+        self,
+        data: Any,
+        pairs: pd.DataFrame,
+        student_rows: np.ndarray,
+        teacher_rows: np.ndarray,
+        pairs_path: str,
+    ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
         """The rows trained on (pairs, or what replaces them) and each one's student and teacher row."""
         return pairs, student_rows, teacher_rows
 
@@ -128,7 +138,9 @@ class StaticTeacher(FixedTeacher):
 
     def items(self, data, pairs, student_rows, teacher_rows, pairs_path):
         config = self.config
-        self.log_probs = static_targets(config.predictions, data, config.data, teacher_rows, pairs_path, config.allow_other_corpus)
+        self.log_probs = static_targets(
+            config.predictions, data, config.data, teacher_rows, pairs_path, config.allow_other_corpus
+        )
         return pairs, student_rows, teacher_rows
 
 

@@ -38,7 +38,9 @@ from alsace_cli.training.setup import (
 class Trainer:
     def __init__(self, config: Any, objective: Objective) -> None:
         self.config, self.objective = config, objective
-        self.accelerator = make_accelerator(config.device, config.precision, config.report_to, f"{config.out}.logs")
+        self.accelerator = make_accelerator(
+            config.device, config.precision, config.report_to, f"{config.out}.logs"
+        )
         self.procs = processes(config.device)
         report.set_main_process(self.procs.main)
         objective.check_processes(self.procs.world)
@@ -64,7 +66,9 @@ class Trainer:
             start, log.rows, state = checkpoints.load()
             checks.load_state_dict(state)
             objective.load_state_dict(state)
-            report.info(f"{objective.stage}: resumed at step {start} of {total} from {report.esc(checkpoints.dir)}")
+            report.info(
+                f"{objective.stage}: resumed at step {start} of {total} from {report.esc(checkpoints.dir)}"
+            )
         else:
             checks.begin(model, log)
         model.train()
@@ -123,8 +127,19 @@ class Trainer:
             provenance["base_model"] = base_model(config.model)
             if checks.decision is not None:
                 provenance["guard"] = checks.decision
-            save_trained(model, tokenizer, out, objective.labels, log, config, objective.stage, provenance,
-                         objective.task, objective.languages, checks.dev_rows())  # fmt: skip
+            save_trained(
+                model,
+                tokenizer,
+                out,
+                objective.labels,
+                log,
+                config,
+                objective.stage,
+                provenance,
+                objective.task,
+                objective.languages,
+                checks.dev_rows(),
+            )
         checkpoints.remove()
         accelerator.end_training()
         report.info(f"{objective.summary(log, total)}{checks.note()} → {report.esc(out)}")

@@ -20,13 +20,35 @@ import unicodedata
 
 # ISO 15924 script → the first word of the Unicode names of its letters.
 SCRIPT_NAMES = {
-    "Latn": {"LATIN"}, "Cyrl": {"CYRILLIC"}, "Arab": {"ARABIC"}, "Deva": {"DEVANAGARI"}, "Grek": {"GREEK"},
-    "Hebr": {"HEBREW"}, "Thai": {"THAI"}, "Beng": {"BENGALI"}, "Taml": {"TAMIL"}, "Telu": {"TELUGU"},
-    "Knda": {"KANNADA"}, "Mlym": {"MALAYALAM"}, "Gujr": {"GUJARATI"}, "Guru": {"GURMUKHI"}, "Orya": {"ORIYA"},
-    "Sinh": {"SINHALA"}, "Mymr": {"MYANMAR"}, "Khmr": {"KHMER"}, "Laoo": {"LAO"}, "Tibt": {"TIBETAN"},
-    "Geor": {"GEORGIAN"}, "Armn": {"ARMENIAN"}, "Ethi": {"ETHIOPIC"}, "Tfng": {"TIFINAGH"},
-    "Hans": {"CJK"}, "Hant": {"CJK"}, "Jpan": {"CJK", "HIRAGANA", "KATAKANA"}, "Hang": {"HANGUL"},
-}  # fmt: skip
+    "Latn": {"LATIN"},
+    "Cyrl": {"CYRILLIC"},
+    "Arab": {"ARABIC"},
+    "Deva": {"DEVANAGARI"},
+    "Grek": {"GREEK"},
+    "Hebr": {"HEBREW"},
+    "Thai": {"THAI"},
+    "Beng": {"BENGALI"},
+    "Taml": {"TAMIL"},
+    "Telu": {"TELUGU"},
+    "Knda": {"KANNADA"},
+    "Mlym": {"MALAYALAM"},
+    "Gujr": {"GUJARATI"},
+    "Guru": {"GURMUKHI"},
+    "Orya": {"ORIYA"},
+    "Sinh": {"SINHALA"},
+    "Mymr": {"MYANMAR"},
+    "Khmr": {"KHMER"},
+    "Laoo": {"LAO"},
+    "Tibt": {"TIBETAN"},
+    "Geor": {"GEORGIAN"},
+    "Armn": {"ARMENIAN"},
+    "Ethi": {"ETHIOPIC"},
+    "Tfng": {"TIFINAGH"},
+    "Hans": {"CJK"},
+    "Hant": {"CJK"},
+    "Jpan": {"CJK", "HIRAGANA", "KATAKANA"},
+    "Hang": {"HANGUL"},
+}
 UNSPACED = {"Hans", "Hant", "Jpan", "Thai", "Khmr", "Laoo", "Mymr", "Tibt"}
 CHECKS = ("empty", "untranslated", "wrong-script", "repeated", "cut", "input-cut")
 _SPACE = re.compile(r"\s+")
@@ -57,8 +79,9 @@ def repeats(text: str, script: str | None, times: int = 4, longest: int = 6) -> 
     return False
 
 
-def check_translation(source: str, output: str, script: str | None, *, cut: bool = False,
-                      input_cut: bool = False) -> list[str]:  # fmt: skip
+def check_translation(
+    source: str, output: str, script: str | None, *, cut: bool = False, input_cut: bool = False
+) -> list[str]:
     """The checks one output fails, in CHECKS order (empty: nothing else is checked)."""
     if not output.strip():
         return ["empty"]

@@ -35,25 +35,41 @@ def plan(config: Any, models: Any, present: list[str]) -> list[Direction]:
     source = (config.source_lang, models.code(config.source_lang, "--source-lang"))
     if config.reverse:
         if config.target_languages:
-            raise AlsaceError("--target-languages: not with --reverse (every language of --data goes into --source-lang)")
+            raise AlsaceError(
+                "--target-languages: not with --reverse (every language of --data goes into --source-lang)"
+            )
         others = [lang for lang in present if lang != config.source_lang]
         if not others:
-            raise AlsaceError(f"--reverse: {config.data} has only {config.source_lang!r} rows; nothing to translate")
-        return [Direction(lang, lang, (lang, models.code(lang, f"--data lang {lang!r}")), source) for lang in others]
+            raise AlsaceError(
+                f"--reverse: {config.data} has only {config.source_lang!r} rows; nothing to translate"
+            )
+        return [
+            Direction(lang, lang, (lang, models.code(lang, f"--data lang {lang!r}")), source)
+            for lang in others
+        ]
     if not config.target_languages:
         raise AlsaceError("missing --target-languages (the languages to translate into), or pass --reverse")
     if config.source_lang not in present:
-        raise AlsaceError(f"{config.data}: no {config.source_lang!r} rows to translate (languages: {', '.join(present)})")
+        raise AlsaceError(
+            f"{config.data}: no {config.source_lang!r} rows to translate (languages: {', '.join(present)})"
+        )
     directions = []
     for lang in dict.fromkeys(config.target_languages):
         if lang == config.source_lang or lang in present:
             raise AlsaceError(f"--target-languages: {lang!r} is already in {config.data}; leave it out")
-        directions.append(Direction(lang, config.source_lang, source, (lang, models.code(lang, "--target-languages"))))
+        directions.append(
+            Direction(lang, config.source_lang, source, (lang, models.code(lang, "--target-languages")))
+        )
     return directions
 
 
-def unit_frame(rows: pd.DataFrame, fields: list[str], translations: dict[int, str],
-               flags: dict[int, tuple[bool, bool]], script: str | None) -> pd.DataFrame:  # fmt: skip
+def unit_frame(
+    rows: pd.DataFrame,
+    fields: list[str],
+    translations: dict[int, str],
+    flags: dict[int, tuple[bool, bool]],
+    script: str | None,
+) -> pd.DataFrame:
     """One unit's rows: id, its position among the unit's input rows, each field's translation, the checks
     failed (comma-separated over the fields). `translations` is keyed by position in the fields' concatenation."""
     n = len(rows)
@@ -64,13 +80,16 @@ def unit_frame(rows: pd.DataFrame, fields: list[str], translations: dict[int, st
         out[column] = [translations[f * n + i] for i in range(n)]
         for i in range(n):
             cut, input_cut = flags[f * n + i]
-            failed[i].update(check_translation(texts[i], out[column][i], script, cut=cut, input_cut=input_cut))
+            failed[i].update(
+                check_translation(texts[i], out[column][i], script, cut=cut, input_cut=input_cut)
+            )
     out["mt_check"] = [",".join(c for c in CHECKS if c in checks) for checks in failed]
     return pd.DataFrame(out)
 
 
-def translated_rows(rows: pd.DataFrame, unit: pd.DataFrame, fields: list[str], direction: Direction,
-                    reverse: bool) -> pd.DataFrame:  # fmt: skip
+def translated_rows(
+    rows: pd.DataFrame, unit: pd.DataFrame, fields: list[str], direction: Direction, reverse: bool
+) -> pd.DataFrame:
     """The output rows of one unit: the input rows with their texts replaced, empty translations left out."""
     picked = rows.iloc[unit["position"].to_numpy()].copy()  # keeps the input's index: --reverse sorts on it
     for column in fields:
@@ -85,20 +104,29 @@ def translated_rows(rows: pd.DataFrame, unit: pd.DataFrame, fields: list[str], d
 
 def check_counts(units: list[pd.DataFrame]) -> dict[str, int]:
     """How many of a language's rows failed each check (and how many were translated)."""
-    checks = pd.concat([u["mt_check"] for u in units], ignore_index=True) if units else pd.Series([], dtype=str)
+    checks = (
+        pd.concat([u["mt_check"] for u in units], ignore_index=True) if units else pd.Series([], dtype=str)
+    )
     counts = {"rows": int(len(checks))}
-    counts.update({name: int(checks.str.split(",").map(lambda c, name=name: name in c).sum()) for name in CHECKS})
+    counts.update(
+        {name: int(checks.str.split(",").map(lambda c, name=name: name in c).sum()) for name in CHECKS}
+    )
     return counts
 
 
 def flagged_ids(units: list[pd.DataFrame], limit: int = 20) -> dict[str, list[str]]:
     """Up to `limit` ids per failed check, for a user to look at."""
     frame = pd.concat(units, ignore_index=True) if units else pd.DataFrame({"id": [], "mt_check": []})
-    return {name: frame.loc[frame["mt_check"].str.contains(name, regex=False), "id"].head(limit).tolist()
-            for name in CHECKS if frame["mt_check"].str.contains(name, regex=False).any()}  # fmt: skip
+    return {
+        name: frame.loc[frame["mt_check"].str.contains(name, regex=False), "id"].head(limit).tolist()
+        for name in CHECKS
+        if frame["mt_check"].str.contains(name, regex=False).any()
+    }
 
 
-def chrf(units: list[pd.DataFrame], reference: pd.DataFrame, fields: list[str], lang: str) -> dict[str, float] | None:
+def chrf(
+    units: list[pd.DataFrame], reference: pd.DataFrame, fields: list[str], lang: str
+) -> dict[str, float] | None:
     """chrF (sacrebleu) of a language's translations against `reference`'s rows in `lang`, over every field."""
     import sacrebleu
 
@@ -111,4 +139,7 @@ def chrf(units: list[pd.DataFrame], reference: pd.DataFrame, fields: list[str], 
         return None
     hypotheses = [t for column in fields for t in hyps[column].astype(str)]
     references = [t for column in fields for t in refs.loc[hyps["id"], column].astype(str)]
-    return {"chrf": round(float(sacrebleu.corpus_chrf(hypotheses, [references]).score), 2), "rows": int(len(hyps))}
+    return {
+        "chrf": round(float(sacrebleu.corpus_chrf(hypotheses, [references]).score), 2),
+        "rows": int(len(hyps)),
+    }

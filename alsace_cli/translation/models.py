@@ -35,22 +35,30 @@ class MTModels:
         self.loaded: tuple[str, Any, Any] | None = None
         first = None if is_template(config.model) else self._load(config.model)
         tokenizer = first[2] if first else None
-        self.style: Style = detect_style(config.model, tokenizer) if config.style == "auto" else STYLES[config.style]()
+        self.style: Style = (
+            detect_style(config.model, tokenizer) if config.style == "auto" else STYLES[config.style]()
+        )
         if not isinstance(self.style, OnePair) and is_template(config.model):
-            raise AlsaceError(f"--style {config.style}: --model {config.model} is a template (one model per pair); "
-                              "use --style one-pair or auto")  # fmt: skip
+            raise AlsaceError(
+                f"--style {config.style}: --model {config.model} is a template (one model per pair); "
+                "use --style one-pair or auto"
+            )
         self.inventory = self.style.inventory(tokenizer) if tokenizer is not None else []
         if not isinstance(self.style, OnePair) and not self.inventory:
-            raise AlsaceError(f"--style {self.style.name}: {config.model}'s tokenizer lists no language codes of "
-                              "that style")  # fmt: skip
+            raise AlsaceError(
+                f"--style {self.style.name}: {config.model}'s tokenizer lists no language codes of that style"
+            )
 
     def code(self, user_code: str, option: str) -> str:
         """The model's code for a language the user named (refused when the model lacks it)."""
         return self.style.code(user_code, self.inventory, self.config.model, option)
 
     def spec(self, source: str, target: str) -> str:
-        return model_for(self.config.model, source, target, self.config.source_lang) if is_template(self.config.model) \
-            else self.config.model  # fmt: skip
+        return (
+            model_for(self.config.model, source, target, self.config.source_lang)
+            if is_template(self.config.model)
+            else self.config.model
+        )
 
     def _load(self, spec: str) -> tuple[str, Any, Any]:
         if self.loaded is None or self.loaded[0] != spec:

@@ -37,7 +37,9 @@ class UnitStore:
             return
         marker = self.dir / MARKER
         if not marker.is_file():
-            raise AlsaceError(f"{self.dir}: exists and was not written by alsace; it is never replaced (move it)")
+            raise AlsaceError(
+                f"{self.dir}: exists and was not written by alsace; it is never replaced (move it)"
+            )
         saved = json.loads(marker.read_text())["fingerprint"]
         if saved != fingerprint:
             differs = sorted(k for k in set(saved) | set(fingerprint) if saved.get(k) != fingerprint.get(k))
@@ -59,7 +61,9 @@ class UnitStore:
         if self.stale:
             shutil.rmtree(self.dir)
         self.dir.mkdir(parents=True, exist_ok=True)
-        (self.dir / MARKER).write_text(json.dumps({"fingerprint": self.fingerprint}, indent=1, sort_keys=True))
+        (self.dir / MARKER).write_text(
+            json.dumps({"fingerprint": self.fingerprint}, indent=1, sort_keys=True)
+        )
 
     @staticmethod
     def name(chunk: int, lang: str) -> str:

@@ -18,7 +18,11 @@ from typing import Any, ClassVar
 from alsace_cli.errors import AlsaceError
 from alsace_cli.translation.codes import match_code
 
-_FORCED_BOS = (re.compile(r"^[a-z]{3}_[A-Z][a-z]{3}$"), re.compile(r"^__[a-z]{2,3}__$"), re.compile(r"^[a-z]{2}_[A-Z]{2}$"))
+_FORCED_BOS = (
+    re.compile(r"^[a-z]{3}_[A-Z][a-z]{3}$"),
+    re.compile(r"^__[a-z]{2,3}__$"),
+    re.compile(r"^[a-z]{2}_[A-Z]{2}$"),
+)
 _TAG = re.compile(r"^<2[A-Za-z_-]+>$")
 
 
@@ -114,7 +118,9 @@ def model_for(model: str, source: str, target: str, source_lang: str) -> str:
     try:
         return model.format(src=source, tgt=target, lang=other)
     except (KeyError, IndexError, ValueError) as exc:
-        raise AlsaceError(f"--model {model}: a template may use {{src}}, {{tgt}} and {{lang}} ({exc})") from None
+        raise AlsaceError(
+            f"--model {model}: a template may use {{src}}, {{tgt}} and {{lang}} ({exc})"
+        ) from None
 
 
 def detect_style(model: str, tokenizer: Any | None) -> Style:

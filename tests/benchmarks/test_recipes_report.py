@@ -24,8 +24,10 @@ def report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(module, "RUNS", tmp_path / "runs")
     monkeypatch.setattr(module, "EXPORTS", tmp_path / "grid")
     rng = np.random.default_rng(0)
-    labels = pd.DataFrame([(str(i), lang, int(rng.integers(0, 3))) for lang in ("en", "de", "sw") for i in range(120)],
-                          columns=["id", "lang", "label"])  # fmt: skip
+    labels = pd.DataFrame(
+        [(str(i), lang, int(rng.integers(0, 3))) for lang in ("en", "de", "sw") for i in range(120)],
+        columns=["id", "lang", "label"],
+    )
     (tmp_path / "runs/quality/xcopa/data").mkdir(parents=True)
     labels.to_parquet(tmp_path / "runs/quality/xcopa/data/test.parquet")
     seed = tmp_path / "runs/quality/xcopa/seed1"
@@ -38,8 +40,12 @@ def report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def figures(found: dict) -> dict:
-    return {(bench, row, seed): (run.english, run.average, run.gap, run.worst, run.kept_step)
-            for bench, rows in found.items() for row, seeds in rows.items() for seed, run in seeds.items()}  # fmt: skip
+    return {
+        (bench, row, seed): (run.english, run.average, run.gap, run.worst, run.kept_step)
+        for bench, rows in found.items()
+        for row, seeds in rows.items()
+        for seed, run in seeds.items()
+    }
 
 
 def test_exported_rows_read_back_as_measured(report, tmp_path: Path) -> None:
@@ -62,41 +68,65 @@ def test_a_unit_is_not_joined_to_another_baseline(report, tmp_path: Path) -> Non
         report.collect(export=True)
 
 
-def verdict(english: float, average: float, benches: list[str], pruned: bool = False, missing: tuple = ()) -> dict:
+def verdict(
+    english: float, average: float, benches: list[str], pruned: bool = False, missing: tuple = ()
+) -> dict:
     """A recipe's standing as rule() writes it: the same change on each benchmark it ran on."""
     per_bench = {b: {"seeds": [1], "english": english, "average": average} for b in benches}
     shortfall = len(benches) * (max(0.0, -0.5 - english) + max(0.0, -average))
-    return {"benchmarks": per_bench, "pruned": ["x"] if pruned else [], "shortfall": shortfall, "missing": list(missing),
-            "qualifies": not pruned and not missing and shortfall == 0.0, "mean_gain": average}  # fmt: skip
+    return {
+        "benchmarks": per_bench,
+        "pruned": ["x"] if pruned else [],
+        "shortfall": shortfall,
+        "missing": list(missing),
+        "qualifies": not pruned and not missing and shortfall == 0.0,
+        "mean_gain": average,
+    }
 
 
 def test_the_rule_picks_the_largest_gain_then_the_closest_then_waits(report) -> None:
     every, rest = list(report.BENCHES), [b for b in report.BENCHES if b != "xcopa"]
-    verdicts = {"static": verdict(0.0, 0.5, every), "static-ce": verdict(-0.2, 0.5, every),
-                "ensemble-conf": verdict(0.1, 0.9, every), "paper": verdict(0.0, 0.0, ["xcopa"], missing=rest)}  # fmt: skip
+    verdicts = {
+        "static": verdict(0.0, 0.5, every),
+        "static-ce": verdict(-0.2, 0.5, every),
+        "ensemble-conf": verdict(0.1, 0.9, every),
+        "paper": verdict(0.0, 0.0, ["xcopa"], missing=rest),
+    }
     assert report.choose(verdicts)["default"] == "ensemble-conf"
     verdicts["ensemble-conf"] = verdict(-0.6, 0.9, every)  # English falls short: the tie goes to the simpler
     assert report.choose(verdicts)["default"] == "static"
-    verdicts = {"static": verdict(-1.0, -0.2, every, pruned=True), "static-ce": verdict(0.0, -0.1, every, pruned=True)}
+    verdicts = {
+        "static": verdict(-1.0, -0.2, every, pruned=True),
+        "static-ce": verdict(0.0, -0.1, every, pruned=True),
+    }
     closest = report.choose(verdicts)
     assert (closest["default"], closest["guard_rule"]) == ("static-ce", "gain")
-    verdicts = {"static": verdict(-2.0, -1.7, ["xcopa"], pruned=True, missing=rest),
-                "paper": verdict(0.0, 0.0, ["xcopa"], missing=rest)}  # fmt: skip
+    verdicts = {
+        "static": verdict(-2.0, -1.7, ["xcopa"], pruned=True, missing=rest),
+        "paper": verdict(0.0, 0.0, ["xcopa"], missing=rest),
+    }
     waiting = report.choose(verdicts)
     assert waiting["default"] is None and waiting["why"].startswith("none can qualify")
     verdicts["static"]["pruned"] = []  # one candidate could still qualify: the report does not say none can
     assert not report.choose(verdicts)["why"].startswith("none can qualify")
-    verdicts = {"static": verdict(0.0, 0.5, every), "ensemble-conf": verdict(0.1, 0.9, ["xcopa"], missing=rest)}
+    verdicts = {
+        "static": verdict(0.0, 0.5, every),
+        "ensemble-conf": verdict(0.1, 0.9, ["xcopa"], missing=rest),
+    }
     assert report.choose(verdicts)["default"] is None  # a candidate still running may gain more
 
 
 def test_a_pending_candidate_already_further_from_qualifying_need_not_run(report) -> None:
     every, rest = list(report.BENCHES), [b for b in report.BENCHES if b != "xcopa"]
-    verdicts = {"static": verdict(-2.0, -1.7, ["xcopa"], pruned=True, missing=rest),  # shortfall 3.2 so far
-                "ensemble-conf": verdict(-0.8, 0.1, every, pruned=True)}  # 5 × 0.3 = 1.5, complete
+    verdicts = {
+        "static": verdict(-2.0, -1.7, ["xcopa"], pruned=True, missing=rest),  # shortfall 3.2 so far
+        "ensemble-conf": verdict(-0.8, 0.1, every, pruned=True),
+    }  # 5 × 0.3 = 1.5, complete
     decided = report.choose(verdicts)
     assert (decided["default"], decided["guard_rule"]) == ("ensemble-conf", "gain")
-    verdicts["static"] = verdict(-0.7, 0.0, ["xcopa"], pruned=True, missing=rest)  # 0.2 so far: could still be closer
+    verdicts["static"] = verdict(
+        -0.7, 0.0, ["xcopa"], pruned=True, missing=rest
+    )  # 0.2 so far: could still be closer
     assert report.choose(verdicts)["default"] is None
     verdicts["static"] = verdict(-2.0, -1.7, ["xcopa"], missing=rest)  # not pruned: it could still qualify
     assert report.choose(verdicts)["default"] is None

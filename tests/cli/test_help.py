@@ -35,7 +35,9 @@ def test_every_option_has_help_and_a_default(name: str, command) -> None:
         record = param.get_help_record(ctx)
         assert record is not None, f"{name} {param.opts}"
         text = record[1]
-        assert "[default:" in text or text.endswith("[required]"), f"{name} {param.opts[0]} shows no default: {text!r}"
+        assert "[default:" in text or text.endswith("[required]"), (
+            f"{name} {param.opts[0]} shows no default: {text!r}"
+        )
         assert text.split("[")[0].strip(), f"{name} {param.opts[0]} has no help text"
 
 
@@ -87,8 +89,10 @@ def test_help_imports_neither_torch_nor_transformers_nor_pandas() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from alsace_cli.cli.app import main; sys.argv = ['alsace', '--help']\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('torch', 'transformers', 'pandas') if m in sys.modules))")  # fmt: skip
+    code = (
+        "import sys; from alsace_cli.cli.app import main; sys.argv = ['alsace', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'pandas') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]", out

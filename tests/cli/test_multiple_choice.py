@@ -13,25 +13,45 @@ from tests.cli.helpers import invoke, ok
 from tests.conftest import SHARED
 
 ITEMS = {
-    "en": [("The man turned on the faucet.", "The toilet filled with water.", "Water flowed from the spout.", "effect", 1),
-           ("The girl found a bug in her cereal.", "She poured milk in the bowl.", "She lost her appetite.", "effect", 1),
-           ("The woman retired.", "She received her pension.", "She paid off her mortgage.", "effect", 0),
-           ("I wanted to conserve energy.", "I swept the floor.", "I shut off the light.", "effect", 1)],
-    "it": [("L'uomo aprì il rubinetto.", "Il water si riempì.", "L'acqua uscì.", "effect", 1),
-           ("La ragazza trovò un insetto.", "Versò il latte.", "Perse l'appetito.", "effect", 1),
-           ("La donna andò in pensione.", "Ricevette la pensione.", "Pagò il mutuo.", "effect", 0),
-           ("Volevo risparmiare energia.", "Spazzai il pavimento.", "Spensi la luce.", "effect", 1)],
-    "et": [("Mees keeras kraani lahti.", "Tualett täitus veega.", "Tilast voolas vett.", "effect", 1),
-           ("Tüdruk leidis putuka.", "Ta kallas piima.", "Ta kaotas isu.", "effect", 1),
-           ("Naine jäi pensionile.", "Ta sai pensioni.", "Ta maksis laenu.", "effect", 0),
-           ("Tahtsin energiat säästa.", "Pühkisin põrandat.", "Lülitasin valguse välja.", "effect", 1)],
-}  # fmt: skip
+    "en": [
+        (
+            "The man turned on the faucet.",
+            "The toilet filled with water.",
+            "Water flowed from the spout.",
+            "effect",
+            1,
+        ),
+        (
+            "The girl found a bug in her cereal.",
+            "She poured milk in the bowl.",
+            "She lost her appetite.",
+            "effect",
+            1,
+        ),
+        ("The woman retired.", "She received her pension.", "She paid off her mortgage.", "effect", 0),
+        ("I wanted to conserve energy.", "I swept the floor.", "I shut off the light.", "effect", 1),
+    ],
+    "it": [
+        ("L'uomo aprì il rubinetto.", "Il water si riempì.", "L'acqua uscì.", "effect", 1),
+        ("La ragazza trovò un insetto.", "Versò il latte.", "Perse l'appetito.", "effect", 1),
+        ("La donna andò in pensione.", "Ricevette la pensione.", "Pagò il mutuo.", "effect", 0),
+        ("Volevo risparmiare energia.", "Spazzai il pavimento.", "Spensi la luce.", "effect", 1),
+    ],
+    "et": [
+        ("Mees keeras kraani lahti.", "Tualett täitus veega.", "Tilast voolas vett.", "effect", 1),
+        ("Tüdruk leidis putuka.", "Ta kallas piima.", "Ta kaotas isu.", "effect", 1),
+        ("Naine jäi pensionile.", "Ta sai pensioni.", "Ta maksis laenu.", "effect", 0),
+        ("Tahtsin energiat säästa.", "Pühkisin põrandat.", "Lülitasin valguse välja.", "effect", 1),
+    ],
+}
 CHOICES = "choice1,choice2"
 
 
 def write_jsonl(path: Path, lang: str, repeat: int = 1) -> Path:
-    rows = [{"premise": p, "choice1": c1, "choice2": c2, "question": q, "label": label, "idx": i}
-            for i, (p, c1, c2, q, label) in enumerate(ITEMS[lang] * repeat)]  # fmt: skip
+    rows = [
+        {"premise": p, "choice1": c1, "choice2": c2, "question": q, "label": label, "idx": i}
+        for i, (p, c1, c2, q, label) in enumerate(ITEMS[lang] * repeat)
+    ]
     path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
     return path
 
@@ -40,8 +60,17 @@ def write_jsonl(path: Path, lang: str, repeat: int = 1) -> Path:
 def mc(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("mc")
     files = {lang: write_jsonl(root / f"{lang}.jsonl", lang) for lang in ITEMS}
-    ok("data", "import", write_jsonl(root / "train-en.jsonl", "en", repeat=4), "--lang", "en", "--labels", CHOICES,
-       "--out", root / "train.parquet")  # fmt: skip
+    ok(
+        "data",
+        "import",
+        write_jsonl(root / "train-en.jsonl", "en", repeat=4),
+        "--lang",
+        "en",
+        "--labels",
+        CHOICES,
+        "--out",
+        root / "train.parquet",
+    )
     langs = [x for lang in ITEMS for x in ("--lang", lang)]
     ok(
         "data",
@@ -62,8 +91,21 @@ def mc(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_multiple_choice_runs_every_stage_unchanged(mc: Path) -> None:
     test = pd.read_parquet(mc / "test.parquet")
     assert {"premise", "question", "choice1", "choice2", "label"} <= set(test.columns)
-    ok("finetune", "--model", mc / "base", "--train", mc / "train.parquet", "--out", mc / "ft", "--max-steps", "2",
-       "--batch-size", "4", "--device", "cpu")  # fmt: skip
+    ok(
+        "finetune",
+        "--model",
+        mc / "base",
+        "--train",
+        mc / "train.parquet",
+        "--out",
+        mc / "ft",
+        "--max-steps",
+        "2",
+        "--batch-size",
+        "4",
+        "--device",
+        "cpu",
+    )
     assert json.loads((mc / "ft" / "config.json").read_text())["architectures"] == ["BertForMultipleChoice"]
     ok(
         "predict",
@@ -97,20 +139,72 @@ def test_multiple_choice_runs_every_stage_unchanged(mc: Path) -> None:
         "--out",
         mc / "pairs.parquet",
     )
-    ok("distill", "--model", mc / "ft", "--data", mc / "unlabeled.parquet", "--pairs", mc / "pairs.parquet",
-       "--out", mc / "d", "--steps", "2", "--pairs-per-batch", "4", "--dev", mc / "train.parquet", "--device", "cpu")  # fmt: skip
-    ok("eval", "--model", mc / "ft", "--model", mc / "d", "--data", mc / "test.parquet", "--languages", mc / "l.parquet",
-       "--out", mc / "m.parquet", "--device", "cpu")  # fmt: skip
+    ok(
+        "distill",
+        "--model",
+        mc / "ft",
+        "--data",
+        mc / "unlabeled.parquet",
+        "--pairs",
+        mc / "pairs.parquet",
+        "--out",
+        mc / "d",
+        "--steps",
+        "2",
+        "--pairs-per-batch",
+        "4",
+        "--dev",
+        mc / "train.parquet",
+        "--device",
+        "cpu",
+    )
+    ok(
+        "eval",
+        "--model",
+        mc / "ft",
+        "--model",
+        mc / "d",
+        "--data",
+        mc / "test.parquet",
+        "--languages",
+        mc / "l.parquet",
+        "--out",
+        mc / "m.parquet",
+        "--device",
+        "cpu",
+    )
     metrics = pd.read_parquet(mc / "m.parquet")
     assert len(metrics) == 2 * 3 and metrics["n"].eq(4).all()
 
 
 def test_a_multiple_choice_model_does_not_fit_a_pair_dataset(mc: Path, data_dir: Path) -> None:
     if not (mc / "ft").exists():
-        ok("finetune", "--model", mc / "base", "--train", mc / "train.parquet", "--out", mc / "ft", "--max-steps", "1",
-           "--batch-size", "4", "--device", "cpu")  # fmt: skip
-    result = invoke("predict", "--model", mc / "ft", "--data", data_dir / "unlabeled.parquet", "--out",
-                    mc / "x.parquet", "--device", "cpu")  # fmt: skip
+        ok(
+            "finetune",
+            "--model",
+            mc / "base",
+            "--train",
+            mc / "train.parquet",
+            "--out",
+            mc / "ft",
+            "--max-steps",
+            "1",
+            "--batch-size",
+            "4",
+            "--device",
+            "cpu",
+        )
+    result = invoke(
+        "predict",
+        "--model",
+        mc / "ft",
+        "--data",
+        data_dir / "unlabeled.parquet",
+        "--out",
+        mc / "x.parquet",
+        "--device",
+        "cpu",
+    )
     assert result.exit_code == 2
     assert "does not fit" in result.output and not (mc / "x.parquet").exists()
 
@@ -118,9 +212,25 @@ def test_a_multiple_choice_model_does_not_fit_a_pair_dataset(mc: Path, data_dir:
 @pytest.mark.skipif(not (SHARED / "data" / "xcopa").exists(), reason="needs ../shared/data/xcopa (CI has it)")
 def test_import_real_xcopa_and_copa_jsonl(tmp_path: Path) -> None:
     data = SHARED / "data"
-    ok("data", "import", data / "copa_en/test.jsonl", data / "xcopa/it/test.it.jsonl", data / "xcopa/qu/test.qu.jsonl",
-       "--lang", "en", "--lang", "it", "--lang", "qu", "--labels", CHOICES, "--limit", "10",
-       "--out", tmp_path / "xcopa.parquet")  # fmt: skip
+    ok(
+        "data",
+        "import",
+        data / "copa_en/test.jsonl",
+        data / "xcopa/it/test.it.jsonl",
+        data / "xcopa/qu/test.qu.jsonl",
+        "--lang",
+        "en",
+        "--lang",
+        "it",
+        "--lang",
+        "qu",
+        "--labels",
+        CHOICES,
+        "--limit",
+        "10",
+        "--out",
+        tmp_path / "xcopa.parquet",
+    )
     frame = pd.read_parquet(tmp_path / "xcopa.parquet")
     assert len(frame) == 30 and sorted(frame["lang"].unique()) == ["en", "it", "qu"]
     # XCOPA test row i is COPA test item 501+i: the same gold answer in every language.

@@ -21,9 +21,19 @@ def alsace(processes: int, *args: object) -> None:
     """`python -m alsace_cli ...` in one process, or under torchrun with `processes` processes, in fp32: under
     bf16 (auto's choice on CPUs that compute it) a row's batch neighbours change its rounding."""
     args = (*args, "--precision", "fp32")
-    launch = [sys.executable, "-m", "alsace_cli"] if processes == 1 else [
-        sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
-        "-m", "alsace_cli"]  # fmt: skip
+    launch = (
+        [sys.executable, "-m", "alsace_cli"]
+        if processes == 1
+        else [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            f"--nproc_per_node={processes}",
+            "-m",
+            "alsace_cli",
+        ]
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     result = subprocess.run([*launch, *map(str, args)], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -47,35 +57,156 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for t in pd.read_parquet(w / f"{f}.parquet")[c]
     ]
     build_tiny_model(w / "base", texts, seed=0, dropout=0.0)  # no random masks: the runs can agree exactly
-    languages = pd.DataFrame({"lang": LANGS[:3], "n": 7, "avg_confidence": 0.5, "score": [0.5, 0.3, 0.2],
-                              "role": ["teacher", "teacher", "student"]})  # fmt: skip
+    languages = pd.DataFrame(
+        {
+            "lang": LANGS[:3],
+            "n": 7,
+            "avg_confidence": 0.5,
+            "score": [0.5, 0.3, 0.2],
+            "role": ["teacher", "teacher", "student"],
+        }
+    )
     write_artifact(languages, w / "languages.parquet", "languages", {})
-    make_pairs(PairsConfig(data=str(w / "unlabeled.parquet"), languages=str(w / "languages.parquet"),
-                           out=str(w / "pairs.parquet")))  # fmt: skip
-    alsace(1, "finetune", "--model", w / "base", "--train", w / "train.parquet", "--out", w / "teacher",
-           "--max-steps", 6, "--batch-size", 5, "--lr", "3e-3", "--seed", 7, "--device", "cpu")  # fmt: skip
-    alsace(1, "predict", "--model", w / "teacher", "--data", w / "unlabeled.parquet", "--out", w / "teacher.parquet",
-           "--device", "cpu")  # fmt: skip
+    make_pairs(
+        PairsConfig(
+            data=str(w / "unlabeled.parquet"),
+            languages=str(w / "languages.parquet"),
+            out=str(w / "pairs.parquet"),
+        )
+    )
+    alsace(
+        1,
+        "finetune",
+        "--model",
+        w / "base",
+        "--train",
+        w / "train.parquet",
+        "--out",
+        w / "teacher",
+        "--max-steps",
+        6,
+        "--batch-size",
+        5,
+        "--lr",
+        "3e-3",
+        "--seed",
+        7,
+        "--device",
+        "cpu",
+    )
+    alsace(
+        1,
+        "predict",
+        "--model",
+        w / "teacher",
+        "--data",
+        w / "unlabeled.parquet",
+        "--out",
+        w / "teacher.parquet",
+        "--device",
+        "cpu",
+    )
     for n in (1, 2):
-        alsace(n, "finetune", "--model", w / "base", "--train", w / "train.parquet", "--out", w / f"ft{n}",
-               "--max-steps", 3, "--batch-size", 5, "--lr", "1e-3", "--device", "cpu")  # fmt: skip
-        alsace(n, "predict", "--model", w / f"ft{n}", "--data", w / "unlabeled.parquet", "--out",
-               w / f"pred{n}.parquet", "--batch-size", 4, "--device", "cpu")  # fmt: skip
+        alsace(
+            n,
+            "finetune",
+            "--model",
+            w / "base",
+            "--train",
+            w / "train.parquet",
+            "--out",
+            w / f"ft{n}",
+            "--max-steps",
+            3,
+            "--batch-size",
+            5,
+            "--lr",
+            "1e-3",
+            "--device",
+            "cpu",
+        )
+        alsace(
+            n,
+            "predict",
+            "--model",
+            w / f"ft{n}",
+            "--data",
+            w / "unlabeled.parquet",
+            "--out",
+            w / f"pred{n}.parquet",
+            "--batch-size",
+            4,
+            "--device",
+            "cpu",
+        )
         # The targets come from another model (teacher.parquet), so the gradients carry signal: toward its own
         # predictions a student starts at KL 0, where the gradients are float noise that Adam scales up to a
         # full step, and no two summation orders agree there.
-        alsace(n, "distill", "--model", w / f"ft{n}", "--data", w / "unlabeled.parquet", "--pairs", w / "pairs.parquet",
-               "--out", w / f"dist{n}", "--max-steps", 3, "--pairs-per-batch", 7, "--lr", "1e-3", "--teacher", "static",
-               "--predictions", w / "teacher.parquet", "--no-collapse-check", "--device", "cpu")  # fmt: skip
-        alsace(n, "eval", "--model", w / f"dist{n}", "--data", w / "test.parquet", "--out", w / f"metrics{n}.parquet",
-               "--predictions-out", w / f"test_pred{n}.parquet", "--batch-size", 4, "--device", "cpu")  # fmt: skip
+        alsace(
+            n,
+            "distill",
+            "--model",
+            w / f"ft{n}",
+            "--data",
+            w / "unlabeled.parquet",
+            "--pairs",
+            w / "pairs.parquet",
+            "--out",
+            w / f"dist{n}",
+            "--max-steps",
+            3,
+            "--pairs-per-batch",
+            7,
+            "--lr",
+            "1e-3",
+            "--teacher",
+            "static",
+            "--predictions",
+            w / "teacher.parquet",
+            "--no-collapse-check",
+            "--device",
+            "cpu",
+        )
+        alsace(
+            n,
+            "eval",
+            "--model",
+            w / f"dist{n}",
+            "--data",
+            w / "test.parquet",
+            "--out",
+            w / f"metrics{n}.parquet",
+            "--predictions-out",
+            w / f"test_pred{n}.parquet",
+            "--batch-size",
+            4,
+            "--device",
+            "cpu",
+        )
     from alsace_cli.tiny import build_tiny_translator
 
     build_tiny_translator(w / "mt", texts, "nllb", seed=0)
     for n in (1, 2):  # 23 English rows × 2 fields in batches of 4: 12 batches, an uneven share per process
-        alsace(n, "translate", "--model", w / "mt", "--data", w / "train.parquet", "--target-languages", "de,sw",
-               "--out", w / f"translated{n}.parquet", "--batch-size", 4, "--num-beams", 2, "--max-new-tokens", 10,
-               "--device", "cpu")  # fmt: skip
+        alsace(
+            n,
+            "translate",
+            "--model",
+            w / "mt",
+            "--data",
+            w / "train.parquet",
+            "--target-languages",
+            "de,sw",
+            "--out",
+            w / f"translated{n}.parquet",
+            "--batch-size",
+            4,
+            "--num-beams",
+            2,
+            "--max-new-tokens",
+            10,
+            "--device",
+            "cpu",
+        )
     return w
 
 
@@ -130,11 +261,30 @@ def two_nodes(*args: object) -> None:
     and 1, meeting at a localhost rendezvous (static: node 0's address and port)."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    launchers = [subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--nnodes=2", "--nproc_per_node=1",
-                                   f"--node_rank={rank}", "--master_addr=127.0.0.1", f"--master_port={port}",
-                                   "-m", "alsace_cli", *map(str, args), "--precision", "fp32"],
-                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for rank in (0, 1)]  # fmt: skip
+    launchers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "torch.distributed.run",
+                "--nnodes=2",
+                "--nproc_per_node=1",
+                f"--node_rank={rank}",
+                "--master_addr=127.0.0.1",
+                f"--master_port={port}",
+                "-m",
+                "alsace_cli",
+                *map(str, args),
+                "--precision",
+                "fp32",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for rank in (0, 1)
+    ]
     for launcher in launchers:
         _, stderr = launcher.communicate(timeout=300)
         assert launcher.returncode == 0, stderr[-3000:]
@@ -144,10 +294,36 @@ def test_two_nodes_give_what_one_process_gives(runs: Path) -> None:
     from safetensors.numpy import load_file
 
     w = runs
-    two_nodes("finetune", "--model", w / "base", "--train", w / "train.parquet", "--out", w / "ft-nodes",
-              "--max-steps", 3, "--batch-size", 5, "--lr", "1e-3", "--device", "cpu")  # fmt: skip
-    two_nodes("predict", "--model", w / "ft1", "--data", w / "unlabeled.parquet", "--out", w / "pred-nodes.parquet",
-              "--batch-size", 4, "--device", "cpu")  # fmt: skip
+    two_nodes(
+        "finetune",
+        "--model",
+        w / "base",
+        "--train",
+        w / "train.parquet",
+        "--out",
+        w / "ft-nodes",
+        "--max-steps",
+        3,
+        "--batch-size",
+        5,
+        "--lr",
+        "1e-3",
+        "--device",
+        "cpu",
+    )
+    two_nodes(
+        "predict",
+        "--model",
+        w / "ft1",
+        "--data",
+        w / "unlabeled.parquet",
+        "--out",
+        w / "pred-nodes.parquet",
+        "--batch-size",
+        4,
+        "--device",
+        "cpu",
+    )
     one, nodes = load_file(w / "ft1" / "model.safetensors"), load_file(w / "ft-nodes" / "model.safetensors")
     assert max(float(np.abs(one[k] - nodes[k]).max()) for k in one) < 1e-5
     p1, p2 = pd.read_parquet(w / "pred1.parquet"), pd.read_parquet(w / "pred-nodes.parquet")

@@ -103,17 +103,56 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not QA_DATA.exists():
         pytest.skip("../shared/data/qa is absent (a user's clone has no ../shared)")
     w = tmp_path_factory.mktemp("qa-real")
-    ok("data", "import", QA_DATA / "squad_en/train-subset-v1.1.json", "--format", "squad", "--lang", "en",
-       "--limit", "32", "--out", w / "squad.parquet")  # fmt: skip
-    ok("data", "import", *(QA_DATA / f"xquad/xquad.{lang}.json" for lang in ("en", "de", "es")), "--format", "squad",
-       "--limit", "12", "--out", w / "xquad.parquet")  # fmt: skip
+    ok(
+        "data",
+        "import",
+        QA_DATA / "squad_en/train-subset-v1.1.json",
+        "--format",
+        "squad",
+        "--lang",
+        "en",
+        "--limit",
+        "32",
+        "--out",
+        w / "squad.parquet",
+    )
+    ok(
+        "data",
+        "import",
+        *(QA_DATA / f"xquad/xquad.{lang}.json" for lang in ("en", "de", "es")),
+        "--format",
+        "squad",
+        "--limit",
+        "12",
+        "--out",
+        w / "xquad.parquet",
+    )
     # --limit keeps the first ids in order of appearance: the en-de file's ids are in all four files.
-    mlqa = [QA_DATA / f"mlqa/dev/dev-context-{c}-question-{q}.json" for c, q in
-            (("en", "de"), ("en", "en"), ("de", "en"), ("de", "de"))]  # fmt: skip
+    mlqa = [
+        QA_DATA / f"mlqa/dev/dev-context-{c}-question-{q}.json"
+        for c, q in (("en", "de"), ("en", "en"), ("de", "en"), ("de", "de"))
+    ]
     ok("data", "import", *mlqa, "--format", "mlqa", "--limit", "10", "--out", w / "mlqa.parquet")
     ok("tiny-model", w / "base", "--data", w / "squad.parquet", "--data", w / "xquad.parquet")
-    ok("finetune", "--model", w / "base", "--train", w / "squad.parquet", "--out", w / "ft", "--max-steps", "2",
-       "--batch-size", "8", "--max-length", "128", "--lr", "1e-3", "--device", "cpu")  # fmt: skip
+    ok(
+        "finetune",
+        "--model",
+        w / "base",
+        "--train",
+        w / "squad.parquet",
+        "--out",
+        w / "ft",
+        "--max-steps",
+        "2",
+        "--batch-size",
+        "8",
+        "--max-length",
+        "128",
+        "--lr",
+        "1e-3",
+        "--device",
+        "cpu",
+    )
     return w
 
 
@@ -125,8 +164,12 @@ def test_real_files_import_with_their_languages(real: Path) -> None:
     )
     assert xquad.groupby("lang")["id"].agg(set).map(len).eq(12).all()  # parallel by id
     mlqa = pd.read_parquet(real / "mlqa.parquet")
-    assert set(zip(mlqa["question_lang"], mlqa["lang"], strict=True)) == {("en", "en"), ("de", "en"), ("en", "de"),
-                                                                           ("de", "de")}  # fmt: skip
+    assert set(zip(mlqa["question_lang"], mlqa["lang"], strict=True)) == {
+        ("en", "en"),
+        ("de", "en"),
+        ("en", "de"),
+        ("de", "de"),
+    }
     first = mlqa.iloc[0]
     answer = first["answers"][0]
     assert first["context"][answer["answer_start"] :].startswith(answer["text"])
@@ -135,8 +178,19 @@ def test_real_files_import_with_their_languages(real: Path) -> None:
 def test_finetuned_qa_model_predicts_spans_and_evaluates_per_language_pair(real: Path) -> None:
     config = json.loads((real / "ft" / "config.json").read_text())
     assert config["architectures"] == ["BertForQuestionAnswering"]
-    ok("predict", "--model", real / "ft", "--data", real / "xquad.parquet", "--out", real / "pred.parquet",
-       "--max-length", "128", "--top-k", "3")  # fmt: skip
+    ok(
+        "predict",
+        "--model",
+        real / "ft",
+        "--data",
+        real / "xquad.parquet",
+        "--out",
+        real / "pred.parquet",
+        "--max-length",
+        "128",
+        "--top-k",
+        "3",
+    )
     predictions = read_artifact(real / "pred.parquet", "qa_predictions").frame
     data = pd.read_parquet(real / "xquad.parquet")
     assert len(predictions) == len(data) == 36
@@ -144,26 +198,84 @@ def test_finetuned_qa_model_predicts_spans_and_evaluates_per_language_pair(real:
     for row in merged.itertuples():
         assert row.context[row.answer_start : row.answer_start + len(row.answer)] == row.answer
         assert len(row.candidates) == 3
-    result = stdout_json(ok("eval", "--model", real / "ft", "--data", real / "mlqa.parquet", "--out",
-                            real / "m.parquet", "--plot", real / "gxlt.png", "--max-length", "128", "--json"))  # fmt: skip
+    result = stdout_json(
+        ok(
+            "eval",
+            "--model",
+            real / "ft",
+            "--data",
+            real / "mlqa.parquet",
+            "--out",
+            real / "m.parquet",
+            "--plot",
+            real / "gxlt.png",
+            "--max-length",
+            "128",
+            "--json",
+        )
+    )
     assert result["normalization"] == "mlqa" and len(result["metrics"]) == 4
-    xquad = stdout_json(ok("eval", "--model", real / "ft", "--data", real / "xquad.parquet", "--out",
-                           real / "x.parquet", "--max-length", "128", "--json"))  # fmt: skip
+    xquad = stdout_json(
+        ok(
+            "eval",
+            "--model",
+            real / "ft",
+            "--data",
+            real / "xquad.parquet",
+            "--out",
+            real / "x.parquet",
+            "--max-length",
+            "128",
+            "--json",
+        )
+    )
     assert xquad["normalization"] == "squad"
     assert xquad["summary"][0]["cross_f1"] is None  # XQuAD has no cross-language pair
     assert xquad["summary"][0]["gxlt_f1"] == pytest.approx(xquad["summary"][0]["xlt_f1"])
 
 
 def test_label_stages_refuse_qa_or_name_the_qa_option_with_one_line(real: Path, tmp_path: Path) -> None:
-    ok("predict", "--model", real / "ft", "--data", real / "mlqa.parquet", "--out", tmp_path / "p.parquet",
-       "--max-length", "128")  # fmt: skip
+    ok(
+        "predict",
+        "--model",
+        real / "ft",
+        "--data",
+        real / "mlqa.parquet",
+        "--out",
+        tmp_path / "p.parquet",
+        "--max-length",
+        "128",
+    )
     for command, needle in (
-        (["vote", "--predictions", tmp_path / "p.parquet", "--out", tmp_path / "v.parquet"], "cannot be voted"),
-        (["select", "--predictions", tmp_path / "p.parquet", "--pseudo-labels", tmp_path / "x.parquet",
-          "--out", tmp_path / "l.parquet"], "--pseudo-labels: not used on QA predictions"),
-        (["make-pairs", "--data", real / "mlqa.parquet", "--languages", tmp_path / "x.parquet",
-          "--out", tmp_path / "pairs.parquet"], "pass --question-language-pairs"),
-    ):  # fmt: skip
+        (
+            ["vote", "--predictions", tmp_path / "p.parquet", "--out", tmp_path / "v.parquet"],
+            "cannot be voted",
+        ),
+        (
+            [
+                "select",
+                "--predictions",
+                tmp_path / "p.parquet",
+                "--pseudo-labels",
+                tmp_path / "x.parquet",
+                "--out",
+                tmp_path / "l.parquet",
+            ],
+            "--pseudo-labels: not used on QA predictions",
+        ),
+        (
+            [
+                "make-pairs",
+                "--data",
+                real / "mlqa.parquet",
+                "--languages",
+                tmp_path / "x.parquet",
+                "--out",
+                tmp_path / "pairs.parquet",
+            ],
+            "pass --question-language-pairs",
+        ),
+    ):
         result = invoke(*command)
         assert result.exit_code == 2, result.output
         lines = result.stderr.strip().splitlines()
@@ -171,9 +283,31 @@ def test_label_stages_refuse_qa_or_name_the_qa_option_with_one_line(real: Path, 
 
 
 def test_an_answer_that_is_not_in_its_context_names_the_file_and_id(tmp_path: Path) -> None:
-    bad = {"version": "1.1", "data": [{"title": "t", "paragraphs": [{"context": "Paris is in France.", "qas": [
-        {"id": "good", "question": "Where?", "answers": [{"text": "France", "answer_start": 12}]},
-        {"id": "off-by-one", "question": "What?", "answers": [{"text": "Paris", "answer_start": 1}]}]}]}]}  # fmt: skip
+    bad = {
+        "version": "1.1",
+        "data": [
+            {
+                "title": "t",
+                "paragraphs": [
+                    {
+                        "context": "Paris is in France.",
+                        "qas": [
+                            {
+                                "id": "good",
+                                "question": "Where?",
+                                "answers": [{"text": "France", "answer_start": 12}],
+                            },
+                            {
+                                "id": "off-by-one",
+                                "question": "What?",
+                                "answers": [{"text": "Paris", "answer_start": 1}],
+                            },
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
     (tmp_path / "bad.en.json").write_text(json.dumps(bad))
     result = invoke(
         "data", "import", tmp_path / "bad.en.json", "--format", "squad", "--out", tmp_path / "o.parquet"
@@ -188,9 +322,29 @@ def test_an_answer_that_is_not_in_its_context_names_the_file_and_id(tmp_path: Pa
 
 
 def test_renumber_ids_gives_repeated_ids_positions(tmp_path: Path) -> None:
-    qa = {"data": [{"paragraphs": [{"context": "Paris is in France.", "qas": [
-        {"id": "0", "question": "Where?", "answers": [{"text": "France", "answer_start": 12}]},
-        {"id": "0", "question": "What?", "answers": [{"text": "Paris", "answer_start": 0}]}]}]}]}  # fmt: skip
+    qa = {
+        "data": [
+            {
+                "paragraphs": [
+                    {
+                        "context": "Paris is in France.",
+                        "qas": [
+                            {
+                                "id": "0",
+                                "question": "Where?",
+                                "answers": [{"text": "France", "answer_start": 12}],
+                            },
+                            {
+                                "id": "0",
+                                "question": "What?",
+                                "answers": [{"text": "Paris", "answer_start": 0}],
+                            },
+                        ],
+                    }
+                ]
+            }
+        ]
+    }
     (tmp_path / "train-en.json").write_text(json.dumps(qa))
     ok(
         "data",
@@ -209,6 +363,15 @@ def test_renumber_ids_gives_repeated_ids_positions(tmp_path: Path) -> None:
 
 
 def test_ensemble_report_is_refused_for_qa_before_any_work(tmp_path: Path) -> None:
-    result = invoke("eval", "--model", tmp_path / "no-model", "--data", SAMPLE / "qa_test.parquet", "--report", "ensemble",
-                    "--out", tmp_path / "m.parquet")  # fmt: skip
+    result = invoke(
+        "eval",
+        "--model",
+        tmp_path / "no-model",
+        "--data",
+        SAMPLE / "qa_test.parquet",
+        "--report",
+        "ensemble",
+        "--out",
+        tmp_path / "m.parquet",
+    )
     assert result.exit_code == 2 and "--report ensemble" in result.stderr and list(tmp_path.iterdir()) == []

@@ -30,8 +30,14 @@ def _content(path: Path) -> tuple:
 
 def _files(run_dir: Path) -> dict[str, bytes]:
     skip = {"alsace_provenance.json", "run_state.json", "accuracy.png"}  # they record when they were written
-    return {str(p.relative_to(run_dir)): p.read_bytes() for p in sorted(run_dir.rglob("*"))
-            if p.is_file() and p.suffix != ".parquet" and p.name not in skip and not p.name.endswith("results.json")}  # fmt: skip
+    return {
+        str(p.relative_to(run_dir)): p.read_bytes()
+        for p in sorted(run_dir.rglob("*"))
+        if p.is_file()
+        and p.suffix != ".parquet"
+        and p.name not in skip
+        and not p.name.endswith("results.json")
+    }
 
 
 def test_two_runs_with_one_seed_write_the_same_artifacts(tmp_path: Path, data_dir: Path) -> None:

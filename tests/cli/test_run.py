@@ -112,17 +112,33 @@ def test_run_wires_the_ensemble_teacher_to_predict_and_select(tmp_path: Path, da
 
 def test_set_overrides_the_run_file_and_is_checked_as_the_file_is(tmp_path: Path, data_dir: Path) -> None:
     config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
-    result = stdout_json(ok("run", "--config", config, "--json", "--set", "distill.teacher=static",
-                            "--set", "distill.max_steps=3", "--set", 'eval.report="all"'))  # fmt: skip
+    result = stdout_json(
+        ok(
+            "run",
+            "--config",
+            config,
+            "--json",
+            "--set",
+            "distill.teacher=static",
+            "--set",
+            "distill.max_steps=3",
+            "--set",
+            'eval.report="all"',
+        )
+    )
     assert result["guard"]["last_step"] == 3
     import tomllib
 
     resolved = tomllib.loads((tmp_path / "run" / "run_config.toml").read_text())
-    assert resolved["distill"]["teacher"] == "static" and resolved["distill"]["predictions"].endswith("predictions.parquet")
-    for setting, needle in (("distill.teacher=bogus", "--set distill.teacher: unknown value 'bogus'"),
-                            ("distil.teacher=static", "expected SECTION.KEY=VALUE"),
-                            ("distill.max_steps=0", "--set distill.max_steps = 0: must be at least 1"),
-                            ("distill.lr=1", "unknown setting 'lr' of [distill]")):  # fmt: skip
+    assert resolved["distill"]["teacher"] == "static" and resolved["distill"]["predictions"].endswith(
+        "predictions.parquet"
+    )
+    for setting, needle in (
+        ("distill.teacher=bogus", "--set distill.teacher: unknown value 'bogus'"),
+        ("distil.teacher=static", "expected SECTION.KEY=VALUE"),
+        ("distill.max_steps=0", "--set distill.max_steps = 0: must be at least 1"),
+        ("distill.lr=1", "unknown setting 'lr' of [distill]"),
+    ):
         bad = invoke("run", "--config", config, "--set", setting)
         assert bad.exit_code == 2 and needle in bad.stderr, bad.stderr
 
@@ -141,8 +157,14 @@ def test_eval_and_run_write_results_json_in_the_tables_units(tmp_path: Path, dat
     assert eval_results["units"]["accuracy"] == "%" and eval_results["provenance"]["inputs"]["data"]["sha256"]
     assert {m["what"] for m in eval_results["comparisons"]} >= {"language", "average", "gap"}
     assert run_results["guard"]["last_step"] == 2 and run_results["verdict"]["verdict"] in (
-        "gain", "no measurable change", "harm")
-    assert run_results["settings"]["distill"]["max_steps"] == 2 and run_results["metrics"] == eval_results["metrics"]
+        "gain",
+        "no measurable change",
+        "harm",
+    )
+    assert (
+        run_results["settings"]["distill"]["max_steps"] == 2
+        and run_results["metrics"] == eval_results["metrics"]
+    )
 
 
 def test_run_translates_english_text_into_its_corpus(tmp_path: Path, data_dir: Path) -> None:
@@ -155,9 +177,15 @@ def test_run_translates_english_text_into_its_corpus(tmp_path: Path, data_dir: P
     config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
     text = config.read_text().replace(str(data_dir / "unlabeled.parquet"), str(tmp_path / "english.parquet"))
     refused = invoke("run", "--config", config.write_text(text) and config)
-    assert refused.exit_code == 2 and "holds 'en' text only" in refused.output and "[translate]" in refused.output
-    config.write_text(text + f'\n[translate]\nmodel = "{tmp_path / "mt"}"\ntarget_languages = ["de", "fr"]\n'
-                      "num_beams = 1\nmax_new_tokens = 8\n")  # fmt: skip
+    assert (
+        refused.exit_code == 2
+        and "holds 'en' text only" in refused.output
+        and "[translate]" in refused.output
+    )
+    config.write_text(
+        text + f'\n[translate]\nmodel = "{tmp_path / "mt"}"\ntarget_languages = ["de", "fr"]\n'
+        "num_beams = 1\nmax_new_tokens = 8\n"
+    )
     first = stdout_json(ok("run", "--config", config, "--json"))
     assert first["ran"] == ["tiny-model", "finetune", "translate", *STAGES[2:]]
     corpus = pd.read_parquet(tmp_path / "run" / "corpus.parquet")
@@ -168,9 +196,14 @@ def test_run_translates_english_text_into_its_corpus(tmp_path: Path, data_dir: P
     assert settings["translate"]["target_languages"] == ["de", "fr"]
     second = stdout_json(ok("run", "--config", config, "--json"))
     assert "translate" in second["skipped"] and second["ran"] == []
-    config.write_text(config.read_text().replace(str(tmp_path / "english.parquet"), str(data_dir / "unlabeled.parquet")))
+    config.write_text(
+        config.read_text().replace(str(tmp_path / "english.parquet"), str(data_dir / "unlabeled.parquet"))
+    )
     parallel = invoke("run", "--config", config)
-    assert parallel.exit_code == 2 and "[translate]: [run] unlabeled already holds 4 languages" in parallel.output
+    assert (
+        parallel.exit_code == 2
+        and "[translate]: [run] unlabeled already holds 4 languages" in parallel.output
+    )
 
 
 def test_run_translates_an_english_dev_set_for_the_guard(tmp_path: Path, data_dir: Path) -> None:
@@ -183,9 +216,12 @@ def test_run_translates_an_english_dev_set_for_the_guard(tmp_path: Path, data_di
     build_tiny_translator(tmp_path / "mt", [t for words in WORDS.values() for t in words], "nllb")
     dev = write_dataset(pair_rows(["en"], 6, labeled=True, offset=300), tmp_path / "dev_en.parquet")
     config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
-    config.write_text(config.read_text().replace('device = "cpu"', f'device = "cpu"\ndev = "{dev}"\n'
-                                                 f'dev_translate = "{tmp_path / "mt"}"')
-                      + "\n[translate]\nnum_beams = 1\nmax_new_tokens = 8\n")  # fmt: skip
+    config.write_text(
+        config.read_text().replace(
+            'device = "cpu"', f'device = "cpu"\ndev = "{dev}"\ndev_translate = "{tmp_path / "mt"}"'
+        )
+        + "\n[translate]\nnum_beams = 1\nmax_new_tokens = 8\n"
+    )
     result = stdout_json(ok("run", "--config", config, "--json"))
     assert "translate-dev" in result["ran"]
     translated = pd.read_parquet(tmp_path / "run" / "dev_translated.parquet")
@@ -212,7 +248,14 @@ def test_a_fine_tuned_model_near_chance_is_warned_about(tmp_path: Path, data_dir
     ok("run", "--config", config)
     found = json.loads((tmp_path / "run" / "results.json").read_text())
     english = next(r for r in found["metrics"] if r["lang"] == "en" and r["model"].endswith("finetuned"))
-    near = english["accuracy"] <= 100 / 3 + 5 if english["accuracy"] > 1 else english["accuracy"] <= 1 / 3 + 0.05
+    near = (
+        english["accuracy"] <= 100 / 3 + 5 if english["accuracy"] > 1 else english["accuracy"] <= 1 / 3 + 0.05
+    )
     assert ("warning" in found["verdict"]) == near
     log = (tmp_path / "run" / "run.log").read_text()  # issue 35.14: what the run printed, with times
-    assert log.startswith("== ") and "alsace run --config" in log and "run: eval" in log and "Accuracy (%)" in log
+    assert (
+        log.startswith("== ")
+        and "alsace run --config" in log
+        and "run: eval" in log
+        and "Accuracy (%)" in log
+    )

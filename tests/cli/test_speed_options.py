@@ -30,8 +30,22 @@ def test_finetune_group_by_length_trains_on_every_row_and_is_recorded(
 ) -> None:
     train = pd.read_parquet(data_dir / "train.parquet")
     for flag, out in (("--group-by-length", "grouped"), ("--no-group-by-length", "plain")):
-        ok("finetune", "--model", tiny_base, "--train", data_dir / "train.parquet", "--out", tmp_path / out,
-           "--epochs", "1", "--batch-size", "8", "--device", "cpu", flag)  # fmt: skip
+        ok(
+            "finetune",
+            "--model",
+            tiny_base,
+            "--train",
+            data_dir / "train.parquet",
+            "--out",
+            tmp_path / out,
+            "--epochs",
+            "1",
+            "--batch-size",
+            "8",
+            "--device",
+            "cpu",
+            flag,
+        )
     grouped = json.loads((tmp_path / "grouped" / "alsace_provenance.json").read_text())
     assert grouped["config"]["group_by_length"] is True
     assert "group_by_length = true" in (tmp_path / "grouped" / "alsace_config.toml").read_text()
@@ -47,7 +61,11 @@ def test_cpu_bf16_is_read_from_the_hardware_flags(tmp_path: Path, monkeypatch) -
     real = Path.read_text
 
     def cpuinfo(flags: str):
-        return lambda self, *a, **k: f"processor : 0\nflags : fpu sse2 {flags}\n" if str(self) == "/proc/cpuinfo" else real(self, *a, **k)
+        return lambda self, *a, **k: (
+            f"processor : 0\nflags : fpu sse2 {flags}\n"
+            if str(self) == "/proc/cpuinfo"
+            else real(self, *a, **k)
+        )
 
     monkeypatch.setattr(Path, "read_text", cpuinfo("avx2 avx512f"))
     assert devices.cpu_computes_bf16() is False
@@ -83,27 +101,56 @@ def test_precision_auto_is_bf16_where_the_hardware_computes_it(monkeypatch) -> N
 
 
 def test_the_saved_config_says_which_precision_ran(tmp_path: Path, data_dir: Path, finetuned: Path) -> None:
-    ok("predict", "--model", finetuned, "--data", data_dir / "test.parquet", "--device", "cpu",
-       "--out", tmp_path / "p.parquet")  # fmt: skip
+    ok(
+        "predict",
+        "--model",
+        finetuned,
+        "--data",
+        data_dir / "test.parquet",
+        "--device",
+        "cpu",
+        "--out",
+        tmp_path / "p.parquet",
+    )
     from alsace_cli.devices import cpu_computes_bf16
 
     expected = "bf16" if cpu_computes_bf16() else "fp32"  # auto: what this CPU computes (predict)
     assert f'precision = "{expected}"' in (tmp_path / "p.config.toml").read_text()
     meta = read_predictions(tmp_path / "p.parquet").meta
     assert meta["provenance"]["config"]["precision"] == expected
-    result = invoke("predict", "--model", finetuned, "--data", data_dir / "test.parquet", "--device", "cpu",
-                    "--out", tmp_path / "q.parquet", "--precision", "fp16")  # fmt: skip
+    result = invoke(
+        "predict",
+        "--model",
+        finetuned,
+        "--data",
+        data_dir / "test.parquet",
+        "--device",
+        "cpu",
+        "--out",
+        tmp_path / "q.parquet",
+        "--precision",
+        "fp16",
+    )
     assert result.exit_code == 2 and "--precision fp16" in result.output
     assert not (tmp_path / "q.parquet").exists()
 
 
 @pytest.mark.parametrize("computes_bf16", [False, True])
-def test_auto_trains_in_bf16_where_the_cpu_computes_it(monkeypatch, tmp_path: Path, data_dir: Path, tiny_base: Path,
-                                                       computes_bf16: bool) -> None:  # fmt: skip
+def test_auto_trains_in_bf16_where_the_cpu_computes_it(
+    monkeypatch, tmp_path: Path, data_dir: Path, tiny_base: Path, computes_bf16: bool
+) -> None:
     from alsace_cli.stages.finetune import FinetuneConfig, finetune
 
     monkeypatch.setattr("alsace_cli.devices.cpu_computes_bf16", lambda: computes_bf16)
-    out = finetune(FinetuneConfig(model=str(tiny_base), train=str(data_dir / "train.parquet"), out=str(tmp_path / "ft"),
-                                  max_steps=1, batch_size=8, device="cpu"))  # fmt: skip
+    out = finetune(
+        FinetuneConfig(
+            model=str(tiny_base),
+            train=str(data_dir / "train.parquet"),
+            out=str(tmp_path / "ft"),
+            max_steps=1,
+            batch_size=8,
+            device="cpu",
+        )
+    )
     provenance = json.loads((Path(out) / "alsace_provenance.json").read_text())
     assert provenance["config"]["precision"] == ("bf16" if computes_bf16 else "fp32")

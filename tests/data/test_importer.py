@@ -43,12 +43,33 @@ def test_xnli_test_tsv_with_crlf(tmp_path: Path) -> None:
 
 @needs_shared
 def test_pawsx_dev_and_unlabeled_test(tmp_path: Path) -> None:
-    ok("data", "import", PAWSX / "dev-en.tsv", PAWSX / "dev-ja.tsv", "--labels", "different,paraphrase",
-       "--limit", "20", "--out", tmp_path / "dev.parquet")  # fmt: skip
+    ok(
+        "data",
+        "import",
+        PAWSX / "dev-en.tsv",
+        PAWSX / "dev-ja.tsv",
+        "--labels",
+        "different,paraphrase",
+        "--limit",
+        "20",
+        "--out",
+        tmp_path / "dev.parquet",
+    )
     dev = load_dataset(tmp_path / "dev.parquet", require_labels=True)
     assert set(dev.frame["label"].unique()) <= {0, 1} and dev.languages == ["en", "ja"]
-    result = ok("data", "import", PAWSX / "test-de.tsv", PAWSX / "test-ko.tsv", "--labels", "different,paraphrase",
-                "--limit", "20", "--out", tmp_path / "test.parquet", "--json")  # fmt: skip
+    result = ok(
+        "data",
+        "import",
+        PAWSX / "test-de.tsv",
+        PAWSX / "test-ko.tsv",
+        "--labels",
+        "different,paraphrase",
+        "--limit",
+        "20",
+        "--out",
+        tmp_path / "test.parquet",
+        "--json",
+    )
     info = stdout_json(result)
     assert info["labeled"] is False and info["ids_in_every_language"] == 20
     assert "label" not in pd.read_parquet(tmp_path / "test.parquet").columns
@@ -56,8 +77,18 @@ def test_pawsx_dev_and_unlabeled_test(tmp_path: Path) -> None:
 
 @needs_shared
 def test_data_info_reports_languages_and_balance(tmp_path: Path) -> None:
-    ok("data", "import", XNLI / "dev-en.tsv", XNLI / "dev-sw.tsv", "--labels", NLI, "--limit", "30",
-       "--out", tmp_path / "d.parquet")  # fmt: skip
+    ok(
+        "data",
+        "import",
+        XNLI / "dev-en.tsv",
+        XNLI / "dev-sw.tsv",
+        "--labels",
+        NLI,
+        "--limit",
+        "30",
+        "--out",
+        tmp_path / "d.parquet",
+    )
     info = stdout_json(ok("data", "info", tmp_path / "d.parquet", "--json"))
     assert info["languages"] == ["en", "sw"] and info["rows"] == 60 and info["ids_in_every_language"] == 30
     per_lang = {row["lang"]: row for row in info["per_language"]}
@@ -73,9 +104,26 @@ def test_generic_csv_jsonl_parquet_with_column_mapping(tmp_path: Path) -> None:
     with open(tmp_path / "de.jsonl", "w", encoding="utf-8") as handle:
         for uid, body, y in (("b", "schlechter Tag", "neg"), ("a", "guter Tag", "pos")):
             handle.write(json.dumps({"uid": uid, "body": body, "y": y}) + "\n")
-    ok("data", "import", tmp_path / "en.csv", tmp_path / "de.jsonl", "--lang", "en", "--lang", "de",
-       "--text-column", "body", "--label-column", "y", "--id-column", "uid", "--labels", "neg,pos",
-       "--out", tmp_path / "out.parquet")  # fmt: skip
+    ok(
+        "data",
+        "import",
+        tmp_path / "en.csv",
+        tmp_path / "de.jsonl",
+        "--lang",
+        "en",
+        "--lang",
+        "de",
+        "--text-column",
+        "body",
+        "--label-column",
+        "y",
+        "--id-column",
+        "uid",
+        "--labels",
+        "neg,pos",
+        "--out",
+        tmp_path / "out.parquet",
+    )
     dataset = load_dataset(tmp_path / "out.parquet", require_labels=True)
     assert dataset.task == "single"
     got = dataset.frame.set_index(["id", "lang"])
@@ -84,10 +132,25 @@ def test_generic_csv_jsonl_parquet_with_column_mapping(tmp_path: Path) -> None:
 
 
 def test_one_file_with_a_language_column(tmp_path: Path) -> None:
-    pd.DataFrame({"language": ["en", "fr", "en", "fr"], "premise": ["p1", "p1f", "p2", "p2f"],
-                  "hypothesis": ["h1", "h1f", "h2", "h2f"], "label": [0, 0, 2, 2]}).to_parquet(tmp_path / "all.parquet")  # fmt: skip
-    ok("data", "import", tmp_path / "all.parquet", "--lang-column", "language", "--labels", NLI,
-       "--out", tmp_path / "out.parquet")  # fmt: skip
+    pd.DataFrame(
+        {
+            "language": ["en", "fr", "en", "fr"],
+            "premise": ["p1", "p1f", "p2", "p2f"],
+            "hypothesis": ["h1", "h1f", "h2", "h2f"],
+            "label": [0, 0, 2, 2],
+        }
+    ).to_parquet(tmp_path / "all.parquet")
+    ok(
+        "data",
+        "import",
+        tmp_path / "all.parquet",
+        "--lang-column",
+        "language",
+        "--labels",
+        NLI,
+        "--out",
+        tmp_path / "out.parquet",
+    )
     frame = load_dataset(tmp_path / "out.parquet").frame.set_index(["id", "lang"])
     assert frame.loc[("1", "fr"), "text_a"] == "p2f" and frame.loc[("1", "fr"), "label"] == 2
 
@@ -96,16 +159,31 @@ def _shuffled_language_column(tmp_path: Path) -> Path:
     """The docs' one-file example with an `id` column, the German rows in another order than the English."""
     english = ["The goalkeeper caught the ball.", "This fruit is sweet and juicy.", "It will rain tomorrow."]
     german = ["Diese Frucht ist süß und saftig.", "Morgen wird es regnen.", "Der Torwart fing den Ball."]
-    frame = pd.DataFrame({"id": ["g1", "f1", "w1", "f1", "w1", "g1"], "language": ["en"] * 3 + ["de"] * 3,
-                          "text": english + german, "label": ["sport", "food", "weather", "food", "weather", "sport"]})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "id": ["g1", "f1", "w1", "f1", "w1", "g1"],
+            "language": ["en"] * 3 + ["de"] * 3,
+            "text": english + german,
+            "label": ["sport", "food", "weather", "food", "weather", "sport"],
+        }
+    )
     frame.to_parquet(tmp_path / "all.parquet")
     return tmp_path / "all.parquet"
 
 
 def test_an_id_column_is_used_without_being_named(tmp_path: Path) -> None:
     """Issue 35.1: ids were numbered by row order, pairing 'The goalkeeper ...' with 'Diese Frucht ...'."""
-    result = ok("data", "import", _shuffled_language_column(tmp_path), "--lang-column", "language",
-                "--labels", "sport,food,weather", "--out", tmp_path / "out.parquet")  # fmt: skip
+    result = ok(
+        "data",
+        "import",
+        _shuffled_language_column(tmp_path),
+        "--lang-column",
+        "language",
+        "--labels",
+        "sport,food,weather",
+        "--out",
+        tmp_path / "out.parquet",
+    )
     frame = load_dataset(tmp_path / "out.parquet").frame.set_index(["id", "lang"])
     assert frame.loc[("g1", "en"), "text"] == "The goalkeeper caught the ball."
     assert frame.loc[("g1", "de"), "text"] == "Der Torwart fing den Ball."
@@ -116,16 +194,47 @@ def test_ids_from_row_order_are_said_and_disagreeing_labels_refused(tmp_path: Pa
     raw = pd.read_parquet(_shuffled_language_column(tmp_path)).drop(columns="id")
     raw.to_parquet(tmp_path / "noid.parquet")
     out = tmp_path / "out.parquet"
-    result = invoke("data", "import", tmp_path / "noid.parquet", "--lang-column", "language",
-                    "--labels", "sport,food,weather", "--out", out)  # fmt: skip
+    result = invoke(
+        "data",
+        "import",
+        tmp_path / "noid.parquet",
+        "--lang-column",
+        "language",
+        "--labels",
+        "sport,food,weather",
+        "--out",
+        out,
+    )
     assert result.exit_code == 2, result.output
     assert "3 of 3 parallel ids (100.0%) have different labels" in result.stderr
     assert "--max-label-disagreement" in result.stderr and not out.exists()
-    result = ok("data", "import", tmp_path / "noid.parquet", "--lang-column", "language", "--labels",
-                "sport,food,weather", "--max-label-disagreement", "1", "--out", out)  # fmt: skip
+    result = ok(
+        "data",
+        "import",
+        tmp_path / "noid.parquet",
+        "--lang-column",
+        "language",
+        "--labels",
+        "sport,food,weather",
+        "--max-label-disagreement",
+        "1",
+        "--out",
+        out,
+    )
     assert "ids from row order" in result.stderr and "100.0% of parallel ids disagree" in result.stderr
-    result = ok("data", "import", tmp_path / "noid.parquet", "--lang-column", "language", "--labels",
-                "sport,food,weather", "--drop-labels", "--out", out, "--overwrite")  # fmt: skip
+    result = ok(
+        "data",
+        "import",
+        tmp_path / "noid.parquet",
+        "--lang-column",
+        "language",
+        "--labels",
+        "sport,food,weather",
+        "--drop-labels",
+        "--out",
+        out,
+        "--overwrite",
+    )
     assert "ids from row order" in result.stderr and "disagree" not in result.stderr
 
 
@@ -151,9 +260,9 @@ def test_import_errors_name_the_file_and_row(tmp_path: Path) -> None:
 
 def test_ids_that_no_two_languages_share_are_said(tmp_path: Path) -> None:
     """Issue 35.4: importing files whose ids do not overlap was silent (only `data info` showed it)."""
-    pd.DataFrame({"id": ["a1", "b1"], "lang": ["en", "de"], "text": ["x y", "z w"], "label": [0, 1]}).to_parquet(
-        tmp_path / "x.parquet"
-    )
+    pd.DataFrame(
+        {"id": ["a1", "b1"], "lang": ["en", "de"], "text": ["x y", "z w"], "label": [0, 1]}
+    ).to_parquet(tmp_path / "x.parquet")
     result = ok("data", "import", tmp_path / "x.parquet", "--labels", "p,q", "--out", tmp_path / "o.parquet")
     assert "no id is in more than one language" in " ".join(result.stderr.split())
 
@@ -161,5 +270,15 @@ def test_ids_that_no_two_languages_share_are_said(tmp_path: Path) -> None:
 def test_encoding_reads_a_latin1_file(tmp_path: Path) -> None:
     """Issue 35.16: no --encoding for CSV/TSV."""
     (tmp_path / "x-fr.tsv").write_bytes("caf\xe9\tth\xe9\ta\n".encode("latin-1"))
-    ok("data", "import", tmp_path / "x-fr.tsv", "--encoding", "latin-1", "--labels", "a,b", "--out", tmp_path / "o.parquet")
+    ok(
+        "data",
+        "import",
+        tmp_path / "x-fr.tsv",
+        "--encoding",
+        "latin-1",
+        "--labels",
+        "a,b",
+        "--out",
+        tmp_path / "o.parquet",
+    )
     assert load_dataset(tmp_path / "o.parquet").frame["text_a"].tolist() == ["café"]

@@ -42,8 +42,10 @@ def parquet_fingerprint(path: Path) -> dict[str, Any]:
     meta = json.loads((table.schema.metadata or {}).get(b"alsace", b"{}"))
     meta.pop("provenance", None)
     frame = table.to_pandas()
-    return {"columns": {c: [_value(v) for v in frame[c].tolist()] for c in sorted(frame.columns)},
-            "meta": _value(meta)}  # fmt: skip
+    return {
+        "columns": {c: [_value(v) for v in frame[c].tolist()] for c in sorted(frame.columns)},
+        "meta": _value(meta),
+    }
 
 
 def model_fingerprint(path: Path) -> dict[str, Any]:
@@ -53,10 +55,17 @@ def model_fingerprint(path: Path) -> dict[str, Any]:
     tensors = {}
     for name in sorted(weights):
         w = weights[name]
-        tensors[name] = {"shape": list(w.shape), "sha256": hashlib.sha256(w.tobytes()).hexdigest(),
-                         "sum": float(w.astype(np.float64).sum()),
-                         "sumsq": float((w.astype(np.float64) ** 2).sum())}  # fmt: skip
-    provenance = json.loads((path / "alsace_provenance.json").read_text()) if (path / "alsace_provenance.json").exists() else {}
+        tensors[name] = {
+            "shape": list(w.shape),
+            "sha256": hashlib.sha256(w.tobytes()).hexdigest(),
+            "sum": float(w.astype(np.float64).sum()),
+            "sumsq": float((w.astype(np.float64) ** 2).sum()),
+        }
+    provenance = (
+        json.loads((path / "alsace_provenance.json").read_text())
+        if (path / "alsace_provenance.json").exists()
+        else {}
+    )
     config = json.loads((path / "config.json").read_text())
     for key in ("_name_or_path", "transformers_version"):
         config.pop(key, None)
@@ -127,11 +136,21 @@ def _compare_tensors(expected: dict, found: dict, config: dict, where: str, tole
 
 def compare(expected: Any, found: Any, where: str = "", tolerance: float = 1e-5) -> list[str]:
     """The differences (each a line naming where), floats compared within `tolerance` relative."""
-    if isinstance(expected, dict) and isinstance(found, dict) and "tensors" in expected and "tensors" in found:
-        rest = compare({k: v for k, v in expected.items() if k != "tensors"},
-                       {k: v for k, v in found.items() if k != "tensors"}, where, tolerance)  # fmt: skip
-        return rest + _compare_tensors(expected["tensors"], found["tensors"], expected.get("config") or {},
-                                       f"{where}/tensors", tolerance)  # fmt: skip
+    if (
+        isinstance(expected, dict)
+        and isinstance(found, dict)
+        and "tensors" in expected
+        and "tensors" in found
+    ):
+        rest = compare(
+            {k: v for k, v in expected.items() if k != "tensors"},
+            {k: v for k, v in found.items() if k != "tensors"},
+            where,
+            tolerance,
+        )
+        return rest + _compare_tensors(
+            expected["tensors"], found["tensors"], expected.get("config") or {}, f"{where}/tensors", tolerance
+        )
     if isinstance(expected, dict) and isinstance(found, dict):
         problems = []
         for key in sorted(set(expected) | set(found)):

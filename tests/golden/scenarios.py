@@ -25,7 +25,9 @@ def alsace(*args: object) -> None:
 
     result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
     if result.exit_code != 0:
-        raise RuntimeError(f"alsace {' '.join(map(str, args))}: exit {result.exit_code}\n{result.output[-3000:]}")
+        raise RuntimeError(
+            f"alsace {' '.join(map(str, args))}: exit {result.exit_code}\n{result.output[-3000:]}"
+        )
 
 
 # The same bits on every CPU: auto precision is bf16 on CPUs that compute it.
@@ -50,12 +52,17 @@ def sample_config(name: str, run_dir: Path, out: Path) -> Path:
 # The QA baseline run the QA objectives below start from (the shipped qa.toml before it gained an unlabeled
 # corpus), written here so that those scenarios do not move when the sample does.
 QA_BASELINE = {
-    "run": {"model": "tiny", "train": "sample_data/qa_train_en.parquet", "test": "sample_data/qa_test.parquet",
-            "source_lang": "en", "seed": 42},
+    "run": {
+        "model": "tiny",
+        "train": "sample_data/qa_train_en.parquet",
+        "test": "sample_data/qa_test.parquet",
+        "source_lang": "en",
+        "seed": 42,
+    },
     "finetune": {"learning_rate": 1e-3, "epochs": 30, "batch_size": 16, "max_length": 96},
     "predict": {"max_length": 96},
     "eval": {"max_length": 96},
-}  # fmt: skip
+}
 
 
 def baseline_config(run_dir: Path, out: Path) -> Path:
@@ -98,51 +105,188 @@ def run_all(w: Path) -> None:
     s, q = w / "sample", w / "qa"
     # The pinned runs keep the pairs as a table (--materialize), as they were recorded; `sample-rule` is the
     # default since: pairs drawn from the rule.
-    alsace("run", "--config", sample_config("alsace.toml", s, w / "alsace.toml"), "--set", "make-pairs.materialize=true")
-    alsace("run", "--config", sample_config("alsace.toml", w / "sample-rule", w / "rule.toml"),
-           "--set", "distill.collapse_check=false")
+    alsace(
+        "run",
+        "--config",
+        sample_config("alsace.toml", s, w / "alsace.toml"),
+        "--set",
+        "make-pairs.materialize=true",
+    )
+    alsace(
+        "run",
+        "--config",
+        sample_config("alsace.toml", w / "sample-rule", w / "rule.toml"),
+        "--set",
+        "distill.collapse_check=false",
+    )
     alsace("run", "--config", baseline_config(q, w / "qa.toml"))
     alsace("run", "--config", sample_config("qa.toml", w / "qa-run", w / "qa-run.toml"))
-    unlabeled, train, test = SAMPLE / "unlabeled.parquet", SAMPLE / "train_en.parquet", SAMPLE / "test.parquet"
-    common = ["--model", s / "finetuned", "--data", unlabeled, "--pairs", s / "pairs.parquet", "--max-steps", 6,
-              "--pairs-per-batch", 8, "--lr", "5e-4", "--max-length", 64, "--no-collapse-check", "--device", "cpu",
-              "--precision", "fp32", "--seed", 3]  # fmt: skip
+    unlabeled, train, test = (
+        SAMPLE / "unlabeled.parquet",
+        SAMPLE / "train_en.parquet",
+        SAMPLE / "test.parquet",
+    )
+    common = [
+        "--model",
+        s / "finetuned",
+        "--data",
+        unlabeled,
+        "--pairs",
+        s / "pairs.parquet",
+        "--max-steps",
+        6,
+        "--pairs-per-batch",
+        8,
+        "--lr",
+        "5e-4",
+        "--max-length",
+        64,
+        "--no-collapse-check",
+        "--device",
+        "cpu",
+        "--precision",
+        "fp32",
+        "--seed",
+        3,
+    ]
     variants = {
         "live": [],
         "static": ["--teacher", "static", "--predictions", s / "predictions.parquet"],
         "mutual": ["--teacher", "mutual"],
         "epoch": ["--teacher", "epoch", "--max-steps", 80],
-        "ensemble": ["--teacher", "ensemble", "--predictions", s / "predictions.parquet",
-                     "--languages", s / "languages.parquet"],
-        "ensemble-conf": ["--teacher", "ensemble", "--predictions", s / "predictions.parquet",
-                          "--languages", s / "languages.parquet", "--ensemble-weights", "confidence"],
+        "ensemble": [
+            "--teacher",
+            "ensemble",
+            "--predictions",
+            s / "predictions.parquet",
+            "--languages",
+            s / "languages.parquet",
+        ],
+        "ensemble-conf": [
+            "--teacher",
+            "ensemble",
+            "--predictions",
+            s / "predictions.parquet",
+            "--languages",
+            s / "languages.parquet",
+            "--ensemble-weights",
+            "confidence",
+        ],
         "ce": ["--ce-weight", 0.5, "--train", train],
         "mapk": ["--kl-weight", "map@k", "--pseudo-labels", s / "pseudo_labels.parquet", "--kl-top-k", 2],
         "mask": ["--mask-pseudo-labels", s / "pseudo_labels.parquet", "--sharpen", 0.5, "--temperature", 2],
         "guarded": ["--dev", test, "--eval-every", 2, "--collapse-check", "--guard-alpha", 0.2],
-    }  # fmt: skip
+    }
     for name, extra in variants.items():
         alsace("distill", *common, *extra, "--out", w / f"distill-{name}")
     resumed = ["distill", *common, "--out", w / "distill-resumed"]
     interrupted_at(3, lambda: alsace(*resumed))
     alsace(*resumed, "--resume")
 
-    alsace("finetune", "--model", s / "tiny-base", "--train", train, "--dev", test, "--out", w / "finetune-dev",
-           "--epochs", 3, "--batch-size", 16, "--lr", "1e-3", "--max-length", 64, "--group-by-length",
-           "--device", "cpu", "--precision", "fp32", "--seed", 5)  # fmt: skip
-    alsace("self-train", "--model", s / "finetuned", "--predictions", s / "predictions.parquet", "--data", unlabeled,
-           "--scope", "all", "--out", w / "self-train", "--max-steps", 4, "--batch-size", 8, "--lr", "1e-3",
-           "--max-length", 64, "--device", "cpu", "--precision", "fp32")  # fmt: skip
+    alsace(
+        "finetune",
+        "--model",
+        s / "tiny-base",
+        "--train",
+        train,
+        "--dev",
+        test,
+        "--out",
+        w / "finetune-dev",
+        "--epochs",
+        3,
+        "--batch-size",
+        16,
+        "--lr",
+        "1e-3",
+        "--max-length",
+        64,
+        "--group-by-length",
+        "--device",
+        "cpu",
+        "--precision",
+        "fp32",
+        "--seed",
+        5,
+    )
+    alsace(
+        "self-train",
+        "--model",
+        s / "finetuned",
+        "--predictions",
+        s / "predictions.parquet",
+        "--data",
+        unlabeled,
+        "--scope",
+        "all",
+        "--out",
+        w / "self-train",
+        "--max-steps",
+        4,
+        "--batch-size",
+        8,
+        "--lr",
+        "1e-3",
+        "--max-length",
+        64,
+        "--device",
+        "cpu",
+        "--precision",
+        "fp32",
+    )
 
     qa_test = SAMPLE / "qa_test.parquet"
     qa_common = ["--model", q / "finetuned", "--max-length", 96, "--device", "cpu", "--precision", "fp32"]
     alsace("cross-sample", "--data", qa_test, "--n", 1, "--out", w / "qa-cross.parquet")
-    alsace("distill", *qa_common, "--data", w / "qa-cross.parquet", "--teacher", "epoch", "--ce-weight", 1,
-           "--kl-weight", "map@k", "--max-steps", 6, "--pairs-per-batch", 8, "--lr", "5e-4", "--out", w / "qa-skd")  # fmt: skip
+    alsace(
+        "distill",
+        *qa_common,
+        "--data",
+        w / "qa-cross.parquet",
+        "--teacher",
+        "epoch",
+        "--ce-weight",
+        1,
+        "--kl-weight",
+        "map@k",
+        "--max-steps",
+        6,
+        "--pairs-per-batch",
+        8,
+        "--lr",
+        "5e-4",
+        "--out",
+        w / "qa-skd",
+    )
     alsace("predict", *qa_common, "--data", qa_test, "--out", w / "qa-predictions.parquet")
     alsace("select", "--predictions", w / "qa-predictions.parquet", "--out", w / "qa-languages.parquet")
-    alsace("make-pairs", "--data", qa_test, "--languages", w / "qa-languages.parquet", "--question-language-pairs",
-           "--materialize", "--out", w / "qa-pairs.parquet")  # fmt: skip
+    alsace(
+        "make-pairs",
+        "--data",
+        qa_test,
+        "--languages",
+        w / "qa-languages.parquet",
+        "--question-language-pairs",
+        "--materialize",
+        "--out",
+        w / "qa-pairs.parquet",
+    )
     for teacher in ("live", "epoch"):
-        alsace("distill", *qa_common, "--data", qa_test, "--pairs", w / "qa-pairs.parquet", "--teacher", teacher,
-               "--max-steps", 5, "--pairs-per-batch", 4, "--lr", "5e-4", "--out", w / f"qa-pairs-{teacher}")  # fmt: skip
+        alsace(
+            "distill",
+            *qa_common,
+            "--data",
+            qa_test,
+            "--pairs",
+            w / "qa-pairs.parquet",
+            "--teacher",
+            teacher,
+            "--max-steps",
+            5,
+            "--pairs-per-batch",
+            4,
+            "--lr",
+            "5e-4",
+            "--out",
+            w / f"qa-pairs-{teacher}",
+        )

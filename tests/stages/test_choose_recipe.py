@@ -37,11 +37,24 @@ def candidate(root: Path, name: str, p_by_step: dict[int, float], kept_step: int
     kept[:gained] = 1.0
     guard = {"kept_step": kept_step, "dev_judged_on": "100 dev rows in 2 languages", "dev_score_step0": 0.0}
     (directory / "alsace_provenance.json").write_text(json.dumps({"guard": guard}))
-    log = pd.DataFrame({"step": [0, *p_by_step], "epoch": 0.0, "loss": 0.0, "lr": 0.0,
-                        "dev_p_better": [None, *p_by_step.values()]})  # fmt: skip
+    log = pd.DataFrame(
+        {
+            "step": [0, *p_by_step],
+            "epoch": 0.0,
+            "loss": 0.0,
+            "lr": 0.0,
+            "dev_p_better": [None, *p_by_step.values()],
+        }
+    )
     write_artifact(log, directory / "train_log.parquet", "train_log")
-    rows = pd.DataFrame({"id": [str(i % 50) for i in range(100)], "lang": ["en"] * 50 + ["de"] * 50,
-                         "step0": step0, "kept": kept})  # fmt: skip
+    rows = pd.DataFrame(
+        {
+            "id": [str(i % 50) for i in range(100)],
+            "lang": ["en"] * 50 + ["de"] * 50,
+            "step0": step0,
+            "kept": kept,
+        }
+    )
     write_artifact(rows, directory / "guard_dev.parquet", "guard_dev")
     return str(directory)
 
@@ -57,10 +70,15 @@ def test_the_best_of_many_noisy_checks_is_not_a_gain(tmp_path: Path) -> None:
 def test_a_candidate_that_survives_the_correction_wins(tmp_path: Path) -> None:
     strong = {25: 0.3, 50: 0.0001}
     weak = {25: 0.04, 50: 0.2}
-    found = {"weak": candidate(tmp_path, "weak", weak, 25, 20), "strong": candidate(tmp_path, "strong", strong, 50, 15),
-             "none": candidate(tmp_path, "none", {25: 0.9, 50: 0.9}, 0, 0)}  # fmt: skip
+    found = {
+        "weak": candidate(tmp_path, "weak", weak, 25, 20),
+        "strong": candidate(tmp_path, "strong", strong, 50, 15),
+        "none": candidate(tmp_path, "none", {25: 0.9, 50: 0.9}, 0, 0),
+    }
     winner, summaries = choose(found, 0.05)
     assert winner["recipe"] == "strong" and winner["p_holm"] == pytest.approx(0.0006)
     weak_row = next(s for s in summaries if s["recipe"] == "weak")
-    assert not weak_row["qualifies"] and weak_row["dev_kept"] > winner["dev_kept"]  # a better score, not shown
+    assert (
+        not weak_row["qualifies"] and weak_row["dev_kept"] > winner["dev_kept"]
+    )  # a better score, not shown
     assert winner["change_points"] == pytest.approx(15.0) and winner["ci_low"] > 0

@@ -46,8 +46,9 @@ def test_the_draw_is_seeded_and_varies_across_ids(tmp_path: Path) -> None:
 
 
 def test_fixed_target_languages_and_bad_options(tmp_path: Path) -> None:
-    frame = cross_sample(CrossSampleConfig(data=str(SAMPLE), out=str(tmp_path / "f.parquet"),
-                                           target_languages=["de", "zh"])).frame  # fmt: skip
+    frame = cross_sample(
+        CrossSampleConfig(data=str(SAMPLE), out=str(tmp_path / "f.parquet"), target_languages=["de", "zh"])
+    ).frame
     assert set(frame["lang"]) == {"en", "de", "zh"} and len(frame) == 40 * 9
     with pytest.raises(AlsaceError, match="--target-languages: 'xx'"):
         cross_sample(

@@ -29,13 +29,15 @@ def validate(config: DistillConfig) -> None:
 def fake_dev_set(monkeypatch: pytest.MonkeyPatch, scores, langs: list[str], source: str = "en") -> DevSet:
     """A dev set of rows in `langs` whose per-row scores at each check are the next of `scores`."""
     monkeypatch.setattr(
-        "alsace_cli.training.dev_set.get_task", lambda name: SimpleNamespace(dev_row_scores=lambda *a, **k: next(scores))
+        "alsace_cli.training.dev_set.get_task",
+        lambda name: SimpleNamespace(dev_row_scores=lambda *a, **k: next(scores)),
     )
     return DevSet(SimpleNamespace(task="pair", frame=pd.DataFrame({"lang": langs})), source)
 
 
-def run_guard(monkeypatch: pytest.MonkeyPatch, outcomes: list[list[float]], rule: str = "paired",
-              margin: float = 1.0) -> int:
+def run_guard(
+    monkeypatch: pytest.MonkeyPatch, outcomes: list[list[float]], rule: str = "paired", margin: float = 1.0
+) -> int:
     """Drive the guard through checks whose per-row dev scores are `outcomes`; returns the step it keeps."""
     scores = iter(outcomes)
     # The guard asks the dev set's task for per-row scores (right/wrong here; F1 for QA).
@@ -147,8 +149,12 @@ def test_the_detector_fires_on_a_collapsed_tiny_model_and_the_guard_rolls_back(d
     model, tokenizer = load_model(str(finetuned), "pair", corpus.labels)
     config = DistillConfig(collapse_sample=32, max_length=64)
     accelerator = SimpleNamespace(unwrap_model=lambda m: m, device=torch.device("cpu"))
-    guard = Guard(GuardSettings.of(config), None, corpus=collapse_samples(corpus.frame, 32, "en", config.seed),
-                  task=get_task("pair"))  # fmt: skip
+    guard = Guard(
+        GuardSettings.of(config),
+        None,
+        corpus=collapse_samples(corpus.frame, 32, "en", config.seed),
+        task=get_task("pair"),
+    )
     guard.setup(tokenizer, accelerator)
     log = TrainLog()
     assert guard.check(model, 0, log) is False
@@ -169,17 +175,45 @@ def test_distill_stops_when_the_detector_fires(data_dir, finetuned, tmp_path, mo
     from alsace_cli.stages.pairs import PairsConfig, make_pairs
     from alsace_cli.training import teachers
 
-    languages = pd.DataFrame({"lang": ["de", "en", "fr", "ru"], "n": 8, "avg_confidence": 0.5,
-                              "score": 0.25, "role": ["student", "teacher", "student", "student"]})  # fmt: skip
+    languages = pd.DataFrame(
+        {
+            "lang": ["de", "en", "fr", "ru"],
+            "n": 8,
+            "avg_confidence": 0.5,
+            "score": 0.25,
+            "role": ["student", "teacher", "student", "student"],
+        }
+    )
     write_artifact(languages, tmp_path / "languages.parquet", "languages", {})
-    make_pairs(PairsConfig(materialize=True, data=str(data_dir / "unlabeled.parquet"), languages=str(tmp_path / "languages.parquet"),
-                           out=str(tmp_path / "pairs.parquet")))  # fmt: skip
+    make_pairs(
+        PairsConfig(
+            materialize=True,
+            data=str(data_dir / "unlabeled.parquet"),
+            languages=str(tmp_path / "languages.parquet"),
+            out=str(tmp_path / "pairs.parquet"),
+        )
+    )
     one_label = np.log(np.tile(np.array([[0.001, 0.998, 0.001]], dtype=np.float32), (24, 1)))
-    monkeypatch.setattr(teachers, "static_targets", lambda predictions, data, corpus, rows, *a: one_label[: len(rows)])
-    out = distill(DistillConfig(model=str(finetuned), data=str(data_dir / "unlabeled.parquet"),
-                                pairs=str(tmp_path / "pairs.parquet"), out=str(tmp_path / "d"), teacher="static",
-                                predictions="unused", allow_other_corpus=True, max_steps=12, eval_every=3, learning_rate=5e-2,
-                                pairs_per_batch=8, collapse_sample=32, device="cpu"))  # fmt: skip
+    monkeypatch.setattr(
+        teachers, "static_targets", lambda predictions, data, corpus, rows, *a: one_label[: len(rows)]
+    )
+    out = distill(
+        DistillConfig(
+            model=str(finetuned),
+            data=str(data_dir / "unlabeled.parquet"),
+            pairs=str(tmp_path / "pairs.parquet"),
+            out=str(tmp_path / "d"),
+            teacher="static",
+            predictions="unused",
+            allow_other_corpus=True,
+            max_steps=12,
+            eval_every=3,
+            learning_rate=5e-2,
+            pairs_per_batch=8,
+            collapse_sample=32,
+            device="cpu",
+        )
+    )
     log = pd.read_parquet(out / "train_log.parquet")
     fired = log.dropna(subset=["collapse_tv"])
     assert fired["collapse_tv"].iloc[-1] > 0.25 and fired["step"].iloc[-1] < 12  # stopped early
@@ -226,12 +260,16 @@ def test_when_the_detector_fires_the_run_goes_back_to_a_check_well_inside_its_li
     assert run_detector(monkeypatch, [0, 5, 10, 40]) == 2  # TV 0.10: well inside, kept
 
 
-def test_a_model_that_ends_on_one_label_is_collapsed_whatever_it_started_from(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_model_that_ends_on_one_label_is_collapsed_whatever_it_started_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Issue 35.3: a near-chance model already predicting label 0 for 76% of rows moves to 97%: TV 0.21 and
     an entropy shift under the limits, yet one label everywhere. One-hot outputs keep the entropy at 0."""
 
     def probs(n_zero: int) -> np.ndarray:
-        labels = np.array([0] * n_zero + [1] * ((100 - n_zero) // 2) + [2] * (100 - n_zero - (100 - n_zero) // 2))
+        labels = np.array(
+            [0] * n_zero + [1] * ((100 - n_zero) // 2) + [2] * (100 - n_zero - (100 - n_zero) // 2)
+        )
         return np.eye(3, dtype=np.float32)[labels]
 
     outputs = iter([probs(n) for n in (76, 97) for _ in ("all", "source")])
@@ -243,7 +281,9 @@ def test_a_model_that_ends_on_one_label_is_collapsed_whatever_it_started_from(mo
     assert guard.check(model, 1, log) and guard.history[1].tv < 0.25  # fired, though TV alone would not
 
 
-def test_the_gain_rule_keeps_the_fine_tuned_weights_unless_dev_shows_a_gain(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_gain_rule_keeps_the_fine_tuned_weights_unless_dev_shows_a_gain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     start = rows(70)
     noise = rows(72)  # 2 more right of 99: p(better) = 0.25
     gain = rows(80)  # 10 more right, none worse: p = 1/1024
@@ -252,7 +292,9 @@ def test_the_gain_rule_keeps_the_fine_tuned_weights_unless_dev_shows_a_gain(monk
     assert run_guard(monkeypatch, [start, noise, gain], rule="gain") == 2
 
 
-def test_the_noninferior_rule_keeps_a_run_only_when_dev_bounds_its_drop(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_noninferior_rule_keeps_a_run_only_when_dev_bounds_its_drop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     start, one_worse = rows(76), rows(75)  # one row of 99 lost, none gained: 1.01 points down
     # A 1-point margin cannot be shown with one changed row; a 5-point margin can (z ≈ 3.97).
     assert run_guard(monkeypatch, [start, one_worse], rule="noninferior", margin=1.0) == 0
@@ -279,7 +321,9 @@ def test_the_evidence_rules_need_a_dev_set() -> None:
         DistillConfig(guard_rule="gain").validate()
 
 
-def run_multilingual(monkeypatch: pytest.MonkeyPatch, checks: list[dict[str, list[float]]], rule: str = "gain"):
+def run_multilingual(
+    monkeypatch: pytest.MonkeyPatch, checks: list[dict[str, list[float]]], rule: str = "gain"
+):
     """The guard over checks given as per-language row scores (English and German, 60 rows each)."""
     langs = [lang for lang in checks[0] for _ in checks[0][lang]]
     scores = iter([np.concatenate([check[lang] for lang in checks[0]]) for check in checks])
@@ -300,12 +344,17 @@ def test_a_multilingual_dev_set_keeps_a_gain_outside_english(monkeypatch: pytest
     gained = {"en": rows(40, 60), "de": rows(40, 60)}
     kept, guard, log = run_multilingual(monkeypatch, [step0, gained])
     assert kept == 1
-    assert guard.decision["dev_by_lang"]["de"] == {"step0": pytest.approx(20 / 60), "kept": pytest.approx(40 / 60)}
+    assert guard.decision["dev_by_lang"]["de"] == {
+        "step0": pytest.approx(20 / 60),
+        "kept": pytest.approx(40 / 60),
+    }
     assert guard.decision["dev_multilingual"] and "2 languages (de, en)" in guard.decision["dev_judged_on"]
     assert log.frame()["dev_accuracy_de"].tolist() == pytest.approx([20 / 60, 40 / 60])
 
 
-def test_a_check_whose_source_rows_are_significantly_worse_is_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_check_whose_source_rows_are_significantly_worse_is_not_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Pooled, step 1 gains 20 rows (p < 0.05); its English rows lost 10 with none gained (p = 0.001)."""
     step0 = {"en": rows(40, 60), "de": rows(10, 60)}
     step1 = {"en": rows(30, 60), "de": rows(40, 60)}

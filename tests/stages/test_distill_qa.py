@@ -22,15 +22,32 @@ def qa(tmp_path_factory: pytest.TempPathFactory) -> Path:
     w = tmp_path_factory.mktemp("qa-skd")
     train, test = pd.read_parquet(SAMPLE / "qa_train_en.parquet"), pd.read_parquet(SAMPLE / "qa_test.parquet")
     build_tiny_model(w / "base", [*train["question"], *train["context"], *test["question"], *test["context"]])
-    finetune(FinetuneConfig(model=str(w / "base"), train=str(SAMPLE / "qa_train_en.parquet"), out=str(w / "ft"),
-                            max_steps=3, batch_size=16, max_length=96, learning_rate=1e-3, device="cpu"))  # fmt: skip
+    finetune(
+        FinetuneConfig(
+            model=str(w / "base"),
+            train=str(SAMPLE / "qa_train_en.parquet"),
+            out=str(w / "ft"),
+            max_steps=3,
+            batch_size=16,
+            max_length=96,
+            learning_rate=1e-3,
+            device="cpu",
+        )
+    )
     cross_sample(CrossSampleConfig(data=str(SAMPLE / "qa_test.parquet"), out=str(w / "sampled.parquet"), n=1))
     return w
 
 
 def _run(qa: Path, out: str, **settings) -> pd.DataFrame:
-    config = DistillConfig(model=str(qa / "ft"), data=str(qa / "sampled.parquet"), out=str(qa / out), max_length=96,
-                           pairs_per_batch=8, device="cpu", **settings)  # fmt: skip
+    config = DistillConfig(
+        model=str(qa / "ft"),
+        data=str(qa / "sampled.parquet"),
+        out=str(qa / out),
+        max_length=96,
+        pairs_per_batch=8,
+        device="cpu",
+        **settings,
+    )
     path = distill(config)
     assert (path / "model.safetensors").exists()
     return pd.read_parquet(path / "train_log.parquet").dropna(subset=["kl"]).reset_index(drop=True)

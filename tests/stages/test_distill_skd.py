@@ -28,13 +28,24 @@ def made(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, finetuned: Pa
             predictions=str(w / "p.parquet"), pseudo_labels=str(w / "v.parquet"), out=str(w / "l.parquet")
         )
     )
-    make_pairs(PairsConfig(data=unlabeled, languages=str(w / "l.parquet"), out=str(w / "pairs.parquet"), materialize=True))
+    make_pairs(
+        PairsConfig(
+            data=unlabeled, languages=str(w / "l.parquet"), out=str(w / "pairs.parquet"), materialize=True
+        )
+    )
     return w
 
 
 def _config(made: Path, data_dir: Path, finetuned: Path, out: str, **settings) -> DistillConfig:
-    return DistillConfig(model=str(finetuned), data=str(data_dir / "unlabeled.parquet"), pairs=str(made / "pairs.parquet"),
-                         out=str(made / out), pairs_per_batch=4, device="cpu", **settings)  # fmt: skip
+    return DistillConfig(
+        model=str(finetuned),
+        data=str(data_dir / "unlabeled.parquet"),
+        pairs=str(made / "pairs.parquet"),
+        out=str(made / out),
+        pairs_per_batch=4,
+        device="cpu",
+        **settings,
+    )
 
 
 def _log(path: Path) -> pd.DataFrame:
@@ -88,15 +99,44 @@ def test_epoch_teacher_starts_as_the_live_one_then_stays_frozen(
 def test_map_at_1_weights_are_the_pairs_whose_teacher_predicts_the_vote(
     made: Path, data_dir: Path, finetuned: Path
 ) -> None:
-    weighted = _log(distill(_config(made, data_dir, finetuned, "map1", kl_weight="map@k", kl_top_k=1,
-                                    pseudo_labels=str(made / "v.parquet"), max_steps=2)))  # fmt: skip
-    masked = _log(distill(_config(made, data_dir, finetuned, "mask", mask_pseudo_labels=str(made / "v.parquet"),
-                                  max_steps=2)))  # fmt: skip
+    weighted = _log(
+        distill(
+            _config(
+                made,
+                data_dir,
+                finetuned,
+                "map1",
+                kl_weight="map@k",
+                kl_top_k=1,
+                pseudo_labels=str(made / "v.parquet"),
+                max_steps=2,
+            )
+        )
+    )
+    masked = _log(
+        distill(
+            _config(
+                made, data_dir, finetuned, "mask", mask_pseudo_labels=str(made / "v.parquet"), max_steps=2
+            )
+        )
+    )
     # With k = 1, α is 1 where the teacher's top label is the pseudo-label and 0 elsewhere: the mask's share.
     assert weighted["alpha_mean"].iloc[0] == pytest.approx(masked["pairs_kept"].iloc[0])
     assert weighted["alpha_zero"].iloc[0] == pytest.approx(1 - masked["pairs_kept"].iloc[0])
-    every = _log(distill(_config(made, data_dir, finetuned, "map3", kl_weight="map@k", kl_top_k=3,
-                                 pseudo_labels=str(made / "v.parquet"), max_steps=1)))  # fmt: skip
+    every = _log(
+        distill(
+            _config(
+                made,
+                data_dir,
+                finetuned,
+                "map3",
+                kl_weight="map@k",
+                kl_top_k=3,
+                pseudo_labels=str(made / "v.parquet"),
+                max_steps=1,
+            )
+        )
+    )
     assert every["alpha_zero"].iloc[0] == 0.0  # with 3 labels the pseudo-label is always in the top 3
     fixed = _log(distill(_config(made, data_dir, finetuned, "fixed", max_steps=1)))
     assert fixed["alpha_mean"].iloc[0] == 1.0 and fixed["alpha_zero"].iloc[0] == 0.0

@@ -19,8 +19,9 @@ validate = LabelPairDistillation.check
 
 
 def test_score_weights_are_the_selection_scores_and_confidence_weights_are_per_instance() -> None:
-    preds = predictions_frame([("a", "en", [0.8, 0.1, 0.1]), ("a", "de", [0.2, 0.6, 0.2]),
-                               ("a", "fr", [0.0, 0.0, 1.0])])  # fmt: skip
+    preds = predictions_frame(
+        [("a", "en", [0.8, 0.1, 0.1]), ("a", "de", [0.2, 0.6, 0.2]), ("a", "fr", [0.0, 0.0, 1.0])]
+    )
     by_score = ensemble_probs(preds, {"en": 0.3, "de": 0.1}, "score")  # fr is a student: left out
     assert np.allclose(
         by_score["probs"].iloc[0], (0.3 * np.array([0.8, 0.1, 0.1]) + 0.1 * np.array([0.2, 0.6, 0.2])) / 0.4
@@ -51,8 +52,15 @@ def test_distill_trains_every_language_of_the_pairs_toward_the_ensemble(
             model=str(finetuned), data=str(unlabeled), out=str(tmp_path / "p.parquet"), device="cpu"
         )
     )
-    languages = pd.DataFrame({"lang": LANGS, "n": 8, "avg_confidence": 0.5, "score": [0.4, 0.3, 0.2, 0.1],
-                              "role": ["teacher", "teacher", "student", "student"]})  # fmt: skip
+    languages = pd.DataFrame(
+        {
+            "lang": LANGS,
+            "n": 8,
+            "avg_confidence": 0.5,
+            "score": [0.4, 0.3, 0.2, 0.1],
+            "role": ["teacher", "teacher", "student", "student"],
+        }
+    )
     write_artifact(languages, tmp_path / "l.parquet", "languages", {})
     make_pairs(
         PairsConfig(
@@ -60,10 +68,22 @@ def test_distill_trains_every_language_of_the_pairs_toward_the_ensemble(
         )
     )
     capsys.readouterr()
-    out = distill(DistillConfig(model=str(finetuned), data=str(unlabeled), pairs=str(tmp_path / "pairs.parquet"),
-                                out=str(tmp_path / "d"), teacher="ensemble", predictions=str(tmp_path / "p.parquet"),
-                                languages=str(tmp_path / "l.parquet"), max_steps=2, pairs_per_batch=32,
-                                student_dropout=False, collapse_check=False, device="cpu"))  # fmt: skip
+    out = distill(
+        DistillConfig(
+            model=str(finetuned),
+            data=str(unlabeled),
+            pairs=str(tmp_path / "pairs.parquet"),
+            out=str(tmp_path / "d"),
+            teacher="ensemble",
+            predictions=str(tmp_path / "p.parquet"),
+            languages=str(tmp_path / "l.parquet"),
+            max_steps=2,
+            pairs_per_batch=32,
+            student_dropout=False,
+            collapse_check=False,
+            device="cpu",
+        )
+    )
     assert "ensemble of 2 teachers, score weights" in capsys.readouterr().err
     log = pd.read_parquet(out / "train_log.parquet").dropna(subset=["kl"])
     # One epoch is the 32 (instance, language) rows: 8 ids × 4 languages, whatever the pairs' count (48).

@@ -65,12 +65,32 @@ def test_many_languages_report_their_extremes_and_their_groups(tmp_path, data_di
     frame = pair_rows(LANGS, 8, labeled=True, offset=200)
     copies = [frame[frame["lang"] == LANGS[k % 4]].assign(lang=f"l{k:02d}") for k in range(59)]
     write_dataset(pd.concat([frame[frame["lang"] == "en"], *copies]), tmp_path / "test.parquet")
-    groups = pd.DataFrame({"lang": ["en"] + [f"l{k:02d}" for k in range(59)],
-                           "group": ["high"] + ["mid" if k < 30 else "low" for k in range(59)]})  # fmt: skip
+    groups = pd.DataFrame(
+        {
+            "lang": ["en"] + [f"l{k:02d}" for k in range(59)],
+            "group": ["high"] + ["mid" if k < 30 else "low" for k in range(59)],
+        }
+    )
     groups.to_csv(tmp_path / "groups.csv", index=False)
-    result = ok("eval", "--model", finetuned, "--data", tmp_path / "test.parquet", "--groups", tmp_path / "groups.csv",
-                "--out", tmp_path / "m.parquet", "--plot", tmp_path / "a.png", "--device", "cpu")  # fmt: skip
-    assert "the source and the 10 best and 10 worst languages" in result.stderr and "40 more in the metrics file" in result.stderr
+    result = ok(
+        "eval",
+        "--model",
+        finetuned,
+        "--data",
+        tmp_path / "test.parquet",
+        "--groups",
+        tmp_path / "groups.csv",
+        "--out",
+        tmp_path / "m.parquet",
+        "--plot",
+        tmp_path / "a.png",
+        "--device",
+        "cpu",
+    )
+    assert (
+        "the source and the 10 best and 10 worst languages" in result.stderr
+        and "40 more in the metrics file" in result.stderr
+    )
     summary = pd.DataFrame(read_artifact(tmp_path / "m.parquet", "metrics").meta["summary"])
     assert {"all", "group high", "group mid", "group low"} <= set(summary["group"])
     mid = summary.set_index("group").loc["group mid"]
@@ -79,8 +99,19 @@ def test_many_languages_report_their_extremes_and_their_groups(tmp_path, data_di
     groups.iloc[:5].to_csv(tmp_path / "few.csv", index=False)
     from tests.cli.helpers import invoke
 
-    bad = invoke("eval", "--model", finetuned, "--data", tmp_path / "test.parquet", "--groups", tmp_path / "few.csv",
-                 "--out", tmp_path / "m2.parquet", "--device", "cpu")  # fmt: skip
+    bad = invoke(
+        "eval",
+        "--model",
+        finetuned,
+        "--data",
+        tmp_path / "test.parquet",
+        "--groups",
+        tmp_path / "few.csv",
+        "--out",
+        tmp_path / "m2.parquet",
+        "--device",
+        "cpu",
+    )
     assert bad.exit_code == 2 and "no group for lang" in bad.stderr
 
 
@@ -91,11 +122,29 @@ def test_a_test_language_the_corpus_lacks_is_its_own_group(tmp_path, data_dir, f
     from alsace_cli.artifacts import read_artifact, write_artifact
     from tests.cli.helpers import ok
 
-    roles = pd.DataFrame({"lang": ["en", "de", "fr"], "role": ["teacher", "teacher", "student"], "n": 8,
-                          "avg_confidence": 0.5, "score": [0.4, 0.3, 0.3]})  # fmt: skip
+    roles = pd.DataFrame(
+        {
+            "lang": ["en", "de", "fr"],
+            "role": ["teacher", "teacher", "student"],
+            "n": 8,
+            "avg_confidence": 0.5,
+            "score": [0.4, 0.3, 0.3],
+        }
+    )
     write_artifact(roles, tmp_path / "languages.parquet", "languages", {})
-    result = ok("eval", "--model", finetuned, "--data", data_dir / "test.parquet", "--languages",
-                tmp_path / "languages.parquet", "--out", tmp_path / "m.parquet", "--device", "cpu")  # fmt: skip
+    result = ok(
+        "eval",
+        "--model",
+        finetuned,
+        "--data",
+        data_dir / "test.parquet",
+        "--languages",
+        tmp_path / "languages.parquet",
+        "--out",
+        tmp_path / "m.parquet",
+        "--device",
+        "cpu",
+    )
     assert "ru not in" in result.stderr and "'unseen'" in result.stderr
     metrics = read_artifact(tmp_path / "m.parquet", "metrics")
     assert metrics.frame.set_index("lang").loc["ru", "role"] == "unseen"

@@ -19,9 +19,19 @@ SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 
 
 def _qa_predictions(path: Path, scores: dict[str, list[float]]) -> Path:
-    rows = [{"id": f"q{i}", "lang": "en", "question_lang": lang, "answer": "x", "answer_start": 0, "score": s,
-             "candidates": [{"text": "x", "start": 0, "score": s}]}
-            for lang, values in scores.items() for i, s in enumerate(values)]  # fmt: skip
+    rows = [
+        {
+            "id": f"q{i}",
+            "lang": "en",
+            "question_lang": lang,
+            "answer": "x",
+            "answer_start": 0,
+            "score": s,
+            "candidates": [{"text": "x", "start": 0, "score": s}],
+        }
+        for lang, values in scores.items()
+        for i, s in enumerate(values)
+    ]
     return write_artifact(pd.DataFrame(rows), path, "qa_predictions", {})
 
 
@@ -59,13 +69,37 @@ def qa(tmp_path_factory: pytest.TempPathFactory) -> Path:
     w = tmp_path_factory.mktemp("qa-pairs")
     train, test = pd.read_parquet(SAMPLE / "qa_train_en.parquet"), pd.read_parquet(SAMPLE / "qa_test.parquet")
     build_tiny_model(w / "base", [*train["question"], *train["context"], *test["question"], *test["context"]])
-    finetune(FinetuneConfig(model=str(w / "base"), train=str(SAMPLE / "qa_train_en.parquet"), out=str(w / "ft"),
-                            max_steps=4, batch_size=16, max_length=96, learning_rate=1e-3, device="cpu"))  # fmt: skip
-    predict(PredictConfig(model=str(w / "ft"), data=str(SAMPLE / "qa_test.parquet"), out=str(w / "pred.parquet"),
-                          max_length=96, device="cpu"))  # fmt: skip
+    finetune(
+        FinetuneConfig(
+            model=str(w / "base"),
+            train=str(SAMPLE / "qa_train_en.parquet"),
+            out=str(w / "ft"),
+            max_steps=4,
+            batch_size=16,
+            max_length=96,
+            learning_rate=1e-3,
+            device="cpu",
+        )
+    )
+    predict(
+        PredictConfig(
+            model=str(w / "ft"),
+            data=str(SAMPLE / "qa_test.parquet"),
+            out=str(w / "pred.parquet"),
+            max_length=96,
+            device="cpu",
+        )
+    )
     select(SelectConfig(predictions=str(w / "pred.parquet"), out=str(w / "languages.parquet")))
-    make_pairs(PairsConfig(materialize=True, data=str(SAMPLE / "qa_test.parquet"), languages=str(w / "languages.parquet"),
-                           out=str(w / "pairs.parquet"), question_language_pairs=True))  # fmt: skip
+    make_pairs(
+        PairsConfig(
+            materialize=True,
+            data=str(SAMPLE / "qa_test.parquet"),
+            languages=str(w / "languages.parquet"),
+            out=str(w / "pairs.parquet"),
+            question_language_pairs=True,
+        )
+    )
     return w
 
 
@@ -84,17 +118,38 @@ def test_pairs_join_question_languages_over_one_context_never_student_student(qa
 
 def test_classification_languages_and_missing_flag_are_refused_for_qa(qa: Path, tmp_path: Path) -> None:
     with pytest.raises(AlsaceError, match="pass --question-language-pairs"):
-        make_pairs(PairsConfig(materialize=True, data=str(SAMPLE / "qa_test.parquet"), languages=str(qa / "languages.parquet"),
-                               out=str(tmp_path / "p.parquet")))  # fmt: skip
+        make_pairs(
+            PairsConfig(
+                materialize=True,
+                data=str(SAMPLE / "qa_test.parquet"),
+                languages=str(qa / "languages.parquet"),
+                out=str(tmp_path / "p.parquet"),
+            )
+        )
     with pytest.raises(AlsaceError, match="not QA"):
-        make_pairs(PairsConfig(materialize=True, data=str(SAMPLE / "unlabeled.parquet"), languages=str(qa / "languages.parquet"),
-                               out=str(tmp_path / "p.parquet"), question_language_pairs=True))  # fmt: skip
+        make_pairs(
+            PairsConfig(
+                materialize=True,
+                data=str(SAMPLE / "unlabeled.parquet"),
+                languages=str(qa / "languages.parquet"),
+                out=str(tmp_path / "p.parquet"),
+                question_language_pairs=True,
+            )
+        )
     assert not (tmp_path / "p.parquet").exists()
 
 
 def _distill(qa: Path, out: str, **settings) -> pd.DataFrame:
-    config = DistillConfig(model=str(qa / "ft"), data=str(SAMPLE / "qa_test.parquet"), pairs=str(qa / "pairs.parquet"),
-                           out=str(qa / out), max_length=96, pairs_per_batch=8, device="cpu", **settings)  # fmt: skip
+    config = DistillConfig(
+        model=str(qa / "ft"),
+        data=str(SAMPLE / "qa_test.parquet"),
+        pairs=str(qa / "pairs.parquet"),
+        out=str(qa / out),
+        max_length=96,
+        pairs_per_batch=8,
+        device="cpu",
+        **settings,
+    )
     path = distill(config)
     assert (path / "model.safetensors").exists()
     return pd.read_parquet(path / "train_log.parquet").dropna(subset=["kl"]).reset_index(drop=True)
@@ -118,11 +173,27 @@ def test_identical_questions_have_zero_kl(qa: Path, tmp_path: Path) -> None:
 
     data = write_artifact(part, tmp_path / "same.parquet", "dataset", read_meta(SAMPLE / "qa_test.parquet"))
     languages = qa / "languages.parquet"
-    make_pairs(PairsConfig(materialize=True, data=str(data), languages=str(languages), out=str(tmp_path / "pairs.parquet"),
-                           question_language_pairs=True))  # fmt: skip
-    config = DistillConfig(model=str(qa / "ft"), data=str(data), pairs=str(tmp_path / "pairs.parquet"),
-                           out=str(tmp_path / "d"), max_length=96, pairs_per_batch=8, device="cpu", teacher="live",
-                           student_dropout=False, max_steps=1)  # fmt: skip
+    make_pairs(
+        PairsConfig(
+            materialize=True,
+            data=str(data),
+            languages=str(languages),
+            out=str(tmp_path / "pairs.parquet"),
+            question_language_pairs=True,
+        )
+    )
+    config = DistillConfig(
+        model=str(qa / "ft"),
+        data=str(data),
+        pairs=str(tmp_path / "pairs.parquet"),
+        out=str(tmp_path / "d"),
+        max_length=96,
+        pairs_per_batch=8,
+        device="cpu",
+        teacher="live",
+        student_dropout=False,
+        max_steps=1,
+    )
     log = pd.read_parquet(distill(config) / "train_log.parquet").dropna(subset=["kl"])
     assert log["kl"].iloc[0] == pytest.approx(0.0, abs=1e-6)
     assert log["teacher_agreement"].iloc[0] == 1.0

@@ -39,8 +39,16 @@ def test_finetune_interrupted_and_resumed_matches_an_uninterrupted_run(
     tmp_path: Path, data_dir: Path, tiny_base: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def config(out: str) -> FinetuneConfig:
-        return FinetuneConfig(model=str(tiny_base), train=str(data_dir / "train.parquet"), out=str(tmp_path / out),
-                              max_steps=8, batch_size=4, learning_rate=1e-3, device="cpu", seed=7)  # fmt: skip
+        return FinetuneConfig(
+            model=str(tiny_base),
+            train=str(data_dir / "train.parquet"),
+            out=str(tmp_path / out),
+            max_steps=8,
+            batch_size=4,
+            learning_rate=1e-3,
+            device="cpu",
+            seed=7,
+        )
 
     straight = finetune(config("straight"))
     stop_at = random.Random().randint(1, 7)  # a random step, printed on failure
@@ -77,8 +85,13 @@ def test_distill_with_guard_interrupted_by_ctrl_c_resumes_to_the_same_weights(
         PredictConfig(model=str(finetuned), data=unlabeled, out=str(tmp_path / "p.parquet"), device="cpu")
     )
     vote(VoteConfig(predictions=str(tmp_path / "p.parquet"), out=str(tmp_path / "v.parquet")))
-    select(SelectConfig(predictions=str(tmp_path / "p.parquet"), pseudo_labels=str(tmp_path / "v.parquet"),
-                        out=str(tmp_path / "l.parquet")))  # fmt: skip
+    select(
+        SelectConfig(
+            predictions=str(tmp_path / "p.parquet"),
+            pseudo_labels=str(tmp_path / "v.parquet"),
+            out=str(tmp_path / "l.parquet"),
+        )
+    )
     make_pairs(
         PairsConfig(
             data=unlabeled, languages=str(tmp_path / "l.parquet"), out=str(tmp_path / "pairs.parquet")
@@ -86,12 +99,21 @@ def test_distill_with_guard_interrupted_by_ctrl_c_resumes_to_the_same_weights(
     )
 
     def config(out: str) -> DistillConfig:
-        return DistillConfig(model=str(finetuned), data=unlabeled, pairs=str(tmp_path / "pairs.parquet"),
-                             out=str(tmp_path / out), max_steps=6, pairs_per_batch=4, learning_rate=1e-3,
-                             dev=str(data_dir / "train.parquet"), eval_every=2, device="cpu",
-                             # The tiny model's near-uniform predictions trip the collapse detector at
-                             # this learning rate, which would end the run before the interrupt.
-                             collapse_check=False)  # fmt: skip
+        return DistillConfig(
+            model=str(finetuned),
+            data=unlabeled,
+            pairs=str(tmp_path / "pairs.parquet"),
+            out=str(tmp_path / out),
+            max_steps=6,
+            pairs_per_batch=4,
+            learning_rate=1e-3,
+            dev=str(data_dir / "train.parquet"),
+            eval_every=2,
+            device="cpu",
+            # The tiny model's near-uniform predictions trip the collapse detector at
+            # this learning rate, which would end the run before the interrupt.
+            collapse_check=False,
+        )
 
     straight = distill(config("straight"))
     stop_at = random.Random().randint(1, 5)
@@ -112,8 +134,15 @@ def test_save_every_keeps_a_rolling_checkpoint(
 ) -> None:
     import json
 
-    config = FinetuneConfig(model=str(tiny_base), train=str(data_dir / "train.parquet"), out=str(tmp_path / "ft"),
-                            max_steps=5, batch_size=4, device="cpu", save_every=2)  # fmt: skip
+    config = FinetuneConfig(
+        model=str(tiny_base),
+        train=str(data_dir / "train.parquet"),
+        out=str(tmp_path / "ft"),
+        max_steps=5,
+        batch_size=4,
+        device="cpu",
+        save_every=2,
+    )
     seen: list[int] = []
     original = TrainLog.add
 
@@ -145,8 +174,14 @@ def test_a_nan_loss_stops_the_run_naming_the_step_and_writes_nothing(
         return output
 
     monkeypatch.setattr(BertForSequenceClassification, "forward", poisoned)
-    config = FinetuneConfig(model=str(tiny_base), train=str(data_dir / "train.parquet"), out=str(tmp_path / "ft"),
-                            max_steps=5, batch_size=4, device="cpu")  # fmt: skip
+    config = FinetuneConfig(
+        model=str(tiny_base),
+        train=str(data_dir / "train.parquet"),
+        out=str(tmp_path / "ft"),
+        max_steps=5,
+        batch_size=4,
+        device="cpu",
+    )
     with pytest.raises(NonFiniteLoss, match=r"loss is nan at step 3 \(batch rows \["):
         finetune(config)
     assert list(tmp_path.iterdir()) == []

@@ -60,8 +60,14 @@ def test_one_language_is_its_own_teacher() -> None:
 
 
 def test_random_strategy_keeps_the_teacher_count_and_is_seeded() -> None:
-    scores = pd.DataFrame({"lang": list("abcdef"), "n": 1, "avg_confidence": 0.0,
-                           "score": np.array([0.3, 0.25, 0.15, 0.1, 0.1, 0.1])})  # fmt: skip
+    scores = pd.DataFrame(
+        {
+            "lang": list("abcdef"),
+            "n": 1,
+            "avg_confidence": 0.0,
+            "score": np.array([0.3, 0.25, 0.15, 0.1, 0.1, 0.1]),
+        }
+    )
     confident, _ = assign_roles(scores, None, "confidence", 0)
     first, _ = assign_roles(scores, None, "random", 7)
     again, _ = assign_roles(scores, None, "random", 7)
@@ -73,8 +79,14 @@ def test_random_strategy_keeps_the_teacher_count_and_is_seeded() -> None:
 
 def test_scale_strategy_picks_as_many_teachers_with_the_most_cc100_data() -> None:
     # The confidence rule picks sw and ur (the two highest ŝ); scale picks the two largest CC-100 languages.
-    scores = pd.DataFrame({"lang": ["en", "ru", "sw", "ur", "zh"], "n": 1, "avg_confidence": 0.0,
-                           "score": np.array([0.1, 0.1, 0.35, 0.35, 0.1])})  # fmt: skip
+    scores = pd.DataFrame(
+        {
+            "lang": ["en", "ru", "sw", "ur", "zh"],
+            "n": 1,
+            "avg_confidence": 0.0,
+            "score": np.array([0.1, 0.1, 0.35, 0.35, 0.1]),
+        }
+    )
     roles, _ = assign_roles(scores, None, "scale", 0)
     assert roles.loc[roles["role"] == "teacher", "lang"].tolist() == ["en", "ru"]
     unknown = scores.assign(lang=["en", "ru", "sw", "ur", "xx"])

@@ -34,7 +34,13 @@ def test_chunked_predict_equals_one_pass_on_a_file_of_several_row_groups(
     data = _write_row_groups(frame, tmp_path / "data.parquet", rows_per_group=7)
     assert pq.ParquetFile(data).num_row_groups == 15
     # fp32: under bf16 (auto on CPUs that compute it) a row's batch neighbours change its rounding.
-    common = {"model": str(finetuned), "data": str(data), "device": "cpu", "batch_size": 4, "precision": "fp32"}
+    common = {
+        "model": str(finetuned),
+        "data": str(data),
+        "device": "cpu",
+        "batch_size": 4,
+        "precision": "fp32",
+    }
     predict(PredictConfig(out=str(tmp_path / "chunked.parquet"), **common), chunk_rows=9)
     predict(PredictConfig(out=str(tmp_path / "whole.parquet"), **common), chunk_rows=10_000)
     chunked = read_predictions(tmp_path / "chunked.parquet").frame
@@ -45,10 +51,13 @@ def test_chunked_predict_equals_one_pass_on_a_file_of_several_row_groups(
     assert read_meta(tmp_path / "chunked.parquet")["rows"] == 100
 
 
-@pytest.mark.parametrize(("row", "change", "message"), [
-    (95, ("text_a", ""), "row 95: column 'text_a' is empty"),
-    (60, ("id", "x0"), "duplicate"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("row", "change", "message"),
+    [
+        (95, ("text_a", ""), "row 95: column 'text_a' is empty"),
+        (60, ("id", "x0"), "duplicate"),
+    ],
+)
 def test_a_bad_row_in_a_late_chunk_is_reported_by_its_file_row_and_nothing_is_written(
     tmp_path: Path, finetuned: Path, row: int, change: tuple[str, str], message: str
 ) -> None:
@@ -70,8 +79,13 @@ def test_chunked_eval_gives_the_metrics_and_predictions_of_one_pass(tmp_path: Pa
     data = _write_row_groups(frame, tmp_path / "test.parquet", rows_per_group=7)
     results = {}
     for name, chunk in (("chunked", 9), ("whole", 10_000)):
-        config = EvalConfig(models=[str(finetuned)], data=str(data), out=str(tmp_path / f"{name}.parquet"),
-                            predictions_out=str(tmp_path / f"{name}-pred.parquet"), device="cpu")  # fmt: skip
+        config = EvalConfig(
+            models=[str(finetuned)],
+            data=str(data),
+            out=str(tmp_path / f"{name}.parquet"),
+            predictions_out=str(tmp_path / f"{name}-pred.parquet"),
+            device="cpu",
+        )
         artifact, summary = evaluate(config, chunk_rows=chunk)
         results[name] = (artifact, summary, read_predictions(tmp_path / f"{name}-pred.parquet").frame)
     (a, sa, pa_), (b, sb, pb) = results["chunked"], results["whole"]

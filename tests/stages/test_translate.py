@@ -33,9 +33,17 @@ def mt(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def config(w: Path, **changes) -> TranslateConfig:
-    settings = {"model": str(w / "nllb"), "data": str(w / "english.parquet"), "target_languages": ["de", "sw", "zh"],
-                "out": str(w / "out.parquet"), "num_beams": 2, "max_new_tokens": 12, "batch_size": 4,
-                "device": "cpu", **changes}  # fmt: skip
+    settings = {
+        "model": str(w / "nllb"),
+        "data": str(w / "english.parquet"),
+        "target_languages": ["de", "sw", "zh"],
+        "out": str(w / "out.parquet"),
+        "num_beams": 2,
+        "max_new_tokens": 12,
+        "batch_size": 4,
+        "device": "cpu",
+        **changes,
+    }
     return TranslateConfig(**settings)
 
 
@@ -44,16 +52,22 @@ def test_every_id_in_every_language_with_its_label(mt: Path) -> None:
     out, source = pd.read_parquet(mt / "forward.parquet"), pd.read_parquet(mt / "english.parquet")
     assert out["lang"].value_counts().to_dict() == {"en": 9, "de": 9, "sw": 9, "zh": 9}
     columns = ["id", "text_a", "text_b", "label"]  # the source rows kept as they were
-    pd.testing.assert_frame_equal(out[out["lang"] == "en"][columns].reset_index(drop=True), source[columns],
-                                  check_dtype=False)  # fmt: skip
+    pd.testing.assert_frame_equal(
+        out[out["lang"] == "en"][columns].reset_index(drop=True), source[columns], check_dtype=False
+    )
     for lang in ("de", "sw", "zh"):
         rows = out[out["lang"] == lang].reset_index(drop=True)
-        assert rows["id"].tolist() == source["id"].tolist() and rows["label"].tolist() == source["label"].tolist()
+        assert (
+            rows["id"].tolist() == source["id"].tolist()
+            and rows["label"].tolist() == source["label"].tolist()
+        )
         assert (rows["translated_from"] == "en").all() and (rows["text_a"] != source["text_a"]).all()
     summary = result.meta["translation"]
-    assert summary["codes"] == {"de": {"source": "eng_Latn", "target": "deu_Latn"},
-                                "sw": {"source": "eng_Latn", "target": "swh_Latn"},
-                                "zh": {"source": "eng_Latn", "target": "zho_Hans"}}  # fmt: skip
+    assert summary["codes"] == {
+        "de": {"source": "eng_Latn", "target": "deu_Latn"},
+        "sw": {"source": "eng_Latn", "target": "swh_Latn"},
+        "zh": {"source": "eng_Latn", "target": "zho_Hans"},
+    }
     assert summary["style"] == "forced-bos" and summary["languages"]["zh"]["rows"] == 9
     assert summary["languages"]["zh"]["wrong-script"] == 9  # a random model writes no Chinese
     assert set(result.meta["provenance"]["inputs"]) == {"data", "model"}
@@ -89,43 +103,72 @@ def test_a_partial_run_with_other_settings_is_not_resumed(mt: Path, monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         translate(config(mt, out=str(mt / "changed.parquet")))
     monkeypatch.undo()
-    with pytest.raises(AlsaceError, match=r"changed.parquet.partial: an interrupted translate with other settings "
-                                          r"or inputs \(differs in: num_beams\)"):  # fmt: skip
+    with pytest.raises(
+        AlsaceError,
+        match=r"changed.parquet.partial: an interrupted translate with other settings "
+        r"or inputs \(differs in: num_beams\)",
+    ):
         translate(config(mt, out=str(mt / "changed.parquet"), num_beams=1))
     translate(config(mt, out=str(mt / "changed.parquet"), num_beams=1), overwrite=True)
     assert (mt / "changed.parquet").exists() and not partial_dir(mt / "changed.parquet").exists()
 
 
 def test_reverse_translates_every_language_into_english_in_place(mt: Path) -> None:
-    result = translate(config(mt, data=str(mt / "test.parquet"), target_languages=[], reverse=True,
-                              out=str(mt / "reverse.parquet"), reference=str(mt / "test.parquet")))  # fmt: skip
+    result = translate(
+        config(
+            mt,
+            data=str(mt / "test.parquet"),
+            target_languages=[],
+            reverse=True,
+            out=str(mt / "reverse.parquet"),
+            reference=str(mt / "test.parquet"),
+        )
+    )
     out, source = pd.read_parquet(mt / "reverse.parquet"), pd.read_parquet(mt / "test.parquet")
-    pd.testing.assert_frame_equal(out[["id", "lang", "label"]], source[["id", "lang", "label"]], check_dtype=False)
+    pd.testing.assert_frame_equal(
+        out[["id", "lang", "label"]], source[["id", "lang", "label"]], check_dtype=False
+    )
     foreign = out["lang"] != "en"
     assert (out.loc[foreign, "original_text_a"] == source.loc[foreign, "text_a"]).all()
-    assert out.loc[~foreign, "original_text_a"].isna().all() and (out.loc[~foreign, "translated_from"] == "").all()
+    assert (
+        out.loc[~foreign, "original_text_a"].isna().all()
+        and (out.loc[~foreign, "translated_from"] == "").all()
+    )
     assert (out.loc[foreign, "translated_from"] == out.loc[foreign, "lang"]).all()
     languages = result.meta["translation"]["languages"]
-    assert sorted(languages) == ["de", "fr", "ru"] and all(0 <= v["chrf"]["chrf"] <= 100 for v in languages.values())
+    assert sorted(languages) == ["de", "fr", "ru"] and all(
+        0 <= v["chrf"]["chrf"] <= 100 for v in languages.values()
+    )
     assert result.meta["translation"]["codes"]["ru"] == {"source": "rus_Cyrl", "target": "eng_Latn"}
 
 
 def test_a_template_loads_one_model_per_pair(mt: Path) -> None:
     template = str(mt / "marian-en-{tgt}")
-    result = translate(config(mt, model=template, target_languages=["de", "fr"], out=str(mt / "marian.parquet")))
+    result = translate(
+        config(mt, model=template, target_languages=["de", "fr"], out=str(mt / "marian.parquet"))
+    )
     summary = result.meta["translation"]
     assert summary["style"] == "one-pair"
     assert summary["models"] == {"de": str(mt / "marian-en-de"), "fr": str(mt / "marian-en-fr")}
     assert set(result.meta["provenance"]["inputs"]) == {"data", "model de", "model fr"}
-    assert pd.read_parquet(mt / "marian.parquet")["lang"].value_counts().to_dict() == {"en": 9, "de": 9, "fr": 9}
+    assert pd.read_parquet(mt / "marian.parquet")["lang"].value_counts().to_dict() == {
+        "en": 9,
+        "de": 9,
+        "fr": 9,
+    }
 
 
 def test_a_tag_model_gets_its_tag_before_the_text(mt: Path, monkeypatch) -> None:
     seen: list[str] = []
     real = stage.translate_texts
-    monkeypatch.setattr(stage, "translate_texts", lambda m, t, texts, pair, *a, **k: seen.append(pair.prefix) or
-                        real(m, t, texts, pair, *a, **k))  # fmt: skip
-    result = translate(config(mt, model=str(mt / "madlad"), target_languages=["de", "sw"], out=str(mt / "tag.parquet")))
+    monkeypatch.setattr(
+        stage,
+        "translate_texts",
+        lambda m, t, texts, pair, *a, **k: seen.append(pair.prefix) or real(m, t, texts, pair, *a, **k),
+    )
+    result = translate(
+        config(mt, model=str(mt / "madlad"), target_languages=["de", "sw"], out=str(mt / "tag.parquet"))
+    )
     assert result.meta["translation"]["style"] == "tag" and seen == ["<2de> ", "<2sw> "]
 
 
@@ -145,14 +188,17 @@ def test_empty_translations_are_left_out_and_counted(mt: Path, monkeypatch) -> N
     assert counts["empty"] == 2 and counts["flagged_ids"]["empty"] == ["x0", "x3"]
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"target_languages": ["de", "tlh"]}, "--target-languages: .*nllb has no language 'tlh'"),
-    ({"target_languages": ["en"]}, "--target-languages: 'en' is already in"),
-    ({"target_languages": []}, "missing --target-languages"),
-    ({"reverse": True}, "--target-languages: not with --reverse"),
-    ({"style": "tag"}, "--style tag: .*nllb's tokenizer lists no language codes of that style"),
-    ({"fields": ["text_c"]}, "--fields: .*english.parquet has no column 'text_c'"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"target_languages": ["de", "tlh"]}, "--target-languages: .*nllb has no language 'tlh'"),
+        ({"target_languages": ["en"]}, "--target-languages: 'en' is already in"),
+        ({"target_languages": []}, "missing --target-languages"),
+        ({"reverse": True}, "--target-languages: not with --reverse"),
+        ({"style": "tag"}, "--style tag: .*nllb's tokenizer lists no language codes of that style"),
+        ({"fields": ["text_c"]}, "--fields: .*english.parquet has no column 'text_c'"),
+    ],
+)
 def test_refusals_name_the_option(mt: Path, changes: dict, message: str) -> None:
     with pytest.raises(AlsaceError, match=message):
         translate(config(mt, out=str(mt / "refused.parquet"), **changes))
@@ -170,28 +216,91 @@ def test_models_that_cannot_translate_are_refused(mt: Path, tiny_base: Path) -> 
 
 
 def test_the_command_line(mt: Path) -> None:
-    result = ok("translate", "--model", mt / "nllb", "--data", mt / "english.parquet", "--target-languages", "de,fr",
-                "--out", mt / "cli.parquet", "--num-beams", "1", "--max-new-tokens", "8", "--device", "cpu", "--json")
+    result = ok(
+        "translate",
+        "--model",
+        mt / "nllb",
+        "--data",
+        mt / "english.parquet",
+        "--target-languages",
+        "de,fr",
+        "--out",
+        mt / "cli.parquet",
+        "--num-beams",
+        "1",
+        "--max-new-tokens",
+        "8",
+        "--device",
+        "cpu",
+        "--json",
+    )
     assert '"direction": "forward"' in result.stdout and "rows failing each check" in result.stderr
-    bad = invoke("translate", "--model", mt / "nllb", "--data", mt / "english.parquet", "--target-languages", "xx",
-                 "--out", mt / "cli2.parquet")  # fmt: skip
-    assert bad.exit_code == 2 and "'xx' is not a language code" in bad.output and not (mt / "cli2.parquet").exists()
+    bad = invoke(
+        "translate",
+        "--model",
+        mt / "nllb",
+        "--data",
+        mt / "english.parquet",
+        "--target-languages",
+        "xx",
+        "--out",
+        mt / "cli2.parquet",
+    )
+    assert (
+        bad.exit_code == 2
+        and "'xx' is not a language code" in bad.output
+        and not (mt / "cli2.parquet").exists()
+    )
 
 
-def test_eval_scores_the_english_model_on_the_translated_test_set_beside_it(mt: Path, data_dir: Path,
-                                                                            finetuned: Path) -> None:  # fmt: skip
-    translate(config(mt, data=str(data_dir / "test.parquet"), target_languages=[], reverse=True,
-                     out=str(mt / "test-en.parquet")))  # fmt: skip
+def test_eval_scores_the_english_model_on_the_translated_test_set_beside_it(
+    mt: Path, data_dir: Path, finetuned: Path
+) -> None:
+    translate(
+        config(
+            mt,
+            data=str(data_dir / "test.parquet"),
+            target_languages=[],
+            reverse=True,
+            out=str(mt / "test-en.parquet"),
+        )
+    )
     from alsace_cli.artifacts import read_artifact
 
-    ok("eval", "--model", finetuned, "--data", data_dir / "test.parquet", "--translate-test", mt / "test-en.parquet",
-       "--out", mt / "tt.parquet", "--device", "cpu", "--precision", "fp32")  # fmt: skip
+    ok(
+        "eval",
+        "--model",
+        finetuned,
+        "--data",
+        data_dir / "test.parquet",
+        "--translate-test",
+        mt / "test-en.parquet",
+        "--out",
+        mt / "tt.parquet",
+        "--device",
+        "cpu",
+        "--precision",
+        "fp32",
+    )
     metrics = read_artifact(mt / "tt.parquet", "metrics")
     assert set(metrics.frame["model"]) == {str(finetuned), f"{finetuned} [translate-test]"}
     tt = metrics.frame[metrics.frame["model"].str.endswith("[translate-test]")].set_index("lang")
     zero = metrics.frame[metrics.frame["model"] == str(finetuned)].set_index("lang")
     assert tt.loc["en", "accuracy"] == zero.loc["en", "accuracy"]  # English rows are not translated
-    assert any(c["model"].endswith("[translate-test]") for c in metrics.meta["comparisons"])  # paired, same ids
-    other = invoke("eval", "--model", finetuned, "--data", data_dir / "test.parquet", "--translate-test",
-                   mt / "reverse.parquet", "--out", mt / "tt2.parquet", "--device", "cpu")  # fmt: skip
+    assert any(
+        c["model"].endswith("[translate-test]") for c in metrics.meta["comparisons"]
+    )  # paired, same ids
+    other = invoke(
+        "eval",
+        "--model",
+        finetuned,
+        "--data",
+        data_dir / "test.parquet",
+        "--translate-test",
+        mt / "reverse.parquet",
+        "--out",
+        mt / "tt2.parquet",
+        "--device",
+        "cpu",
+    )
     assert other.exit_code == 2 and "translated from another file than --data" in other.output

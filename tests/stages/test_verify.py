@@ -27,7 +27,9 @@ def test_an_artifact_of_a_hub_model_goes_stale_when_the_model_changes(tmp_path: 
 
     publish("a" * 40)
     run = tmp_path / "run"
-    frame = pd.DataFrame({"id": ["x"], "lang": ["en"], "probs": [[0.5, 0.5]], "pred": [0], "confidence": [0.5]})
+    frame = pd.DataFrame(
+        {"id": ["x"], "lang": ["en"], "probs": [[0.5, 0.5]], "pred": [0], "confidence": [0.5]}
+    )
     provenance = make_provenance("predict", {}, {"model": "org/tiny"})
     write_artifact(frame, run / "p.parquet", "predictions", {"provenance": provenance})
     assert [v.status for v in verify(run)] == ["ok"]

@@ -18,9 +18,13 @@ def test_majority_wins_over_probability_mass() -> None:
 
 def test_tie_broken_by_summed_probability() -> None:
     preds = predictions_frame(
-        [("a", "en", [0.5, 0.3, 0.2]), ("a", "de", [0.1, 0.8, 0.1]), ("a", "fr", [0.4, 0.35, 0.25]),
-         ("a", "ru", [0.2, 0.7, 0.1])]
-    )  # fmt: skip
+        [
+            ("a", "en", [0.5, 0.3, 0.2]),
+            ("a", "de", [0.1, 0.8, 0.1]),
+            ("a", "fr", [0.4, 0.35, 0.25]),
+            ("a", "ru", [0.2, 0.7, 0.1]),
+        ]
+    )
     out = vote_frame(preds, 3).set_index("id")
     # two votes each for 0 and 1; summed: label 0 = 1.2, label 1 = 2.15
     assert out.loc["a", "pseudo_label"] == 1
@@ -56,10 +60,14 @@ def test_a_vote_on_ids_no_two_languages_share_is_refused(tmp_path) -> None:
     from tests.cli.helpers import invoke
     from tests.conftest import predictions_frame
 
-    frame = predictions_frame([(f"{lang}{i}", lang, [0.7, 0.2, 0.1]) for lang in ("en", "de") for i in range(3)])
+    frame = predictions_frame(
+        [(f"{lang}{i}", lang, [0.7, 0.2, 0.1]) for lang in ("en", "de") for i in range(3)]
+    )
     write_artifact(frame, tmp_path / "p.parquet", "predictions", {"labels": ["a", "b", "c"], "task": "pair"})
     result = invoke("vote", "--predictions", tmp_path / "p.parquet", "--out", tmp_path / "v.parquet")
     assert result.exit_code == 2 and "no id has predictions in two languages" in result.stderr
     assert not (tmp_path / "v.parquet").exists()
     missing = invoke("eval", "--data", tmp_path / "p.parquet")
-    assert missing.exit_code == 2 and "missing --model " in missing.stderr  # the flag, not the field (--models)
+    assert (
+        missing.exit_code == 2 and "missing --model " in missing.stderr
+    )  # the flag, not the field (--models)

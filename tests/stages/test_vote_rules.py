@@ -92,15 +92,26 @@ def test_select_warns_when_the_source_is_a_student_and_source_teacher_keeps_it(
 ) -> None:
     vote(VoteConfig(predictions=str(predictions), out=str(tmp_path / "votes.parquet")))
     capsys.readouterr()
-    paper = select(SelectConfig(predictions=str(predictions), pseudo_labels=str(tmp_path / "votes.parquet"),
-                                out=str(tmp_path / "l.parquet")))  # fmt: skip
+    paper = select(
+        SelectConfig(
+            predictions=str(predictions),
+            pseudo_labels=str(tmp_path / "votes.parquet"),
+            out=str(tmp_path / "l.parquet"),
+        )
+    )
     err = " ".join(capsys.readouterr().err.split())
     roles = paper.frame.set_index("lang")["role"]
     assert roles["en"] == "student" and roles["w1"] == "teacher"  # the weak majority captured the teachers
     assert "the source language en (the only one with labeled data) is ranked a student" in err
     assert "4 languages predict labels far from en's" in err and paper.meta["degenerate"] == list(WEAK)
-    kept = select(SelectConfig(predictions=str(predictions), pseudo_labels=str(tmp_path / "votes.parquet"),
-                               out=str(tmp_path / "l2.parquet"), source_teacher=True))  # fmt: skip
+    kept = select(
+        SelectConfig(
+            predictions=str(predictions),
+            pseudo_labels=str(tmp_path / "votes.parquet"),
+            out=str(tmp_path / "l2.parquet"),
+            source_teacher=True,
+        )
+    )
     assert kept.frame.set_index("lang")["role"]["en"] == "teacher"
     assert "is ranked a student" not in capsys.readouterr().err
     assert np.isclose(kept.frame["score"].sum(), 1.0)

@@ -27,9 +27,15 @@ def tokenizer(tmp_path_factory: pytest.TempPathFactory):
 
 def _frame(questions: list[str], contexts: list[str] | None = None) -> pd.DataFrame:
     contexts = contexts or [CONTEXT] * len(questions)
-    return pd.DataFrame({"id": ["q"] * len(questions), "lang": ["en"] * len(questions),
-                         "question_lang": [f"l{i}" for i in range(len(questions))], "question": questions,
-                         "context": contexts})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "id": ["q"] * len(questions),
+            "lang": ["en"] * len(questions),
+            "question_lang": [f"l{i}" for i in range(len(questions))],
+            "question": questions,
+            "context": contexts,
+        }
+    )
 
 
 def test_both_sides_hold_the_same_context_tokens_in_every_window(tokenizer) -> None:

@@ -12,8 +12,10 @@ import pytest
 from alsace_cli.tasks import get_task
 from alsace_cli.tasks.qa import span_scores
 
-CONTEXT = ("Arlen is a small town on the river Ossa. It was founded in 1201 by Anna Berg. Today about "
-           "1200 people live there, and its best-known building is the old mill.")  # fmt: skip
+CONTEXT = (
+    "Arlen is a small town on the river Ossa. It was founded in 1201 by Anna Berg. Today about "
+    "1200 people live there, and its best-known building is the old mill."
+)
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +30,16 @@ def tokenizer(tmp_path_factory: pytest.TempPathFactory):
 
 def _rows(question: str, answer: str) -> pd.DataFrame:
     start = CONTEXT.index(answer)
-    return pd.DataFrame({"id": ["q"], "lang": ["en"], "question_lang": ["en"], "question": [question],
-                         "context": [CONTEXT], "answers": [[{"text": answer, "answer_start": start}]]})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "id": ["q"],
+            "lang": ["en"],
+            "question_lang": ["en"],
+            "question": [question],
+            "context": [CONTEXT],
+            "answers": [[{"text": answer, "answer_start": start}]],
+        }
+    )
 
 
 def _decoded(tokenizer, features, i: int) -> str:
@@ -41,8 +51,9 @@ def _decoded(tokenizer, features, i: int) -> str:
 
 def test_answer_positions_point_at_the_answer_tokens(tokenizer) -> None:
     task = get_task("qa")
-    features = task.training_features(tokenizer, _rows("Who founded Arlen?", "Anna Berg"),
-                                      SimpleNamespace(max_length=128, doc_stride=None))  # fmt: skip
+    features = task.training_features(
+        tokenizer, _rows("Who founded Arlen?", "Anna Berg"), SimpleNamespace(max_length=128, doc_stride=None)
+    )
     assert len(features) == 1
     assert _decoded(tokenizer, features, 0) == "anna berg"  # the tiny tokenizer lower-cases
 
@@ -82,18 +93,26 @@ def test_predictions_are_spans_of_the_context_with_ranked_candidates(tmp_path: P
     from transformers import AutoModelForQuestionAnswering, BertConfig
 
     task = get_task("qa")
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128)  # fmt: skip
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
     model = AutoModelForQuestionAnswering.from_config(config)
     rows = pd.concat([_rows("Who founded Arlen?", "Anna Berg"), _rows("When?", "1201").assign(id="q2")])
-    settings = SimpleNamespace(max_length=32, doc_stride=8, batch_size=4, precision="fp32", n_best=10, top_k=3,
-                               max_answer_length=5)  # fmt: skip
+    settings = SimpleNamespace(
+        max_length=32, doc_stride=8, batch_size=4, precision="fp32", n_best=10, top_k=3, max_answer_length=5
+    )
     import torch
 
     out = task.predict_chunk(model, tokenizer, rows.reset_index(drop=True), settings, torch.device("cpu"))
     assert list(out["id"]) == ["q", "q2"]
-    for answer, start, score, candidates in zip(out["answer"], out["answer_start"], out["score"],
-                                                out["candidates"], strict=True):  # fmt: skip
+    for answer, start, score, candidates in zip(
+        out["answer"], out["answer_start"], out["score"], out["candidates"], strict=True
+    ):
         assert answer and CONTEXT[start : start + len(answer)] == answer
         assert 0 < score <= 1 and len(candidates) == 3
         assert [c["score"] for c in candidates] == sorted((c["score"] for c in candidates), reverse=True)
@@ -105,19 +124,33 @@ def test_merge_windows_sum_adds_one_texts_scores_across_windows(tokenizer) -> No
     from transformers import AutoModelForQuestionAnswering, BertConfig
 
     task = get_task("qa")
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128)  # fmt: skip
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
     torch.manual_seed(0)
     model = AutoModelForQuestionAnswering.from_config(config)
     rows = _rows("Who founded Arlen?", "Anna Berg")
-    common = {"max_length": 24, "doc_stride": 8, "batch_size": 4, "precision": "fp32", "n_best": 10,
-              "max_answer_length": 4}  # fmt: skip
+    common = {
+        "max_length": 24,
+        "doc_stride": 8,
+        "batch_size": 4,
+        "precision": "fp32",
+        "n_best": 10,
+        "max_answer_length": 4,
+    }
     windows = len(task._windows(tokenizer, rows, SimpleNamespace(**common))["input_ids"])
     assert windows > 2
-    best = task.predict_chunk(model, tokenizer, rows, SimpleNamespace(**common, top_k=1, merge_windows="max"),
-                              torch.device("cpu"))  # fmt: skip
-    summed = task.predict_chunk(model, tokenizer, rows, SimpleNamespace(**common, top_k=1, merge_windows="sum"),
-                                torch.device("cpu"))  # fmt: skip
+    best = task.predict_chunk(
+        model, tokenizer, rows, SimpleNamespace(**common, top_k=1, merge_windows="max"), torch.device("cpu")
+    )
+    summed = task.predict_chunk(
+        model, tokenizer, rows, SimpleNamespace(**common, top_k=1, merge_windows="sum"), torch.device("cpu")
+    )
     # max's winner is the top span of its own window, so under sum its text scores at least as much, and
     # sum's winner scores at least that
     assert summed["score"].iloc[0] >= best["score"].iloc[0] - 1e-9

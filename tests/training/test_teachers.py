@@ -23,12 +23,18 @@ def test_the_registry_holds_every_teacher_the_config_offers() -> None:
     ("teacher", "given", "message"),
     [
         ("static", {}, "--teacher static needs --predictions FILE"),
-        ("ensemble", {"predictions": "p"}, "--teacher ensemble needs --predictions FILE .* and --languages FILE"),
+        (
+            "ensemble",
+            {"predictions": "p"},
+            "--teacher ensemble needs --predictions FILE .* and --languages FILE",
+        ),
         ("live", {"predictions": "p"}, "--predictions is only used by --teacher static or ensemble"),
         ("static", {"predictions": "p", "languages": "l"}, "--languages is only used by --teacher ensemble"),
     ],
 )
-def test_a_teacher_refuses_what_it_lacks_and_what_it_does_not_use(teacher: str, given: dict, message: str) -> None:
+def test_a_teacher_refuses_what_it_lacks_and_what_it_does_not_use(
+    teacher: str, given: dict, message: str
+) -> None:
     with pytest.raises(AlsaceError, match=message):
         teacher_class(teacher).check(DistillConfig(teacher=teacher, **given))
 
@@ -43,7 +49,9 @@ def test_the_epoch_teacher_re_syncs_when_a_pass_over_the_items_starts(n: int, ba
     assert per_pass == batches_per_pass(n, batch)
     batches = shuffled_batches(n, batch, 4 * per_pass, seed=0)
     passes = [set(np.concatenate(batches[k : k + per_pass])) for k in range(0, len(batches), per_pass)]
-    assert all(len(p) == len(passes[0]) == sum(map(len, batches[:per_pass])) for p in passes)  # no item twice in a pass
+    assert all(
+        len(p) == len(passes[0]) == sum(map(len, batches[:per_pass])) for p in passes
+    )  # no item twice in a pass
 
     model = torch.nn.Linear(2, 2)
     accelerator = SimpleNamespace(unwrap_model=lambda m: m)

@@ -16,7 +16,10 @@ def test_each_failure_is_named() -> None:
     assert check_translation("The cat sleeps.", "the  cat SLEEPS.", "Latn") == ["untranslated"]
     assert check_translation("The cat sleeps.", "The cat sleeps in German.", "Cyrl") == ["wrong-script"]
     assert check_translation("The cat.", "die Katze die Katze die Katze die Katze", "Latn") == ["repeated"]
-    assert check_translation("The cat.", "Die Katze", "Latn", cut=True, input_cut=True) == ["cut", "input-cut"]
+    assert check_translation("The cat.", "Die Katze", "Latn", cut=True, input_cut=True) == [
+        "cut",
+        "input-cut",
+    ]
     assert check_translation("42", "42", "Latn") == []  # too few letters to call it untranslated
 
 

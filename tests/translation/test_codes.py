@@ -13,18 +13,23 @@ MBART = ["ar_AR", "de_DE", "en_XX", "fa_IR", "sw_KE", "zh_CN"]
 MADLAD = ["<2ar>", "<2de>", "<2en>", "<2fa>", "<2sw>", "<2zh>", "<2zh_Hant>"]
 
 
-@pytest.mark.parametrize("user, nllb, m2m, mbart, madlad", [
-    ("de", "deu_Latn", "__de__", "de_DE", "<2de>"),
-    ("deu", "deu_Latn", "__de__", "de_DE", "<2de>"),
-    ("ger", "deu_Latn", "__de__", "de_DE", "<2de>"),  # ISO 639-2/B
-    ("deu_Latn", "deu_Latn", "__de__", "de_DE", "<2de>"),
-    ("sw", "swh_Latn", "__sw__", "sw_KE", "<2sw>"),
-    ("swa", "swh_Latn", "__sw__", "sw_KE", "<2sw>"),  # the macrolanguage's code
-    ("ar", "arb_Arab", "__ar__", "ar_AR", "<2ar>"),
-    ("fa", "pes_Arab", "__fa__", "fa_IR", "<2fa>"),
-    ("zh", "zho_Hans", "__zh__", "zh_CN", "<2zh>"),  # Simplified unless the code says otherwise
-])  # fmt: skip
-def test_one_code_finds_each_family_s_spelling(user: str, nllb: str, m2m: str, mbart: str, madlad: str) -> None:
+@pytest.mark.parametrize(
+    "user, nllb, m2m, mbart, madlad",
+    [
+        ("de", "deu_Latn", "__de__", "de_DE", "<2de>"),
+        ("deu", "deu_Latn", "__de__", "de_DE", "<2de>"),
+        ("ger", "deu_Latn", "__de__", "de_DE", "<2de>"),  # ISO 639-2/B
+        ("deu_Latn", "deu_Latn", "__de__", "de_DE", "<2de>"),
+        ("sw", "swh_Latn", "__sw__", "sw_KE", "<2sw>"),
+        ("swa", "swh_Latn", "__sw__", "sw_KE", "<2sw>"),  # the macrolanguage's code
+        ("ar", "arb_Arab", "__ar__", "ar_AR", "<2ar>"),
+        ("fa", "pes_Arab", "__fa__", "fa_IR", "<2fa>"),
+        ("zh", "zho_Hans", "__zh__", "zh_CN", "<2zh>"),  # Simplified unless the code says otherwise
+    ],
+)
+def test_one_code_finds_each_family_s_spelling(
+    user: str, nllb: str, m2m: str, mbart: str, madlad: str
+) -> None:
     for inventory, expected in ((NLLB, nllb), (M2M, m2m), (MBART, mbart), (MADLAD, madlad)):
         assert match_code(user, inventory, "m", "--target-languages") == expected
 
@@ -36,11 +41,14 @@ def test_a_script_picks_among_a_language_s_codes() -> None:
     assert parse_code("sr_Latn").written_in == "Latn" and parse_code("sr").written_in == "Cyrl"
 
 
-@pytest.mark.parametrize("code, message", [
-    ("xx", "--target-languages: 'xx' is not a language code"),
-    ("tlh", "--target-languages: nllb-test has no language 'tlh' (it has arb_Arab, deu_Latn"),
-    ("1de", "'1de' is not a language code"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "code, message",
+    [
+        ("xx", "--target-languages: 'xx' is not a language code"),
+        ("tlh", "--target-languages: nllb-test has no language 'tlh' (it has arb_Arab, deu_Latn"),
+        ("1de", "'1de' is not a language code"),
+    ],
+)
 def test_codes_the_model_lacks_are_refused_in_one_line(code: str, message: str) -> None:
     with pytest.raises(AlsaceError, match=message.replace("(", r"\(").replace(")", r"\)")):
         match_code(code, NLLB, "nllb-test", "--target-languages")

@@ -41,5 +41,7 @@ class Finetuning(Objective):
         return f"loss {row['loss']:.4f}"
 
     def summary(self, log: Any, total: int) -> str:
-        return (f"finetune: {plural(total, 'step')} on {len(self.frame)} rows ({self.n_items} features), "
-                f"final loss {log.rows[-1]['loss']:.4f}")  # fmt: skip
+        return (
+            f"finetune: {plural(total, 'step')} on {len(self.frame)} rows ({self.n_items} features), "
+            f"final loss {log.rows[-1]['loss']:.4f}"
+        )

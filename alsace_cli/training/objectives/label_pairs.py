@@ -47,13 +47,17 @@ class LabelPairDistillation(Objective):
     @classmethod
     def check(cls, config: DistillConfig) -> None:
         if not config.pairs:
-            raise AlsaceError("missing --pairs (make-pairs' output on --data; or `pairs` in the [distill] section)")
+            raise AlsaceError(
+                "missing --pairs (make-pairs' output on --data; or `pairs` in the [distill] section)"
+            )
         teacher_class(config.teacher).check(config)
         if config.ce_weight > 0 and not config.train:
             raise AlsaceError("--ce-weight needs --train FILE (the labeled data the cross-entropy term uses)")
         kind, _ = parse_kl_weight(config.kl_weight)
         if kind != "fixed" and not config.pseudo_labels:
-            raise AlsaceError(f"--kl-weight {kind} needs --pseudo-labels FILE (vote's output: the label it ranks)")
+            raise AlsaceError(
+                f"--kl-weight {kind} needs --pseudo-labels FILE (vote's output: the label it ranks)"
+            )
         if config.pseudo_labels and kind == "fixed":
             raise AlsaceError("--pseudo-labels is only used by --kl-weight map@k or mrr@k")
         if config.train and config.ce_weight == 0:
@@ -61,9 +65,16 @@ class LabelPairDistillation(Objective):
 
     @classmethod
     def output_inputs(cls, config: DistillConfig) -> dict[str, Any]:
-        return {"--model": config.model, "--data": config.data, "--pairs": config.pairs, "--train": config.train,
-                "--dev": config.dev, "--predictions": config.predictions, "--languages": config.languages,
-                "--mask-pseudo-labels": config.mask_pseudo_labels}  # fmt: skip
+        return {
+            "--model": config.model,
+            "--data": config.data,
+            "--pairs": config.pairs,
+            "--train": config.train,
+            "--dev": config.dev,
+            "--predictions": config.predictions,
+            "--languages": config.languages,
+            "--mask-pseudo-labels": config.mask_pseudo_labels,
+        }
 
     def __init__(self, config: DistillConfig, task: Any) -> None:
         self.config, self.task = config, task
@@ -71,7 +82,9 @@ class LabelPairDistillation(Objective):
         pairs = read_pairs(config.pairs, config.data, config.allow_other_corpus)
         self.teacher = teacher_class(config.teacher)(config)
         self.train = load_dataset(config.train, require_labels=True) if config.train else None
-        if self.train is not None and (self.train.labels != self.data.labels or self.train.task != self.data.task):
+        if self.train is not None and (
+            self.train.labels != self.data.labels or self.train.task != self.data.task
+        ):
             raise AlsaceError(
                 f"{config.train}: task or labels {self.train.labels} differ from {config.data}'s {self.data.labels}"
             )
@@ -80,20 +93,35 @@ class LabelPairDistillation(Objective):
         if isinstance(pairs, PairRule):  # a rule: pairs are drawn per step; one pass = as many pairs as rows
             rows, groups = output_type_of(task).pairing_rows(self.data.frame)
             self.sampler = PairSampler(pairs, rows, groups)
-            taking_part = self.data.frame.loc[self.sampler.rows().index, ["id", "lang"]]  # keys only: no text copy
+            taking_part = self.data.frame.loc[
+                self.sampler.rows().index, ["id", "lang"]
+            ]  # keys only: no text copy
             self.n_items = len(taking_part)
-            if not self.teacher.draws_pairs:  # the ensemble trains each row that takes part, as the table does
-                self._prepare(taking_part[["id", "lang"]].rename(columns={"lang": "student_lang"})
-                              .assign(teacher_lang=taking_part["lang"].to_numpy()))  # fmt: skip
+            if (
+                not self.teacher.draws_pairs
+            ):  # the ensemble trains each row that takes part, as the table does
+                self._prepare(
+                    taking_part[["id", "lang"]]
+                    .rename(columns={"lang": "student_lang"})
+                    .assign(teacher_lang=taking_part["lang"].to_numpy())
+                )
                 self.sampler = None
         else:
             self._prepare(pairs)
         self.labels = self.data.labels
         self.languages = self.data.languages
         self.batch_size = config.pairs_per_batch
-        self.inputs = {"model": config.model, "data": config.data, "pairs": config.pairs, "train": config.train,
-                       "predictions": config.predictions, "languages": config.languages, "dev": config.dev,
-                       "mask_pseudo_labels": config.mask_pseudo_labels, "pseudo_labels": config.pseudo_labels}  # fmt: skip
+        self.inputs = {
+            "model": config.model,
+            "data": config.data,
+            "pairs": config.pairs,
+            "train": config.train,
+            "predictions": config.predictions,
+            "languages": config.languages,
+            "dev": config.dev,
+            "mask_pseudo_labels": config.mask_pseudo_labels,
+            "pseudo_labels": config.pseudo_labels,
+        }
 
     def _prepare(self, pairs: pd.DataFrame) -> None:
         """The pairs trained on: each side's row, the teacher's targets, the voted labels they need."""
@@ -102,8 +130,14 @@ class LabelPairDistillation(Objective):
         self.pairs, self.student_rows, self.teacher_rows = self.teacher.items(
             self.data, pairs, student_rows, teacher_rows, config.pairs
         )
-        self.voted = pair_pseudo_labels(config.mask_pseudo_labels, self.data, self.pairs) if config.mask_pseudo_labels else None
-        self.ranked = pair_pseudo_labels(config.pseudo_labels, self.data, self.pairs) if config.pseudo_labels else None
+        self.voted = (
+            pair_pseudo_labels(config.mask_pseudo_labels, self.data, self.pairs)
+            if config.mask_pseudo_labels
+            else None
+        )
+        self.ranked = (
+            pair_pseudo_labels(config.pseudo_labels, self.data, self.pairs) if config.pseudo_labels else None
+        )
         if self.sampler is None:
             self.n_items = len(self.pairs)
 
@@ -126,14 +160,18 @@ class LabelPairDistillation(Objective):
     def start(self, model: Any, accelerator: Any, total: int) -> None:
         config = self.config
         self.device = accelerator.device
-        if self.sampler is not None:  # the step's pairs, drawn from the rule (seeded: resumable, the same per process)
+        if (
+            self.sampler is not None
+        ):  # the step's pairs, drawn from the rule (seeded: resumable, the same per process)
             self._prepare(self.sampler.draw(total * self.batch_size, config.seed))
             size = self.batch_size
             self.batches = [np.arange(k * size, (k + 1) * size) for k in range(total)]
         else:
             self.batches = shuffled_batches(self.n_items, self.batch_size, total, config.seed)
         self.ce_batches = (
-            shuffled_batches(len(self.train.frame), self.batch_size, total, config.seed + 1) if self.train else None
+            shuffled_batches(len(self.train.frame), self.batch_size, total, config.seed + 1)
+            if self.train
+            else None
         )
         self.teacher.start(model, accelerator)
 
@@ -161,7 +199,9 @@ class LabelPairDistillation(Objective):
             alpha = torch.full((len(index),), self.alpha, device=device)
         else:
             wanted = torch.from_numpy(self.ranked[index]).to(device)
-            alpha = classification_kl_weight(self.kind, teacher_logits.detach().float(), wanted, config.kl_top_k)
+            alpha = classification_kl_weight(
+                self.kind, teacher_logits.detach().float(), wanted, config.kl_top_k
+            )
         kl, log_student = kl_teacher_student(
             student_logits, teacher_logits, config.temperature, config.sharpen, mask, alpha
         )
@@ -172,10 +212,16 @@ class LabelPairDistillation(Objective):
             # Collapse shows as entropy drifting to a constant while agreement with the teacher nears 1.
             entropy = -(log_student.exp() * log_student).sum(-1).mean().item()
             agree = (student_logits.argmax(-1) == teacher_logits.argmax(-1)).float().mean().item()
-        extra = {"student_entropy": entropy, "teacher_agreement": agree,
-                 "pairs_kept": math.nan if mask is None else mask.mean().item(),
-                 "alpha_mean": alpha.mean().item(), "alpha_zero": (alpha == 0).float().mean().item()}  # fmt: skip
-        return StepOutput(loss, {"loss": loss, "kl": kl, "ce": ce}, extra, None if mask is None else mask.sum())
+        extra = {
+            "student_entropy": entropy,
+            "teacher_agreement": agree,
+            "pairs_kept": math.nan if mask is None else mask.mean().item(),
+            "alpha_mean": alpha.mean().item(),
+            "alpha_zero": (alpha == 0).float().mean().item(),
+        }
+        return StepOutput(
+            loss, {"loss": loss, "kl": kl, "ce": ce}, extra, None if mask is None else mask.sum()
+        )
 
     def _with_cross_entropy(self, model: Any, kl: Any, step: int) -> tuple[Any, Any]:
         """kl + W × cross-entropy on the step's batch of labeled rows, and the cross-entropy."""
@@ -196,7 +242,12 @@ class LabelPairDistillation(Objective):
 
     def summary(self, log: Any, total: int) -> str:
         last = log.frame().dropna(subset=["kl"]).tail(max(1, total // 10))
-        drawn = (f"pairs drawn from the rule's {self.sampler.total} ({self.n_items} rows take part)"
-                 if self.sampler is not None else f"pairs ({self.n_items} pairs)")  # fmt: skip
-        return (f"distill: {plural(total, 'step')} of {self.batch_size} {drawn}, last-10% mean KL "
-                f"{last['kl'].mean():.4f}, student entropy {last['student_entropy'].mean():.3f}")  # fmt: skip
+        drawn = (
+            f"pairs drawn from the rule's {self.sampler.total} ({self.n_items} rows take part)"
+            if self.sampler is not None
+            else f"pairs ({self.n_items} pairs)"
+        )
+        return (
+            f"distill: {plural(total, 'step')} of {self.batch_size} {drawn}, last-10% mean KL "
+            f"{last['kl'].mean():.4f}, student entropy {last['student_entropy'].mean():.3f}"
+        )

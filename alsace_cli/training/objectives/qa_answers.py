@@ -38,11 +38,16 @@ def check_span_teacher(config: DistillConfig) -> None:
 
 def check_span_options(config: DistillConfig) -> None:
     """What every QA objective refuses: classification's options."""
-    for option, value in (("--predictions", config.predictions),
-                          ("--mask-pseudo-labels", config.mask_pseudo_labels), ("--pseudo-labels", config.pseudo_labels),
-                          ("--train", config.train)):  # fmt: skip
+    for option, value in (
+        ("--predictions", config.predictions),
+        ("--mask-pseudo-labels", config.mask_pseudo_labels),
+        ("--pseudo-labels", config.pseudo_labels),
+        ("--train", config.train),
+    ):
         if value:
-            raise AlsaceError(f"{option}: not used by QA self-distillation, which trains on --data's own answers")
+            raise AlsaceError(
+                f"{option}: not used by QA self-distillation, which trains on --data's own answers"
+            )
     if config.sharpen != 1.0:
         raise AlsaceError("--sharpen: not implemented for QA self-distillation")
     teacher_class(config.teacher).check(config)
@@ -65,7 +70,12 @@ class SpanDistillation(Objective):
         self.labels = []
         self.languages = sorted(set(self.data.languages) | set(self.data.frame["question_lang"]))
         self.batch_size = config.pairs_per_batch
-        self.inputs = {"model": config.model, "data": config.data, "dev": config.dev, "pairs": config.pairs or None}
+        self.inputs = {
+            "model": config.model,
+            "data": config.data,
+            "dev": config.dev,
+            "pairs": config.pairs or None,
+        }
 
     def start(self, model: Any, accelerator: Any, total: int) -> None:
         self.device = accelerator.device
@@ -104,20 +114,34 @@ class QAAnswerDistillation(SpanDistillation):
         config = self.config
         batch = self.features.collate(index, with_mask=True)
         mask = batch.pop("context_mask").to(self.device)
-        gold_start, gold_end = batch.pop("start_positions").to(self.device), batch.pop("end_positions").to(self.device)
+        gold_start, gold_end = (
+            batch.pop("start_positions").to(self.device),
+            batch.pop("end_positions").to(self.device),
+        )
         batch = batch.to(self.device)
         teacher = self.teacher.forward(model, batch)
         model.train(config.student_dropout)
         student = model(**batch)
-        ce = (F.cross_entropy(student.start_logits.float(), gold_start)
-              + F.cross_entropy(student.end_logits.float(), gold_end)) / 2  # fmt: skip
-        per_window = (span_kl(student.start_logits, teacher.start_logits, mask, config.temperature)
-                      + span_kl(student.end_logits, teacher.end_logits, mask, config.temperature)) / 2  # fmt: skip
+        ce = (
+            F.cross_entropy(student.start_logits.float(), gold_start)
+            + F.cross_entropy(student.end_logits.float(), gold_end)
+        ) / 2
+        per_window = (
+            span_kl(student.start_logits, teacher.start_logits, mask, config.temperature)
+            + span_kl(student.end_logits, teacher.end_logits, mask, config.temperature)
+        ) / 2
         if self.kind == "fixed":
             alpha = torch.full_like(per_window, self.alpha)
         else:
-            alpha = qa_kl_weight(self.kind, teacher.start_logits.float(), teacher.end_logits.float(), gold_start,
-                                 gold_end, config.kl_top_k, mask)  # fmt: skip
+            alpha = qa_kl_weight(
+                self.kind,
+                teacher.start_logits.float(),
+                teacher.end_logits.float(),
+                gold_start,
+                gold_end,
+                config.kl_top_k,
+                mask,
+            )
         kl = (alpha * per_window).mean() * config.temperature**2
         loss = config.ce_weight * ce + kl
         extra = {"alpha_mean": alpha.mean().item(), "alpha_zero": (alpha == 0).float().mean().item()}
@@ -128,6 +152,8 @@ class QAAnswerDistillation(SpanDistillation):
 
     def summary(self, log: Any, total: int) -> str:
         last = log.frame().dropna(subset=["kl"]).tail(max(1, total // 10))
-        return (f"distill (qa): {plural(total, 'step')} of {self.batch_size} windows ({self.n_items} windows of "
-                f"{len(self.data.frame)} questions), last-10% mean KL {last['kl'].mean():.4f}, CE "
-                f"{last['ce'].mean():.4f}, α {last['alpha_mean'].mean():.3f}")  # fmt: skip
+        return (
+            f"distill (qa): {plural(total, 'step')} of {self.batch_size} windows ({self.n_items} windows of "
+            f"{len(self.data.frame)} questions), last-10% mean KL {last['kl'].mean():.4f}, CE "
+            f"{last['ce'].mean():.4f}, α {last['alpha_mean'].mean():.3f}"
+        )

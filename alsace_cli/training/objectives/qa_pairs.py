@@ -45,7 +45,9 @@ class QAQuestionPairDistillation(SpanDistillation):
                 "leave --pairs out for CE + KL on answered data"
             )
         if parse_kl_weight(config.kl_weight)[0] != "fixed":
-            raise AlsaceError(f"--kl-weight {config.kl_weight}: ranks gold positions, which --pairs data has none of")
+            raise AlsaceError(
+                f"--kl-weight {config.kl_weight}: ranks gold positions, which --pairs data has none of"
+            )
         check_span_options(config)
 
     def __init__(self, config: DistillConfig, task: Any) -> None:
@@ -65,12 +67,24 @@ class QAQuestionPairDistillation(SpanDistillation):
         self.n_pairs = len(pairs)
 
     def _rows(self, pairs: Any) -> None:
-        self.teacher_rows, self.student_rows = pair_rows(self.data, pairs, Path(self.config.pairs), ("teacher_lang", "student_lang"),
-                                                         keys=("id", "lang", "question_lang"), shared=("id", "context_lang"))  # fmt: skip
+        self.teacher_rows, self.student_rows = pair_rows(
+            self.data,
+            pairs,
+            Path(self.config.pairs),
+            ("teacher_lang", "student_lang"),
+            keys=("id", "lang", "question_lang"),
+            shared=("id", "context_lang"),
+        )
 
     def _windows(self) -> None:
-        self.features = aligned_windows(self.tokenizer, self.data.frame, self.teacher_rows, self.student_rows,
-                                        self.config.max_length, doc_stride(self.config))  # fmt: skip
+        self.features = aligned_windows(
+            self.tokenizer,
+            self.data.frame,
+            self.teacher_rows,
+            self.student_rows,
+            self.config.max_length,
+            doc_stride(self.config),
+        )
 
     def build(self, tokenizer: Any) -> None:
         self.tokenizer = tokenizer
@@ -104,14 +118,20 @@ class QAQuestionPairDistillation(SpanDistillation):
             t_logits = getattr(t_out, name).gather(1, t_pos)
             per_window = per_window + span_kl(s_logits, t_logits, mask, config.temperature) / 2
         kl = per_window.mean() * config.temperature**2
-        agree = (s_out.start_logits.gather(1, s_pos).masked_fill(~mask, float("-inf")).argmax(-1)
-                 == t_out.start_logits.gather(1, t_pos).masked_fill(~mask, float("-inf")).argmax(-1))  # fmt: skip
-        extra = {"alpha_mean": self.alpha, "alpha_zero": float(self.alpha == 0),
-                 "teacher_agreement": agree.float().mean().item()}  # fmt: skip
+        agree = s_out.start_logits.gather(1, s_pos).masked_fill(~mask, float("-inf")).argmax(
+            -1
+        ) == t_out.start_logits.gather(1, t_pos).masked_fill(~mask, float("-inf")).argmax(-1)
+        extra = {
+            "alpha_mean": self.alpha,
+            "alpha_zero": float(self.alpha == 0),
+            "teacher_agreement": agree.float().mean().item(),
+        }
         return StepOutput(kl * self.alpha, {"loss": kl * self.alpha, "kl": kl, "ce": float("nan")}, extra)
 
     def summary(self, log: Any, total: int) -> str:
         last = log.frame().dropna(subset=["kl"]).tail(max(1, total // 10))
-        return (f"distill (qa, question-language pairs): {plural(total, 'step')} of {self.batch_size} window pairs "
-                f"({self.n_items} window pairs of {self.n_pairs} pairs), last-10% mean KL {last['kl'].mean():.4f}, "
-                f"start agreement {last['teacher_agreement'].mean():.3f}")  # fmt: skip
+        return (
+            f"distill (qa, question-language pairs): {plural(total, 'step')} of {self.batch_size} window pairs "
+            f"({self.n_items} window pairs of {self.n_pairs} pairs), last-10% mean KL {last['kl'].mean():.4f}, "
+            f"start agreement {last['teacher_agreement'].mean():.3f}"
+        )
