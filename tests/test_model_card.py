@@ -6,8 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.cli.helpers import ok
-from tests.cli.test_run import write_config
+from tests.cli.helpers import ok, write_config
 
 
 def _card(path: Path) -> tuple[dict, str]:

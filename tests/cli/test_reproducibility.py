@@ -11,8 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.cli.helpers import invoke, ok, stdout_json
-from tests.cli.test_run import write_config
+from tests.cli.helpers import invoke, ok, stdout_json, write_config
 
 # Provenance fields that say when and how a file was made, not what it holds.
 VOLATILE = ("created_at", "command")

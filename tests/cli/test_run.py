@@ -7,34 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.cli.helpers import invoke, ok, stdout_json
+from tests.cli.helpers import invoke, ok, stdout_json, write_config
 
 STAGES = ["tiny-model", "finetune", "predict", "vote", "select", "make-pairs", "distill", "eval"]
-
-
-def write_config(path: Path, data_dir: Path, run_dir: Path, distill_lr: float = 1e-4) -> Path:
-    path.write_text(
-        f"""
-[run]
-dir = "{run_dir}"
-model = "tiny"
-train = "{data_dir / "train.parquet"}"
-unlabeled = "{data_dir / "unlabeled.parquet"}"
-test = "{data_dir / "test.parquet"}"
-device = "cpu"
-
-[finetune]
-max_steps = 2
-batch_size = 8
-learning_rate = 1e-3
-
-[distill]
-max_steps = 2
-pairs_per_batch = 4
-learning_rate = {distill_lr}
-"""
-    )
-    return path
 
 
 def test_run_end_to_end_then_skips_then_reruns_what_changed(tmp_path: Path, data_dir: Path) -> None:

@@ -11,8 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.cli.helpers import invoke, ok
-from tests.cli.test_run import write_config
+from tests.cli.helpers import invoke, ok, write_config
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 

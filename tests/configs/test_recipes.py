@@ -13,8 +13,7 @@ from alsace_cli.configs import check_value
 from alsace_cli.configs.recipes import load_recipe, recipe_names
 from alsace_cli.configs.table import PIPELINE, stage
 from alsace_cli.errors import AlsaceError
-from tests.cli.helpers import invoke, ok, stdout_json
-from tests.cli.test_run import write_config
+from tests.cli.helpers import invoke, ok, stdout_json, write_config
 
 
 @pytest.mark.parametrize("name", recipe_names())
