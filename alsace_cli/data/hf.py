@@ -35,6 +35,8 @@ def hf_frames(name: str, configs: list[str], split: str) -> list[tuple[str, pd.D
         try:
             if Path(name).is_dir():
                 loaded: Any = datasets.load_from_disk(name)
+                if isinstance(loaded, datasets.DatasetDict) and split not in loaded:
+                    raise AlsaceError(f"--hf {label}: no split {split!r}; --split one of {', '.join(loaded)}")
                 loaded = loaded[split] if isinstance(loaded, datasets.DatasetDict) else loaded
             else:
                 loaded = datasets.load_dataset(name, config, split=split)
