@@ -102,6 +102,16 @@ def test_a_missing_split_names_the_splits_there_are(tmp_path: Path) -> None:
     """Issue 35.9: it said `cannot load ('validation')`."""
     data = datasets.Dataset.from_dict({"premise": ["a"], "hypothesis": ["b"], "label": [0]})
     datasets.DatasetDict({"train": data, "test": data}).save_to_disk(tmp_path / "nli")
-    result = invoke("data", "import", "--hf", tmp_path / "nli", "--split", "validation", "--labels", "a,b,c",
-                    "--out", tmp_path / "o.parquet")  # fmt: skip
+    result = invoke(
+        "data",
+        "import",
+        "--hf",
+        tmp_path / "nli",
+        "--split",
+        "validation",
+        "--labels",
+        "a,b,c",
+        "--out",
+        tmp_path / "o.parquet",
+    )
     assert result.exit_code == 2 and "no split 'validation'; --split one of train, test" in result.stderr
