@@ -59,8 +59,8 @@ def choose(candidates: dict[str, str], alpha: float) -> tuple[dict[str, Any] | N
         rows = c["rows"]
         difference = (rows["kept"] - rows["step0"]).to_numpy(dtype=float)
         low, high = mean_difference_interval(
-            rows["id"].astype(str) + "\x00" + rows["lang"].astype(str), difference
-        )
+            rows["id"].astype(str).to_numpy(), difference
+        )  # ids carry their languages
         p_adjusted = adjusted.get((c["name"], c["kept_step"]), 1.0) if c["kept_step"] > 0 else 1.0
         summaries.append(
             {
