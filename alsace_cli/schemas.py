@@ -207,89 +207,119 @@ def validate_predictions(frame: pd.DataFrame, path: Path, n_labels: int | None) 
     return probs
 
 
+# The key columns of each artifact kind: checked present, non-empty text, and normalised to strings.
+KEYS = {
+    "dataset": ["id", "lang"],
+    "predictions": ["id", "lang"],
+    "pseudo_labels": ["id"],
+    "languages": ["lang"],
+    "pairs": ["id", "student_lang", "teacher_lang"],
+    "pair_rule": ["lang"],
+    "metrics": ["model", "lang"],
+    "qa_predictions": ["id", "lang"],
+    "qa_metrics": ["model", "lang"],
+}
+
+
 def validate_columns(kind: str, frame: pd.DataFrame, path: Path, meta: dict) -> None:
     """The rules of `kind` (see the module docstring); `frame`'s key columns are normalised to strings."""
-    keys = {
-        "dataset": ["id", "lang"],
-        "predictions": ["id", "lang"],
-        "pseudo_labels": ["id"],
-        "languages": ["lang"],
-        "pairs": ["id", "student_lang", "teacher_lang"],
-        "pair_rule": ["lang"],
-        "metrics": ["model", "lang"],
-        "qa_predictions": ["id", "lang"],
-        "qa_metrics": ["model", "lang"],
-    }.get(kind, [])
-    for column in keys:
+    for column in KEYS.get(kind, []):
         check_key(frame, path, column)
-    if kind == "predictions":
-        labels = meta.get("labels") or None
-        validate_predictions(frame, path, len(labels) if labels else None)
-    elif kind == "pseudo_labels":
-        check_duplicates(frame, path, ["id"])
-        pseudo = check_int(frame, path, "pseudo_label", minimum=0)
-        labels = meta.get("labels") or []
-        if labels and (pseudo >= len(labels)).any():
-            raise _fail(
-                path, _first(pseudo >= len(labels)), "pseudo_label", f"is out of range 0..{len(labels) - 1}"
-            )
-        votes = check_int(frame, path, "votes", minimum=0)  # Dawid-Skene may pick a label no language voted
-        n_langs = check_int(frame, path, "n_langs", minimum=1)
-        if (votes > n_langs).any():
-            raise _fail(path, _first(votes > n_langs), "votes", "is larger than n_langs")
-        check_float(frame, path, "agreement", 0.0, 1.0)
-    elif kind == "languages":
-        duplicated = frame.duplicated(["lang"]).to_numpy()
-        if duplicated.any():
-            row = _first(duplicated)
-            raise _fail(path, row, "lang", f"lists {frame['lang'].iloc[row]!r} twice (one role per language)")
-        roles = frame["role"].astype(str)
-        unknown = ~roles.isin(ROLES).to_numpy() | frame["role"].isna().to_numpy()
-        if unknown.any():
-            row = _first(unknown)
-            raise _fail(path, row, "role", f"is {frame['role'].iloc[row]!r}, expected teacher or student")
-        check_int(frame, path, "n", minimum=1)
-        check_float(frame, path, "avg_confidence", 0.0, 1.0)
-        score = check_float(frame, path, "score", 0.0, 1.0)
-        if abs(score.sum() - 1.0) > PROB_TOLERANCE:
-            raise _fail(
-                path, None, "score", f"sums to {score.sum():.6g}; ŝ is a softmax over languages (sum 1)"
-            )
-    elif kind == "pairs":
-        same = (frame["student_lang"] == frame["teacher_lang"]).to_numpy()
-        if same.any():
-            raise _fail(
-                path, _first(same), "teacher_lang", "equals student_lang (a pair joins two languages)"
-            )
-        context = ["context_lang"] if "context_lang" in frame.columns else []  # QA question-language pairs
-        for column in context:
-            check_key(frame, path, column)
-        check_duplicates(frame, path, ["id", *context, "student_lang", "teacher_lang"])
-    elif kind == "pair_rule":
-        check_duplicates(frame, path, ["lang"])
-        for column in ("teaches", "learns"):
-            if not pd.api.types.is_bool_dtype(frame[column]):
-                raise _fail(path, None, column, f"holds {frame[column].dtype} values, expected true or false")
-        roles = frame["role"].astype(str)
-        unknown = ~roles.isin(ROLES).to_numpy()
-        if unknown.any():
-            row = _first(unknown)
-            raise _fail(path, row, "role", f"is {frame['role'].iloc[row]!r}, expected teacher or student")
-    elif kind == "qa_predictions":
-        check_key(frame, path, "question_lang")
-        bad = ~frame["answer"].map(lambda v: isinstance(v, str)).to_numpy()
-        if bad.any():
-            raise _fail(path, _first(bad), "answer", "is not text")
-        check_int(frame, path, "answer_start", minimum=-1)
-        check_float(frame, path, "score", 0.0)  # a probability, or a sum of them (--merge-windows sum)
-        check_duplicates(
-            frame, path, ["id", "lang", "question_lang"] + (["model"] if "model" in frame else [])
+    rules = RULES.get(kind)
+    if rules is not None:
+        rules(frame, path, meta)
+
+
+def _predictions(frame: pd.DataFrame, path: Path, meta: dict) -> None:
+    labels = meta.get("labels") or None
+    validate_predictions(frame, path, len(labels) if labels else None)
+
+
+def _pseudo_labels(frame: pd.DataFrame, path: Path, meta: dict) -> None:
+    check_duplicates(frame, path, ["id"])
+    pseudo = check_int(frame, path, "pseudo_label", minimum=0)
+    labels = meta.get("labels") or []
+    if labels and (pseudo >= len(labels)).any():
+        raise _fail(
+            path, _first(pseudo >= len(labels)), "pseudo_label", f"is out of range 0..{len(labels) - 1}"
         )
-    elif kind == "qa_metrics":
-        check_key(frame, path, "question_lang")
-        check_int(frame, path, "n", minimum=1)
-        check_float(frame, path, "exact_match", 0.0, 1.0)
-        check_float(frame, path, "f1", 0.0, 1.0)
-    elif kind == "metrics":
-        check_int(frame, path, "n", minimum=1)
-        check_float(frame, path, "accuracy", 0.0, 1.0)
+    votes = check_int(frame, path, "votes", minimum=0)  # Dawid-Skene may pick a label no language voted
+    n_langs = check_int(frame, path, "n_langs", minimum=1)
+    if (votes > n_langs).any():
+        raise _fail(path, _first(votes > n_langs), "votes", "is larger than n_langs")
+    check_float(frame, path, "agreement", 0.0, 1.0)
+
+
+def _roles(frame: pd.DataFrame, path: Path, missing_is_unknown: bool) -> None:
+    unknown = ~frame["role"].astype(str).isin(ROLES).to_numpy()
+    if missing_is_unknown:
+        unknown |= frame["role"].isna().to_numpy()
+    if unknown.any():
+        row = _first(unknown)
+        raise _fail(path, row, "role", f"is {frame['role'].iloc[row]!r}, expected teacher or student")
+
+
+def _languages(frame: pd.DataFrame, path: Path, meta: dict) -> None:
+    duplicated = frame.duplicated(["lang"]).to_numpy()
+    if duplicated.any():
+        row = _first(duplicated)
+        raise _fail(path, row, "lang", f"lists {frame['lang'].iloc[row]!r} twice (one role per language)")
+    _roles(frame, path, missing_is_unknown=True)
+    check_int(frame, path, "n", minimum=1)
+    check_float(frame, path, "avg_confidence", 0.0, 1.0)
+    score = check_float(frame, path, "score", 0.0, 1.0)
+    if abs(score.sum() - 1.0) > PROB_TOLERANCE:
+        raise _fail(path, None, "score", f"sums to {score.sum():.6g}; ŝ is a softmax over languages (sum 1)")
+
+
+def _pairs(frame: pd.DataFrame, path: Path, meta: dict) -> None:
+    same = (frame["student_lang"] == frame["teacher_lang"]).to_numpy()
+    if same.any():
+        raise _fail(path, _first(same), "teacher_lang", "equals student_lang (a pair joins two languages)")
+    context = ["context_lang"] if "context_lang" in frame.columns else []  # QA question-language pairs
+    for column in context:
+        check_key(frame, path, column)
+    check_duplicates(frame, path, ["id", *context, "student_lang", "teacher_lang"])
+
+
+def _pair_rule(frame: pd.DataFrame, path: Path, meta: dict) -> None:
+    check_duplicates(frame, path, ["lang"])
+    for column in ("teaches", "learns"):
+        if not pd.api.types.is_bool_dtype(frame[column]):
+            raise _fail(path, None, column, f"holds {frame[column].dtype} values, expected true or false")
+    _roles(frame, path, missing_is_unknown=False)
+
+
+def _qa_predictions(frame: pd.DataFrame, path: Path, meta: dict) -> None:
+    check_key(frame, path, "question_lang")
+    bad = ~frame["answer"].map(lambda v: isinstance(v, str)).to_numpy()
+    if bad.any():
+        raise _fail(path, _first(bad), "answer", "is not text")
+    check_int(frame, path, "answer_start", minimum=-1)
+    check_float(frame, path, "score", 0.0)  # a probability, or a sum of them (--merge-windows sum)
+    check_duplicates(frame, path, ["id", "lang", "question_lang"] + (["model"] if "model" in frame else []))
+
+
+def _qa_metrics(frame: pd.DataFrame, path: Path, meta: dict) -> None:
+    check_key(frame, path, "question_lang")
+    check_int(frame, path, "n", minimum=1)
+    check_float(frame, path, "exact_match", 0.0, 1.0)
+    check_float(frame, path, "f1", 0.0, 1.0)
+
+
+def _metrics(frame: pd.DataFrame, path: Path, meta: dict) -> None:
+    check_int(frame, path, "n", minimum=1)
+    check_float(frame, path, "accuracy", 0.0, 1.0)
+
+
+# Each kind's own rules, beyond its keys (one function a kind; a new kind adds its entry).
+RULES = {
+    "predictions": _predictions,
+    "pseudo_labels": _pseudo_labels,
+    "languages": _languages,
+    "pairs": _pairs,
+    "pair_rule": _pair_rule,
+    "qa_predictions": _qa_predictions,
+    "qa_metrics": _qa_metrics,
+    "metrics": _metrics,
+}

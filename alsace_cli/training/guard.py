@@ -39,57 +39,11 @@ from alsace_cli.inference import predict_probs
 from alsace_cli.paired import noninferior_p, sign_test_worse
 from alsace_cli.training.collapse import label_histogram, onto_one_label
 from alsace_cli.training.dev_set import DevSet
-
-
-@dataclass(frozen=True)
-class GuardSettings:
-    """The guard's part of distill's config."""
-
-    guard_rule: str = "paired"
-    guard_alpha: float = 0.05
-    guard_margin: float = 1.0
-    collapse_tv: float = 0.25
-    collapse_entropy: float = 0.3
-    eval_every: int = 0
-    max_length: int = 128
-    eval_batch_size: int = 64
-    precision: str = "fp32"
-    source_lang: str = "en"
-
-    @classmethod
-    def of(cls, config: Any) -> GuardSettings:
-        return cls(**{name: getattr(config, name) for name in cls.__dataclass_fields__})
+from alsace_cli.training.guard_rules import Check, GuardRules, GuardSettings
 
 
 @dataclass
-class Check:
-    step: int
-    score: float | None = None  # dev accuracy (F1 for QA); None without --dev
-    rows: np.ndarray | None = None  # per-row dev scores
-    by_lang: dict[str, float] = field(default_factory=dict)  # dev score per language
-    signals: dict[str, float] = field(default_factory=dict)  # label-free signals on the dev rows (a study)
-    source_worse: int = 0  # source-language rows worse than at step 0 (a multilingual dev set)
-    p_source_worse: float = 1.0
-    better: int = 0
-    worse: int = 0
-    p_worse: float = 1.0
-    tv: float | None = None  # the largest of the samples' TVs
-    tvs: dict[str, float] = field(default_factory=dict)
-    entropy_shift: float | None = None
-    collapsed: bool = False
-
-    @property
-    def acceptable(self) -> bool:
-        return not self.collapsed and self.p_worse >= self.alpha and self.p_source_worse >= self.alpha
-
-    alpha: float = 0.05
-    safe: bool = True  # the detector's measures within half of its limits (or no detector)
-    p_better: float = 1.0  # one-sided sign test that the check is better than step 0
-    p_noninferior: float = 1.0  # one-sided test that it is not worse by --guard-margin points or more
-
-
-@dataclass
-class Guard:
+class Guard(GuardRules):
     """Runs the checks, keeps the states that may be restored, decides at the end (module docstring)."""
 
     config: GuardSettings
@@ -141,190 +95,91 @@ class Guard:
             return False
         check = Check(step, alpha=self.config.guard_alpha)
         if self.dev is not None:
-            check.rows = self.dev.scores(model, self.tokenizer, self._settings())
-            check.score = float(check.rows.mean())
-            if not self.history:
-                self.start_pred = self.dev.seen.get("pred")
-            check.signals = self.dev.label_free(self.start_pred)
-            check.by_lang = self.dev.by_language(check.rows)
-            if self.history:
-                start = self.history[0].rows
-                _, check.source_worse, check.p_source_worse = self.dev.source_worse(start, check.rows)
-                check.better, check.worse, check.p_worse = sign_test_worse(start, check.rows)
-                check.p_better = sign_test_worse(check.rows, self.history[0].rows)[2]
-                check.p_noninferior = noninferior_p(
-                    check.better, check.worse, len(check.rows), self.config.guard_margin
-                )
+            self._measure_dev(model, check)
         if self.corpus is not None:
-            measured = {
-                name: label_histogram(
-                    predict_probs(model, self.tokenizer, self.task, rows, **self._settings())
-                )
-                for name, rows in self.corpus.items()
-            }
-            if self.reference is None:
-                self.reference = measured
-            check.tvs = {
-                name: float(0.5 * np.abs(h - self.reference[name][0]).sum())
-                for name, (h, _) in measured.items()
-            }
-            check.tv = max(check.tvs.values())
-            check.entropy_shift = abs(measured["all"][1] - self.reference["all"][1])
-            check.collapsed = (
-                check.tv > self.config.collapse_tv
-                or check.entropy_shift > self.config.collapse_entropy
-                or onto_one_label(measured["all"][0], self.reference["all"][0])
-            )
-            check.safe = (
-                check.tv <= self.config.collapse_tv / 2
-                and check.entropy_shift <= self.config.collapse_entropy / 2
-            )
+            self._measure_collapse(model, check)
         model.train()
         if check.acceptable:
-            weights = {
-                k: v.detach().cpu().clone()
-                for k, v in self.accelerator.unwrap_model(model).state_dict().items()
-            }
-            self.states["latest"] = (step, weights)
-            if check.safe:
-                self.states["safe"] = (step, weights)
-            if step == 0:
-                self.states["start"] = (step, weights)
-            elif self._shows(check):
-                self.states[self.config.guard_rule] = (step, weights)
-            best = self.states.get("best")
-            if best is None or (check.score is not None and check.score >= self._score_of(best[0])):
-                self.states["best"] = (step, weights)
+            self._keep(model, check)
         self.history.append(check)
-        log.add(
-            step=step,
-            dev_accuracy=check.score,
-            dev_better=check.better,
-            dev_worse=check.worse,
-            dev_p_worse=check.p_worse if self.dev is not None else None,
-            dev_p_better=check.p_better if self.dev is not None else None,
-            **{f"dev_accuracy_{lang}": value for lang, value in check.by_lang.items()}
-            if self.dev and self.dev.multilingual
-            else {},
-            dev_p_source_worse=check.p_source_worse
-            if self.dev is not None and self.dev.holds_source
-            else None,
-            **check.signals,
-            collapse_tv=check.tv,
-            collapse_tv_source=check.tvs.get("source"),
-            collapse_entropy=check.entropy_shift,
-        )
+        log.add(**self._log_row(check))
         if step > 0:
             report.info(self._describe(check))
         return check.collapsed
 
-    def _shows(self, check: Check) -> bool:
-        """Whether a check meets --guard-rule gain (significantly better than step 0) or noninferior (not
-        worse by --guard-margin points or more)."""
-        if self.config.guard_rule == "gain":
-            return check.p_better < self.config.guard_alpha
-        if self.config.guard_rule == "noninferior":
-            return check.p_noninferior < self.config.guard_alpha
-        return False
+    def _measure_dev(self, model, check: Check) -> None:
+        """The dev rows' scores, per language, the label-free signals, and the paired tests against step 0."""
+        check.rows = self.dev.scores(model, self.tokenizer, self._settings())
+        check.score = float(check.rows.mean())
+        if not self.history:
+            self.start_pred = self.dev.seen.get("pred")
+        check.signals = self.dev.label_free(self.start_pred)
+        check.by_lang = self.dev.by_language(check.rows)
+        if self.history:
+            start = self.history[0].rows
+            _, check.source_worse, check.p_source_worse = self.dev.source_worse(start, check.rows)
+            check.better, check.worse, check.p_worse = sign_test_worse(start, check.rows)
+            check.p_better = sign_test_worse(check.rows, start)[2]
+            check.p_noninferior = noninferior_p(
+                check.better, check.worse, len(check.rows), self.config.guard_margin
+            )
 
-    def _score_of(self, step: int) -> float:
-        return next(c.score for c in self.history if c.step == step) or 0.0
-
-    def _describe(self, check: Check) -> str:
-        parts = [f"guard, step {check.step}:"]
-        if check.score is not None:
-            start = self.history[0].score
-            verdict = "significantly worse" if check.p_worse < check.alpha else "within noise"
-            parts.append(
-                f"dev {check.score:.4f} vs {start:.4f} at step 0 ({check.better} rows better, "
-                f"{check.worse} worse; sign test p(worse) = {check.p_worse:.3g}: {verdict});"
-            )
-            if self.dev is not None and self.dev.holds_source:
-                held = "significantly worse: not kept" if check.p_source_worse < check.alpha else "held"
-                parts.append(
-                    f"{self.dev.source_lang} {check.by_lang[self.dev.source_lang]:.4f} vs "
-                    f"{self.history[0].by_lang[self.dev.source_lang]:.4f} (p(worse) = "
-                    f"{check.p_source_worse:.3g}: {held});"
-                )
-        if check.tv is not None:
-            tvs = ", ".join(f"{name} {tv:.3f}" for name, tv in check.tvs.items())
-            parts.append(
-                f"predicted-label TV {tvs} (limit {self.config.collapse_tv}), entropy shift "
-                f"{check.entropy_shift:.3f} (limit {self.config.collapse_entropy})"
-                + ("; [red]COLLAPSE detected[/red]" if check.collapsed else "")
-            )
-        return " ".join(parts)
-
-    def decide(self) -> tuple[int, str]:
-        """The step to keep and why (see the module docstring)."""
-        last = self.history[-1]
-        if self.config.guard_rule in ("gain", "noninferior") and self.dev is not None:
-            return self._decide_by_evidence()
-        if last.collapsed:
-            safe_step = self.states.get("safe", self.states["latest"])[0]  # a checkpoint from before "safe"
-            limits = (
-                f"TV ≤ {self.config.collapse_tv / 2:g}, entropy shift ≤ {self.config.collapse_entropy / 2:g}"
-            )
-            return safe_step, (
-                f"the collapse detector fired at step {last.step}; the latest check within "
-                f"half its limits ({limits}) was step {safe_step}"
-            )
-        latest_step = self.states["latest"][0]
-        latest = next(c for c in self.history if c.step == latest_step)
-        why = "the last step" if latest is last else f"the latest acceptable check ({self._refused(last)})"
-        if self.dev is None:
-            return latest_step, why
-        best_step = self.states["best"][0]
-        best = next(c for c in self.history if c.step == best_step)
-        if self.config.guard_rule == "best":
-            return best_step, f"the best dev score ({best.score:.4f}; --guard-rule best)"
-        if best_step != latest_step:
-            _, _, p = sign_test_worse(best.rows, latest.rows)
-            if p < self.config.guard_alpha:
-                return best_step, (
-                    f"step {best_step} is significantly better than step {latest_step} "
-                    f"({best.score:.4f} vs {latest.score:.4f}, p = {p:.3g})"
-                )
-        harm = next((c for c in self.history[1:] if c.p_worse < c.alpha), None)
-        if harm is not None and latest.score < self.history[0].score:
-            return best_step, (
-                f"step {harm.step} was significantly worse than step 0 (p = {harm.p_worse:.3g}) "
-                f"and step {latest_step} did not recover ({latest.score:.4f} < "
-                f"{self.history[0].score:.4f} at step 0): the best dev score"
-            )
-        return latest_step, why
-
-    def _refused(self, check: Check) -> str:
-        """Why a check was not acceptable, in words."""
-        if check.collapsed:
-            return f"the collapse detector fired at step {check.step}"
-        if check.p_worse < check.alpha:
-            return f"step {check.step} was significantly worse than step 0, p = {check.p_worse:.3g}"
-        return (
-            f"step {check.step}'s {self.config.source_lang} dev rows were significantly worse than step 0's, "
-            f"p = {check.p_source_worse:.3g}, whatever the pooled rows showed"
+    def _measure_collapse(self, model, check: Check) -> None:
+        """The collapse detector: each sample's predicted-label histogram and entropy against step 0's."""
+        settings = self._settings()
+        measured = {
+            name: label_histogram(predict_probs(model, self.tokenizer, self.task, rows, **settings))
+            for name, rows in self.corpus.items()
+        }
+        if self.reference is None:
+            self.reference = measured
+        check.tvs = {
+            name: float(0.5 * np.abs(h - self.reference[name][0]).sum()) for name, (h, _) in measured.items()
+        }
+        check.tv = max(check.tvs.values())
+        check.entropy_shift = abs(measured["all"][1] - self.reference["all"][1])
+        limits = self.config.collapse_tv, self.config.collapse_entropy
+        check.collapsed = (
+            check.tv > limits[0]
+            or check.entropy_shift > limits[1]
+            or onto_one_label(measured["all"][0], self.reference["all"][0])
         )
+        check.safe = check.tv <= limits[0] / 2 and check.entropy_shift <= limits[1] / 2
 
-    def _decide_by_evidence(self) -> tuple[int, str]:
-        """--guard-rule gain / noninferior: the fine-tuned weights unless a check showed the evidence asked."""
-        margin = self.config.guard_margin
-        shown = self.states.get(self.config.guard_rule)
-        what = (
-            "significantly better than step 0"
-            if self.config.guard_rule == "gain"
-            else f"not worse than step 0 by {margin:g} points or more"
-        )
-        if shown is None:
-            return (
-                0,
-                f"no check was shown {what} at α = {self.config.guard_alpha:g} on dev: the fine-tuned weights",
-            )
-        check = next(c for c in self.history if c.step == shown[0])
-        p = check.p_better if self.config.guard_rule == "gain" else check.p_noninferior
-        return check.step, (
-            f"step {check.step} is {what} ({check.score:.4f} vs {self.history[0].score:.4f}, "
-            f"{check.better} rows better, {check.worse} worse, p = {p:.3g})"
-        )
+    def _keep(self, model, check: Check) -> None:
+        """An acceptable check's weights, under every name a rule may restore them by."""
+        step = check.step
+        weights = {
+            k: v.detach().cpu().clone() for k, v in self.accelerator.unwrap_model(model).state_dict().items()
+        }
+        self.states["latest"] = (step, weights)
+        if check.safe:
+            self.states["safe"] = (step, weights)
+        if step == 0:
+            self.states["start"] = (step, weights)
+        elif self._shows(check):
+            self.states[self.config.guard_rule] = (step, weights)
+        best = self.states.get("best")
+        if best is None or (check.score is not None and check.score >= self._score_of(best[0])):
+            self.states["best"] = (step, weights)
+
+    def _log_row(self, check: Check) -> dict[str, Any]:
+        dev = self.dev
+        per_lang = {f"dev_accuracy_{lang}": value for lang, value in check.by_lang.items()}
+        return {
+            "step": check.step,
+            "dev_accuracy": check.score,
+            "dev_better": check.better,
+            "dev_worse": check.worse,
+            "dev_p_worse": check.p_worse if dev is not None else None,
+            "dev_p_better": check.p_better if dev is not None else None,
+            **(per_lang if dev is not None and dev.multilingual else {}),
+            "dev_p_source_worse": check.p_source_worse if dev is not None and dev.holds_source else None,
+            **check.signals,
+            "collapse_tv": check.tv,
+            "collapse_tv_source": check.tvs.get("source"),
+            "collapse_entropy": check.entropy_shift,
+        }
 
     def restore(self, model, total: int) -> int:
         """Load the kept state into `model` (unless it is the current one); returns its step."""

@@ -149,6 +149,13 @@ def world(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, finetuned: P
         ),
     )
     _mutate(w / "pairs.parquet", w / "pairs_x99.parquet", _set("id", 1, "x99"))
+    # Pairs whose provenance does not lead to select's output (so distill cannot find a teacher's inputs).
+    meta = read_meta(w / "pairs.parquet")
+    meta["provenance"]["inputs"] = {"data": meta["provenance"]["inputs"]["data"]}
+    table = pq.read_table(w / "pairs.parquet")
+    pq.write_table(
+        table.replace_schema_metadata({b"alsace": json.dumps(meta).encode()}), w / "pairs_noprov.parquet"
+    )
     _mutate(w / "pairs.parquet", w / "pairs_same.parquet", lambda f: f.assign(teacher_lang=f["student_lang"]))
     write_artifact(
         pd.DataFrame({"id": ["x100"], "student_lang": ["de"], "teacher_lang": ["en"]}),
@@ -748,7 +755,7 @@ BAD: list[tuple[str, list[str], list[str]]] = [
     ),
     (
         "distill-static-without-predictions",
-        [*DI, "--pairs", "{w}/pairs.parquet", "--teacher", "static", "--out", "{out}"],
+        [*DI, "--pairs", "{w}/pairs_noprov.parquet", "--teacher", "static", "--out", "{out}"],
         ["--teacher static needs --predictions"],
     ),
     (
@@ -756,7 +763,7 @@ BAD: list[tuple[str, list[str], list[str]]] = [
         [
             *DI,
             "--pairs",
-            "{w}/pairs.parquet",
+            "{w}/pairs_noprov.parquet",
             "--teacher",
             "ensemble",
             "--predictions",

@@ -1,0 +1,130 @@
+"""What `alsace run`'s plan is made of: the plan, a stage's config resolved from its section and the paths
+`run` wires, the step that runs it, and distill's wiring (stages/run_plan.py builds the plan from these)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alsace_cli.artifacts import load_dataset
+from alsace_cli.configs import (
+    DistillConfig,
+    RunConfig,
+    resolve,
+)
+from alsace_cli.errors import AlsaceError
+from alsace_cli.stages.run_steps import Step
+from alsace_cli.tasks import get_task
+from alsace_cli.training.teachers import teacher_class
+
+TINY = "tiny"
+# Settings that `run` decides itself (where files go and come from); a config may not set them per stage.
+WIRED = {
+    "model",
+    "models",
+    "train",
+    "dev",
+    "data",
+    "out",
+    "predictions",
+    "pseudo_labels",
+    "languages",
+    "pairs",
+    "recipe",
+}
+
+
+@dataclass
+class Plan:
+    run: RunConfig
+    root: Path
+    configs: dict[str, Any] = field(default_factory=dict)  # section → resolved config, in order
+    steps: list[Step] = field(default_factory=list)
+    distilled: str | None = None  # the model eval compares with the fine-tuned one
+
+
+def stage_config(
+    plan: Plan, cls: type, name: str, section: dict[str, Any], wired: dict[str, Any], config_file: str | Path
+) -> Any:
+    clash = sorted(
+        set(section) & WIRED - ({"model"} if name == "translate" else set())
+    )  # translate: the MT model
+    if clash:
+        raise AlsaceError(
+            f"{config_file} [{name}]: {clash[0]!r} is set by `run` itself; set it in the [run] section instead"
+        )
+    seeded = {"seed": section.get("seed", plan.run.seed)} if "seed" in cls.__dataclass_fields__ else {}
+    device = {"device": plan.run.device} if "device" in cls.__dataclass_fields__ else {}
+    config = resolve(
+        cls,
+        name,
+        flags=device | seeded | wired,
+        file_values=section,
+        file_label=str(config_file),
+        file_dir=Path(config_file).parent,
+    )
+    plan.configs[name] = config
+    return config
+
+
+def stage_adder(
+    plan: Plan, sections: dict[str, dict[str, Any]], config_file: str | Path
+) -> Callable[..., Any]:
+    """A function that resolves one stage's config and appends its step to the plan; returns the config."""
+
+    def add(
+        cls: type,
+        name: str,
+        wired: dict[str, Any],
+        inputs: Callable[[Any], list],
+        action: Callable[[Any], Any],
+    ):
+        config = stage_config(plan, cls, name, sections.get(name, {}), wired, config_file)
+        output = Path(config.out)
+        plan.steps.append(Step(name, config, inputs(config), output, lambda: action(config)))
+        return config
+
+    return add
+
+
+def distill_inputs(c: DistillConfig) -> list[str | None]:
+    return [c.model, c.data, c.pairs, c.train, c.predictions, c.languages, c.dev, c.mask_pseudo_labels]
+
+
+def distill_wiring(
+    run: RunConfig,
+    section: dict[str, Any],
+    ft: Any,
+    pr: Any,
+    se: Any,
+    pa: Any,
+    votes: str | None,
+    corpus: str,
+    dev: str | None,
+) -> dict[str, Any]:
+    """distill's inputs: `mask_pseudo_labels = true` means this run's vote; a teacher that needs predict's
+    or select's output gets it (training/teachers.py says which)."""
+    root = Path(run.dir)
+    wired = {"model": ft.out, "data": corpus, "pairs": pa.out, "out": str(root / "distilled"), "dev": dev}
+    if isinstance(section.get("mask_pseudo_labels"), bool):
+        wired["mask_pseudo_labels"] = votes if section.pop("mask_pseudo_labels") else None
+    if float(section.get("ce_weight", 0) or 0) > 0:  # the English anchor trains on [run] train
+        wired["train"] = run.train
+    needs = teacher_class(section.get("teacher", DistillConfig().teacher)).needs
+    wired["predictions"] = pr.out if "predictions" in needs else None
+    wired["languages"] = se.out if "languages" in needs else None
+    return wired
+
+
+def languages_of(path: str) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return sorted(set(pq.read_table(path, columns=["lang"])["lang"].to_pylist()))
+
+
+def texts_of(path: str) -> list[str]:
+    dataset = load_dataset(path)
+    columns = get_task(dataset.task).text_columns
+    return [text for column in columns for text in dataset.frame[column].astype(str)]
