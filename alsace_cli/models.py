@@ -18,8 +18,14 @@ if TYPE_CHECKING:
 
 
 def quiet_transformers() -> None:
+    """transformers' warnings and download bars off, unless --verbose asked for the libraries' messages."""
     from transformers.utils import logging
 
+    from alsace_cli import report
+
+    if report.VERBOSE:
+        logging.set_verbosity_info()
+        return
     logging.set_verbosity_error()
     logging.disable_progress_bar()
 

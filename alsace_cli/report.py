@@ -31,6 +31,24 @@ def set_main_process(is_main: bool) -> None:
 
 
 MAIN = True
+QUIET = False  # --quiet: info lines and tables are recorded (run.log) but not shown
+VERBOSE = False  # --verbose: the libraries' own logging is left on (models.quiet_transformers reads it)
+
+
+def set_verbosity(quiet: bool = False, verbose: bool = False) -> None:
+    """--quiet sends the console (lines, tables, progress) nowhere but a run's log; warnings and errors
+    still reach stderr. --verbose leaves the libraries' own logging on."""
+    global QUIET, VERBOSE
+    QUIET, VERBOSE = quiet, verbose
+    if quiet:
+        import os
+
+        console.file = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115  (for the process's life)
+
+
+def _loud() -> Console:
+    """The console warnings and errors go to: stderr even under --quiet."""
+    return Console(stderr=True) if QUIET else console
 
 
 def info(message: str) -> None:
@@ -40,7 +58,8 @@ def info(message: str) -> None:
 
 def warn(message: str) -> None:
     """A one-line warning on stderr; user text in it goes through `esc`, as for `info`."""
-    console.print("[yellow]warning:[/yellow] " + message, highlight=False, soft_wrap=True)
+    for out in {id(c): c for c in (console, _loud())}.values():  # the log too, when one records
+        out.print("[yellow]warning:[/yellow] " + message, highlight=False, soft_wrap=True)
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:
@@ -55,7 +74,7 @@ def esc(value: object) -> str:
 
 def error(message: str) -> None:
     """One `error:` line on stderr; the message is printed literally, never read as markup."""
-    (console if MAIN else Console(stderr=True)).print(
+    (console if MAIN and not QUIET else Console(stderr=True)).print(
         "[bold red]error:[/bold red] " + escape(" ".join(message.split())), highlight=False, soft_wrap=True
     )
 

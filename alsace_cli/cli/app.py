@@ -42,8 +42,20 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version."
     ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Only warnings, errors and --json on the terminal (run.log keeps all)."
+    ),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        "-v",
+        help="Also the libraries' own messages (transformers, accelerate, datasets).",
+    ),
 ) -> None:
     """Stages read and write Parquet; run them one by one or all at once with `alsace run`."""
+    from alsace_cli import report
+
+    report.set_verbosity(quiet=quiet, verbose=verbose)
 
 
 def main() -> None:

@@ -408,3 +408,22 @@ def test_user_text_in_the_report_keeps_its_brackets(tmp_path: Path, data_dir: Pa
     )
     assert result.exit_code == 0, result.output
     assert "ft [bold]" in result.stderr
+
+
+def test_quiet_shows_warnings_and_errors_only(tmp_path: Path, data_dir: Path) -> None:
+    """Issue 35.14: --quiet / --verbose, as transformers' and accelerate's logging have."""
+    import subprocess
+    import sys
+
+    def alsace(*args: object) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "alsace_cli", *map(str, args)]
+        return subprocess.run(command, capture_output=True, text=True)
+
+    loud = alsace("vote", "--predictions", tmp_path / "absent.parquet", "--out", tmp_path / "v.parquet")
+    quiet = alsace("--quiet", "data", "info", data_dir / "test.parquet")
+    assert loud.returncode == 2 and "error:" in loud.stderr
+    assert quiet.returncode == 0 and quiet.stderr.strip() == "", quiet.stderr
+    assert alsace(
+        "-q", "vote", "--predictions", tmp_path / "absent.parquet", "--out", tmp_path / "v.parquet"
+    ).stderr
+    assert "--verbose" in alsace("--help").stdout
