@@ -98,6 +98,12 @@ def metrics(result: Any, config: Any, as_json: bool) -> None:
 
 
 def pipeline(result: Any, config: Any, as_json: bool) -> None:
+    if result.settings is not None:  # --print-config: nothing ran
+        if as_json:
+            report.print_json(report.frame_records(result.settings))
+        else:
+            report.console.print(report.table("Resolved settings (nothing ran)", result.settings))
+        return
     from alsace_cli.stages.run_steps import run_log
 
     with run_log(result.run_dir, header=False):  # the report goes to run.log too, after the stages' lines

@@ -245,6 +245,10 @@ class RunConfig:
     seed: int = seed("Seed of every stage (a stage's own section may set its own).")
     device: str = device()
     force: bool = setting(False, "Rerun every stage, even if up to date.")
+    print_config: bool = setting(
+        False, "Print every stage's resolved settings and where each came from (run file, --set, recipe, "
+        "wired by run, default), then stop before any work.",
+    )  # fmt: skip
 
 
 @dataclass

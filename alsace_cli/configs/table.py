@@ -135,7 +135,17 @@ STAGES: tuple[Stage, ...] = (
         "A stage interrupted earlier (Ctrl-C, SIGTERM) resumes from its checkpoint.",
         overwrite=False,
         config_file=False,
-        options=("dir", "model", "revision", "trust_remote_code", "recipe", "device", "seed", "force"),
+        options=(
+            "dir",
+            "model",
+            "revision",
+            "trust_remote_code",
+            "recipe",
+            "device",
+            "seed",
+            "force",
+            "print_config",
+        ),
         pipeline_file=True,
     ),
     Stage(

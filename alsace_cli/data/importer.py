@@ -201,6 +201,12 @@ def _part(
     )
     if task is not None and file_task != task:
         raise AlsaceError(f"{path}: looks like task {file_task!r}, the other files are {task!r}; pass --task")
+    for name, column in mapping.items():  # texts are strings: a column of numbers is a wrong mapping
+        if name != "label" and pd.api.types.is_numeric_dtype(raw[column]):
+            raise AlsaceError(
+                f"{path}: column {column!r} ({name}) holds numbers (row 0: {raw[column].iloc[0]!r}), expected "
+                "text; name the text column with --text-column / --text-a-column"
+            )
     part = pd.DataFrame(
         {name: raw[column].astype(str) for name, column in mapping.items() if name != "label"}
     )

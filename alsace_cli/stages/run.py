@@ -45,6 +45,7 @@ from alsace_cli.stages.run_settings import (
     check_lengths,
     position_limit,
     sections_of,
+    settings_sources,
     with_recipe,
     with_settings,
 )
@@ -67,13 +68,18 @@ class RunResult:
     # distill's guard decision, from the model's provenance (kept step, reason): which checkpoint was evaluated
     guard: dict[str, Any] | None = None
     verdict: dict[str, str] | None = None  # gain, no measurable change or harm, and the line that says it
+    settings: pd.DataFrame | None = (
+        None  # --print-config: every stage's settings and their sources; nothing ran
+    )
 
 
 def run_pipeline(
     config_file: str | Path, overrides: dict[str, Any] | None = None, settings: list[str] | None = None
 ) -> RunResult:
     """Run the pipeline of `config_file`; `overrides` are [run] flags, `settings` are `--set SECTION.KEY=VALUE`."""
-    sections = with_settings(sections_of(load_toml(config_file), config_file), settings or [])
+    sections = sections_of(load_toml(config_file), config_file)
+    written = {name: set(values) for name, values in sections.items()}  # the run file's own keys
+    sections = with_settings(sections, settings or [])
     run = resolve(
         RunConfig,
         "run",
@@ -104,6 +110,9 @@ def run_pipeline(
     check_lengths(plan.configs, limit, run.model, config_file)
     if recipe["default"]:  # after every setting is checked: bad input gets its one line only
         report.info(report.esc(default_recipe_note(has_dev=bool(run.dev), multilingual_dev=multilingual_dev)))
+    if run.print_config:
+        return RunResult(plan.root, [], [], None, pd.DataFrame(), run.source_lang, output.metrics_kind,
+                         settings=settings_sources(plan.configs, written, settings or [], recipe["name"]))  # fmt: skip
     with run_log(plan.root):
         return _execute(plan, run, train, output, candidates, recipe)
 

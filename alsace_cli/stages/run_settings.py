@@ -9,6 +9,8 @@ import typing
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from alsace_cli.configs import (
     DistillConfig,
     EvalConfig,
@@ -173,3 +175,34 @@ def check_lengths(configs: dict[str, Any], limit: int | None, model: str, config
                 f"{config_file} [{name}] max_length = {length}: the model {model} takes at most "
                 f"{limit} tokens"
             )
+
+
+def settings_sources(
+    configs: dict[str, Any], written: dict[str, set[str]], settings: list[str], recipe: str | None
+) -> pd.DataFrame:
+    """`run --print-config`: each stage's resolved settings and where each came from."""
+    import dataclasses
+
+    from alsace_cli.configs import to_toml_dict
+    from alsace_cli.stages.run_wiring import WIRED
+
+    typed = {item.partition("=")[0].strip() for item in settings}
+    rows = []
+    for name, config in configs.items():
+        section = name.split(":")[0]
+        defaults = {
+            f.name: f.default for f in dataclasses.fields(config) if f.default is not dataclasses.MISSING
+        }
+        for key, value in to_toml_dict(config).items():
+            if f"{section}.{key}" in typed:
+                source = "--set"
+            elif key in written.get(section, set()):
+                source = "run file"
+            elif key in WIRED or key in ("seed", "device"):
+                source = "run"
+            elif value != defaults.get(key, value) or (recipe and ":" in name):
+                source = f"recipe {name.partition(':')[2] or recipe}"
+            else:
+                source = "default"
+            rows.append({"stage": name, "setting": key, "value": str(value), "from": source})
+    return pd.DataFrame(rows)

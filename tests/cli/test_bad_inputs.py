@@ -218,6 +218,8 @@ def world(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, finetuned: P
     )
     (w / "run_type.toml").write_text(base + '[finetune]\nbatch_size = "eight"\n')
     (w / "run_ok.toml").write_text(base)
+    numbers = pd.DataFrame({"lang": ["en", "de"], "id": ["1", "1"], "text": [5, 6], "label": [0, 0]})
+    numbers.to_parquet(w / "numbers.parquet")
     (w / "latin1-en.tsv").write_bytes("caf\xe9 au lait\tle th\xe9\ta\n".encode("latin-1"))
     (w / "run_latin1.toml").write_bytes((base + "# café\n").encode("latin-1"))
     (w / "confdir").mkdir()
@@ -1077,6 +1079,35 @@ BAD: list[tuple[str, list[str], list[str]]] = [
             "{out}.parquet",
         ],
         ["--encoding klingon", "unknown encoding"],
+    ),
+    (
+        "import-numeric-text",
+        ["data", "import", "{w}/numbers.parquet", "--labels", "a,b", "--out", "{out}.parquet"],
+        ["numbers.parquet", "'text'", "holds numbers"],
+    ),
+    (
+        "run-print-config-bad-set",
+        [
+            "run",
+            "--config",
+            "{w}/run_ok.toml",
+            "--dir",
+            "{out}",
+            "--print-config",
+            "--set",
+            "distill.teacher=nobody",
+        ],
+        ["distill.teacher", "'nobody'"],
+    ),
+    (
+        "run-dev-translate-without-dev",
+        ["run", "--config", "{w}/run_ok.toml", "--dir", "{out}", "--set", "run.dev_translate=mt"],
+        ["dev_translate", "needs dev"],
+    ),
+    (
+        "distill-recipe-unknown",
+        [*DI, "--pairs", "{w}/pairs.parquet", "--recipe", "nope", "--out", "{out}"],
+        ["--recipe nope", "no such recipe"],
     ),
     (
         "run-missing-config",

@@ -234,3 +234,27 @@ def test_a_fine_tuned_model_near_chance_is_warned_about(tmp_path: Path, data_dir
         and "run: eval" in log
         and "Accuracy (%)" in log
     )
+
+
+def test_print_config_says_where_each_setting_came_from_and_runs_nothing(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    """Issue 35.2: the run prints the resolved length and where each setting came from."""
+    config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
+    found = stdout_json(
+        ok(
+            "run",
+            "--config",
+            config,
+            "--recipe",
+            "static",
+            "--print-config",
+            "--json",
+            "--set",
+            "distill.sharpen=0.5",
+        )
+    )
+    source = {(row["stage"], row["setting"]): row["from"] for row in found}
+    assert source[("distill", "max_steps")] == "run file" and source[("distill", "sharpen")] == "--set"
+    assert source[("distill", "teacher")] == "recipe static" and source[("distill", "model")] == "run"
+    assert not (tmp_path / "run").exists()
