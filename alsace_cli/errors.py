@@ -9,3 +9,9 @@ class AlsaceError(Exception):
     """
 
     exit_code = 2
+
+
+class Interrupted(AlsaceError):
+    """Ctrl-C or SIGTERM: what was done is kept, and the line says how to resume (exit code 130)."""
+
+    exit_code = 130

@@ -179,7 +179,7 @@ def command_for(stage: Stage) -> Callable[..., None]:
     """A Typer command whose options are `stage.config`'s fields (or `stage.options` of them)."""
     hints = typing.get_type_hints(stage.config)
     fields = [f for f in dataclasses.fields(stage.config) if stage.options is None or f.name in stage.options]
-    panels = len(fields) > PANELS_FROM
+    panels = len(fields) > PANELS_FROM or stage.pipeline_file  # run: its options and the pipeline file's
     params = [_parameter(f, hints[f.name], panels) for f in fields]
     params = [p for p in params if not isinstance(p.default, typer.models.ArgumentInfo)] + _common(
         stage, panels

@@ -208,30 +208,35 @@ class EvalConfig(QADecoding):
 
 @dataclass
 class RunConfig:
-    dir: str = setting("runs/alsace", "Run directory: every artifact of the pipeline goes here.")
+    dir: str = setting(
+        "runs/alsace", "Run directory: every artifact of the pipeline goes here.", panel="output"
+    )
     model: str = setting(
-        "", "Model id or directory; 'tiny' builds a tiny one locally.", shown="the run file's"
+        "", "Model id or directory; 'tiny' builds a tiny one locally.", shown="the run file's", panel="model"
     )
     revision: str | None = revision()
     trust_remote_code: bool = trust_remote_code()
-    train: str = setting("", "Labeled English training set (Parquet).", shown=REQUIRED)
+    train: str = setting("", "Labeled English training set (Parquet).", shown=REQUIRED, panel="data")
     unlabeled: str = setting(
         "",
         "Unlabeled parallel corpus (Parquet); without it the run fine-tunes and evaluates only.",
         shown="none",
+        panel="data",
     )
-    test: str = setting("", "Labeled multilingual test set (Parquet).", shown=REQUIRED)
+    test: str = setting("", "Labeled multilingual test set (Parquet).", shown=REQUIRED, panel="data")
     dev: str | None = setting(
         None,
         "Labeled dev set, in the source language or in any languages: finetune's best epoch and distill's "
         "guard; rows beyond the source language let the run choose its recipe (auto).",
         shown="none",
+        panel="data",
     )
     dev_translate: str | None = setting(
         None,
         "An MT model (as translate's --model): translate dev's source-language rows into the corpus "
         "languages and give the guard the result, marked machine-translated.",
         shown="none",
+        panel="data",
     )
     recipe: str | None = setting(
         None,
@@ -240,15 +245,18 @@ class RunConfig:
         "classification run uses auto when dev has rows beyond the source language, else the default "
         "(docs/recipes.md); a QA run the stages' own settings.",
         shown="the default recipe",
+        panel="method",
     )
-    source_lang: str = setting("en", "The language fine-tuned on.")
+    source_lang: str = setting("en", "The language fine-tuned on.", panel="data")
     seed: int = seed("Seed of every stage (a stage's own section may set its own).")
     device: str = device()
-    force: bool = setting(False, "Rerun every stage, even if up to date.")
+    force: bool = setting(False, "Rerun every stage, even if up to date.", panel="runtime")
     print_config: bool = setting(
-        False, "Print every stage's resolved settings and where each came from (run file, --set, recipe, "
+        False,
+        "Print every stage's resolved settings and where each came from (run file, --set, recipe, "
         "wired by run, default), then stop before any work.",
-    )  # fmt: skip
+        panel="output",
+    )
 
 
 @dataclass

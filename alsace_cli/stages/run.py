@@ -111,8 +111,16 @@ def run_pipeline(
     if recipe["default"]:  # after every setting is checked: bad input gets its one line only
         report.info(report.esc(default_recipe_note(has_dev=bool(run.dev), multilingual_dev=multilingual_dev)))
     if run.print_config:
-        return RunResult(plan.root, [], [], None, pd.DataFrame(), run.source_lang, output.metrics_kind,
-                         settings=settings_sources(plan.configs, written, settings or [], recipe["name"]))  # fmt: skip
+        return RunResult(
+            plan.root,
+            [],
+            [],
+            None,
+            pd.DataFrame(),
+            run.source_lang,
+            output.metrics_kind,
+            settings=settings_sources(plan.configs, written, settings or [], recipe["name"]),
+        )
     with run_log(plan.root):
         return _execute(plan, run, train, output, candidates, recipe)
 

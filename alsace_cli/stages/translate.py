@@ -23,7 +23,7 @@ from alsace_cli.configs import config_path_for, save_config, to_toml_dict
 from alsace_cli.configs.translate import TranslateConfig
 from alsace_cli.devices import with_resolved_precision
 from alsace_cli.distributed import Processes, process_device, processes
-from alsace_cli.errors import AlsaceError
+from alsace_cli.errors import AlsaceError, Interrupted
 from alsace_cli.outputs import check_artifact_outputs
 from alsace_cli.provenance import hash_path, make_provenance
 from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, DatasetStream, open_dataset
@@ -102,7 +102,13 @@ def translate(config: TranslateConfig, overwrite: bool = False, chunk_rows: int 
     store.prepare(procs.main)
     procs.barrier()
     texts = len(fields) * sum(int(per_lang[d.rows_lang]) for d in directions)
-    tokens = _translate_units(config, source, fields, directions, models, store, procs, chunk_rows, texts)
+    try:
+        tokens = _translate_units(config, source, fields, directions, models, store, procs, chunk_rows, texts)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"translate interrupted: the units finished so far are kept in {store.dir}; run the same command "
+            "again to resume without translating them twice"
+        ) from None
     meta = {
         "task": source.task,
         "labels": source.labels,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from alsace_cli.configs.translate import TranslateConfig
-from alsace_cli.errors import AlsaceError
+from alsace_cli.errors import AlsaceError, Interrupted
 from alsace_cli.stages import translate as stage
 from alsace_cli.stages.translate import translate
 from alsace_cli.translation.store import partial_dir
@@ -87,8 +87,9 @@ def test_an_interrupted_run_resumes_without_translating_a_unit_twice(mt: Path, m
         return real(*args, **kwargs)
 
     monkeypatch.setattr(stage, "translate_texts", stop_after_one)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Interrupted, match="run the same command again to resume") as stopped:
         translate(config(mt, out=str(mt / "resumed.parquet")))
+    assert stopped.value.exit_code == 130  # issue 35.9: the resume line the other stages print
     assert len(list(partial_dir(mt / "resumed.parquet").glob("unit-*.parquet"))) == 1
     assert not (mt / "resumed.parquet").exists()
     counted: list[int] = []
