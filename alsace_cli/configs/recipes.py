@@ -104,7 +104,7 @@ def load_recipe(name: str, sections: frozenset[str]) -> dict[str, dict[str, Any]
     path = Path(name) if name.endswith(".toml") else RECIPES / f"{name}.toml"
     if not path.is_file():
         raise AlsaceError(
-            f"--recipe {name}: no such recipe (known: {', '.join(recipe_names())}, or a TOML file)"
+            f"--recipe {name}: no such recipe (known: {', '.join(recipe_names())}, auto, or a TOML file)"
         )
     recipe = load_toml(path)
     unknown = sorted(set(recipe) - sections)

@@ -218,6 +218,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, finetuned: P
     )
     (w / "run_type.toml").write_text(base + '[finetune]\nbatch_size = "eight"\n')
     (w / "run_ok.toml").write_text(base)
+    (w / "bad_recipe.toml").write_text('[run]\nmodel = "x"\n')
     numbers = pd.DataFrame({"lang": ["en", "de"], "id": ["1", "1"], "text": [5, 6], "label": [0, 0]})
     numbers.to_parquet(w / "numbers.parquet")
     (w / "latin1-en.tsv").write_bytes("caf\xe9 au lait\tle th\xe9\ta\n".encode("latin-1"))
@@ -1108,6 +1109,113 @@ BAD: list[tuple[str, list[str], list[str]]] = [
         "distill-recipe-unknown",
         [*DI, "--pairs", "{w}/pairs.parquet", "--recipe", "nope", "--out", "{out}"],
         ["--recipe nope", "no such recipe"],
+    ),
+    (
+        "translate-model-missing",
+        [
+            "translate",
+            "--model",
+            "{w}/absent_mt",
+            "--data",
+            "{w}/train.parquet",
+            "--target-languages",
+            "de",
+            "--out",
+            "{out}.parquet",
+        ],
+        ["absent_mt", "no such model folder"],
+    ),
+    (
+        "translate-beams-zero",
+        [
+            "translate",
+            "--model",
+            "{w}/base",
+            "--data",
+            "{w}/train.parquet",
+            "--target-languages",
+            "de",
+            "--num-beams",
+            "0",
+            "--out",
+            "{out}.parquet",
+        ],
+        ["--num-beams", "at least 1"],
+    ),
+    (
+        "translate-data-missing",
+        [
+            "translate",
+            "--model",
+            "{w}/base",
+            "--data",
+            "{w}/absent.parquet",
+            "--target-languages",
+            "de",
+            "--out",
+            "{out}.parquet",
+        ],
+        ["absent.parquet", "no such file"],
+    ),
+    (
+        "translate-not-an-mt-model",
+        [
+            "translate",
+            "--model",
+            "{w}/base",
+            "--data",
+            "{w}/train.parquet",
+            "--target-languages",
+            "de",
+            "--out",
+            "{out}.parquet",
+        ],
+        ["base", "not a sequence-to-sequence model"],
+    ),
+    (
+        "run-recipe-unknown",
+        ["run", "--config", "{w}/run_ok.toml", "--dir", "{out}", "--recipe", "nope"],
+        ["--recipe nope", "no such recipe", "auto"],
+    ),
+    (
+        "run-recipe-file-with-run-section",
+        ["run", "--config", "{w}/run_ok.toml", "--dir", "{out}", "--recipe", "{w}/bad_recipe.toml"],
+        ["bad_recipe.toml", "unknown section [run] for a recipe"],
+    ),
+    (
+        "run-set-unknown-section",
+        ["run", "--config", "{w}/run_ok.toml", "--dir", "{out}", "--set", "foo.bar=1"],
+        ["--set foo.bar=1", "SECTION.KEY=VALUE"],
+    ),
+    (
+        "run-set-unknown-key",
+        ["run", "--config", "{w}/run_ok.toml", "--dir", "{out}", "--set", "distill.nope=1"],
+        ["--set distill.nope=1", "unknown setting 'nope'"],
+    ),
+    (
+        "run-set-wrong-type",
+        ["run", "--config", "{w}/run_ok.toml", "--dir", "{out}", "--set", "finetune.epochs=abc"],
+        ["--set finetune.epochs", "expected a number"],
+    ),
+    (
+        "import-hf-and-files",
+        ["data", "import", "{w}/train.parquet", "--hf", "{w}/nowhere", "--out", "{out}.parquet"],
+        ["--hf", "not both"],
+    ),
+    (
+        "import-hf-missing-folder",
+        ["data", "import", "--hf", "{w}/nowhere", "--labels", "a", "--out", "{out}.parquet"],
+        ["nowhere", "no such folder"],
+    ),
+    (
+        "import-disagreement-negative",
+        ["data", "import", "{w}/train.parquet", "--max-label-disagreement", "-1", "--out", "{out}.parquet"],
+        ["--max-label-disagreement", "at least 0"],
+    ),
+    (
+        "eval-base-model",
+        ["eval", "--model", "{w}/base", "--data", "{w}/test.parquet", "--out", "{out}.parquet"],
+        ["base", "no trained", "alsace finetune"],
     ),
     (
         "run-missing-config",
