@@ -28,7 +28,12 @@ def _content(path: Path) -> tuple:
 
 
 def _files(run_dir: Path) -> dict[str, bytes]:
-    skip = {"alsace_provenance.json", "run_state.json", "accuracy.png"}  # they record when they were written
+    skip = {
+        "alsace_provenance.json",
+        "run_state.json",
+        "accuracy.png",
+        "run.log",
+    }  # they record when they were written
     return {
         str(p.relative_to(run_dir)): p.read_bytes()
         for p in sorted(run_dir.rglob("*"))
