@@ -169,9 +169,11 @@ def _check_head(spec: str, config: Any, task: str, labels: list[str]) -> None:
     names = [config.id2label[i] for i in range(config.num_labels)]
     architectures = getattr(config, "architectures", None) or []
     if architectures and not any(name.endswith(the_task.head) for name in architectures):
+        trained_head = the_task.has_label_set and the_task.labels_in_head  # finetune makes such a head
         raise AlsaceError(
-            f"{spec}: model does not fit task {task!r}: it is a {architectures[0]}, with no trained *{the_task.head} "
-            "head; run `alsace finetune` on it first (predict, eval and distill need a fine-tuned model)"
+            f"{spec}: model does not fit task {task!r}: it is a {architectures[0]}, the task needs a "
+            f"*{the_task.head} model"
+            + ("; this one has no trained head: run `alsace finetune` on it first" if trained_head else "")
         )
     if not the_task.has_label_set or not the_task.labels_in_head:
         pass  # an answer-span head has no label names to compare; a probe's head scores its candidates

@@ -32,7 +32,8 @@ def test_tiny_tokenizer_covers_every_script(tmp_path: Path) -> None:
 def test_base_model_without_head_does_not_fit_without_new_head(tmp_path: Path) -> None:
     base = build_tiny_model(tmp_path / "m", TEXTS)
     with pytest.raises(
-        AlsaceError, match="no trained .ForSequenceClassification head; run `alsace finetune`"
+        AlsaceError,
+        match="needs a .ForSequenceClassification model; this one has no trained head: run `alsace finetune`",
     ):
         load_model(str(base), "pair", ["a", "b", "c"])
     model, _ = load_model(str(base), "pair", ["a", "b", "c"], new_head=True)

@@ -1059,7 +1059,7 @@ BAD: list[tuple[str, list[str], list[str]]] = [
     (
         "predict-base-model",
         ["predict", "--model", "{w}/base", "--data", "{w}/unlabeled.parquet", "--out", "{out}.parquet"],
-        ["base", "no trained", "alsace finetune"],
+        ["base", "no trained head", "alsace finetune"],
     ),
     (
         "import-latin1-without-encoding",
@@ -1215,7 +1215,7 @@ BAD: list[tuple[str, list[str], list[str]]] = [
     (
         "eval-base-model",
         ["eval", "--model", "{w}/base", "--data", "{w}/test.parquet", "--out", "{out}.parquet"],
-        ["base", "no trained", "alsace finetune"],
+        ["base", "no trained head", "alsace finetune"],
     ),
     (
         "run-missing-config",
