@@ -114,6 +114,9 @@ def choose_recipe(candidates: dict[str, str], finetuned: str, out: str, alpha: f
             "reason": "--recipe auto: " + reason,
             "rule": "auto",
             "dev_score_kept": first["dev_score_step0"],
+            "dev_by_lang": {
+                lang: {"step0": v["step0"], "kept": v["step0"]} for lang, v in first["dev_by_lang"].items()
+            },
             "collapsed": False,
         }
     choice = {
