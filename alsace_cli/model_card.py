@@ -13,12 +13,19 @@ CARD = "README.md"
 
 
 def base_model(spec: str) -> str:
-    """The model a run started from: a hub id as it is; an alsace model folder's own base model."""
+    """The model a run started from: a hub id as it is; an alsace model folder's own base model; another
+    local folder's hub id where its config.json records one (`_name_or_path`), else its path."""
     import json
 
     provenance = Path(spec) / "alsace_provenance.json"
     if provenance.is_file():
         return json.loads(provenance.read_text()).get("base_model", spec)
+    config = Path(spec) / "config.json"
+    if config.is_file():
+        named = str(json.loads(config.read_text(encoding="utf-8")).get("_name_or_path") or "")
+        is_hub_id = named and not named.startswith((".", "/", "~")) and named.count("/") <= 1
+        if is_hub_id and not Path(named).exists():
+            return named
     return spec
 
 

@@ -35,3 +35,18 @@ def test_run_writes_model_cards_and_adds_each_models_metrics(tmp_path: Path, dat
 
     again = json.loads(ok("run", "--config", config, "--json").stdout)
     assert again["ran"] == []
+
+
+def test_a_local_copy_of_a_hub_model_is_recorded_by_its_hub_id(tmp_path) -> None:
+    """Issue 35.16: model cards listed local paths as base_model."""
+    import json
+
+    from alsace_cli.model_card import base_model
+
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "config.json").write_text(
+        json.dumps({"_name_or_path": "intfloat/multilingual-e5-small"})
+    )
+    assert base_model(str(tmp_path / "m")) == "intfloat/multilingual-e5-small"
+    (tmp_path / "m" / "config.json").write_text(json.dumps({"_name_or_path": str(tmp_path / "elsewhere")}))
+    assert base_model(str(tmp_path / "m")) == str(tmp_path / "m")
