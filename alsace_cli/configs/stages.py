@@ -155,7 +155,7 @@ class EvalConfig(QADecoding):
     revision: str | None = revision()
     trust_remote_code: bool = trust_remote_code()
     data: str = setting("", "Labeled multilingual test set (Parquet).", shown=REQUIRED, panel="data")
-    out: str = setting("metrics.parquet", "Output metrics Parquet.", panel="output")
+    out: str = setting("metrics.parquet", "Output metrics Parquet.", shown=REQUIRED, panel="output")
     source_lang: str = setting("en", "The language fine-tuned on; gaps are measured to it.", panel="data")
     languages: str | None = setting(
         None, "languages.parquet from select: adds student/teacher groups.", shown="none", panel="data"

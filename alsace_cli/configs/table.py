@@ -107,7 +107,7 @@ STAGES: tuple[Stage, ...] = (
         "alsace_cli.stages.evaluate:evaluate",
         "alsace_cli.cli.show:metrics",
         "Stage 7: metrics.parquet (model, lang, n, accuracy, gap) and the gap report.",
-        ("models", "data"),
+        ("models", "data", "out"),  # --out: a default would write into whatever folder the shell is in
         pipeline=True,
     ),
     Stage(
