@@ -73,7 +73,7 @@ def write_model_card(
 
 def add_results(directory: Path, rows: list[dict[str, Any]], metric: str, dataset: str) -> None:
     """Add (or replace) the card's `model-index` with one metric per language, in %: `rows` are eval's metrics
-    in the report's units for this model, each with `lang` (and `question_lang` for QA)."""
+    as results.json holds them (fractions) for this model, each with `lang` (and `question_lang` for QA)."""
     import yaml
 
     path = directory / CARD
@@ -87,7 +87,9 @@ def add_results(directory: Path, rows: list[dict[str, Any]], metric: str, datase
         pair = f"{row['question_lang']}-{row['lang']}" if "question_lang" in row else row["lang"]
         return f"{metric} ({pair})"
 
-    metrics = [{"type": metric, "value": round(float(row[metric]), 2), "name": name(row)} for row in rows]
+    metrics = [
+        {"type": metric, "value": round(100 * float(row[metric]), 2), "name": name(row)} for row in rows
+    ]
     meta["model-index"] = [
         {
             "name": directory.name,

@@ -1,6 +1,7 @@
 """results.json: what an evaluation found and how, in one file a script or a paper table reads, the way
-lm-eval writes its results file. Figures are in the report's units (accuracy and F1 in %, gaps and
-differences in points); the provenance says which models, data (with their sha256), settings and versions.
+lm-eval writes its results file. Every figure is a fraction in [0, 1], as in metrics.parquet and `--json`
+(accuracy, F1, gaps, and the paired differences with their intervals); the report's tables show the same
+in % and points. The provenance says which models, data (with their sha256), settings and versions.
 `eval` writes `X.results.json` beside `X.parquet`; `alsace run` writes `results.json` in its run directory,
 with the guard's decision and the verdict too.
 """
@@ -27,16 +28,24 @@ def eval_results(
         "task_output": output.name,
         "units": output.result_units,
         "source_lang": meta.get("source_lang"),
-        "metrics": output.in_points(metrics),
-        "summary": output.in_points(summary),
-        "comparisons": meta.get("comparisons", []),
+        "metrics": output.records(metrics),
+        "summary": output.records(summary),
+        "comparisons": [_as_fractions(row) for row in meta.get("comparisons", [])],
         "provenance": meta.get("provenance"),
     }
     if "ensemble" in meta:
-        found["ensemble"] = [{**row, "accuracy": 100 * row["accuracy"]} for row in meta["ensemble"]]
+        found["ensemble"] = meta["ensemble"]
     if "normalization" in meta:
         found["normalization"] = meta["normalization"]
     return found
+
+
+# The paired comparisons are computed in points (the report's unit): divided by 100 for results.json.
+POINTS = ("difference", "ci_low", "ci_high")
+
+
+def _as_fractions(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v / 100 if k in POINTS and isinstance(v, (int, float)) else v) for k, v in row.items()}
 
 
 def write_results(path: str | Path, payload: dict[str, Any]) -> Path:

@@ -30,7 +30,7 @@ class OutputType:
     plot_name: ClassVar[str]  # the file name of `alsace run`'s plot
     # Columns of the metrics and the summary that are shares (0..1) in the files and % or points in tables.
     share_columns: ClassVar[tuple[str, ...]]
-    result_units: ClassVar[dict[str, str]]  # what each figure of results.json is in
+    result_units: ClassVar[dict[str, str]]  # what each figure of results.json is in (fractions)
 
     def language_scores(self, config: Any) -> tuple[pd.DataFrame, dict[str, float]]:
         """select: s_t and ŝ_t per unit from the predictions (and pseudo-labels), and each language's
@@ -60,13 +60,9 @@ class OutputType:
         """eval's --json payload."""
         raise NotImplementedError
 
-    def in_points(self, frame: pd.DataFrame) -> list[dict[str, Any]]:
-        """Records of a metrics or summary table with its shares in % (accuracy) or points (gaps): the units
-        of the report's tables, for results.json."""
-        frame = frame.copy()
-        for column in self.share_columns:
-            if column in frame.columns:
-                frame[column] = frame[column] * 100
+    def records(self, frame: pd.DataFrame) -> list[dict[str, Any]]:
+        """Records of a metrics or summary table for results.json, its shares as fractions in [0, 1] (the
+        unit of every machine-readable output; the report's tables show %)."""
         return json.loads(frame.to_json(orient="records"))
 
 

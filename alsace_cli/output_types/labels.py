@@ -52,7 +52,7 @@ class LabelDistributions(OutputType):
         "worst_accuracy",
         "std_accuracy",
     )
-    result_units = {"accuracy": "%", "gap": "points (acc_source − acc_t)", "difference": "points"}
+    result_units = {"accuracy": "fraction", "gap": "fraction (acc_source − acc_t)", "difference": "fraction"}
     ensemble_report = True
 
     def language_scores(self, config: Any) -> tuple[pd.DataFrame, dict[str, float]]:

@@ -50,7 +50,7 @@ class AnswerSpans(OutputType):
         "avg_gap_f1",
         "worst_f1",
     )
-    result_units = {"exact_match": "%", "f1": "%", "avg_gap_f1": "points"}
+    result_units = {"exact_match": "fraction", "f1": "fraction", "avg_gap_f1": "fraction"}
 
     def language_scores(self, config: Any) -> tuple[pd.DataFrame, dict[str, float]]:
         """Per question language: n, s_t (the mean best-span probability P(start)·P(end) over its rows, every

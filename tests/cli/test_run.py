@@ -118,7 +118,13 @@ def test_set_overrides_the_run_file_and_is_checked_as_the_file_is(tmp_path: Path
         assert bad.exit_code == 2 and needle in bad.stderr, bad.stderr
 
 
-def test_eval_and_run_write_results_json_in_the_tables_units(tmp_path: Path, data_dir: Path) -> None:
+def read_meta_comparisons(path: Path) -> list[dict]:
+    from alsace_cli.artifacts import read_meta
+
+    return read_meta(path)["comparisons"]
+
+
+def test_eval_and_run_write_results_json_in_fractions(tmp_path: Path, data_dir: Path) -> None:
     import json
 
     config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
@@ -128,8 +134,16 @@ def test_eval_and_run_write_results_json_in_the_tables_units(tmp_path: Path, dat
     metrics = pd.read_parquet(tmp_path / "run" / "metrics.parquet")
     first = eval_results["metrics"][0]
     row = metrics[(metrics["model"] == first["model"]) & (metrics["lang"] == first["lang"])].iloc[0]
-    assert first["accuracy"] == pytest.approx(100 * row["accuracy"])  # %, as in the report's tables
-    assert eval_results["units"]["accuracy"] == "%" and eval_results["provenance"]["inputs"]["data"]["sha256"]
+    assert first["accuracy"] == pytest.approx(row["accuracy"])  # issue 35.12: fractions, as metrics.parquet
+    assert (
+        eval_results["units"]["accuracy"] == "fraction"
+        and eval_results["provenance"]["inputs"]["data"]["sha256"]
+    )
+    average = next(m for m in eval_results["comparisons"] if m["what"] == "average")
+    in_points = next(
+        m for m in read_meta_comparisons(tmp_path / "run" / "metrics.parquet") if m["what"] == "average"
+    )
+    assert average["difference"] == pytest.approx(in_points["difference"] / 100)
     assert {m["what"] for m in eval_results["comparisons"]} >= {"language", "average", "gap"}
     assert run_results["guard"]["last_step"] == 2 and run_results["verdict"]["verdict"] in (
         "gain",
