@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -87,6 +89,52 @@ def distill_candidates(bench, s: Path, data: Path, dev: Path, out: Path, precisi
     return done
 
 
+def summarize(root: Path) -> None:
+    """Every auto run's choice and test comparison under `root`, as the Markdown rows BENCHMARKS.md quotes."""
+    from alsace_cli.stages.choose_recipe import choose
+
+    print(
+        "| dev set | rows | chosen (kept step) | dev change [95% CI] | English | average [95% CI] | gap | worst |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for found in sorted(root.glob("*/seed*/auto-*/result.json")):
+        result = json.loads(found.read_text())
+        dirs = {
+            c["recipe"]: str(found.parent / f"distilled-{c['recipe']}")
+            for c in result["choice"]["candidates"]
+        }
+        winner, summaries = choose(
+            dirs, result["choice"]["alpha"]
+        )  # today's code: ids resampled with their rows
+        rows = {(r.get("lang") or r["what"]): r for r in result["comparisons"]}
+        test = {k: f"{rows[k]['difference']:+.2f}" for k in ("en", "average", "gap") if k in rows}
+        ci = (
+            f"[{rows['average']['ci_low']:+.2f}, {rows['average']['ci_high']:+.2f}]"
+            if "average" in rows
+            else ""
+        )
+        worst = min(
+            (r for r in result["comparisons"] if r["what"] == "language"), key=lambda r: r["difference"]
+        )
+        dev = (
+            f"{winner['change_points']:+.2f} [{winner['ci_low']:+.2f}, {winner['ci_high']:+.2f}]"
+            if winner
+            else "none qualified"
+        )
+        chosen = f"{winner['recipe']} ({winner['kept_step']})" if winner else "fine-tuned model"
+        n = len(pd.read_parquet(found.parent / "distilled" / "guard_dev.parquet")) if winner else "-"
+        print(
+            f"| {result['dev']} | {n} | {chosen} | {dev} | {test.get('en', '')} | {test.get('average', '')} {ci} | "
+            f"{test.get('gap', '')} | {worst['lang']} {worst['difference']:+.2f} |"
+        )
+        for c in summaries:
+            print(
+                f"|   {c['recipe']} | | step {c['kept_step']} | {c['change_points']:+.2f} [{c['ci_low']:+.2f}, "
+                f"{c['ci_high']:+.2f}], Holm p {c['p_holm']:.3g} | | | | |"
+            )
+        print(f"|   distill wall time (s) | {result['distill_seconds']} | | | | | | |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -96,7 +144,10 @@ def main() -> None:
     parser.add_argument("--dev", default="full", choices=("full", "small", "pivot"))
     parser.add_argument("--precision", default="bf16")
     parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/quality"))
+    parser.add_argument("--summarize", action="store_true", help="print every finished run's rows and stop")
     args = parser.parse_args()
+    if args.summarize:
+        return summarize(Path(args.root))
     from alsace_cli.configs import EvalConfig
     from alsace_cli.stages.choose_recipe import choose_recipe
     from alsace_cli.stages.evaluate import evaluate
