@@ -17,6 +17,19 @@ if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 
+def position_limit(config: dict[str, Any], tokenizer_max: Any = None) -> int | None:
+    """The most tokens a model takes, from its config (a dict, as config.json holds it) and its tokenizer's
+    model_max_length (ignored when it is the library's "no limit" sentinel)."""
+    limit = config.get("max_position_embeddings")
+    if limit and "roberta" in str(config.get("model_type", "")):
+        limit -= (
+            config.get("pad_token_id") or 0
+        ) + 1  # RoBERTa-style positions start after the padding index
+    if isinstance(tokenizer_max, int) and 0 < tokenizer_max < 1_000_000:
+        limit = min(limit or tokenizer_max, tokenizer_max)
+    return limit
+
+
 def quiet_transformers() -> None:
     """transformers' warnings and download bars off, unless --verbose asked for the libraries' messages."""
     from transformers.utils import logging
@@ -153,11 +166,7 @@ def check_fit(
             )
     if max_length is None:
         return
-    limit = getattr(model.config, "max_position_embeddings", None)
-    if limit and "roberta" in str(getattr(model.config, "model_type", "")):
-        limit -= (model.config.pad_token_id or 0) + 1  # RoBERTa-style positions start after the padding index
-    if tokenizer.model_max_length and tokenizer.model_max_length < 1_000_000:
-        limit = min(limit or tokenizer.model_max_length, tokenizer.model_max_length)
+    limit = position_limit(model.config.to_dict(), tokenizer.model_max_length)
     if limit and max_length > limit:
         raise AlsaceError(f"--max-length {max_length}: the model {spec} takes at most {limit} tokens")
 

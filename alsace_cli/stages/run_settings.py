@@ -149,21 +149,19 @@ def position_limit(model: str) -> int | None:
     the model is a hub id: the stage that loads it checks)."""
     import json
 
+    from alsace_cli.models import position_limit as limit_of
+
     folder = Path(model)
     if not (folder / "config.json").is_file():
         return None
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    limit = config.get("max_position_embeddings")
-    if limit and "roberta" in str(config.get("model_type", "")):
-        limit -= (
-            config.get("pad_token_id") or 0
-        ) + 1  # RoBERTa-style positions start after the padding index
     tokenizer = folder / "tokenizer_config.json"
-    if tokenizer.is_file():
-        most = json.loads(tokenizer.read_text(encoding="utf-8")).get("model_max_length")
-        if isinstance(most, int) and most < 1_000_000:
-            limit = min(limit or most, most)
-    return limit
+    most = (
+        json.loads(tokenizer.read_text(encoding="utf-8")).get("model_max_length")
+        if tokenizer.is_file()
+        else None
+    )
+    return limit_of(config, most)
 
 
 def check_lengths(configs: dict[str, Any], limit: int | None, model: str, config_file: str | Path) -> None:
