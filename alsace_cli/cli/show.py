@@ -166,6 +166,12 @@ def info(found: dict, config: Any, as_json: bool) -> None:
     if as_json:
         report.print_json(found)
         return
+    if "kind" in found:  # make-pairs' output
+        report.console.print(
+            f"[bold]{report.esc(path)}[/bold]: {found['task']}; {found['rows']} rows", highlight=False
+        )
+        report.console.print(report.table("Per language", info_table(found)))
+        return
     report.console.print(
         f"[bold]{report.esc(path)}[/bold]: task {found['task']}, labels {report.esc(', '.join(found['labels']) or 'none')}, "
         f"{found['rows']} rows, {found['ids']} ids, {plural(len(found['languages']), 'language')}; "

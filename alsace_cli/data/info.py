@@ -6,10 +6,39 @@ from typing import Any
 
 import pandas as pd
 
-from alsace_cli.artifacts import load_dataset
+from alsace_cli.artifacts import load_dataset, read_artifact, read_meta_kind
+
+
+def pairs_info(path: str, kind: str) -> dict[str, Any]:
+    """make-pairs' output: the pairing rule (one row per language: role, teaches, learns) or the table of pairs."""
+    frame = read_artifact(path, kind).frame
+    if kind == "pair_rule":
+        per_lang = frame[["lang", "role", "teaches", "learns"]].to_dict(orient="records")
+        what = "a pairing rule: distill draws pairs of one instance, a teacher language teaching a learner"
+    else:
+        counts = frame.groupby("student_lang").size().rename("as student")
+        taught = frame.groupby("teacher_lang").size().rename("as teacher")
+        table = pd.concat([counts, taught], axis=1).fillna(0).astype(int).rename_axis("lang").reset_index()
+        per_lang = table.to_dict(orient="records")
+        what = "a table of (id, student_lang, teacher_lang) pairs"
+    return {
+        "path": str(path),
+        "kind": kind,
+        "task": what,
+        "labels": [],
+        "rows": len(frame),
+        "ids": int(frame["id"].nunique()) if "id" in frame else 0,
+        "languages": sorted(frame["lang" if "lang" in frame else "student_lang"].unique().tolist()),
+        "ids_in_every_language": 0,
+        "per_language": per_lang,
+        "labeled": False,
+    }
 
 
 def dataset_info(path: str) -> dict[str, Any]:
+    kind = read_meta_kind(path)
+    if kind in ("pair_rule", "pairs"):  # `data info` reads make-pairs' output too
+        return pairs_info(path, kind)
     dataset = load_dataset(path)
     frame = dataset.frame
     per_lang = frame.groupby("lang", sort=True).size()

@@ -282,3 +282,22 @@ def test_encoding_reads_a_latin1_file(tmp_path: Path) -> None:
         tmp_path / "o.parquet",
     )
     assert load_dataset(tmp_path / "o.parquet").frame["text_a"].tolist() == ["café"]
+
+
+def test_data_info_shows_what_a_pairs_file_holds(tmp_path: Path) -> None:
+    """Issue 35.11: make-pairs writes a pairing rule by default; `data info` says so."""
+    from alsace_cli.artifacts import write_artifact
+    from tests.cli.helpers import stdout_json
+
+    rule = pd.DataFrame(
+        {
+            "lang": ["en", "de"],
+            "role": ["teacher", "student"],
+            "teaches": [True, False],
+            "learns": [False, True],
+        }
+    )
+    write_artifact(rule, tmp_path / "pairs.parquet", "pair_rule")
+    found = stdout_json(ok("data", "info", tmp_path / "pairs.parquet", "--json"))
+    assert found["kind"] == "pair_rule" and "pairing rule" in found["task"] and found["rows"] == 2
+    assert "pairing rule" in ok("data", "info", tmp_path / "pairs.parquet").stderr
