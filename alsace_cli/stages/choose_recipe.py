@@ -58,9 +58,8 @@ def choose(candidates: dict[str, str], alpha: float) -> tuple[dict[str, Any] | N
     for c in found:
         rows = c["rows"]
         difference = (rows["kept"] - rows["step0"]).to_numpy(dtype=float)
-        low, high = mean_difference_interval(
-            rows["id"].astype(str).to_numpy(), difference
-        )  # ids carry their languages
+        ids = rows["id"].astype(str).to_numpy()  # resampled with all their languages, as eval's intervals are
+        low, high = mean_difference_interval(ids, difference)
         p_adjusted = adjusted.get((c["name"], c["kept_step"]), 1.0) if c["kept_step"] > 0 else 1.0
         summaries.append(
             {
