@@ -104,9 +104,10 @@ def choose_recipe(candidates: dict[str, str], finetuned: str, out: str, alpha: f
     reason = why(winner, summaries, alpha)
     source = Path(winner["dir"] if winner else finetuned)
     provenance = json.loads((source / PROVENANCE).read_text(encoding="utf-8"))
-    name, directory = next(iter(candidates.items()))
-    first = _candidate(name, Path(directory))["guard"]
-    if winner is None:  # what the verdict reads: the fine-tuned weights, kept for a reason it can print
+    if winner is None:
+        first = json.loads((Path(next(iter(candidates.values()))) / PROVENANCE).read_text(encoding="utf-8"))[
+            "guard"
+        ]  # what the verdict reads: the fine-tuned weights, kept for a reason it can print
         provenance["guard"] = {
             **first,
             "kept_step": 0,

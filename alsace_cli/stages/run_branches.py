@@ -76,9 +76,7 @@ def plan_auto(
 def plan_translate(run: RunConfig, section: dict[str, Any], config_file: str | Path, stage: Callable) -> str:
     """The corpus the method runs on: [run] unlabeled, or with a [translate] section naming an MT model its
     translation (the unlabeled text must then be in the source language only)."""
-    import pyarrow.parquet as pq
-
-    languages = sorted(set(pq.read_table(run.unlabeled, columns=["lang"])["lang"].to_pylist()))
+    languages = languages_of(run.unlabeled)
     english_only = languages == [run.source_lang]
     if not section or (
         run.dev_translate and not section.get("model")
