@@ -248,7 +248,10 @@ def validate_dataset(
     if not task.has_label_set:
         task.validate_answers(frame, path, require_labels)  # type: ignore[attr-defined]
         return Dataset(frame=frame, task=task.name, labels=labels, path=path, meta=meta)
-    if not labels:
+    labels = labels or task.fixed_labels()
+    # An unlabeled corpus may come without names: a trained model's head names them (models.with_model_labels).
+    unnamed_corpus = task.model_names_labels and "label" not in frame.columns
+    if not labels and not unnamed_corpus:
         raise AlsaceError(
             f"{path}: no label names in its metadata; convert it with "
             "`alsace data import FILE --format parquet --labels NAME,NAME,... --out OUT`"

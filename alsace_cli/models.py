@@ -203,6 +203,23 @@ def _check_head(spec: str, config: Any, task: str, labels: list[str]) -> None:
         )
 
 
+def with_model_labels(data: Any, spec: str, hub: dict[str, Any]) -> Any:
+    """`data` (a Dataset or DatasetStream) with the label names of `spec`'s head where it has none (an unlabeled
+    corpus imported without --labels); a head with only default names cannot name them."""
+    import dataclasses
+
+    if data.labels or not get_task(data.task).model_names_labels:
+        return data
+    config = load_config(spec, hub)
+    names = [str(config.id2label[i]) for i in range(config.num_labels)]
+    if _default_label_names(names):
+        raise AlsaceError(
+            f"{data.path}: has no label names and {spec}'s head has only default ones ({', '.join(names)}): "
+            "import the corpus with --labels NAME,NAME,... or use a model fine-tuned by `alsace finetune`"
+        )
+    return dataclasses.replace(data, labels=names)
+
+
 def load_config(spec: str, hub: dict[str, Any]) -> Any:
     """A model's config by hub id or folder, refused in one line when it names no model."""
     from transformers import AutoConfig

@@ -5,8 +5,9 @@ code `alsace run` runs), the chosen model on the benchmark's test ids, paired ag
     python benchmarks/quality.py --bench xnli --seeds 1 --rows baseline     # the fine-tuned model first
     python benchmarks/auto_dev.py --bench xnli --seed 1 --dev full          # then auto on it
 
-Dev sets (written before the runs): `full`, the bench's labeled tune slice (XNLI dev ids 500-799, every
-language: a perfect translation's stand-in, disjoint from the corpus and the test ids); `small`, its first 50
+Dev sets (written before the runs): `full`, the bench's labeled tune slice in every language (a perfect
+translation's stand-in, disjoint from the corpus and the test ids: XNLI dev ids 500-799, PAWS-X dev ids
+1000-1299, XCOPA test ids 400-499, whose test comparison then reports ids 0-399); `small`, its first 50
 ids per language; `pivot`, its English rows plus the alphabetically first other language. The candidates
 run as `alsace run --recipe auto` runs them (each recipe's [distill], guard rule `best`, the run's
 precision: `--precision`, default bf16 here, fp32 for the grid's rows). Prints the per-candidate dev table,
@@ -49,6 +50,20 @@ def dev_set(kind: str, tune: Path, out: Path, source: str = "en") -> Path:
         other = sorted(set(frame["lang"]) - {source})[0]
         frame = frame[frame["lang"].isin([source, other])]
     write_artifact(frame.reset_index(drop=True), out, "dataset", dict(dataset.meta))
+    return out
+
+
+def test_set(bench, data: Path, out: Path) -> Path:
+    """The bench's test rows, less the tune slice's ids where that slice was cut from the test files."""
+    from alsace_cli.artifacts import load_dataset, write_artifact
+
+    if not bench.tune_from_test:
+        return data / "test.parquet"
+    if not out.exists():
+        test = load_dataset(data / "test.parquet")
+        held = set(load_dataset(data / "tune.parquet").frame["id"])
+        frame = test.frame[~test.frame["id"].isin(held)].reset_index(drop=True)
+        write_artifact(frame, out, "dataset", dict(test.meta))
     return out
 
 
@@ -181,7 +196,7 @@ def main() -> None:
         evaluate(
             EvalConfig(
                 models=[str(s / "finetuned"), str(out / "distilled")],
-                data=str(data / "test.parquet"),
+                data=str(test_set(bench, data, out / "test.parquet")),
                 out=str(metrics),
                 languages=str(s / "languages-confidence.parquet"),
                 max_length=bench.max_length,

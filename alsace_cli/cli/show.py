@@ -172,8 +172,11 @@ def info(found: dict, config: Any, as_json: bool) -> None:
         )
         report.console.print(report.table("Per language", info_table(found)))
         return
+    from alsace_cli.tasks import get_task
+
+    unnamed = "none (the model names them)" if get_task(found["task"]).model_names_labels else "none"
     report.console.print(
-        f"[bold]{report.esc(path)}[/bold]: task {found['task']}, labels {report.esc(', '.join(found['labels']) or 'none')}, "
+        f"[bold]{report.esc(path)}[/bold]: task {found['task']}, labels {report.esc(', '.join(found['labels']) or unnamed)}, "
         f"{found['rows']} rows, {found['ids']} ids, {plural(len(found['languages']), 'language')}; "
         f"{found['ids_in_every_language']} ids in every language",
         highlight=False,

@@ -215,7 +215,9 @@ def _part(
         if name != "label" and blank.any():
             raise AlsaceError(f"{path}: row {int(blank.argmax())}: column {column!r} ({name}) is empty")
     if "label" in mapping and not config.drop_labels:
-        labels = labels or infer_label_names(raw[mapping["label"]], path)
+        labels = (
+            labels or get_task(file_task).fixed_labels() or infer_label_names(raw[mapping["label"]], path)
+        )
         part["label"] = map_labels(raw[mapping["label"]], labels, path).to_numpy()
     lang_column = config.lang_column or ("lang" if lang is None and "lang" in raw.columns else None)
     if lang_column:
@@ -263,7 +265,10 @@ def import_data(config: ImportConfig, overwrite: bool = False) -> Artifact:
         parts.append(part)
     paths = [path for path, _, _ in sources]
     frame = pd.concat(parts, ignore_index=True)
-    if not labels:
+    the_task = get_task(task)
+    labels = labels or the_task.fixed_labels()
+    unnamed = not labels and the_task.model_names_labels and "label" not in frame.columns
+    if not labels and not unnamed:
         raise AlsaceError(
             f"{paths[0]}: no labels to take names from; pass --labels NAME,NAME,... (the task's label names, "
             "which predictions and models are checked against)"
@@ -277,7 +282,7 @@ def import_data(config: ImportConfig, overwrite: bool = False) -> Artifact:
         if not keep:
             raise AlsaceError(f"{paths[0]}: --skip {config.skip} leaves no instances")
         frame = frame[frame["id"].isin(keep)]
-    columns = ["id", "lang", *get_task(task).text_columns] + (["label"] if "label" in frame.columns else [])
+    columns = ["id", "lang", *the_task.text_columns] + (["label"] if "label" in frame.columns else [])
     frame = frame[columns].reset_index(drop=True)
     inputs = {"hf": config.hf} if config.hf else {f"input{i}": p for i, p in enumerate(paths)}
     provenance = make_provenance("data import", config, inputs)
@@ -291,7 +296,12 @@ def import_data(config: ImportConfig, overwrite: bool = False) -> Artifact:
         )
     report.info(
         f"data import: {len(frame)} rows, {frame['id'].nunique()} ids, "
-        f"{report.plural(frame['lang'].nunique(), 'language')}, task {task}, labels {', '.join(labels)}"
+        f"{report.plural(frame['lang'].nunique(), 'language')}, task {task}, "
+        + (
+            f"labels {', '.join(labels)}"
+            if labels
+            else "unlabeled, no label names (the model's head gives them)"
+        )
         + (", ids from row order (no id column: row k of every language is instance k)" if order else "")
         + (f", {100 * disagreement:.1f}% of parallel ids disagree on the label" if disagreement else "")
         + f" → {report.esc(out)}"

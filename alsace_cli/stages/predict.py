@@ -16,7 +16,7 @@ from alsace_cli.artifacts import Artifact
 from alsace_cli.configs import PredictConfig, config_path_for, save_config
 from alsace_cli.devices import with_resolved_precision
 from alsace_cli.distributed import process_device, processes
-from alsace_cli.models import load_for_inference
+from alsace_cli.models import hub_options, load_for_inference, with_model_labels
 from alsace_cli.outputs import check_artifact_outputs
 from alsace_cli.provenance import make_provenance
 from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, open_dataset
@@ -30,7 +30,7 @@ def predict(config: PredictConfig, overwrite: bool = False, chunk_rows: int = CH
     report.set_main_process(procs.main)
 
     check_artifact_outputs(config.out, {"--data": config.data, "--model": config.model}, overwrite)
-    source = open_dataset(config.data)
+    source = with_model_labels(open_dataset(config.data), config.model, hub_options(config))
     device = process_device(config.device)
     model, tokenizer = load_for_inference(config.model, source.task, source.labels, config, device)
     task = get_task(source.task)

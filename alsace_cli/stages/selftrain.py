@@ -19,6 +19,7 @@ from alsace_cli import report
 from alsace_cli.artifacts import dataset_meta, load_dataset, read_predictions, write_artifact
 from alsace_cli.configs import FinetuneConfig, SelfTrainConfig
 from alsace_cli.errors import AlsaceError
+from alsace_cli.models import hub_options, with_model_labels
 from alsace_cli.outputs import artifact_output, check_outputs, model_output
 from alsace_cli.provenance import make_provenance
 from alsace_cli.stages.finetune import finetune
@@ -52,7 +53,7 @@ def self_train(config: SelfTrainConfig, overwrite: bool = False) -> Path:
         {"--model": config.model, "--predictions": config.predictions, "--data": config.data},
         overwrite,
     )
-    data = load_dataset(config.data)
+    data = with_model_labels(load_dataset(config.data), config.model, hub_options(config))
     require_label_outputs(data.task, "self-train", config.data)
     predictions = read_predictions(config.predictions, data)
     languages = None

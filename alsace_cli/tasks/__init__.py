@@ -65,6 +65,15 @@ class Task:
     def has_label_set(self) -> bool:
         return self.output_type == "labels"
 
+    def fixed_labels(self) -> list[str]:
+        """Label names the task fixes itself (none: the data or the model names them)."""
+        return []
+
+    @property
+    def model_names_labels(self) -> bool:
+        """Whether a trained model's head names the labels, so an unlabeled corpus may come without names."""
+        return self.has_label_set and self.labels_in_head and not self.fixed_labels()
+
     def encode(self, tokenizer: PreTrainedTokenizerBase, rows: pd.DataFrame, max_length: int) -> Any:
         """Tokenize `rows` into a padded batch of PyTorch tensors."""
         texts = [rows[column].astype(str).tolist() for column in self.text_columns]

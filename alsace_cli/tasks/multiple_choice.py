@@ -24,6 +24,9 @@ class MultipleChoiceTask(Task):
 
     choice_columns: tuple[str, ...] = ("choice1", "choice2")
 
+    def fixed_labels(self) -> list[str]:
+        return list(self.choice_columns)  # the label is the right choice's column
+
     def encode(self, tokenizer: PreTrainedTokenizerBase, rows: pd.DataFrame, max_length: int) -> Any:
         n = len(self.choice_columns)
         premises = [p for p in rows["premise"].astype(str) for _ in range(n)]

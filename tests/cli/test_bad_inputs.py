@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from alsace_cli.artifacts import read_meta, write_artifact
+from alsace_cli.artifacts import dataset_meta, read_meta, write_artifact
 from tests.cli.helpers import invoke
 from tests.conftest import LANGS, pair_rows, write_dataset
 
@@ -95,6 +95,10 @@ def world(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, finetuned: P
     other = pair_rows(LANGS, 8, labeled=False, offset=100)
     other["text_a"] = other["text_a"].str[::-1]  # same ids and languages, other texts
     write_dataset(other, w / "other_corpus.parquet")
+    unnamed = pd.read_parquet(w / "unlabeled.parquet").drop(columns="label", errors="ignore")
+    write_artifact(
+        unnamed, w / "unnamed.parquet", "dataset", dataset_meta("pair", [])
+    )  # imported without --labels
     make_pairs(
         PairsConfig(
             materialize=True,
@@ -1211,6 +1215,22 @@ BAD: list[tuple[str, list[str], list[str]]] = [
         "import-disagreement-negative",
         ["data", "import", "{w}/train.parquet", "--max-label-disagreement", "-1", "--out", "{out}.parquet"],
         ["--max-label-disagreement", "at least 0"],
+    ),
+    (
+        "predict-unnamed-corpus-base-model",
+        ["predict", "--model", "{w}/base", "--data", "{w}/unnamed.parquet", "--out", "{out}.parquet"],
+        ["unnamed.parquet", "no label names", "only default ones", "--labels"],
+    ),
+    (
+        "distill-unnamed-corpus-base-model",
+        ["distill", "--model", "{w}/base", "--data", "{w}/unnamed.parquet", "--pairs", "{w}/pairs.parquet"]
+        + ["--recipe", "none", "--out", "{out}"],
+        ["unnamed.parquet", "no label names", "only default ones"],
+    ),
+    (
+        "finetune-unnamed-corpus",
+        ["finetune", "--model", "{w}/base", "--train", "{w}/unnamed.parquet", "--out", "{out}"],
+        ["unnamed.parquet", "missing column 'label'"],
     ),
     (
         "eval-base-model",

@@ -301,3 +301,43 @@ def test_data_info_shows_what_a_pairs_file_holds(tmp_path: Path) -> None:
     found = stdout_json(ok("data", "info", tmp_path / "pairs.parquet", "--json"))
     assert found["kind"] == "pair_rule" and "pairing rule" in found["task"] and found["rows"] == 2
     assert "pairing rule" in ok("data", "info", tmp_path / "pairs.parquet").stderr
+
+
+def test_unlabeled_text_imports_without_label_names_and_takes_the_models(
+    tmp_path: Path, data_dir: Path, finetuned: Path
+) -> None:
+    """Issue 35.16: an unlabeled corpus needs no --labels; predict and distill take the fine-tuned head's names."""
+    from alsace_cli.artifacts import read_artifact
+
+    rows = load_dataset(data_dir / "unlabeled.parquet").frame.drop(columns="label", errors="ignore")
+    rows.to_csv(tmp_path / "corpus.csv", index=False)
+    result = ok("data", "import", tmp_path / "corpus.csv", "--out", tmp_path / "corpus.parquet")
+    assert "unlabeled, no label names (the model's head gives them)" in result.stderr
+    assert load_dataset(tmp_path / "corpus.parquet").labels == []
+    ok(
+        "predict",
+        "--model",
+        finetuned,
+        "--data",
+        tmp_path / "corpus.parquet",
+        "--out",
+        tmp_path / "preds.parquet",
+        "--device",
+        "cpu",
+    )
+    assert read_artifact(tmp_path / "preds.parquet", "predictions").labels == NLI.split(",")
+
+
+def test_labeled_rows_still_need_label_names_and_multiple_choice_has_its_own(tmp_path: Path) -> None:
+    """Only an unlabeled corpus goes without names; a multiple-choice task's labels are its choice columns."""
+    pd.DataFrame({"id": ["a"], "lang": ["en"], "text": ["x"], "label": ["yes"]}).to_parquet(
+        tmp_path / "l.parquet"
+    )
+    result = invoke("data", "import", tmp_path / "l.parquet", "--out", tmp_path / "o.parquet")
+    assert result.exit_code == 2 and "pass --labels" in result.stderr
+    choice = {"premise": ["p"], "question": ["cause"], "choice1": ["a"], "choice2": ["b"], "label": [1]}
+    pd.DataFrame({"id": ["q"], "lang": ["en"], **choice}).to_json(
+        tmp_path / "c.jsonl", orient="records", lines=True
+    )
+    ok("data", "import", tmp_path / "c.jsonl", "--task", "multiple-choice", "--out", tmp_path / "c.parquet")
+    assert load_dataset(tmp_path / "c.parquet").labels == ["choice1", "choice2"]

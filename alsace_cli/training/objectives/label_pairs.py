@@ -28,6 +28,7 @@ from alsace_cli.configs import DistillConfig, parse_kl_weight
 from alsace_cli.errors import AlsaceError
 from alsace_cli.kl_weights import classification_kl_weight
 from alsace_cli.losses import kl_teacher_student
+from alsace_cli.models import hub_options, with_model_labels
 from alsace_cli.output_types import output_type_of
 from alsace_cli.pairing import PairRule, PairSampler
 from alsace_cli.report import plural
@@ -78,7 +79,7 @@ class LabelPairDistillation(Objective):
 
     def __init__(self, config: DistillConfig, task: Any) -> None:
         self.config, self.task = config, task
-        self.data = load_dataset(config.data)
+        self.data = with_model_labels(load_dataset(config.data), config.model, hub_options(config))
         pairs = read_pairs(config.pairs, config.data, config.allow_other_corpus)
         self.teacher = teacher_class(config.teacher)(config)
         self.train = load_dataset(config.train, require_labels=True) if config.train else None
