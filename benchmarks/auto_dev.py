@@ -37,7 +37,7 @@ SMALL_IDS = 50
 
 def dev_set(kind: str, tune: Path, out: Path, source: str = "en") -> Path:
     """The dev set of `kind`, cut from the bench's tune slice (ids and rows unchanged)."""
-    from alsace_cli.artifacts import load_dataset, write_artifact
+    from alsace_cli.io.artifacts import load_dataset, write_artifact
 
     if kind == "full" or out.exists():
         return tune if kind == "full" else out
@@ -55,7 +55,7 @@ def dev_set(kind: str, tune: Path, out: Path, source: str = "en") -> Path:
 
 def test_set(bench, data: Path, out: Path) -> Path:
     """The bench's test rows, less the tune slice's ids where that slice was cut from the test files."""
-    from alsace_cli.artifacts import load_dataset, write_artifact
+    from alsace_cli.io.artifacts import load_dataset, write_artifact
 
     if not bench.tune_from_test:
         return data / "test.parquet"
@@ -203,7 +203,7 @@ def main() -> None:
                 precision="fp32",
             )
         )
-    from alsace_cli.artifacts import read_artifact
+    from alsace_cli.io.artifacts import read_artifact
 
     comparisons = read_artifact(metrics, "metrics").meta.get("comparisons", [])
     result = {

@@ -33,9 +33,9 @@ def predict_row(compiled: bool, precision: str) -> dict:
     import pandas as pd
     import torch
 
-    from alsace_cli.inference import predict_probs
-    from alsace_cli.models import load_model
+    from alsace_cli.runtime.inference import predict_probs
     from alsace_cli.tasks import get_task
+    from alsace_cli.tasks.models import load_model
 
     frame = pd.read_parquet(WORK / "test.parquet")
     model, tokenizer = load_model(str(MODEL), "pair", NLI, new_head=True, max_length=128)
@@ -68,10 +68,10 @@ def predict_row(compiled: bool, precision: str) -> dict:
 def train_row(compiled: bool) -> dict:
     import torch
 
-    from alsace_cli.artifacts import load_dataset
     from alsace_cli.configs import FinetuneConfig
-    from alsace_cli.models import load_model
+    from alsace_cli.io.artifacts import load_dataset
     from alsace_cli.tasks import get_task
+    from alsace_cli.tasks.models import load_model
 
     train = load_dataset(WORK / "train.parquet", require_labels=True)
     model, tokenizer = load_model(str(MODEL), "pair", NLI, new_head=True, max_length=128)

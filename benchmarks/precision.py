@@ -44,10 +44,10 @@ def int8_predictions(mode: str, model_dir: str, data: str, out: Path) -> None:
     import torch
     from torch.ao.quantization import default_dynamic_qconfig, per_channel_dynamic_qconfig, quantize_dynamic
 
-    from alsace_cli.artifacts import load_dataset, write_artifact
-    from alsace_cli.inference import predict_probs, predictions_frame
-    from alsace_cli.models import load_model
+    from alsace_cli.io.artifacts import load_dataset, write_artifact
+    from alsace_cli.runtime.inference import predict_probs, predictions_frame
     from alsace_cli.tasks import get_task
+    from alsace_cli.tasks.models import load_model
 
     dataset = load_dataset(data)
     model, tokenizer = load_model(model_dir, dataset.task, dataset.labels)
@@ -82,7 +82,7 @@ def int8_predictions(mode: str, model_dir: str, data: str, out: Path) -> None:
 
 
 def main() -> None:
-    from alsace_cli.artifacts import read_predictions
+    from alsace_cli.io.artifacts import read_predictions
     from alsace_cli.training.guard import sign_test_worse
 
     parser = argparse.ArgumentParser(

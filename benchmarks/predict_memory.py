@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from alsace_cli.artifacts import dataset_meta  # noqa: E402
+from alsace_cli.io.artifacts import dataset_meta  # noqa: E402
 from tests.conftest import LABELS, LANGS, pair_rows  # noqa: E402
 
 
@@ -60,9 +60,9 @@ def main() -> None:
     args = parser.parse_args()
     root = Path(args.root)
     root.mkdir(parents=True, exist_ok=True)
-    from alsace_cli.artifacts import write_artifact
+    from alsace_cli.io.artifacts import write_artifact
     from alsace_cli.stages.finetune import FinetuneConfig, finetune
-    from alsace_cli.tiny import build_tiny_model
+    from alsace_cli.stages.tiny_model import build_tiny_model
 
     model = root / "tiny-ft"  # a tiny classifier over the 3 NLI labels: one fine-tuning step on fixture rows
     if not model.exists():

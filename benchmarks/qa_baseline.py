@@ -31,7 +31,7 @@ SHARED = ROOT.parent / "shared"
 QA = SHARED / "data" / "qa"
 sys.path.insert(0, str(ROOT))
 
-from alsace_cli.artifacts import dataset_meta, read_artifact, read_meta, write_artifact  # noqa: E402
+from alsace_cli.io.artifacts import dataset_meta, read_artifact, read_meta, write_artifact  # noqa: E402
 
 MLQA_LANGS = ["en", "es", "de", "ar", "hi", "vi", "zh"]
 REPEATS = 3  # timings on these machines are noisy: each side is timed 3 times, the median reported
@@ -289,8 +289,8 @@ def time_alsace_loop(root: Path, questions: Path, args: argparse.Namespace) -> N
 
     import torch
 
-    from alsace_cli.models import load_model
     from alsace_cli.tasks import get_task
+    from alsace_cli.tasks.models import load_model
 
     torch.set_grad_enabled(False)
     frame = read_artifact(questions, "dataset").frame

@@ -44,7 +44,7 @@ SHARED = ROOT.parent / "shared"
 QA = SHARED / "data" / "qa"
 sys.path.insert(0, str(ROOT))
 
-from alsace_cli.artifacts import dataset_meta, read_artifact, read_meta, write_artifact  # noqa: E402
+from alsace_cli.io.artifacts import dataset_meta, read_artifact, read_meta, write_artifact  # noqa: E402
 
 ROWS = {  # name: distill flags (None: the fine-tuned model itself)
     "baseline": None,

@@ -743,7 +743,7 @@ def run_ceiling(bench: Bench, data: dict[str, str], s: Path, seed: int, runner: 
     """The English training set plus the corpus with its labels, fine-tuned as the baseline is."""
     import pandas as pd
 
-    from alsace_cli.artifacts import load_dataset, write_artifact
+    from alsace_cli.io.artifacts import load_dataset, write_artifact
     from alsace_cli.stages.finetune import FinetuneConfig, finetune
 
     train = s.parent / "data" / "ceiling_train.parquet"

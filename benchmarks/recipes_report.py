@@ -7,7 +7,7 @@ Reads only artifacts: each row's test predictions, joined to the benchmark's lab
 or wrong per (language, test id). Per benchmark and recipe: English, average accuracy, the gap (English −
 the mean of the other languages) and the worst language, as the change against the fine-tuned baseline of
 the same seed (mean ± std over the seeds run), each seed's paired 95% bootstrap interval over the test ids
-(1,000 resamples, alsace_cli.paired.compare), and the seeds pooled (the mean over seeds of each id's
+(1,000 resamples, alsace_cli.method.paired_tests.compare), and the seeds pooled (the mean over seeds of each id's
 outcome, resampled by id: an interval for the test sample, not for the seeds). Then the rule: phase 1's
 pruning (seed 1), who qualifies, and the default.
 
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from alsace_cli.configs.recipes import default_name  # noqa: E402
-from alsace_cli.paired import Outcomes, compare  # noqa: E402
+from alsace_cli.method.paired_tests import Outcomes, compare  # noqa: E402
 
 RUNS = ROOT / "benchmarks" / "runs"
 EXPORTS = Path(os.environ.get("ALSACE_GRID_EXPORTS", ROOT / "benchmarks" / "results" / "grid"))

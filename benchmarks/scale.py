@@ -189,10 +189,10 @@ def eval_report(w: Path) -> None:
     import pandas as pd
     import pyarrow.parquet as pq
 
-    from alsace_cli import report
+    from alsace_cli.method.paired_tests import Outcomes, compare
     from alsace_cli.output_types.label_report import plot_accuracy, show_comparisons, show_gap_report
     from alsace_cli.output_types.labels import language_metrics, summarize
-    from alsace_cli.paired import Outcomes, compare
+    from alsace_cli.runtime import report
 
     report.console.file = open(os.devnull, "w")  # noqa: SIM115  (the table is drawn, not read)
     test = pq.read_table(w / "test.parquet", columns=["id", "lang", "label"]).to_pandas()

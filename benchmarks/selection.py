@@ -30,8 +30,8 @@ DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT))
 
 from alsace_cli.data.importer import ImportConfig, import_data  # noqa: E402
-from alsace_cli.selection import assign_roles, language_scores  # noqa: E402
-from alsace_cli.voting import dawid_skene, label_shift, vote_frame  # noqa: E402
+from alsace_cli.method.selection import assign_roles, language_scores  # noqa: E402
+from alsace_cli.method.voting import dawid_skene, label_shift, vote_frame  # noqa: E402
 
 LANGS = ["ar", "bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw", "th", "tr", "ur", "vi", "zh"]
 NLI = ["entailment", "neutral", "contradiction"]

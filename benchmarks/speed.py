@@ -76,8 +76,8 @@ def row(name: str, args: argparse.Namespace) -> dict:
             seconds = min(seconds, time.perf_counter() - start)
         return {"gflops": 10 * 2 * 2048**3 / seconds / 1e9}
     if name.startswith(("alsace-predict", "pipeline", "plain-loop")) or name == "profile":
-        from alsace_cli.models import load_model
         from alsace_cli.tasks import get_task
+        from alsace_cli.tasks.models import load_model
 
         # A new, random classification head: the speed is the same as a fine-tuned one's.
         model, tokenizer = load_model(model_dir, "pair", NLI, new_head=True, max_length=args.max_length)
@@ -86,12 +86,12 @@ def row(name: str, args: argparse.Namespace) -> dict:
         flop = 2 * non_embedding_parameters(model) * tokens
         start = time.perf_counter()
         if name.startswith("alsace-predict"):
-            from alsace_cli.inference import predict_probs
+            from alsace_cli.runtime.inference import predict_probs
 
             precision = "bf16" if name.endswith("bf16") else "fp32"
             if name.endswith(
                 "int8"
-            ):  # what `predict --quantize int8` does (alsace_cli.models.load_for_inference)
+            ):  # what `predict --quantize int8` does (alsace_cli.tasks.models.load_for_inference)
                 model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
             predict_probs(
                 model,
@@ -157,8 +157,8 @@ def row(name: str, args: argparse.Namespace) -> dict:
         import numpy as np
         from torch.profiler import ProfilerActivity, profile
 
-        from alsace_cli.models import load_model
         from alsace_cli.tasks import get_task
+        from alsace_cli.tasks.models import load_model
 
         train = pd.read_parquet(work / "train.parquet")
         model, tokenizer = load_model(model_dir, "pair", NLI, new_head=True, max_length=args.max_length)
@@ -335,7 +335,7 @@ def prepare(args: argparse.Namespace) -> None:
         # Which languages teach does not change the speed: a fixed split, en/de/es/fr teaching.
         import pandas as pd
 
-        from alsace_cli.artifacts import write_artifact
+        from alsace_cli.io.artifacts import write_artifact
 
         roles = ["teacher" if lang in ("en", "de", "es", "fr") else "student" for lang in LANGS]
         languages = pd.DataFrame(

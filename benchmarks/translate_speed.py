@@ -105,8 +105,8 @@ def shares() -> dict[str, float]:
 
 
 def main() -> None:
-    from alsace_cli.artifacts import write_artifact
-    from alsace_cli.tiny import build_tiny_translator
+    from alsace_cli.io.artifacts import write_artifact
+    from alsace_cli.stages.tiny_model import build_tiny_translator
 
     work = ROOT / "benchmarks" / "runs" / "translate-speed"
     work.mkdir(parents=True, exist_ok=True)

@@ -65,8 +65,8 @@ DEFAULT_ROW = f"recipe-{default_name()}"
 def build_set(quality: Path, seed: int, gold: pd.Series, out: Path) -> tuple[Path, Path, list[str]]:
     """The `en+es+weak` corpus and predictions as alsace artifacts; returns their paths and the 5 languages
     the copies are made of."""
-    from alsace_cli.artifacts import read_artifact, read_meta, write_artifact
-    from alsace_cli.provenance import make_provenance
+    from alsace_cli.io.artifacts import read_artifact, read_meta, write_artifact
+    from alsace_cli.io.provenance import make_provenance
 
     corpus_path, predictions_path = out / "corpus.parquet", out / "predictions.parquet"
     source = quality / f"seed{seed}" / "predictions.parquet"
@@ -109,7 +109,7 @@ def main() -> None:
     parser.add_argument("--quality", default=str(ROOT / "benchmarks/runs/quality/xnli-2ep"))
     parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/weak-majority"))
     args = parser.parse_args()
-    from alsace_cli.artifacts import write_artifact
+    from alsace_cli.io.artifacts import write_artifact
     from alsace_cli.stages.distill import DistillConfig, distill
     from alsace_cli.stages.evaluate import EvalConfig, evaluate
     from alsace_cli.stages.pairs import PairsConfig, make_pairs

@@ -1,7 +1,7 @@
 """Shared fixtures: tiny pair-task datasets and a tiny local model, built once per test session.
 
 Nothing here downloads anything: the model is a 2-layer random BERT with a tokenizer trained on the
-fixture texts (alsace_cli.tiny.build_tiny_model).
+fixture texts (alsace_cli.stages.tiny_model.build_tiny_model).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from alsace_cli.artifacts import dataset_meta, write_artifact
+from alsace_cli.io.artifacts import dataset_meta, write_artifact
 
 LABELS = ["entailment", "neutral", "contradiction"]
 LANGS = ["en", "de", "fr", "ru"]
@@ -73,7 +73,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_base(data_dir: Path) -> Path:
-    from alsace_cli.tiny import build_tiny_model
+    from alsace_cli.stages.tiny_model import build_tiny_model
 
     texts = [
         t

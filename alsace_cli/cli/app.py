@@ -53,7 +53,7 @@ def _root(
     ),
 ) -> None:
     """Stages read and write Parquet; run them one by one or all at once with `alsace run`."""
-    from alsace_cli import report
+    from alsace_cli.runtime import report
 
     report.set_verbosity(quiet=quiet, verbose=verbose)
 

@@ -199,7 +199,7 @@ def command_for(stage: Stage) -> Callable[..., None]:
                 settings=values.get("set") or [],
             )
         else:
-            from alsace_cli import report
+            from alsace_cli.runtime import report
 
             for param, field_name in rename.items():
                 if param in given_flags(ctx, (param,)):

@@ -58,33 +58,33 @@ def config_from(
     return resolve(cls, section, flags=flags, config_file=config_file, required=required, recipe=recipe)
 
 
-def _votes(data: Any) -> bool:
-    """Whether the data's task votes on labels (where the default recipe applies); False if it cannot tell."""
+def _recipes_apply(data: Any) -> bool:
+    """Whether the recipes' settings are for the data's output type; False if it cannot tell."""
     from pathlib import Path
 
     if not data or not Path(data).is_file():
         return False
     from alsace_cli.errors import AlsaceError
+    from alsace_cli.io.streaming import open_dataset
     from alsace_cli.output_types import output_type_of
-    from alsace_cli.streaming import open_dataset
     from alsace_cli.tasks import get_task
 
     try:
-        return output_type_of(get_task(open_dataset(data).task)).votes
+        return output_type_of(get_task(open_dataset(data).task)).recipes_apply
     except (AlsaceError, OSError, ValueError):
         return False
 
 
 def _recipe_layer(cls: type, section: str, flags: dict[str, Any], config_file: Any) -> Any:
     """A stage command's recipe layer (configs/recipes.stage_recipe), said in one line when applied."""
-    from alsace_cli import report
     from alsace_cli.configs.recipes import DEFAULT_RECIPE, stage_recipe
     from alsace_cli.configs.resolve import load_toml
+    from alsace_cli.runtime import report
 
     in_file = load_toml(config_file).get(section, {}) if config_file else {}
     in_file = in_file if isinstance(in_file, dict) else {}
     named = flags.get("recipe", in_file.get("recipe"))
-    if named is None and not _votes(flags.get("data") or in_file.get("data")):
+    if named is None and not _recipes_apply(flags.get("data") or in_file.get("data")):
         return None  # the default recipe was chosen on label tasks; QA keeps the stage's own settings
     given = set(flags) | set(in_file)
     fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -99,7 +99,7 @@ def json_error(message: str, code: int) -> None:
     """With --json, a failure still answers on stdout: {"error": ..., "exit_code": ...} (stdout was empty)."""
     import json
 
-    from alsace_cli import provenance
+    from alsace_cli.io import provenance
 
     if "--json" in (provenance.COMMAND_LINE or []):
         print(json.dumps({"error": " ".join(message.split()), "exit_code": code}))
@@ -114,7 +114,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except AlsaceError as exc:
-            from alsace_cli.report import error
+            from alsace_cli.runtime.report import error
 
             error(str(exc))
             json_error(str(exc), exc.exit_code)
@@ -127,7 +127,7 @@ class OneLineErrors(TyperGroup):
     """click's usage errors (a bad value, an unknown option) as one `error:` line on stderr, exit code 2."""
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
-        from alsace_cli import provenance
+        from alsace_cli.io import provenance
 
         arguments = kwargs.get("args", args[0] if args else None)
         provenance.COMMAND_LINE = list(arguments) if arguments is not None else sys.argv[1:]

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from alsace_cli import report
-from alsace_cli.report import plural
+from alsace_cli.runtime import report
+from alsace_cli.runtime.report import plural
 
 
 def nothing(result: Any, config: Any, as_json: bool) -> None:
@@ -87,8 +87,8 @@ def sampled(artifact: Any, config: Any, as_json: bool) -> None:
 
 
 def metrics(result: Any, config: Any, as_json: bool) -> None:
+    from alsace_cli.io.streaming import open_dataset
     from alsace_cli.output_types import output_type_of
-    from alsace_cli.streaming import open_dataset
 
     artifact, summary = result
     output = output_type_of(open_dataset(config.data).task)

@@ -13,7 +13,6 @@ from alsace_cli.configs.resolve import (
     flag_name,
     load_toml,
     resolve,
-    save_config,
     to_toml_dict,
 )
 from alsace_cli.configs.stages import (
@@ -65,7 +64,6 @@ __all__ = [
     "load_toml",
     "parse_kl_weight",
     "resolve",
-    "save_config",
     "setting",
     "to_toml_dict",
 ]

@@ -46,13 +46,13 @@ def recipe_names() -> list[str]:
 
 
 def chosen_recipe(
-    named: str | None, votes: bool, distils: bool, multilingual_dev: bool = False
+    named: str | None, recipes_apply: bool, distils: bool, multilingual_dev: bool = False
 ) -> dict[str, Any]:
     """The recipe a run uses: the one it names, else the default where one applies (a classification run
     that distils: the default was chosen on classification benchmarks; QA keeps the stages' own settings).
     The default is `auto` with a dev set in languages beyond the source, else DEFAULT_RECIPE."""
     default = None
-    if named is None and votes and distils:
+    if named is None and recipes_apply and distils:
         default = AUTO if multilingual_dev else DEFAULT_RECIPE
     return {
         "name": named or default,

@@ -13,10 +13,8 @@ import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
-import tomli_w
 import tomllib
 
-from alsace_cli.atomic import atomic_file
 from alsace_cli.configs.fields import NAME_OR_PATH_FIELDS, PATH_FIELDS
 from alsace_cli.errors import AlsaceError
 
@@ -233,17 +231,6 @@ def to_toml_dict(config: Any) -> dict[str, Any]:
             continue
         out[key] = str(value) if isinstance(value, Path) else value
     return out
-
-
-def save_config(config: Any, section: str, path: str | Path) -> Path:
-    """The resolved config as TOML, its paths relative to the file's folder (as they are read back)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_file(path) as tmp:
-        tmp.write_text(
-            tomli_w.dumps({section: relative_paths(to_toml_dict(config), path.parent)}), encoding="utf-8"
-        )
-    return path
 
 
 def config_path_for(output: str | Path) -> Path:

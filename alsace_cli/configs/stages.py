@@ -133,7 +133,9 @@ class PairsConfig:
     )
     include_student_pairs: bool = setting(False, "Ablation: students teach each other too.")
     question_language_pairs: bool = setting(
-        False, "QA: pair question languages over the same context (roles from select on QA predictions)."
+        False,
+        "QA: pair question languages over the same context (roles from select on QA predictions). QA data is "
+        "always paired so; the flag is kept for scripts that pass it.",
     )
     materialize: bool = setting(
         False,

@@ -65,7 +65,7 @@ KL_WEIGHTS = ("map@k", "mrr@k")
 
 
 def parse_kl_weight(value: str | float) -> tuple[str, float]:
-    """--kl-weight as ('fixed', α) for a number, or (kind, 0) for map@k / mrr@k (alsace_cli/kl_weights.py)."""
+    """--kl-weight as ('fixed', α) for a number, or (kind, 0) for map@k / mrr@k (alsace_cli/method/kl_weights.py)."""
     if isinstance(value, str) and value.strip().lower() in KL_WEIGHTS:
         return value.strip().lower(), 0.0
     try:

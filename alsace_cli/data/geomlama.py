@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from alsace_cli import report
-from alsace_cli.artifacts import Artifact, dataset_meta, write_artifact
 from alsace_cli.configs import ImportConfig
 from alsace_cli.errors import AlsaceError
-from alsace_cli.provenance import make_provenance
+from alsace_cli.io.artifacts import Artifact, dataset_meta, write_artifact
+from alsace_cli.io.provenance import make_provenance
+from alsace_cli.runtime import report
 
 COUNTRIES = ("United States", "China", "India", "Iran", "Kenya")
 CODES = ("us", "cn", "in", "ir", "ke")

@@ -14,16 +14,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from alsace_cli import report
-from alsace_cli.artifacts import Artifact, dataset_meta, write_artifact
 from alsace_cli.configs import ImportConfig
 from alsace_cli.data.geomlama import import_geomlama
 from alsace_cli.data.hf import hf_frames
 from alsace_cli.data.qa_import import QA_FORMATS, import_qa
 from alsace_cli.data.readers import lang_from_filename, read_raw
 from alsace_cli.errors import AlsaceError
-from alsace_cli.outputs import artifact_output, check_outputs
-from alsace_cli.provenance import make_provenance
+from alsace_cli.io.artifacts import Artifact, dataset_meta, write_artifact
+from alsace_cli.io.outputs import artifact_output, check_outputs
+from alsace_cli.io.provenance import make_provenance
+from alsace_cli.runtime import report
 from alsace_cli.tasks import TASKS, get_task
 
 # Column names tried, in order, when no --*-column option names one.

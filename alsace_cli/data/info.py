@@ -6,21 +6,29 @@ from typing import Any
 
 import pandas as pd
 
-from alsace_cli.artifacts import load_dataset, read_artifact, read_meta_kind
+from alsace_cli.io.artifacts import load_dataset, read_artifact, read_meta_kind
+
+
+def _rule_rows(frame: pd.DataFrame) -> tuple[list[dict[str, Any]], str]:
+    rows = frame[["lang", "role", "teaches", "learns"]].to_dict(orient="records")
+    return rows, "a pairing rule: distill draws pairs of one instance, a teacher language teaching a learner"
+
+
+def _pair_table_rows(frame: pd.DataFrame) -> tuple[list[dict[str, Any]], str]:
+    counts = frame.groupby("student_lang").size().rename("as student")
+    taught = frame.groupby("teacher_lang").size().rename("as teacher")
+    table = pd.concat([counts, taught], axis=1).fillna(0).astype(int).rename_axis("lang").reset_index()
+    return table.to_dict(orient="records"), "a table of (id, student_lang, teacher_lang) pairs"
+
+
+# make-pairs' two outputs (`data info` reads them too): each kind's per-language rows and description.
+PAIR_KINDS = {"pair_rule": _rule_rows, "pairs": _pair_table_rows}
 
 
 def pairs_info(path: str, kind: str) -> dict[str, Any]:
     """make-pairs' output: the pairing rule (one row per language: role, teaches, learns) or the table of pairs."""
     frame = read_artifact(path, kind).frame
-    if kind == "pair_rule":
-        per_lang = frame[["lang", "role", "teaches", "learns"]].to_dict(orient="records")
-        what = "a pairing rule: distill draws pairs of one instance, a teacher language teaching a learner"
-    else:
-        counts = frame.groupby("student_lang").size().rename("as student")
-        taught = frame.groupby("teacher_lang").size().rename("as teacher")
-        table = pd.concat([counts, taught], axis=1).fillna(0).astype(int).rename_axis("lang").reset_index()
-        per_lang = table.to_dict(orient="records")
-        what = "a table of (id, student_lang, teacher_lang) pairs"
+    per_lang, what = PAIR_KINDS[kind](frame)
     return {
         "path": str(path),
         "kind": kind,
@@ -37,7 +45,7 @@ def pairs_info(path: str, kind: str) -> dict[str, Any]:
 
 def dataset_info(path: str) -> dict[str, Any]:
     kind = read_meta_kind(path)
-    if kind in ("pair_rule", "pairs"):  # `data info` reads make-pairs' output too
+    if kind in PAIR_KINDS:
         return pairs_info(path, kind)
     dataset = load_dataset(path)
     frame = dataset.frame

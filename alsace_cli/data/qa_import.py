@@ -18,12 +18,12 @@ from typing import Any
 
 import pandas as pd
 
-from alsace_cli import report
-from alsace_cli.artifacts import Artifact, dataset_meta, write_artifact
 from alsace_cli.configs import ImportConfig
 from alsace_cli.data.readers import lang_from_filename
 from alsace_cli.errors import AlsaceError
-from alsace_cli.provenance import make_provenance
+from alsace_cli.io.artifacts import Artifact, dataset_meta, write_artifact
+from alsace_cli.io.provenance import make_provenance
+from alsace_cli.runtime import report
 
 QA_FORMATS = ("squad", "mlqa", "tydiqa")
 MLQA_NAME = re.compile(

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
-from alsace_cli.atomic import atomic_file
-from alsace_cli.report import EXTREMES, console, esc, fmt, info
+from alsace_cli.io.atomic import atomic_file
+from alsace_cli.runtime.report import EXTREMES, console, esc, fmt, info
 
 
 def shown_languages(metrics: pd.DataFrame, source_lang: str) -> tuple[list[str], int]:

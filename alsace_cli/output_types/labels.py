@@ -16,11 +16,13 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from alsace_cli import report
-from alsace_cli.artifacts import check_known_languages, check_parallel, read_artifact, read_predictions
 from alsace_cli.errors import AlsaceError
-from alsace_cli.inference import predict_probs, predictions_frame
-from alsace_cli.output_types import OutputType, register_output_type
+from alsace_cli.io.artifacts import check_known_languages, check_parallel, read_artifact, read_predictions
+from alsace_cli.method.paired_tests import Outcomes, compare
+from alsace_cli.method.pairing import make_pairs_frame
+from alsace_cli.method.selection import language_scores
+from alsace_cli.method.voting import label_shift, vote_frame
+from alsace_cli.output_types import OUTPUT_TYPES, OutputType
 from alsace_cli.output_types.label_report import (
     plot_accuracy,
     show_breakdown,
@@ -28,20 +30,23 @@ from alsace_cli.output_types.label_report import (
     show_ensemble,
     show_gap_report,
 )
-from alsace_cli.paired import Outcomes, compare
-from alsace_cli.pairing import make_pairs_frame
-from alsace_cli.selection import language_scores
+from alsace_cli.runtime import report
+from alsace_cli.runtime.inference import predict_probs, predictions_frame
 from alsace_cli.tasks import get_task
-from alsace_cli.voting import label_shift, vote_frame
+
+# Within this many points of chance on the source language, the fine-tuned model has little to transfer.
+NEAR_CHANCE = 5.0
 
 
-@register_output_type
 class LabelDistributions(OutputType):
     name = "labels"
     prediction_kind = "predictions"
     metrics_kind = "metrics"
     unit = "lang"
     votes = True
+    recipes_apply = True
+    translate_test = True
+    headline_metric = "accuracy"
     plot_name = "accuracy.png"
     share_columns = (
         "accuracy",
@@ -93,6 +98,18 @@ class LabelDistributions(OutputType):
     def pairs(self, frame: pd.DataFrame, roles: dict[str, str], **options: Any) -> tuple[pd.DataFrame, int]:
         return make_pairs_frame(frame, roles, **options)
 
+    def near_chance(self, metrics: pd.DataFrame, model: str, source_lang: str, n_labels: int) -> str | None:
+        rows = metrics[(metrics["model"] == model) & (metrics["lang"] == source_lang)]
+        if rows.empty or n_labels < 2 or "accuracy" not in rows:
+            return None
+        accuracy, chance = 100 * float(rows["accuracy"].iloc[0]), 100 / n_labels
+        if accuracy > chance + NEAR_CHANCE:
+            return None
+        return (
+            f"the fine-tuned model is near chance on {source_lang} ({accuracy:.1f}% with {n_labels} labels, "
+            f"chance {chance:.1f}%): there is little to transfer; fine-tune longer or check the training data first"
+        )
+
     def evaluation(self, config: Any, source: Any) -> LabelEvaluation:
         return LabelEvaluation(config, source)
 
@@ -114,6 +131,9 @@ class LabelDistributions(OutputType):
             "breakdown": artifact.meta.get("breakdown"),
             "path": str(artifact.path),
         }
+
+
+OUTPUT_TYPES.register(LabelDistributions())
 
 
 class LabelEvaluation:
@@ -219,7 +239,7 @@ class LabelEvaluation:
 
     def comparisons(self) -> list[dict]:
         """Each model after the first (and the translate-test row) against the first, paired on the test ids
-        (alsace_cli/paired.py)."""
+        (alsace_cli/method/paired_tests.py)."""
         config = self.config
         base_name, *others = self.outcomes
         rows = []

@@ -10,8 +10,8 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
-from alsace_cli.atomic import atomic_file
-from alsace_cli.report import console, esc, fmt, info
+from alsace_cli.io.atomic import atomic_file
+from alsace_cli.runtime.report import console, esc, fmt, info
 
 
 def show_qa_report(

@@ -17,25 +17,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alsace_cli import report
-from alsace_cli.artifacts import read_artifact
 from alsace_cli.errors import AlsaceError
-from alsace_cli.output_types import OutputType, register_output_type
+from alsace_cli.io.artifacts import read_artifact
+from alsace_cli.method.pairing import make_pairs_frame
+from alsace_cli.method.selection import scores_by_language
+from alsace_cli.output_types import OUTPUT_TYPES, OutputType
 from alsace_cli.output_types.span_report import plot_f1_matrix, show_qa_report
-from alsace_cli.pairing import make_pairs_frame
-from alsace_cli.selection import scores_by_language
+from alsace_cli.runtime import report
 from alsace_cli.tasks import get_task
 from alsace_cli.tasks.qa import answers_of
 from alsace_cli.tasks.qa_metrics import exact_match, f1
 
 
-@register_output_type
 class AnswerSpans(OutputType):
     name = "spans"
     prediction_kind = "qa_predictions"
     metrics_kind = "qa_metrics"
     unit = "question_lang"
+    question_language_pairs = True
     votes = False
+    recipes_apply = False
+    groups_from_select = False  # roles of question languages are not eval's groups
+    headline_metric = "f1"
     plot_name = "gxlt.png"
     share_columns = (
         "exact_match",
@@ -120,6 +123,9 @@ class AnswerSpans(OutputType):
             "normalization": artifact.meta["normalization"],
             "path": str(artifact.path),
         }
+
+
+OUTPUT_TYPES.register(AnswerSpans())
 
 
 class SpanEvaluation:

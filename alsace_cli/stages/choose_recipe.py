@@ -20,11 +20,11 @@ from typing import Any
 
 import pandas as pd
 
-from alsace_cli import report
-from alsace_cli.artifacts import read_artifact
-from alsace_cli.atomic import atomic_dir
 from alsace_cli.errors import AlsaceError
-from alsace_cli.paired import holm_adjusted, mean_difference_interval
+from alsace_cli.io.artifacts import read_artifact
+from alsace_cli.io.atomic import atomic_dir
+from alsace_cli.method.paired_tests import holm_adjusted, mean_difference_interval
+from alsace_cli.runtime import report
 
 PROVENANCE = "alsace_provenance.json"
 

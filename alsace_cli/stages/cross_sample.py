@@ -16,12 +16,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from alsace_cli import report
-from alsace_cli.artifacts import Artifact, dataset_meta, load_dataset, write_artifact
-from alsace_cli.configs import CrossSampleConfig, config_path_for, save_config
+from alsace_cli.configs import CrossSampleConfig, config_path_for
 from alsace_cli.errors import AlsaceError
-from alsace_cli.outputs import check_artifact_outputs
-from alsace_cli.provenance import make_provenance
+from alsace_cli.io.artifacts import Artifact, dataset_meta, load_dataset, write_artifact
+from alsace_cli.io.outputs import check_artifact_outputs, save_config
+from alsace_cli.io.provenance import make_provenance
+from alsace_cli.runtime import report
 from alsace_cli.tasks import get_task
 
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from alsace_cli import report
-from alsace_cli.artifacts import load_dataset, read_meta
 from alsace_cli.configs import DistillConfig
-from alsace_cli.devices import with_resolved_precision
 from alsace_cli.errors import AlsaceError
-from alsace_cli.models import hub_options, load_model, seed_everything
-from alsace_cli.streaming import open_dataset
+from alsace_cli.io.artifacts import load_dataset, read_meta
+from alsace_cli.io.streaming import open_dataset
+from alsace_cli.runtime import report
+from alsace_cli.runtime.devices import with_resolved_precision
 from alsace_cli.tasks import get_task
+from alsace_cli.tasks.models import hub_options, load_model, seed_everything
 from alsace_cli.training.checkpoints import check_training_outputs
 from alsace_cli.training.dev_set import DevSet
 from alsace_cli.training.guard import Guard, GuardSettings

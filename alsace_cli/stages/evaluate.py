@@ -14,24 +14,25 @@ from typing import Any
 
 import pandas as pd
 
-from alsace_cli import report
-from alsace_cli.artifacts import Artifact, write_artifact
-from alsace_cli.configs import EvalConfig, config_path_for, save_config
-from alsace_cli.devices import with_resolved_precision
-from alsace_cli.distributed import process_device, processes
+from alsace_cli.configs import EvalConfig, config_path_for
 from alsace_cli.errors import AlsaceError
-from alsace_cli.models import load_for_inference
-from alsace_cli.output_types import output_type_of
-from alsace_cli.outputs import (
+from alsace_cli.io.artifacts import Artifact, write_artifact
+from alsace_cli.io.outputs import (
     artifact_output,
     check_artifact_outputs,
     plot_output,
     results_output,
     results_path_for,
+    save_config,
 )
-from alsace_cli.provenance import hash_path, make_provenance
-from alsace_cli.results import eval_results, write_results
-from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, DatasetStream, open_dataset
+from alsace_cli.io.provenance import hash_path, make_provenance
+from alsace_cli.io.results import eval_results, write_results
+from alsace_cli.io.streaming import CHUNK_ROWS, ArtifactWriter, DatasetStream, open_dataset
+from alsace_cli.output_types import output_type_of
+from alsace_cli.runtime import report
+from alsace_cli.runtime.devices import with_resolved_precision
+from alsace_cli.runtime.distributed import process_device, processes
+from alsace_cli.tasks.models import load_for_inference
 
 
 def _outputs(config: EvalConfig, overwrite: bool) -> None:
@@ -123,7 +124,7 @@ def _translate_test(config: EvalConfig, output: Any) -> DatasetStream:
             f"--translate-test {config.translate_test}: translated from another file than --data "
             f"{config.data} (its provenance's input hash differs)"
         )
-    if not output.votes:
+    if not output.translate_test:
         raise AlsaceError("--translate-test: label tasks only")
     return translated
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alsace_cli.artifacts import load_dataset
 from alsace_cli.configs import FinetuneConfig
-from alsace_cli.devices import with_resolved_precision
 from alsace_cli.errors import AlsaceError
-from alsace_cli.models import hub_options, load_model, seed_everything
+from alsace_cli.io.artifacts import load_dataset
+from alsace_cli.runtime.devices import with_resolved_precision
 from alsace_cli.tasks import get_task
+from alsace_cli.tasks.models import hub_options, load_model, seed_everything
 from alsace_cli.training.checkpoints import check_training_outputs
 from alsace_cli.training.checks import BestDevCheck
 from alsace_cli.training.objectives.finetune import Finetuning

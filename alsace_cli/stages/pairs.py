@@ -21,8 +21,9 @@ start and end distributions on the shared context tokens.
 
 from __future__ import annotations
 
-from alsace_cli import report
-from alsace_cli.artifacts import (
+from alsace_cli.configs import PairsConfig, config_path_for
+from alsace_cli.errors import AlsaceError
+from alsace_cli.io.artifacts import (
     Artifact,
     Dataset,
     check_known_languages,
@@ -30,30 +31,25 @@ from alsace_cli.artifacts import (
     read_artifact,
     write_artifact,
 )
-from alsace_cli.configs import PairsConfig, config_path_for, save_config
-from alsace_cli.errors import AlsaceError
+from alsace_cli.io.outputs import check_artifact_outputs, save_config
+from alsace_cli.io.provenance import make_provenance
+from alsace_cli.method.pairing import PairRule, PairSampler, weak_languages
 from alsace_cli.output_types import OutputType, output_type_of
-from alsace_cli.outputs import check_artifact_outputs
-from alsace_cli.pairing import PairRule, PairSampler, weak_languages
-from alsace_cli.provenance import make_provenance
+from alsace_cli.runtime import report
 
 
 def _roles(
     config: PairsConfig, dataset: Dataset, output: OutputType
 ) -> tuple[dict[str, str], dict[str, float]]:
     """Each unit's role and ŝ from select's output, checked to cover the units of the dataset."""
-    by_question = config.question_language_pairs
-    if output.unit == "question_lang" and not by_question:
-        raise AlsaceError(
-            f"{config.data}: QA data pairs question languages over one context: pass --question-language-pairs"
-        )
-    if by_question and output.unit != "question_lang":
+    if config.question_language_pairs and not output.question_language_pairs:
         raise AlsaceError(f"--question-language-pairs: {config.data} is {dataset.task!r} data, not QA")
     languages = read_artifact(config.languages, "languages")
-    if by_question and languages.meta.get("unit") == "lang":
+    scored = languages.meta.get("unit", output.unit)
+    if scored != output.unit:  # e.g. label predictions' languages for QA data, paired by question language
         raise AlsaceError(
-            f"{config.languages}: scores languages of label predictions; --question-language-pairs needs "
-            "select's output on QA predictions (roles of question languages)"
+            f"{config.languages}: select ranked each {scored!r}; {config.data} ({dataset.task}) is paired by "
+            f"{output.unit!r}: run select on predictions for this dataset"
         )
     roles = dict(zip(languages.frame["lang"], languages.frame["role"], strict=True))
     present = output.units(dataset.frame)
@@ -107,14 +103,14 @@ def make_pairs(config: PairsConfig, overwrite: bool = False) -> Artifact:
     }
     out = write_artifact(frame, config.out, kind, meta)
     save_config(config, "make-pairs", config_path_for(out))
-    _say(meta, kind, out)
+    _say(meta, config.materialize, out)
     return Artifact(frame, meta, out)
 
 
-def _say(meta: dict, kind: str, out) -> None:
+def _say(meta: dict, materialized: bool, out) -> None:
     what = (
         "pairs, written as a table"
-        if kind == "pairs"
+        if materialized
         else "pairs in the rule's full table, which distill draws from"
     )
     types = ", ".join(f"{n} {kind}" for kind, n in sorted(meta["by_type"].items()))

@@ -1,26 +1,26 @@
 """Stage 2, predict: P(y | x_{t,i}) for every instance and language of a dataset.
 
 The dataset is read in chunks of Parquet rows and the predictions written row group by row group
-(alsace_cli.streaming), so memory stays bounded however many rows there are; within a chunk rows are
+(alsace_cli.io.streaming), so memory stays bounded however many rows there are; within a chunk rows are
 sorted by length so batches pad little. The output holds the input's rows in the input's order.
 Under `accelerate launch` each process predicts its shard of every chunk and the main process writes the
-gathered chunk (alsace_cli/distributed.py).
+gathered chunk (alsace_cli/runtime/distributed.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 
-from alsace_cli import report
-from alsace_cli.artifacts import Artifact
-from alsace_cli.configs import PredictConfig, config_path_for, save_config
-from alsace_cli.devices import with_resolved_precision
-from alsace_cli.distributed import process_device, processes
-from alsace_cli.models import hub_options, load_for_inference, with_model_labels
-from alsace_cli.outputs import check_artifact_outputs
-from alsace_cli.provenance import make_provenance
-from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, open_dataset
+from alsace_cli.configs import PredictConfig, config_path_for
+from alsace_cli.io.artifacts import Artifact
+from alsace_cli.io.outputs import check_artifact_outputs, save_config
+from alsace_cli.io.provenance import make_provenance
+from alsace_cli.io.streaming import CHUNK_ROWS, ArtifactWriter, open_dataset
+from alsace_cli.runtime import report
+from alsace_cli.runtime.devices import with_resolved_precision
+from alsace_cli.runtime.distributed import process_device, processes
 from alsace_cli.tasks import get_task
+from alsace_cli.tasks.models import hub_options, load_for_inference, with_model_labels
 
 
 def predict(config: PredictConfig, overwrite: bool = False, chunk_rows: int = CHUNK_ROWS) -> Artifact:

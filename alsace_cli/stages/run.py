@@ -22,9 +22,6 @@ from typing import Any
 import pandas as pd
 import tomli_w
 
-from alsace_cli import report
-from alsace_cli.artifacts import Artifact, load_dataset, read_artifact
-from alsace_cli.atomic import atomic_file
 from alsace_cli.configs import (
     RunConfig,
     load_toml,
@@ -34,10 +31,14 @@ from alsace_cli.configs import (
 from alsace_cli.configs.recipes import AUTO, chosen_recipe, default_recipe_note
 from alsace_cli.configs.resolve import relative_paths
 from alsace_cli.errors import AlsaceError
-from alsace_cli.model_card import add_results
+from alsace_cli.io.artifacts import Artifact, load_dataset, read_artifact
+from alsace_cli.io.atomic import atomic_file
+from alsace_cli.io.model_card import add_results
+from alsace_cli.io.outputs import results_path_for
+from alsace_cli.io.results import write_results
+from alsace_cli.method.verdict import verdict
 from alsace_cli.output_types import OutputType, output_type_of
-from alsace_cli.outputs import results_path_for
-from alsace_cli.results import write_results
+from alsace_cli.runtime import report
 from alsace_cli.stages.choose_recipe import recorded_choice
 from alsace_cli.stages.run_plan import plan_stages
 from alsace_cli.stages.run_settings import (
@@ -51,9 +52,8 @@ from alsace_cli.stages.run_settings import (
 )
 from alsace_cli.stages.run_steps import execute, run_log
 from alsace_cli.stages.run_wiring import TINY, Plan, languages_of
+from alsace_cli.stages.tiny_model import TINY_MAX_LENGTH
 from alsace_cli.tasks import get_task
-from alsace_cli.tiny import TINY_MAX_LENGTH
-from alsace_cli.verdict import verdict
 
 
 @dataclass
@@ -99,7 +99,10 @@ def run_pipeline(
         bool(run.dev_translate) or any(lang != run.source_lang for lang in languages_of(run.dev))
     )
     recipe = chosen_recipe(
-        run.recipe, votes=output.votes, distils=bool(run.unlabeled), multilingual_dev=multilingual_dev
+        run.recipe,
+        recipes_apply=output.recipes_apply,
+        distils=bool(run.unlabeled),
+        multilingual_dev=multilingual_dev,
     )
     candidates = (
         auto_distill_sections(sections["distill"]) if recipe["name"] == AUTO and run.unlabeled else None
@@ -146,9 +149,7 @@ def _execute(
     metrics = read_artifact(ev.out, output.metrics_kind)
     guard = _guard_decision(plan.distilled) if plan.distilled else None
     found = verdict(metrics.meta.get("comparisons", []), guard, ev.source_lang) if plan.distilled else None
-    weak = (
-        _near_chance(metrics.frame, ev.models[0], ev.source_lang, len(train.labels)) if output.votes else None
-    )
+    weak = output.near_chance(metrics.frame, ev.models[0], ev.source_lang, len(train.labels))
     if weak:
         report.warn(weak)
         found = found and {**found, "line": f"{found['line']}. Warning: {weak}", "warning": weak}
@@ -158,7 +159,7 @@ def _execute(
     evaluated = json.loads(results_path_for(ev.out).read_text(encoding="utf-8"))
     for model in ev.models:  # each model's card gains its metrics on the test set
         rows = [row for row in evaluated["metrics"] if row["model"] == model]
-        add_results(Path(model), rows, output.share_columns[0] if output.votes else "f1", Path(ev.data).name)
+        add_results(Path(model), rows, output.headline_metric, Path(ev.data).name)
     stages = {"run": to_toml_dict(run)} | {name: to_toml_dict(cfg) for name, cfg in plan.configs.items()}
     write_results(
         plan.root / "results.json",
@@ -192,21 +193,3 @@ def _guard_decision(model_dir: str) -> dict[str, Any] | None:
         return json.loads((Path(model_dir) / "alsace_provenance.json").read_text()).get("guard")
     except (OSError, json.JSONDecodeError):
         return None
-
-
-# Within this many points of chance on the source language, the fine-tuned model has little to transfer.
-NEAR_CHANCE = 5.0
-
-
-def _near_chance(frame: pd.DataFrame, model: str, source_lang: str, n_labels: int) -> str | None:
-    """A warning when the fine-tuned model is near chance on the source language's test rows."""
-    rows = frame[(frame["model"] == model) & (frame["lang"] == source_lang)]
-    if rows.empty or n_labels < 2 or "accuracy" not in rows:
-        return None
-    accuracy, chance = 100 * float(rows["accuracy"].iloc[0]), 100 / n_labels
-    if accuracy > chance + NEAR_CHANCE:
-        return None
-    return (
-        f"the fine-tuned model is near chance on {source_lang} ({accuracy:.1f}% with {n_labels} labels, chance "
-        f"{chance:.1f}%): there is little to transfer; fine-tune longer or check the training data first"
-    )

@@ -40,8 +40,8 @@ from alsace_cli.stages.run_wiring import (
     texts_of,
 )
 from alsace_cli.stages.select import select
+from alsace_cli.stages.tiny_model import build_tiny_model
 from alsace_cli.stages.vote import vote
-from alsace_cli.tiny import build_tiny_model
 
 
 def plan_stages(
@@ -121,17 +121,21 @@ def _plan_method(
         lambda c: [c.predictions, c.pseudo_labels],
         lambda c: select(c, overwrite=True),
     )
-    pairs = {"data": corpus, "languages": se.out, "out": str(root / "pairs.parquet")}
+    pairs = {
+        "data": corpus,
+        "languages": se.out,
+        "out": str(root / "pairs.parquet"),
+    }  # QA: by question language
     pa = stage(
         PairsConfig,
         "make-pairs",
-        {**pairs, "question_language_pairs": output.unit == "question_lang"},
+        pairs,
         lambda c: [c.data, c.languages],
         lambda c: make_pairs(c, overwrite=True),
     )
     dev = plan_dev_translate(plan, sections, corpus, config_file, stage) if run.dev_translate else run.dev
     _plan_distill(plan, sections, config_file, candidates, stage, (ft, pr, se, pa, votes, corpus, dev))
-    groups = se.out if output.unit == "lang" else None  # roles of question languages are not eval's groups
+    groups = se.out if output.groups_from_select else None
     stage(
         EvalConfig,
         "eval",

@@ -149,7 +149,7 @@ def position_limit(model: str) -> int | None:
     the model is a hub id: the stage that loads it checks)."""
     import json
 
-    from alsace_cli.models import position_limit as limit_of
+    from alsace_cli.tasks.models import position_limit as limit_of
 
     folder = Path(model)
     if not (folder / "config.json").is_file():

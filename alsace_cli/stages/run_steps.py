@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alsace_cli import report
-from alsace_cli.atomic import atomic_file
 from alsace_cli.configs import to_toml_dict
-from alsace_cli.provenance import hash_path
+from alsace_cli.io.atomic import atomic_file
+from alsace_cli.io.provenance import hash_path
+from alsace_cli.runtime import report
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Step:
 def run_log(root: Path, header: bool = True) -> Iterator[None]:
     """What is printed inside the block, tables included, also goes to `run.log` in the run directory
     (appended; each run starts with a header line of its time and command line), also when a stage fails."""
-    from alsace_cli import provenance
+    from alsace_cli.io import provenance
 
     report.console.record = True
     report.console.export_text(clear=True)  # what was printed before is not this block's

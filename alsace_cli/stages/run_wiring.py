@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from alsace_cli.artifacts import load_dataset
 from alsace_cli.configs import (
     DistillConfig,
     RunConfig,
     resolve,
 )
 from alsace_cli.errors import AlsaceError
+from alsace_cli.io.artifacts import load_dataset
 from alsace_cli.stages.run_steps import Step
 from alsace_cli.tasks import get_task
 from alsace_cli.training.teachers import teacher_class

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from alsace_cli import report
-from alsace_cli.artifacts import Artifact, write_artifact
-from alsace_cli.configs import SelectConfig, config_path_for, save_config
+from alsace_cli.configs import SelectConfig, config_path_for
+from alsace_cli.io.artifacts import Artifact, write_artifact
+from alsace_cli.io.outputs import check_artifact_outputs, save_config
+from alsace_cli.io.provenance import make_provenance
+from alsace_cli.method.selection import TOLERANCE, assign_roles, parse_threshold
 from alsace_cli.output_types import output_type_of_predictions
-from alsace_cli.outputs import check_artifact_outputs
-from alsace_cli.provenance import make_provenance
-from alsace_cli.selection import TOLERANCE, assign_roles, parse_threshold
+from alsace_cli.runtime import report
 
 
 def source_and_degenerate(

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from alsace_cli import report
-from alsace_cli.artifacts import dataset_meta, load_dataset, read_predictions, write_artifact
 from alsace_cli.configs import FinetuneConfig, SelfTrainConfig
 from alsace_cli.errors import AlsaceError
-from alsace_cli.models import hub_options, with_model_labels
-from alsace_cli.outputs import artifact_output, check_outputs, model_output
-from alsace_cli.provenance import make_provenance
+from alsace_cli.io.artifacts import dataset_meta, load_dataset, read_predictions, write_artifact
+from alsace_cli.io.outputs import artifact_output, check_outputs, model_output
+from alsace_cli.io.provenance import make_provenance
+from alsace_cli.runtime import report
 from alsace_cli.stages.finetune import finetune
 from alsace_cli.tasks import get_task, require_label_outputs
+from alsace_cli.tasks.models import hub_options, with_model_labels
 
 
 def pseudo_labeled(

@@ -17,16 +17,16 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow.parquet as pq
 
-from alsace_cli import report
-from alsace_cli.artifacts import Artifact, load_dataset
-from alsace_cli.configs import config_path_for, save_config, to_toml_dict
+from alsace_cli.configs import config_path_for, to_toml_dict
 from alsace_cli.configs.translate import TranslateConfig
-from alsace_cli.devices import with_resolved_precision
-from alsace_cli.distributed import Processes, process_device, processes
 from alsace_cli.errors import AlsaceError, Interrupted
-from alsace_cli.outputs import check_artifact_outputs
-from alsace_cli.provenance import hash_path, make_provenance
-from alsace_cli.streaming import CHUNK_ROWS, ArtifactWriter, DatasetStream, open_dataset
+from alsace_cli.io.artifacts import Artifact, load_dataset
+from alsace_cli.io.outputs import check_artifact_outputs, save_config
+from alsace_cli.io.provenance import hash_path, make_provenance
+from alsace_cli.io.streaming import CHUNK_ROWS, ArtifactWriter, DatasetStream, open_dataset
+from alsace_cli.runtime import report
+from alsace_cli.runtime.devices import with_resolved_precision
+from alsace_cli.runtime.distributed import Processes, process_device, processes
 from alsace_cli.tasks import get_task
 from alsace_cli.translation.corpus import (
     Direction,

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alsace_cli.artifacts import read_meta
 from alsace_cli.errors import AlsaceError
-from alsace_cli.provenance import hash_path
+from alsace_cli.io.artifacts import read_meta
+from alsace_cli.io.provenance import hash_path
 
 
 @dataclass

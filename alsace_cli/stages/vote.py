@@ -24,13 +24,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from alsace_cli import report
-from alsace_cli.artifacts import Artifact, read_predictions, write_artifact
-from alsace_cli.configs import VoteConfig, config_path_for, save_config
+from alsace_cli.configs import VoteConfig, config_path_for
 from alsace_cli.errors import AlsaceError
-from alsace_cli.outputs import check_artifact_outputs
-from alsace_cli.provenance import make_provenance
-from alsace_cli.voting import dawid_skene, label_shift, vote_frame
+from alsace_cli.io.artifacts import Artifact, read_predictions, write_artifact
+from alsace_cli.io.outputs import check_artifact_outputs, save_config
+from alsace_cli.io.provenance import make_provenance
+from alsace_cli.method.voting import dawid_skene, label_shift, vote_frame
+from alsace_cli.runtime import report
 
 
 def _dawid_skene_votes(frame: pd.DataFrame, voters: pd.DataFrame, n_labels: int) -> tuple[pd.DataFrame, dict]:

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from alsace_cli.errors import AlsaceError
-from alsace_cli.inference import predict_probs, predictions_frame, text_lengths
+from alsace_cli.registry import Registry
+from alsace_cli.runtime.inference import predict_probs, predictions_frame, text_lengths
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -58,6 +59,8 @@ class Task:
     translate_note: str | None = None
     # Whether the model's head has one output per label (a classifier), or scores the rows' candidates itself.
     labels_in_head: bool = True
+    # Whether predictions hold one probability per label name (a multiple-choice row scores its choices).
+    probs_per_label: bool = True
     # A row attribute eval also reports accuracy by (probe: "country"), where the data has that column.
     breakdown: str | None = None
 
@@ -158,19 +161,13 @@ class Task:
         return float(self.dev_row_scores(model, tokenizer, dataset, **settings).mean())
 
 
-TASKS: dict[str, Task] = {}
-
-
-def register_task(task: Task) -> Task:
-    """Add a task type; users extend alsace by registering their own before running a stage."""
-    TASKS[task.name] = task
-    return task
+# Users extend alsace by registering their own task before running a stage: register_task(MyTask(...)).
+TASKS: Registry[Task] = Registry("task")
+register_task = TASKS.register
 
 
 def get_task(name: str) -> Task:
-    if name not in TASKS:
-        raise AlsaceError(f"unknown task {name!r} (known: {', '.join(sorted(TASKS))})")
-    return TASKS[name]
+    return TASKS.get_entry(name)
 
 
 def infer_task(columns: Sequence[str]) -> Task | None:

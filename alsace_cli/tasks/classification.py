@@ -7,13 +7,13 @@ from typing import Any
 
 import pandas as pd
 
-from alsace_cli.batching import TokenCache
+from alsace_cli.runtime.batching import TokenCache
 from alsace_cli.tasks import Task, TrainingFeatures, register_task
 
 
 @dataclass(frozen=True)
 class SequenceClassificationTask(Task):
-    """Training rows are tokenized once (alsace_cli.batching.TokenCache) rather than at every step."""
+    """Training rows are tokenized once (alsace_cli.runtime.batching.TokenCache) rather than at every step."""
 
     def training_features(self, tokenizer: Any, frame: pd.DataFrame, config: Any) -> TrainingFeatures:
         import numpy as np

@@ -51,5 +51,6 @@ MULTIPLE_CHOICE = register_task(
         "premise, question (cause/effect), two choices: XCOPA, COPA",
         head="ForMultipleChoice",
         pipeline_tag="multiple-choice",
+        probs_per_label=False,
     )
 )

@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alsace_cli.devices import autocast
 from alsace_cli.errors import AlsaceError
+from alsace_cli.runtime.devices import autocast
 from alsace_cli.tasks import Task, TrainingFeatures, register_task
 from alsace_cli.tasks.qa_metrics import f1
 

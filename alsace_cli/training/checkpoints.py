@@ -23,11 +23,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from alsace_cli.atomic import atomic_dir
 from alsace_cli.configs import to_toml_dict
 from alsace_cli.errors import AlsaceError
-from alsace_cli.outputs import Output, check_outputs, model_output
-from alsace_cli.provenance import command_line, hash_path
+from alsace_cli.io.atomic import atomic_dir
+from alsace_cli.io.outputs import Output, check_outputs, model_output
+from alsace_cli.io.provenance import command_line, hash_path
 
 # Settings that change how a run is checkpointed or trusted, not what it computes.
 NOT_FINGERPRINTED = {"save_every", "force", "allow_other_corpus", "device", "eval_batch_size", "report_to"}

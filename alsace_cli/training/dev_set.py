@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from alsace_cli import report
-from alsace_cli.paired import detectable_drop, sign_test_worse
+from alsace_cli.method.paired_tests import detectable_drop, sign_test_worse
+from alsace_cli.runtime import report
 from alsace_cli.tasks import get_task
 
 # Languages named in one line before the rest are counted.

@@ -20,11 +20,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from alsace_cli import report
-from alsace_cli.artifacts import Dataset, read_artifact, read_predictions
 from alsace_cli.configs import DistillConfig
 from alsace_cli.errors import AlsaceError
-from alsace_cli.schemas import probs_matrix
+from alsace_cli.io.artifacts import Dataset, read_artifact, read_predictions
+from alsace_cli.io.schemas import probs_matrix
+from alsace_cli.runtime import report
 from alsace_cli.training.inputs import check_made_from
 
 

@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alsace_cli import report
-from alsace_cli.inference import predict_probs
-from alsace_cli.paired import noninferior_p, sign_test_worse
+from alsace_cli.method.paired_tests import noninferior_p, sign_test_worse
+from alsace_cli.runtime import report
+from alsace_cli.runtime.inference import predict_probs
 from alsace_cli.training.collapse import label_histogram, onto_one_label
 from alsace_cli.training.dev_set import DevSet
 from alsace_cli.training.guard_rules import Check, GuardRules, GuardSettings

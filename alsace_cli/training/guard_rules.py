@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from alsace_cli.paired import sign_test_worse
+from alsace_cli.method.paired_tests import sign_test_worse
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from alsace_cli.artifacts import Dataset, read_artifact, read_meta_kind, read_predictions
 from alsace_cli.errors import AlsaceError
-from alsace_cli.pairing import PairRule
-from alsace_cli.provenance import hash_path
-from alsace_cli.schemas import probs_matrix
+from alsace_cli.io.artifacts import Dataset, read_artifact, read_meta_kind, read_predictions
+from alsace_cli.io.provenance import hash_path
+from alsace_cli.io.schemas import probs_matrix
+from alsace_cli.method.pairing import PairRule
 
 
 def pair_rows(
@@ -63,10 +63,14 @@ def check_made_from(meta: dict, path: str, option: str, data: str, force: bool) 
 def read_pairs(path: str, data: str, force: bool) -> pd.DataFrame | PairRule:
     """make-pairs' output, checked to have been made from --data: its table of pairs (`--materialize`), or
     the rule distill draws its pairs from."""
-    kind = "pair_rule" if read_meta_kind(path) == "pair_rule" else "pairs"
+    kind = read_meta_kind(path) if read_meta_kind(path) in PAIRS_AS else "pairs"
     artifact = read_artifact(path, kind)
     check_made_from(artifact.meta, path, "--pairs", data, force)
-    return PairRule.from_frame(artifact.frame) if kind == "pair_rule" else artifact.frame
+    return PAIRS_AS[kind](artifact.frame)
+
+
+# make-pairs' two outputs, each as distill takes it: the rule it draws pairs from, or the table itself.
+PAIRS_AS = {"pair_rule": PairRule.from_frame, "pairs": lambda frame: frame}
 
 
 def static_targets(

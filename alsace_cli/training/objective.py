@@ -8,12 +8,13 @@ that subclasses this and registers itself (training/objectives/__init__.py).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
-from alsace_cli.batching import batches_per_pass
+from alsace_cli.runtime.batching import batches_per_pass
 
 
 @dataclass
@@ -32,7 +33,8 @@ class StepOutput:
     kept: Any = None
 
 
-class Objective:
+class Objective(ABC):
+    name: ClassVar[str]  # the registry's key (training/objectives)
     stage: ClassVar[str] = "distill"  # names the provenance, checkpoint, tracker and progress bar
     batch_size: int
     labels: list[str]  # saved with the model
@@ -68,8 +70,9 @@ class Objective:
     def before_step(self, step: int, model: Any, accelerator: Any) -> None:
         pass
 
+    @abstractmethod
     def loss_step(self, model: Any, index: np.ndarray, step: int) -> StepOutput:
-        raise NotImplementedError
+        """One batch's loss (the trainer calls backward on it) and what the log records."""
 
     @property
     def steps_per_epoch(self) -> int:
@@ -93,5 +96,6 @@ class Objective:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         pass
 
+    @abstractmethod
     def summary(self, log: Any, total: int) -> str:
-        raise NotImplementedError
+        """The line the stage prints when training ends."""

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from alsace_cli.artifacts import write_artifact
-from alsace_cli.atomic import atomic_dir
-from alsace_cli.configs import save_config, to_toml_dict
-from alsace_cli.devices import check_device
+from alsace_cli.configs import to_toml_dict
 from alsace_cli.errors import AlsaceError
-from alsace_cli.model_card import write_model_card
-from alsace_cli.models import save_model
+from alsace_cli.io.artifacts import write_artifact
+from alsace_cli.io.atomic import atomic_dir
+from alsace_cli.io.model_card import write_model_card
+from alsace_cli.io.outputs import save_config
+from alsace_cli.runtime.devices import check_device
+from alsace_cli.tasks.models import save_model
 
 if TYPE_CHECKING:
     import torch
@@ -54,7 +55,7 @@ def make_accelerator(
         # accelerate keeps one state per process and refuses another precision; a stage called after one that
         # trained at another precision (a benchmark, a notebook) starts a fresh state. The process group stays.
         AcceleratorState._reset_state()
-    # Each step's batch is split across the processes (alsace_cli/distributed.py), so the schedule steps once
+    # Each step's batch is split across the processes (alsace_cli/runtime/distributed.py), so the schedule steps once
     # per optimizer step; accelerate's default steps it once per process, as if each process had its own batch.
     split = {"dataloader_config": DataLoaderConfiguration(split_batches=True)}
     if report_to == "none":

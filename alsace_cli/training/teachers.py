@@ -24,8 +24,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from alsace_cli.configs import DistillConfig
+from alsace_cli.configs import DISTILL_TEACHERS, DistillConfig
 from alsace_cli.errors import AlsaceError
+from alsace_cli.registry import Registry
 from alsace_cli.training.ensemble import ensemble_items
 from alsace_cli.training.inputs import pair_rows, static_targets
 
@@ -92,18 +93,14 @@ class Teacher:
         pass
 
 
-TEACHERS: dict[str, type[Teacher]] = {}
-
-
-def register_teacher(cls: type[Teacher]) -> type[Teacher]:
-    TEACHERS[cls.name] = cls
-    return cls
+# The names are declared in configs (the --teacher choices `alsace --help` shows without importing torch);
+# a teacher registered under another name fails at import, and a test checks that none is missing.
+TEACHERS: Registry[type[Teacher]] = Registry("teacher", "--teacher", declared=DISTILL_TEACHERS)
+register_teacher = TEACHERS.register
 
 
 def teacher_class(name: str) -> type[Teacher]:
-    if name not in TEACHERS:
-        raise AlsaceError(f"--teacher: unknown teacher {name!r} (use {', '.join(TEACHERS)})")
-    return TEACHERS[name]
+    return TEACHERS.get_entry(name)
 
 
 @register_teacher

@@ -8,7 +8,7 @@ with its provenance. An objective (training/objective.py) supplies the items, th
 
 Several processes: a global batch of n items is split so process r holds n_r of them; its mean loss is
 scaled by n_r · W / n, so that DDP's average of the W gradients is the gradient of the mean over the whole
-batch, as one process computes it (alsace_cli/distributed.py). A masked mean (`StepOutput.kept`) is
+batch, as one process computes it (alsace_cli/runtime/distributed.py). A masked mean (`StepOutput.kept`) is
 weighted by each process's share of the items kept instead.
 """
 
@@ -17,10 +17,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from alsace_cli import report
-from alsace_cli.distributed import processes
-from alsace_cli.model_card import base_model
-from alsace_cli.provenance import make_provenance
+from alsace_cli.io.model_card import base_model
+from alsace_cli.io.provenance import make_provenance
+from alsace_cli.runtime import report
+from alsace_cli.runtime.distributed import processes
 from alsace_cli.training.checkpoints import Checkpointer, check_loss, interruptible
 from alsace_cli.training.objective import Objective, StepOutput
 from alsace_cli.training.setup import (

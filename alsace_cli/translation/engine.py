@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from alsace_cli.devices import autocast
+from alsace_cli.runtime.devices import autocast
 from alsace_cli.translation.styles import Pair
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from alsace_cli.errors import AlsaceError
-from alsace_cli.models import hub_options, load_config, load_tokenizer
+from alsace_cli.tasks.models import hub_options, load_config, load_tokenizer
 from alsace_cli.translation.styles import STYLES, OnePair, Pair, Style, detect_style, is_template, model_for
 
 

@@ -15,9 +15,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from alsace_cli import report
-from alsace_cli.atomic import atomic_file
 from alsace_cli.errors import AlsaceError
+from alsace_cli.io.atomic import atomic_file
+from alsace_cli.runtime import report
 
 MARKER = "alsace_partial.json"
 

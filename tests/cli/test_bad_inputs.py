@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from alsace_cli.artifacts import dataset_meta, read_meta, write_artifact
+from alsace_cli.io.artifacts import dataset_meta, read_meta, write_artifact
 from tests.cli.helpers import invoke
 from tests.conftest import LANGS, pair_rows, write_dataset
 
@@ -47,8 +47,8 @@ def world(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, finetuned: P
     from alsace_cli.stages.pairs import PairsConfig, make_pairs
     from alsace_cli.stages.predict import PredictConfig, predict
     from alsace_cli.stages.select import SelectConfig, select
+    from alsace_cli.stages.tiny_model import build_tiny_model
     from alsace_cli.stages.vote import VoteConfig, vote
-    from alsace_cli.tiny import build_tiny_model
 
     w = tmp_path_factory.mktemp("world")
     for name in ("train", "unlabeled", "test"):
@@ -1366,7 +1366,7 @@ def test_force_accepts_pairs_of_another_corpus(world: Path, tmp_path: Path) -> N
 
 
 def test_two_column_tsv_with_label_names_is_a_single_task(world: Path, tmp_path: Path) -> None:
-    from alsace_cli.artifacts import load_dataset
+    from alsace_cli.io.artifacts import load_dataset
 
     result = invoke(
         "data", "import", world / "single-en.tsv", "--labels", "0,1", "--out", tmp_path / "s.parquet"

@@ -41,9 +41,9 @@ def alsace(processes: int, *args: object) -> None:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from alsace_cli.artifacts import write_artifact
+    from alsace_cli.io.artifacts import write_artifact
     from alsace_cli.stages.pairs import PairsConfig, make_pairs
-    from alsace_cli.tiny import build_tiny_model
+    from alsace_cli.stages.tiny_model import build_tiny_model
 
     w = tmp_path_factory.mktemp("multiprocess")
     write_dataset(pair_rows(["en"], 23, labeled=True), w / "train.parquet")
@@ -183,7 +183,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--device",
             "cpu",
         )
-    from alsace_cli.tiny import build_tiny_translator
+    from alsace_cli.stages.tiny_model import build_tiny_translator
 
     build_tiny_translator(w / "mt", texts, "nllb", seed=0)
     for n in (1, 2):  # 23 English rows × 2 fields in batches of 4: 12 batches, an uneven share per process

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from alsace_cli.artifacts import read_artifact
+from alsace_cli.io.artifacts import read_artifact
 from tests.cli.helpers import invoke, ok, stdout_json
 from tests.conftest import SHARED
 
@@ -262,18 +262,6 @@ def test_label_stages_refuse_qa_or_name_the_qa_option_with_one_line(real: Path, 
                 tmp_path / "l.parquet",
             ],
             "--pseudo-labels: not used on QA predictions",
-        ),
-        (
-            [
-                "make-pairs",
-                "--data",
-                real / "mlqa.parquet",
-                "--languages",
-                tmp_path / "x.parquet",
-                "--out",
-                tmp_path / "pairs.parquet",
-            ],
-            "pass --question-language-pairs",
         ),
     ):
         result = invoke(*command)

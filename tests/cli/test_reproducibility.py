@@ -68,7 +68,7 @@ def test_verify_names_what_is_stale_and_why(tmp_path: Path, data_dir: Path) -> N
     fresh = stdout_json(ok("verify", run_dir, "--json"))
     assert {row["status"] for row in fresh} == {"ok"} and len(fresh) >= 7
 
-    from alsace_cli.artifacts import read_meta, write_artifact
+    from alsace_cli.io.artifacts import read_meta, write_artifact
 
     meta = read_meta(data / "unlabeled.parquet")
     frame = pq.read_table(data / "unlabeled.parquet").to_pandas()

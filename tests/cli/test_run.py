@@ -119,7 +119,7 @@ def test_set_overrides_the_run_file_and_is_checked_as_the_file_is(tmp_path: Path
 
 
 def read_meta_comparisons(path: Path) -> list[dict]:
-    from alsace_cli.artifacts import read_meta
+    from alsace_cli.io.artifacts import read_meta
 
     return read_meta(path)["comparisons"]
 
@@ -157,7 +157,7 @@ def test_eval_and_run_write_results_json_in_fractions(tmp_path: Path, data_dir: 
 
 
 def test_run_translates_english_text_into_its_corpus(tmp_path: Path, data_dir: Path) -> None:
-    from alsace_cli.tiny import build_tiny_translator
+    from alsace_cli.stages.tiny_model import build_tiny_translator
     from tests.conftest import WORDS, write_dataset
 
     english = pd.read_parquet(data_dir / "unlabeled.parquet").query("lang == 'en'")
@@ -199,7 +199,7 @@ def test_run_translates_an_english_dev_set_for_the_guard(tmp_path: Path, data_di
     """Issue 34.2: [run] dev_translate makes the guard's dev set from English dev rows, marked as translated."""
     import json
 
-    from alsace_cli.tiny import build_tiny_translator
+    from alsace_cli.stages.tiny_model import build_tiny_translator
     from tests.conftest import WORDS, pair_rows, write_dataset
 
     build_tiny_translator(tmp_path / "mt", [t for words in WORDS.values() for t in words], "nllb")
@@ -228,11 +228,13 @@ def test_a_fine_tuned_model_near_chance_is_warned_about(tmp_path: Path, data_dir
     """Issue 35.3: with nothing to transfer, the run says so (2 fine-tuning steps leave the tiny model near chance)."""
     import json
 
-    from alsace_cli.stages.run import _near_chance
+    from alsace_cli.output_types import OUTPUT_TYPES
+
+    near_chance = OUTPUT_TYPES["labels"].near_chance
 
     frame = pd.DataFrame({"model": ["ft", "ft"], "lang": ["en", "de"], "accuracy": [0.36, 0.30]})
-    assert "near chance on en (36.0% with 3 labels" in _near_chance(frame, "ft", "en", 3)
-    assert _near_chance(frame.assign(accuracy=[0.60, 0.3]), "ft", "en", 3) is None
+    assert "near chance on en (36.0% with 3 labels" in near_chance(frame, "ft", "en", 3)
+    assert near_chance(frame.assign(accuracy=[0.60, 0.3]), "ft", "en", 3) is None
     config = write_config(tmp_path / "run.toml", data_dir, tmp_path / "run")
     ok("run", "--config", config)
     found = json.loads((tmp_path / "run" / "results.json").read_text())

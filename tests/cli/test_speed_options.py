@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alsace_cli.artifacts import read_predictions
+from alsace_cli.io.artifacts import read_predictions
 from tests.cli.helpers import invoke, ok
 
 
 def test_make_optimizer_uses_the_fused_adamw(tiny_base: Path) -> None:
-    from alsace_cli.models import load_model
+    from alsace_cli.tasks.models import load_model
     from alsace_cli.training.setup import make_optimizer
 
     model, _ = load_model(str(tiny_base), "pair", ["a", "b", "c"], new_head=True)
@@ -56,7 +56,7 @@ def test_finetune_group_by_length_trains_on_every_row_and_is_recorded(
 
 
 def test_cpu_bf16_is_read_from_the_hardware_flags(tmp_path: Path, monkeypatch) -> None:
-    from alsace_cli import devices
+    from alsace_cli.runtime import devices
 
     real = Path.read_text
 
@@ -78,21 +78,21 @@ def test_cpu_bf16_is_read_from_the_hardware_flags(tmp_path: Path, monkeypatch) -
 def test_precision_auto_is_bf16_where_the_hardware_computes_it(monkeypatch) -> None:
     import torch
 
-    from alsace_cli.devices import resolve_precision
     from alsace_cli.errors import AlsaceError
+    from alsace_cli.runtime.devices import resolve_precision
 
-    monkeypatch.setattr("alsace_cli.devices.cpu_computes_bf16", lambda: False)
+    monkeypatch.setattr("alsace_cli.runtime.devices.cpu_computes_bf16", lambda: False)
     assert resolve_precision("auto", "cpu") == "fp32"
-    from alsace_cli.devices import autocast
+    from alsace_cli.runtime.devices import autocast
 
     assert isinstance(autocast(torch.device("cpu"), "auto"), contextlib.nullcontext)  # fp32: no autocast
     # A CPU with AVX512-BF16 or AMX: bf16, to predict and to train (both measured to hold there).
-    monkeypatch.setattr("alsace_cli.devices.cpu_computes_bf16", lambda: True)
+    monkeypatch.setattr("alsace_cli.runtime.devices.cpu_computes_bf16", lambda: True)
     assert resolve_precision("auto", "cpu") == "bf16"
     assert resolve_precision("bf16", "cpu") == "bf16"
     with pytest.raises(AlsaceError, match="--precision fp16"):
         resolve_precision("fp16", "cpu")
-    monkeypatch.setattr("alsace_cli.devices.pick_device", lambda device: torch.device("cuda"))
+    monkeypatch.setattr("alsace_cli.runtime.devices.pick_device", lambda device: torch.device("cuda"))
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
     assert resolve_precision("auto", "auto") == "bf16"
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
@@ -112,7 +112,7 @@ def test_the_saved_config_says_which_precision_ran(tmp_path: Path, data_dir: Pat
         "--out",
         tmp_path / "p.parquet",
     )
-    from alsace_cli.devices import cpu_computes_bf16
+    from alsace_cli.runtime.devices import cpu_computes_bf16
 
     expected = "bf16" if cpu_computes_bf16() else "fp32"  # auto: what this CPU computes (predict)
     assert f'precision = "{expected}"' in (tmp_path / "p.config.toml").read_text()
@@ -141,7 +141,7 @@ def test_auto_trains_in_bf16_where_the_cpu_computes_it(
 ) -> None:
     from alsace_cli.stages.finetune import FinetuneConfig, finetune
 
-    monkeypatch.setattr("alsace_cli.devices.cpu_computes_bf16", lambda: computes_bf16)
+    monkeypatch.setattr("alsace_cli.runtime.devices.cpu_computes_bf16", lambda: computes_bf16)
     out = finetune(
         FinetuneConfig(
             model=str(tiny_base),

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from alsace_cli.artifacts import read_artifact, write_artifact
+from alsace_cli.io.artifacts import read_artifact, write_artifact
 from tests.cli.helpers import ok, stdout_json
 from tests.conftest import LANGS
 

@@ -313,7 +313,7 @@ def test_the_plot_fills_the_source_language_whatever_its_role(tmp_path: Path) ->
 
 
 def test_vote_on_qa_predictions_says_what_reads_them(tmp_path: Path) -> None:
-    from alsace_cli.artifacts import write_artifact
+    from alsace_cli.io.artifacts import write_artifact
 
     rows = pd.DataFrame(
         {
@@ -356,7 +356,7 @@ def test_renamed_options_still_work_with_a_warning(
         "cpu",
     )
     assert "--languages: renamed --scope" in result.stderr
-    from alsace_cli.artifacts import read_meta
+    from alsace_cli.io.artifacts import read_meta
 
     assert read_meta(tmp_path / "st.train.parquet")["provenance"]["config"]["scope"] == "all"
     config = tmp_path / "d.toml"

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from alsace_cli.configs import resolve, save_config
+from alsace_cli.configs import resolve
 from alsace_cli.errors import AlsaceError
+from alsace_cli.io.outputs import save_config
 from alsace_cli.stages.distill import DistillConfig
 
 
@@ -67,7 +68,7 @@ def test_a_crash_mid_write_leaves_the_previous_version(
     import pandas as pd
     import pyarrow.parquet as pq
 
-    from alsace_cli.artifacts import read_artifact, write_artifact
+    from alsace_cli.io.artifacts import read_artifact, write_artifact
 
     path = tmp_path / "pairs.parquet"
     first = pd.DataFrame({"id": ["a"], "student_lang": ["de"], "teacher_lang": ["en"]})

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from alsace_cli.artifacts import load_dataset
+from alsace_cli.io.artifacts import load_dataset
 from tests.cli.helpers import invoke, leftovers, ok, stdout_json
 from tests.conftest import SHARED
 
@@ -286,7 +286,7 @@ def test_encoding_reads_a_latin1_file(tmp_path: Path) -> None:
 
 def test_data_info_shows_what_a_pairs_file_holds(tmp_path: Path) -> None:
     """Issue 35.11: make-pairs writes a pairing rule by default; `data info` says so."""
-    from alsace_cli.artifacts import write_artifact
+    from alsace_cli.io.artifacts import write_artifact
     from tests.cli.helpers import stdout_json
 
     rule = pd.DataFrame(
@@ -307,7 +307,7 @@ def test_unlabeled_text_imports_without_label_names_and_takes_the_models(
     tmp_path: Path, data_dir: Path, finetuned: Path
 ) -> None:
     """Issue 35.16: an unlabeled corpus needs no --labels; predict and distill take the fine-tuned head's names."""
-    from alsace_cli.artifacts import read_artifact
+    from alsace_cli.io.artifacts import read_artifact
 
     rows = load_dataset(data_dir / "unlabeled.parquet").frame.drop(columns="label", errors="ignore")
     rows.to_csv(tmp_path / "corpus.csv", index=False)

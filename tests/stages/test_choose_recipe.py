@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alsace_cli.artifacts import write_artifact
-from alsace_cli.paired import holm_adjusted, mean_difference_interval
+from alsace_cli.io.artifacts import write_artifact
+from alsace_cli.method.paired_tests import holm_adjusted, mean_difference_interval
 from alsace_cli.stages.choose_recipe import choose
 
 

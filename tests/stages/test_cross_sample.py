@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from alsace_cli.artifacts import load_dataset
 from alsace_cli.errors import AlsaceError
+from alsace_cli.io.artifacts import load_dataset
 from alsace_cli.stages.cross_sample import CrossSampleConfig, cross_sample
 from tests.cli.helpers import invoke
 

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import torch
 
-from alsace_cli.artifacts import read_meta
 from alsace_cli.configs import DistillConfig
 from alsace_cli.errors import AlsaceError
+from alsace_cli.io.artifacts import read_meta
 from alsace_cli.training.collapse import label_histogram
 from alsace_cli.training.dev_set import DevSet
 from alsace_cli.training.guard import Guard, GuardSettings, sign_test_worse
@@ -140,9 +140,9 @@ def test_distill_options_are_checked(fields: dict, message: str) -> None:
 
 def test_the_detector_fires_on_a_collapsed_tiny_model_and_the_guard_rolls_back(data_dir, finetuned) -> None:
     """No dev set: a model pushed onto one label is caught at its first check and step 0 is restored."""
-    from alsace_cli.artifacts import load_dataset
-    from alsace_cli.models import load_model
+    from alsace_cli.io.artifacts import load_dataset
     from alsace_cli.tasks import get_task
+    from alsace_cli.tasks.models import load_model
     from alsace_cli.training.collapse import collapse_samples
 
     corpus = load_dataset(data_dir / "unlabeled.parquet")
@@ -170,7 +170,7 @@ def test_the_detector_fires_on_a_collapsed_tiny_model_and_the_guard_rolls_back(d
 
 def test_distill_stops_when_the_detector_fires(data_dir, finetuned, tmp_path, monkeypatch) -> None:
     """An end-to-end run whose teacher targets are one label: training stops at the first check after it."""
-    from alsace_cli.artifacts import write_artifact
+    from alsace_cli.io.artifacts import write_artifact
     from alsace_cli.stages.distill import distill
     from alsace_cli.stages.pairs import PairsConfig, make_pairs
     from alsace_cli.training import teachers
@@ -304,7 +304,7 @@ def test_the_noninferior_rule_keeps_a_run_only_when_dev_bounds_its_drop(
 
 
 def test_what_a_small_dev_set_can_see_is_said_at_the_start(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    from alsace_cli.paired import detectable_drop
+    from alsace_cli.method.paired_tests import detectable_drop
 
     # 0.5^5 = 0.031 < 0.05 ≤ 0.5^4; of 10 changed rows, 9 worse gives p = 11/1024, 8 worse 56/1024.
     assert detectable_drop(100, 0.05) == (5, pytest.approx(8.0))

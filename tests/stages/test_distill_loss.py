@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from alsace_cli.losses import kl_teacher_student
+from alsace_cli.method.losses import kl_teacher_student
 
 
 def test_kl_is_teacher_to_student_mean_over_pairs() -> None:

@@ -17,7 +17,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 def qa(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from alsace_cli.stages.cross_sample import CrossSampleConfig, cross_sample
     from alsace_cli.stages.finetune import FinetuneConfig, finetune
-    from alsace_cli.tiny import build_tiny_model
+    from alsace_cli.stages.tiny_model import build_tiny_model
 
     w = tmp_path_factory.mktemp("qa-skd")
     train, test = pd.read_parquet(SAMPLE / "qa_train_en.parquet"), pd.read_parquet(SAMPLE / "qa_test.parquet")

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alsace_cli.artifacts import write_artifact
 from alsace_cli.errors import AlsaceError
+from alsace_cli.io.artifacts import write_artifact
 from alsace_cli.stages.distill import DistillConfig, distill
 from alsace_cli.training.ensemble import ensemble_probs
 from alsace_cli.training.objectives.label_pairs import LabelPairDistillation

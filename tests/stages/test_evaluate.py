@@ -58,7 +58,7 @@ def test_many_languages_report_their_extremes_and_their_groups(tmp_path, data_di
     """60 languages: the table lists the source and the 10 best and worst, the groups get their averages."""
     import pandas as pd
 
-    from alsace_cli.artifacts import read_artifact
+    from alsace_cli.io.artifacts import read_artifact
     from tests.cli.helpers import ok
     from tests.conftest import LANGS, pair_rows, write_dataset
 
@@ -119,7 +119,7 @@ def test_a_test_language_the_corpus_lacks_is_its_own_group(tmp_path, data_dir, f
     """A corpus translated into fewer languages than the test set has: those languages are 'unseen'."""
     import pandas as pd
 
-    from alsace_cli.artifacts import read_artifact, write_artifact
+    from alsace_cli.io.artifacts import read_artifact, write_artifact
     from tests.cli.helpers import ok
 
     roles = pd.DataFrame(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from alsace_cli.pairing import make_pairs_frame, weak_languages
+from alsace_cli.method.pairing import make_pairs_frame, weak_languages
 
 
 def _frame(present: dict[str, list[str]]) -> pd.DataFrame:

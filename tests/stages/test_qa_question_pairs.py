@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from alsace_cli.artifacts import write_artifact
 from alsace_cli.errors import AlsaceError
+from alsace_cli.io.artifacts import write_artifact
 from alsace_cli.stages.distill import DistillConfig, distill
 from alsace_cli.stages.pairs import PairsConfig, make_pairs
 from alsace_cli.stages.select import SelectConfig, select
@@ -64,7 +64,7 @@ def qa(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny QA model, its predictions on the shipped parallel sample, select and question-language pairs."""
     from alsace_cli.stages.finetune import FinetuneConfig, finetune
     from alsace_cli.stages.predict import PredictConfig, predict
-    from alsace_cli.tiny import build_tiny_model
+    from alsace_cli.stages.tiny_model import build_tiny_model
 
     w = tmp_path_factory.mktemp("qa-pairs")
     train, test = pd.read_parquet(SAMPLE / "qa_train_en.parquet"), pd.read_parquet(SAMPLE / "qa_test.parquet")
@@ -116,13 +116,29 @@ def test_pairs_join_question_languages_over_one_context_never_student_student(qa
     assert set(pairs["context_lang"]) == set(test["lang"])
 
 
-def test_classification_languages_and_missing_flag_are_refused_for_qa(qa: Path, tmp_path: Path) -> None:
-    with pytest.raises(AlsaceError, match="pass --question-language-pairs"):
+def test_qa_data_is_paired_by_question_language_without_the_flag(qa: Path, tmp_path: Path) -> None:
+    """The output type says how QA pairs (--question-language-pairs is inferred; it was required)."""
+    make_pairs(
+        PairsConfig(
+            materialize=True,
+            data=str(SAMPLE / "qa_test.parquet"),
+            languages=str(qa / "languages.parquet"),
+            out=str(tmp_path / "p.parquet"),
+        )
+    )
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "p.parquet"), pd.read_parquet(qa / "pairs.parquet")
+    )
+
+
+def test_languages_of_another_unit_and_the_flag_on_label_data_are_refused(qa: Path, tmp_path: Path) -> None:
+    languages = pd.read_parquet(qa / "languages.parquet")
+    write_artifact(languages, tmp_path / "label_langs.parquet", "languages", {"unit": "lang"})
+    with pytest.raises(AlsaceError, match="select ranked each 'lang'; .* is paired by 'question_lang'"):
         make_pairs(
             PairsConfig(
-                materialize=True,
                 data=str(SAMPLE / "qa_test.parquet"),
-                languages=str(qa / "languages.parquet"),
+                languages=str(tmp_path / "label_langs.parquet"),
                 out=str(tmp_path / "p.parquet"),
             )
         )
@@ -169,7 +185,7 @@ def test_identical_questions_have_zero_kl(qa: Path, tmp_path: Path) -> None:
     part = test[test["lang"] == "en"].copy()
     en = part[part["question_lang"] == "en"].set_index("id")["question"]
     part["question"] = part["id"].map(en)  # every question language asks the English question
-    from alsace_cli.artifacts import read_meta
+    from alsace_cli.io.artifacts import read_meta
 
     data = write_artifact(part, tmp_path / "same.parquet", "dataset", read_meta(SAMPLE / "qa_test.parquet"))
     languages = qa / "languages.parquet"

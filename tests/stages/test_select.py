@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from alsace_cli.errors import AlsaceError
-from alsace_cli.selection import assign_roles, language_scores, parse_threshold
+from alsace_cli.method.selection import assign_roles, language_scores, parse_threshold
 from tests.conftest import predictions_frame
 
 

@@ -19,7 +19,7 @@ from tests.conftest import LANGS, WORDS, pair_rows, write_dataset
 
 @pytest.fixture(scope="module")
 def mt(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from alsace_cli.tiny import build_tiny_translator
+    from alsace_cli.stages.tiny_model import build_tiny_translator
 
     w = tmp_path_factory.mktemp("translate")
     write_dataset(pair_rows(["en"], 9, labeled=True), w / "english.parquet")
@@ -266,7 +266,7 @@ def test_eval_scores_the_english_model_on_the_translated_test_set_beside_it(
             out=str(mt / "test-en.parquet"),
         )
     )
-    from alsace_cli.artifacts import read_artifact
+    from alsace_cli.io.artifacts import read_artifact
 
     ok(
         "eval",

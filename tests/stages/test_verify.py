@@ -11,8 +11,8 @@ import pytest
 def test_an_artifact_of_a_hub_model_goes_stale_when_the_model_changes(tmp_path: Path, monkeypatch) -> None:
     import huggingface_hub.constants
 
-    from alsace_cli.artifacts import write_artifact
-    from alsace_cli.provenance import make_provenance
+    from alsace_cli.io.artifacts import write_artifact
+    from alsace_cli.io.provenance import make_provenance
     from alsace_cli.stages.verify import verify
 
     cache = tmp_path / "cache"
@@ -40,8 +40,8 @@ def test_an_artifact_of_a_hub_model_goes_stale_when_the_model_changes(tmp_path: 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".tsv"])
 def test_a_plain_text_file_given_as_data_names_the_import_command(tmp_path: Path, suffix: str) -> None:
-    from alsace_cli.artifacts import load_dataset
     from alsace_cli.errors import AlsaceError
+    from alsace_cli.io.artifacts import load_dataset
 
     path = tmp_path / f"raw{suffix}"
     path.write_text("id,text\n1,a\n")

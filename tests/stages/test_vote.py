@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from alsace_cli.voting import vote_frame
+from alsace_cli.method.voting import vote_frame
 from tests.conftest import predictions_frame
 
 
@@ -56,7 +56,7 @@ def test_one_language_and_missing_languages() -> None:
 
 def test_a_vote_on_ids_no_two_languages_share_is_refused(tmp_path) -> None:
     """Issue 35.4: `vote` said "60 instances" and select failed later."""
-    from alsace_cli.artifacts import write_artifact
+    from alsace_cli.io.artifacts import write_artifact
     from tests.cli.helpers import invoke
     from tests.conftest import predictions_frame
 

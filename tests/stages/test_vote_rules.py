@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alsace_cli.artifacts import dataset_meta, write_artifact
+from alsace_cli.io.artifacts import dataset_meta, write_artifact
+from alsace_cli.method.voting import dawid_skene, label_shift, vote_frame
 from alsace_cli.stages.select import SelectConfig, select
 from alsace_cli.stages.vote import VoteConfig, vote
-from alsace_cli.voting import dawid_skene, label_shift, vote_frame
 from tests.conftest import LABELS, predictions_frame
 
 N = 30

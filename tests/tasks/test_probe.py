@@ -55,7 +55,7 @@ def write_geomlama(path: Path, prompts: list) -> Path:
 
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from alsace_cli.tiny import build_tiny_model
+    from alsace_cli.stages.tiny_model import build_tiny_model
 
     w = tmp_path_factory.mktemp("probe")
     ok(
@@ -79,7 +79,7 @@ def probe(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_geomlama_files_become_a_parallel_probe_dataset(probe: Path) -> None:
-    from alsace_cli.artifacts import load_dataset
+    from alsace_cli.io.artifacts import load_dataset
 
     data = load_dataset(probe / "probe.parquet")
     frame = data.frame
@@ -97,8 +97,8 @@ def test_geomlama_files_become_a_parallel_probe_dataset(probe: Path) -> None:
 def test_scores_are_the_mean_log_probability_of_tokens_filled_left_to_right(probe: Path) -> None:
     import torch
 
-    from alsace_cli.models import load_model
     from alsace_cli.tasks import get_task
+    from alsace_cli.tasks.models import load_model
 
     task = get_task("probe")
     model, tokenizer = load_model(str(probe / "mlm"), "probe", [f"c{k}" for k in range(4)])
@@ -131,8 +131,8 @@ def test_a_forced_answer_is_predicted_and_scored_right(probe: Path, tmp_path: Pa
     import torch
     from transformers import AutoModelForMaskedLM
 
-    from alsace_cli.artifacts import read_artifact
-    from alsace_cli.models import load_tokenizer
+    from alsace_cli.io.artifacts import read_artifact
+    from alsace_cli.tasks.models import load_tokenizer
 
     mlm = AutoModelForMaskedLM.from_pretrained(probe / "mlm")
     tokenizer = load_tokenizer(str(probe / "mlm"))

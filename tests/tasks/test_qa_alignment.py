@@ -17,8 +17,8 @@ SHORT, LONG = "Who?", "Which town lies on the river Ossa and when was it founded
 
 @pytest.fixture(scope="module")
 def tokenizer(tmp_path_factory: pytest.TempPathFactory):
-    from alsace_cli.models import load_tokenizer
-    from alsace_cli.tiny import build_tiny_model
+    from alsace_cli.stages.tiny_model import build_tiny_model
+    from alsace_cli.tasks.models import load_tokenizer
 
     out = tmp_path_factory.mktemp("qa-align") / "m"
     build_tiny_model(out, [CONTEXT, SHORT, LONG], seed=0)

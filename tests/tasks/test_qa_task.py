@@ -20,8 +20,8 @@ CONTEXT = (
 
 @pytest.fixture(scope="module")
 def tokenizer(tmp_path_factory: pytest.TempPathFactory):
-    from alsace_cli.models import load_tokenizer
-    from alsace_cli.tiny import build_tiny_model
+    from alsace_cli.stages.tiny_model import build_tiny_model
+    from alsace_cli.tasks.models import load_tokenizer
 
     out = tmp_path_factory.mktemp("qa-tok") / "m"
     build_tiny_model(out, [CONTEXT, "Who founded Arlen? When was Arlen founded?"], seed=0)

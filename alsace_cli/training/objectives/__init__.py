@@ -11,22 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from alsace_cli.errors import AlsaceError
+from alsace_cli.registry import Registry
 from alsace_cli.training.objective import Objective
 
-OBJECTIVES: list[type[Objective]] = []
-
-
-def register_objective(cls: type[Objective]) -> type[Objective]:
-    OBJECTIVES.append(cls)
-    return cls
+# Exactly one objective fits a task and its settings: registration order never decides.
+OBJECTIVES: Registry[type[Objective]] = Registry("objective")
+register_objective = OBJECTIVES.register
 
 
 def objective_for(task: Any, config: Any) -> type[Objective]:
-    for cls in OBJECTIVES:
-        if cls.fits(task, config):
-            return cls
-    raise AlsaceError(f"distill: no objective trains task {task.name!r} with these settings")
+    return OBJECTIVES.the_one(
+        lambda cls: cls.fits(task, config),
+        f"distill: no objective trains task {task.name!r} with these settings",
+    )
 
 
 from alsace_cli.training.objectives import label_pairs, qa_answers, qa_pairs  # noqa: E402,F401  (register)

@@ -1,15 +1,15 @@
 """finetune's objective: the model's own loss (cross-entropy) on labeled rows, in seeded batches.
 
 One feature per row for classification; for extractive QA, one per window of a long context (the task
-makes them). `--group-by-length` batches features of similar length (alsace_cli/batching.py).
+makes them). `--group-by-length` batches features of similar length (alsace_cli/runtime/batching.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from alsace_cli.batching import shuffled_batches
-from alsace_cli.report import plural
+from alsace_cli.runtime.batching import shuffled_batches
+from alsace_cli.runtime.report import plural
 from alsace_cli.training.objective import Objective, StepOutput
 
 

@@ -1,10 +1,10 @@
 """Distillation on label distributions (classification, multiple choice): ALSACE's objective.
 
 Loss: the mean over a batch of pairs of α · KL(P(x_teacher) ‖ P(x_student)), each a softmax of
-logits / temperature, times temperature² (alsace_cli/losses.py). The teacher side comes from the
+logits / temperature, times temperature² (alsace_cli/method/losses.py). The teacher side comes from the
 `--teacher` object (training/teachers.py). Options:
 - `--kl-weight`: α, a fixed number (default 1), or `map@k` / `mrr@k` from the teacher's rank of the
-  pair's label (vote's pseudo-label, `--pseudo-labels`) in its top `--kl-top-k` (alsace_cli/kl_weights.py);
+  pair's label (vote's pseudo-label, `--pseudo-labels`) in its top `--kl-top-k` (alsace_cli/method/kl_weights.py);
 - `--ce-weight W --train FILE`: adds W × cross-entropy on labeled (English) batches, an anchor;
 - `--sharpen S`: the teacher's logits divided by S too (S < 1 sharpens);
 - `--mask-pseudo-labels FILE`: a pair counts only where its teacher side predicts the voted label; the loss
@@ -22,16 +22,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alsace_cli.artifacts import load_dataset
-from alsace_cli.batching import shuffled_batches
 from alsace_cli.configs import DistillConfig, parse_kl_weight
 from alsace_cli.errors import AlsaceError
-from alsace_cli.kl_weights import classification_kl_weight
-from alsace_cli.losses import kl_teacher_student
-from alsace_cli.models import hub_options, with_model_labels
+from alsace_cli.io.artifacts import load_dataset
+from alsace_cli.method.kl_weights import classification_kl_weight
+from alsace_cli.method.losses import kl_teacher_student
+from alsace_cli.method.pairing import PairRule, PairSampler
 from alsace_cli.output_types import output_type_of
-from alsace_cli.pairing import PairRule, PairSampler
-from alsace_cli.report import plural
+from alsace_cli.runtime.batching import shuffled_batches
+from alsace_cli.runtime.report import plural
+from alsace_cli.tasks.models import hub_options, with_model_labels
 from alsace_cli.training.collapse import collapse_samples
 from alsace_cli.training.inputs import pair_pseudo_labels, pair_rows, read_pairs
 from alsace_cli.training.objective import Objective, StepOutput
@@ -41,6 +41,8 @@ from alsace_cli.training.teachers import teacher_class
 
 @register_objective
 class LabelPairDistillation(Objective):
+    name = "label-pairs"
+
     @classmethod
     def fits(cls, task: Any, config: DistillConfig) -> bool:
         return task.output_type == "labels"

@@ -8,7 +8,7 @@ On a QA dataset with gold answers (typically `alsace cross-sample`'s output), fo
 - The teacher is `--teacher epoch` (a frozen copy re-synced at the start of each pass, the paper's) or
   `live` (the model itself in eval mode without gradient).
 - α is `--kl-weight`: a fixed number, or map@k / mrr@k of the teacher's top `--kl-top-k` start and end
-  positions against the gold ones (alsace_cli/kl_weights.py), per window.
+  positions against the gold ones (alsace_cli/method/kl_weights.py), per window.
 The options of classification pairs (`--predictions`, `--mask-pseudo-labels`, `--pseudo-labels`,
 `--train`, `--sharpen`) are refused.
 """
@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from alsace_cli.artifacts import load_dataset
-from alsace_cli.batching import shuffled_batches
 from alsace_cli.configs import DistillConfig, parse_kl_weight
 from alsace_cli.errors import AlsaceError
-from alsace_cli.kl_weights import qa_kl_weight
-from alsace_cli.losses import span_kl
-from alsace_cli.report import plural
+from alsace_cli.io.artifacts import load_dataset
+from alsace_cli.method.kl_weights import qa_kl_weight
+from alsace_cli.method.losses import span_kl
+from alsace_cli.runtime.batching import shuffled_batches
+from alsace_cli.runtime.report import plural
 from alsace_cli.training.objective import Objective, StepOutput
 from alsace_cli.training.objectives import register_objective
 from alsace_cli.training.teachers import TEACHERS, teacher_class
@@ -94,6 +94,8 @@ class SpanDistillation(Objective):
 
 @register_objective
 class QAAnswerDistillation(SpanDistillation):
+    name = "qa-answers"
+
     @classmethod
     def fits(cls, task: Any, config: DistillConfig) -> bool:
         return task.output_type == "spans" and not config.pairs

@@ -13,13 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from alsace_cli.batching import shuffled_batches
 from alsace_cli.configs import DistillConfig, parse_kl_weight
 from alsace_cli.errors import AlsaceError
-from alsace_cli.losses import span_kl
+from alsace_cli.method.losses import span_kl
+from alsace_cli.method.pairing import PairRule, PairSampler
 from alsace_cli.output_types import output_type_of
-from alsace_cli.pairing import PairRule, PairSampler
-from alsace_cli.report import plural
+from alsace_cli.runtime.batching import shuffled_batches
+from alsace_cli.runtime.report import plural
 from alsace_cli.tasks.qa import doc_stride
 from alsace_cli.tasks.qa_alignment import aligned_windows, collate_aligned
 from alsace_cli.training.inputs import pair_rows, read_pairs
@@ -30,6 +30,7 @@ from alsace_cli.training.objectives.qa_answers import SpanDistillation, check_sp
 
 @register_objective
 class QAQuestionPairDistillation(SpanDistillation):
+    name = "qa-question-pairs"
     require_answers = False
 
     @classmethod

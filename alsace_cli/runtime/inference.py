@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from alsace_cli.devices import autocast
+from alsace_cli.runtime.devices import autocast
 
 if TYPE_CHECKING:
     import torch

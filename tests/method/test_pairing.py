@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alsace_cli.pairing import PairRule, PairSampler, make_pairs_frame
+from alsace_cli.method.pairing import PairRule, PairSampler, make_pairs_frame
 
-SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 ROLES = {"en": "student", "de": "teacher", "fr": "teacher", "ru": "teacher", "zh": "student", "ar": "teacher"}
 
 

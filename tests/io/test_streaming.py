@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from alsace_cli.artifacts import dataset_meta, read_meta, read_predictions
 from alsace_cli.errors import AlsaceError
+from alsace_cli.io.artifacts import dataset_meta, read_meta, read_predictions
 from alsace_cli.stages.predict import PredictConfig, predict
 from tests.conftest import LABELS, LANGS, pair_rows
 

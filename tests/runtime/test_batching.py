@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from alsace_cli.batching import MEGA_BATCHES, TokenCache, shuffled_batches
+from alsace_cli.runtime.batching import MEGA_BATCHES, TokenCache, shuffled_batches
 from alsace_cli.tasks import Task, get_task
 
 
@@ -51,7 +51,7 @@ def test_grouping_does_not_change_the_ungrouped_order() -> None:
 def test_token_cache_batches_equal_the_tokenizers_padding(
     tiny_base: Path, data_dir: Path, monkeypatch
 ) -> None:
-    from alsace_cli.models import load_tokenizer
+    from alsace_cli.tasks.models import load_tokenizer
 
     tokenizer = load_tokenizer(str(tiny_base))
     frame = pd.read_parquet(data_dir / "unlabeled.parquet")
@@ -75,7 +75,7 @@ def test_token_cache_batches_equal_the_tokenizers_padding(
 
 
 def test_token_cache_pads_on_the_left_when_the_tokenizer_does(tiny_base: Path, data_dir: Path) -> None:
-    from alsace_cli.models import load_tokenizer
+    from alsace_cli.tasks.models import load_tokenizer
 
     tokenizer = load_tokenizer(str(tiny_base))
     tokenizer.padding_side = "left"

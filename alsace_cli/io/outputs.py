@@ -16,11 +16,16 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from alsace_cli.artifacts import read_meta
+import tomli_w
+
 from alsace_cli.configs import config_path_for
+from alsace_cli.configs.resolve import relative_paths, to_toml_dict
 from alsace_cli.configs.table import SECTIONS
 from alsace_cli.errors import AlsaceError
+from alsace_cli.io.artifacts import read_meta
+from alsace_cli.io.atomic import atomic_file
 
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
 STAGE_SECTIONS = SECTIONS
@@ -164,3 +169,14 @@ def check_artifact_outputs(
     check_outputs(
         [artifact_output("--out", out), config_output(config_path_for(out)), *extra], inputs, overwrite
     )
+
+
+def save_config(config: Any, section: str, path: str | Path) -> Path:
+    """The resolved config as TOML, its paths relative to the file's folder (as they are read back)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_file(path) as tmp:
+        tmp.write_text(
+            tomli_w.dumps({section: relative_paths(to_toml_dict(config), path.parent)}), encoding="utf-8"
+        )
+    return path

@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from alsace_cli.atomic import atomic_file
-from alsace_cli.outputs import RESULTS_KEY
+from alsace_cli.io.atomic import atomic_file
+from alsace_cli.io.outputs import RESULTS_KEY
 
 SCHEMA = 1
 

@@ -1,7 +1,7 @@
 """The one-line verdict `alsace run` ends with: did distillation help, do nothing measurable, or harm?
 
 Read from eval's paired comparison of the distilled model with the fine-tuned one on the same test ids
-(alsace_cli/paired.py): **gain** when the average accuracy went up with its 95% interval above 0 and the
+(alsace_cli/method/paired_tests.py): **gain** when the average accuracy went up with its 95% interval above 0 and the
 source language is not significantly down (McNemar, p < 0.05); **harm** when the interval lies below 0 or
 the source language is significantly down; otherwise **no measurable change**. Without a test comparison
 (answer spans), the guard's dev figures speak. When the guard kept the fine-tuned weights, the verdict says

@@ -41,7 +41,7 @@ def test_a_local_copy_of_a_hub_model_is_recorded_by_its_hub_id(tmp_path) -> None
     """Issue 35.16: model cards listed local paths as base_model."""
     import json
 
-    from alsace_cli.model_card import base_model
+    from alsace_cli.io.model_card import base_model
 
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "config.json").write_text(

@@ -9,7 +9,7 @@ import pandas as pd
 from alsace_cli.configs import SELECT_STRATEGIES
 from alsace_cli.configs.stages import parse_threshold  # noqa: F401  (the stage reads it from here)
 from alsace_cli.errors import AlsaceError
-from alsace_cli.schemas import probs_matrix
+from alsace_cli.io.schemas import probs_matrix
 
 TOLERANCE = 1e-12
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alsace_cli.devices import pick_device
+from alsace_cli.runtime.devices import pick_device
 
 
 @dataclass(frozen=True)

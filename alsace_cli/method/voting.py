@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from alsace_cli.schemas import probs_matrix
+from alsace_cli.io.schemas import probs_matrix
 
 
 def vote_frame(predictions: pd.DataFrame, n_labels: int) -> pd.DataFrame:

@@ -16,9 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from alsace_cli.atomic import atomic_file
 from alsace_cli.errors import AlsaceError
-from alsace_cli.schemas import check_duplicates, check_key, check_text, probs_matrix, validate_columns
+from alsace_cli.io.atomic import atomic_file
+from alsace_cli.io.schemas import check_duplicates, check_key, check_text, probs_matrix, validate_columns
 from alsace_cli.tasks import TASKS, get_task, infer_task
 
 META_KEY = b"alsace"
@@ -37,6 +37,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "guard_dev": ("id", "lang", "step0", "kept"),  # distill's dev rows scored at step 0 and at the kept step
     "qa_predictions": ("id", "lang", "question_lang", "answer", "answer_start", "score", "candidates"),
     "qa_metrics": ("model", "question_lang", "lang", "n", "exact_match", "f1"),
+}
+# Kinds whose list columns stay in Arrow when read (predictions' `probs`: millions of rows stay compact).
+ARROW_LISTS = frozenset({"predictions"})
+# What to say when a file of one kind is given where another is expected, beyond "is a X artifact".
+MISTAKEN_FOR = {
+    ("qa_predictions", "predictions"): (
+        "holds QA answer spans, not label distributions; the answers to one question in several languages "
+        "cannot be voted on by label (vote, self-train and distill's static and ensemble teachers read label "
+        "distributions; select takes QA predictions and ranks question languages)"
+    ),
 }
 
 
@@ -136,19 +146,15 @@ def read_artifact(
         names = pq.read_schema(path).names
         wanted = None if columns is None else [c for c in names if c in columns]
         frame = _one_chunk(pq.read_table(path, columns=wanted)).to_pandas(
-            types_mapper=_arrow_lists if kind == "predictions" else None,
+            types_mapper=_arrow_lists if kind in ARROW_LISTS else None,
             split_blocks=True,
             self_destruct=True,
         )
     except (pa.ArrowInvalid, OSError, json.JSONDecodeError) as exc:
         raise AlsaceError(f"{path}: not a readable Parquet file ({exc})") from None
     found = meta.get("artifact")
-    if found == "qa_predictions" and kind == "predictions":
-        raise AlsaceError(
-            f"{path}: holds QA answer spans, not label distributions; the answers to one question in several "
-            "languages cannot be voted on by label (vote, self-train and distill's static and ensemble teachers "
-            "read label distributions; select takes QA predictions and ranks question languages)"
-        )
+    if (found, kind) in MISTAKEN_FOR:
+        raise AlsaceError(f"{path}: {MISTAKEN_FOR[found, kind]}")
     if found and found != kind:
         raise AlsaceError(f"{path}: is a {found.replace('_', ' ')} artifact, expected {what}")
     frame.attrs["file_columns"] = names
@@ -303,7 +309,7 @@ def read_predictions(path: str | Path, data: Dataset | None = None) -> Artifact:
     # Compared before the default names are filled in: predictions saved without label names are not compared.
     if data is not None and artifact.labels and artifact.labels != data.labels:
         raise AlsaceError(f"{path}: labels {artifact.labels} differ from {data.path}'s {data.labels}")
-    if data is not None and n_labels != len(data.labels) and data.task != "multiple-choice":
+    if data is not None and n_labels != len(data.labels) and get_task(data.task).probs_per_label:
         raise AlsaceError(
             f"{path}: column 'probs' has {n_labels} values, {data.path} has {len(data.labels)} labels"
         )

@@ -34,7 +34,7 @@ def quiet_transformers() -> None:
     """transformers' warnings and download bars off, unless --verbose asked for the libraries' messages."""
     from transformers.utils import logging
 
-    from alsace_cli import report
+    from alsace_cli.runtime import report
 
     if report.VERBOSE:
         logging.set_verbosity_info()

@@ -57,7 +57,7 @@ def test_select_table_and_warnings_stay_short_with_a_thousand_languages(monkeypa
 
     from rich.console import Console
 
-    from alsace_cli import report
+    from alsace_cli.runtime import report
 
     out = StringIO()
     monkeypatch.setattr(report, "console", Console(file=out, width=200))

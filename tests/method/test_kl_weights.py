@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from alsace_cli.configs import parse_kl_weight
-from alsace_cli.kl_weights import (
+from alsace_cli.method.kl_weights import (
     average_precision_at_k,
     classification_kl_weight,
     first_hit_reciprocal_rank,

@@ -3,7 +3,7 @@ interval is below 0 or English is significantly down; a rollback is said in word
 
 from __future__ import annotations
 
-from alsace_cli.verdict import verdict
+from alsace_cli.method.verdict import verdict
 
 
 def rows(difference: float, low: float, high: float, en: float = 0.0, p: float = 1.0) -> list[dict]:

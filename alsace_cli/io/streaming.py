@@ -21,7 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from alsace_cli.artifacts import (
+from alsace_cli.errors import AlsaceError
+from alsace_cli.io.artifacts import (
     COLUMNS,
     META_KEY,
     SCHEMA_VERSION,
@@ -30,9 +31,8 @@ from alsace_cli.artifacts import (
     read_meta,
     validate_dataset,
 )
-from alsace_cli.atomic import atomic_file
-from alsace_cli.errors import AlsaceError
-from alsace_cli.schemas import validate_columns
+from alsace_cli.io.atomic import atomic_file
+from alsace_cli.io.schemas import validate_columns
 from alsace_cli.tasks import get_task
 
 CHUNK_ROWS = 16_384

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alsace_cli.artifacts import load_dataset, read_predictions, write_artifact
 from alsace_cli.errors import AlsaceError
-from alsace_cli.inference import predictions_frame
-from alsace_cli.schemas import check_text, probs_matrix
+from alsace_cli.io.artifacts import load_dataset, read_predictions, write_artifact
+from alsace_cli.io.schemas import check_text, probs_matrix
+from alsace_cli.runtime.inference import predictions_frame
 
 
 def _predictions(tmp_path: Path, n: int = 12) -> Path:

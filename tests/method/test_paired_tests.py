@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alsace_cli.paired import Outcomes, compare, mcnemar_exact
+from alsace_cli.method.paired_tests import Outcomes, compare, mcnemar_exact
 
 
 def test_mcnemar_exact_matches_hand_computed_values() -> None:

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from alsace_cli.errors import AlsaceError
-from alsace_cli.models import load_model
-from alsace_cli.tiny import build_tiny_model
+from alsace_cli.stages.tiny_model import build_tiny_model
+from alsace_cli.tasks.models import load_model
 
 TEXTS = ["the cat sleeps", "кошка спит", "猫在睡觉", "القط نائم", "le chat dort"] * 3
 
@@ -42,7 +42,7 @@ def test_base_model_without_head_does_not_fit_without_new_head(tmp_path: Path) -
 
 def test_a_misspelt_local_model_folder_is_said_at_once(tmp_path: Path) -> None:
     from alsace_cli.errors import AlsaceError
-    from alsace_cli.models import check_model_spec
+    from alsace_cli.tasks.models import check_model_spec
 
     (tmp_path / "runs").mkdir()
     for spec in (str(tmp_path / "runs" / "ft"), "./nowhere/model", "a/b/c"):
@@ -56,8 +56,8 @@ def test_a_hub_id_without_a_network_is_said_at_once(tmp_path: Path, monkeypatch:
 
     import huggingface_hub.constants
 
-    from alsace_cli import models
     from alsace_cli.errors import AlsaceError
+    from alsace_cli.tasks import models
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     models.check_model_spec("xlm-roberta-base")  # offline on purpose: a hub id is left to the cache
@@ -79,7 +79,7 @@ def test_a_hub_model_is_recorded_with_the_commit_it_resolves_to(
     """A changed hub model marks what was made from it stale (read from the cache, offline)."""
     import huggingface_hub.constants
 
-    from alsace_cli.provenance import hash_path
+    from alsace_cli.io.provenance import hash_path
 
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
     repo = tmp_path / "models--org--tiny"

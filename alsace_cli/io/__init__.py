@@ -1,0 +1,1 @@
+"""Artifacts: their schemas, reading and validating, atomic writes, streaming, provenance, results.json, model cards."""
