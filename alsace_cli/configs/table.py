@@ -40,6 +40,10 @@ class Stage:
     config_file: bool = True  # has --config FILE (its [name] section)
     options: tuple[str, ...] | None = None  # the config fields given as options (None: all)
     pipeline_file: bool = False  # `run`: --config is the pipeline file, the options override its [run]
+    # How `alsace run` plans the stage: the fields that are its inputs (their hashes fingerprint the step)
+    # and what it writes in the run directory.
+    reads: tuple[str, ...] = ()
+    run_out: str = ""
 
 
 STAGES: tuple[Stage, ...] = (
@@ -52,6 +56,8 @@ STAGES: tuple[Stage, ...] = (
         ("model", "train"),
         pipeline=True,
         resume=True,
+        reads=("model", "train", "dev"),
+        run_out="finetuned",
     ),
     Stage(
         "predict",
@@ -61,6 +67,8 @@ STAGES: tuple[Stage, ...] = (
         "Stage 2: P(y | x) for every (id, lang) → predictions.parquet (id, lang, probs, pred, confidence).",
         ("model", "data"),
         pipeline=True,
+        reads=("model", "data"),
+        run_out="predictions.parquet",
     ),
     Stage(
         "vote",
@@ -70,6 +78,8 @@ STAGES: tuple[Stage, ...] = (
         "Stage 3: majority vote over languages; ties go to the highest summed probability, then the lowest index.",
         ("predictions",),
         pipeline=True,
+        reads=("predictions",),
+        run_out="pseudo_labels.parquet",
     ),
     Stage(
         "select",
@@ -79,6 +89,8 @@ STAGES: tuple[Stage, ...] = (
         "Stage 4: s_t = mean P(pseudo-label) (QA: mean best-span probability), ŝ = softmax(s); teachers: ŝ_t ≥ threshold.",
         ("predictions",),
         pipeline=True,
+        reads=("predictions", "pseudo_labels"),
+        run_out="languages.parquet",
     ),
     Stage(
         "make-pairs",
@@ -90,6 +102,8 @@ STAGES: tuple[Stage, ...] = (
         "--materialize, every (id, student_lang, teacher_lang) pair as a row.",
         ("data", "languages"),
         pipeline=True,
+        reads=("data", "languages"),
+        run_out="pairs.parquet",
     ),
     Stage(
         "distill",
@@ -100,6 +114,8 @@ STAGES: tuple[Stage, ...] = (
         ("model", "data"),
         pipeline=True,
         resume=True,
+        reads=("model", "data", "pairs", "train", "predictions", "languages", "dev", "mask_pseudo_labels"),
+        run_out="distilled",
     ),
     Stage(
         "eval",
@@ -109,6 +125,8 @@ STAGES: tuple[Stage, ...] = (
         "Stage 7: metrics.parquet (model, lang, n, accuracy, gap) and the gap report.",
         ("models", "data", "out"),  # --out: a default would write into whatever folder the shell is in
         pipeline=True,
+        reads=("models", "data", "languages"),
+        run_out="metrics.parquet",
     ),
     Stage(
         "self-train",
@@ -156,6 +174,7 @@ STAGES: tuple[Stage, ...] = (
         "Machine-translate a dataset: English rows into --target-languages (a parallel corpus; translate-train), "
         "or with --reverse every language into English (translate-test); checks each output, chrF with --reference.",
         ("model", "data"),
+        reads=("data", "model"),
     ),
     Stage(
         "tiny-model",
@@ -206,3 +225,12 @@ SECTIONS = frozenset({"run", *PIPELINE, *(stage.name for stage in STAGES if stag
 
 def stage(name: str) -> Stage:
     return next(s for s in STAGES if s.name == name)
+
+
+# The sections a run file may hold, each with its config: [run], each pipeline stage's, and [translate]
+# (the stage that makes the corpus from source-language text, when the run file names an MT model).
+RUN_SECTIONS: dict[str, type] = {
+    "run": stage("run").config,
+    **{s.name: s.config for s in STAGES if s.pipeline},
+    "translate": stage("translate").config,
+}

@@ -10,28 +10,22 @@ from typing import Any
 
 from alsace_cli.configs import (
     DistillConfig,
-    EvalConfig,
     FinetuneConfig,
-    PredictConfig,
     RunConfig,
 )
-from alsace_cli.configs.translate import TranslateConfig
+from alsace_cli.configs.table import stage as table_stage
 from alsace_cli.errors import AlsaceError
 from alsace_cli.output_types import OutputType
 from alsace_cli.stages.choose_recipe import choose_recipe
 from alsace_cli.stages.distill import check as check_distill
-from alsace_cli.stages.distill import distill
-from alsace_cli.stages.evaluate import evaluate
-from alsace_cli.stages.predict import predict
 from alsace_cli.stages.run_steps import Step
 from alsace_cli.stages.run_wiring import (
     Plan,
-    distill_inputs,
     distill_wiring,
     languages_of,
     stage_config,
+    table_step,
 )
-from alsace_cli.stages.translate import translate
 
 
 def plan_auto(
@@ -50,15 +44,7 @@ def plan_auto(
         wired = distill_wiring(run, section, *wiring) | {"out": str(root / f"distilled-{name}")}
         config = stage_config(plan, DistillConfig, f"distill:{name}", section, wired, config_file)
         check_distill(config, task_of=run.unlabeled)
-        plan.steps.append(
-            Step(
-                f"distill:{name}",
-                config,
-                distill_inputs(config),
-                Path(config.out),
-                lambda c=config: distill(c, overwrite=True, resume="auto"),
-            )
-        )
+        plan.steps.append(table_step(f"distill:{name}", table_stage("distill"), config))
         dirs[name] = config.out
     alpha, out, finetuned = config.guard_alpha, root / "distilled", wiring[0].out
     plan.steps.append(
@@ -100,7 +86,6 @@ def plan_translate(run: RunConfig, section: dict[str, Any], config_file: str | P
             "[translate], or name the source-language text)"
         )
     tr = stage(
-        TranslateConfig,
         "translate",
         {
             "data": run.unlabeled,
@@ -108,8 +93,6 @@ def plan_translate(run: RunConfig, section: dict[str, Any], config_file: str | P
             "source_lang": run.source_lang,
             "reverse": False,
         },
-        lambda c: [c.data, None if "{" in c.model else c.model],
-        lambda c: translate(c, overwrite=True),
     )
     return tr.out
 
@@ -140,7 +123,6 @@ def plan_dev_translate(
         else [lang for lang in languages_of(corpus) if lang != run.source_lang]
     )
     tr = stage(
-        TranslateConfig,
         "translate-dev",
         {
             "model": run.dev_translate,
@@ -150,8 +132,7 @@ def plan_dev_translate(
             "reverse": False,
             "out": str(plan.root / "dev_translated.parquet"),
         },
-        lambda c: [c.data, None if "{" in c.model else c.model],
-        lambda c: translate(c, overwrite=True),
+        entry="translate",
     )
     return tr.out
 
@@ -172,24 +153,14 @@ def plan_baseline(
             "remove the section or name an unlabeled parallel corpus"
         )
     run, root = plan.run, plan.root
+    stage("predict", {"model": ft.out, "data": run.test})
     stage(
-        PredictConfig,
-        "predict",
-        {"model": ft.out, "data": run.test, "out": str(root / "predictions.parquet")},
-        lambda c: [c.model, c.data],
-        lambda c: predict(c, overwrite=True),
-    )
-    stage(
-        EvalConfig,
         "eval",
         {
             "models": [ft.out],
             "data": run.test,
-            "out": str(root / "metrics.parquet"),
             "plot": str(root / output.plot_name),
             "source_lang": sections["eval"].get("source_lang", run.source_lang),
         },
-        lambda c: [*c.models, c.data],
-        lambda c: evaluate(c, overwrite=True),
     )
     return plan

@@ -12,36 +12,22 @@ from pathlib import Path
 from typing import Any
 
 from alsace_cli.configs import (
-    DistillConfig,
-    EvalConfig,
     FinetuneConfig,
-    PairsConfig,
-    PredictConfig,
     RunConfig,
-    SelectConfig,
-    VoteConfig,
 )
 from alsace_cli.errors import AlsaceError
 from alsace_cli.output_types import OutputType
 from alsace_cli.stages.distill import check as check_distill
-from alsace_cli.stages.distill import distill
-from alsace_cli.stages.evaluate import evaluate
-from alsace_cli.stages.finetune import finetune
-from alsace_cli.stages.pairs import make_pairs
-from alsace_cli.stages.predict import predict
 from alsace_cli.stages.run_branches import plan_auto, plan_baseline, plan_dev_translate, plan_translate
 from alsace_cli.stages.run_steps import Step
 from alsace_cli.stages.run_wiring import (
     TINY,
     Plan,
-    distill_inputs,
     distill_wiring,
     stage_adder,
     texts_of,
 )
-from alsace_cli.stages.select import select
 from alsace_cli.stages.tiny_model import build_tiny_model
-from alsace_cli.stages.vote import vote
 
 
 def plan_stages(
@@ -62,13 +48,7 @@ def plan_stages(
         plan.steps.append(Step("tiny-model", {"seed": run.seed}, data, Path(model), build))
     stage = stage_adder(plan, sections, config_file)
     hub = {"revision": run.revision, "trust_remote_code": run.trust_remote_code or None}
-    ft = stage(
-        FinetuneConfig,
-        "finetune",
-        {"model": model, "train": run.train, "dev": run.dev, "out": str(plan.root / "finetuned"), **hub},
-        lambda c: [c.model, c.train, c.dev],
-        lambda c: finetune(c, overwrite=True, resume="auto"),
-    )
+    ft = stage("finetune", {"model": model, "train": run.train, "dev": run.dev, **hub})
     if not run.unlabeled:
         return plan_baseline(plan, sections, config_file, stage, ft, output)
     return _plan_method(plan, sections, config_file, output, candidates, stage, ft)
@@ -98,57 +78,22 @@ def _plan_method(
     """From the fine-tuned model: predict, vote (labels), select, make-pairs, distill (or auto's), eval."""
     run, root = plan.run, plan.root
     corpus = plan_translate(run, sections["translate"], config_file, stage)
-    pr = stage(
-        PredictConfig,
-        "predict",
-        {"model": ft.out, "data": corpus, "out": str(root / "predictions.parquet")},
-        lambda c: [c.model, c.data],
-        lambda c: predict(c, overwrite=True),
-    )
-    votes = None
-    if output.votes:
-        votes = stage(
-            VoteConfig,
-            "vote",
-            {"predictions": pr.out, "out": str(root / "pseudo_labels.parquet")},
-            lambda c: [c.predictions],
-            lambda c: vote(c, overwrite=True),
-        ).out
-    se = stage(
-        SelectConfig,
-        "select",
-        {"predictions": pr.out, "pseudo_labels": votes or "", "out": str(root / "languages.parquet")},
-        lambda c: [c.predictions, c.pseudo_labels],
-        lambda c: select(c, overwrite=True),
-    )
-    pairs = {
-        "data": corpus,
-        "languages": se.out,
-        "out": str(root / "pairs.parquet"),
-    }  # QA: by question language
-    pa = stage(
-        PairsConfig,
-        "make-pairs",
-        pairs,
-        lambda c: [c.data, c.languages],
-        lambda c: make_pairs(c, overwrite=True),
-    )
+    pr = stage("predict", {"model": ft.out, "data": corpus})
+    votes = stage("vote", {"predictions": pr.out}).out if output.votes else None
+    se = stage("select", {"predictions": pr.out, "pseudo_labels": votes or ""})
+    pa = stage("make-pairs", {"data": corpus, "languages": se.out})  # QA data: by question language
     dev = plan_dev_translate(plan, sections, corpus, config_file, stage) if run.dev_translate else run.dev
     _plan_distill(plan, sections, config_file, candidates, stage, (ft, pr, se, pa, votes, corpus, dev))
     groups = se.out if output.groups_from_select else None
     stage(
-        EvalConfig,
         "eval",
         {
             "models": [ft.out, plan.distilled],
             "data": run.test,
             "languages": groups,
-            "out": str(root / "metrics.parquet"),
             "plot": str(root / output.plot_name),
             "source_lang": sections["eval"].get("source_lang", run.source_lang),
         },
-        lambda c: [*c.models, c.data, c.languages],
-        lambda c: evaluate(c, overwrite=True),
     )
     return plan
 
@@ -165,12 +110,6 @@ def _plan_distill(
     if candidates:
         plan.distilled = plan_auto(plan, candidates, wiring, config_file)
         return
-    di = stage(
-        DistillConfig,
-        "distill",
-        distill_wiring(plan.run, sections["distill"], *wiring),
-        distill_inputs,
-        lambda c: distill(c, overwrite=True, resume="auto"),
-    )
+    di = stage("distill", distill_wiring(plan.run, sections["distill"], *wiring))
     check_distill(di, task_of=plan.run.unlabeled)  # a translated corpus is not written yet: the same task
     plan.distilled = di.out

@@ -11,16 +11,6 @@ from typing import Any
 
 import pandas as pd
 
-from alsace_cli.configs import (
-    DistillConfig,
-    EvalConfig,
-    FinetuneConfig,
-    PairsConfig,
-    PredictConfig,
-    RunConfig,
-    SelectConfig,
-    VoteConfig,
-)
 from alsace_cli.configs.fields import PATH_FIELDS
 from alsace_cli.configs.recipes import (
     AUTO,
@@ -29,13 +19,12 @@ from alsace_cli.configs.recipes import (
     auto_candidates,
     load_recipe,
 )
-from alsace_cli.configs.table import PIPELINE
-from alsace_cli.configs.translate import TranslateConfig
+from alsace_cli.configs.table import PIPELINE, RUN_SECTIONS
 from alsace_cli.errors import AlsaceError
 
 
 def sections_of(raw: dict[str, Any], config_file: str | Path) -> dict[str, dict[str, Any]]:
-    known = {"run", "translate", *PIPELINE}
+    known = set(RUN_SECTIONS)
     unknown = sorted(set(raw) - known)
     if unknown:
         raise AlsaceError(
@@ -47,17 +36,7 @@ def sections_of(raw: dict[str, Any], config_file: str | Path) -> dict[str, dict[
     return {name: dict(raw.get(name, {})) for name in known}
 
 
-SECTION_CONFIGS = {
-    "run": RunConfig,
-    "finetune": FinetuneConfig,
-    "predict": PredictConfig,
-    "vote": VoteConfig,
-    "select": SelectConfig,
-    "make-pairs": PairsConfig,
-    "distill": DistillConfig,
-    "eval": EvalConfig,
-    "translate": TranslateConfig,
-}
+SECTION_CONFIGS = RUN_SECTIONS  # section → its config class, from the stage table
 
 
 def with_settings(sections: dict[str, dict[str, Any]], settings: list[str]) -> dict[str, dict[str, Any]]:

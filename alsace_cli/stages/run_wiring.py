@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from alsace_cli.configs import (
-    DistillConfig,
-    RunConfig,
-    resolve,
-)
+from alsace_cli.configs import DistillConfig, RunConfig, resolve
+from alsace_cli.configs.table import Stage
+from alsace_cli.configs.table import stage as table_stage
 from alsace_cli.errors import AlsaceError
 from alsace_cli.io.artifacts import load_dataset
 from alsace_cli.stages.run_steps import Step
@@ -72,25 +71,39 @@ def stage_config(
 def stage_adder(
     plan: Plan, sections: dict[str, dict[str, Any]], config_file: str | Path
 ) -> Callable[..., Any]:
-    """A function that resolves one stage's config and appends its step to the plan; returns the config."""
+    """A function that plans one stage from its entry in the stage table: its config resolved from its
+    section and the paths `run` wires (its output in the run directory unless wired), and its step appended
+    to the plan; returns the config. `entry`: the table's stage when the step has a name of its own
+    (translate-dev, distill:NAME)."""
 
-    def add(
-        cls: type,
-        name: str,
-        wired: dict[str, Any],
-        inputs: Callable[[Any], list],
-        action: Callable[[Any], Any],
-    ):
-        config = stage_config(plan, cls, name, sections.get(name, {}), wired, config_file)
-        output = Path(config.out)
-        plan.steps.append(Step(name, config, inputs(config), output, lambda: action(config)))
+    def add(name: str, wired: dict[str, Any], entry: str | None = None) -> Any:
+        found = table_stage(entry or name)
+        if found.run_out and "out" not in wired:
+            wired = {**wired, "out": str(plan.root / found.run_out)}
+        config = stage_config(plan, found.config, name, sections.get(name, {}), wired, config_file)
+        plan.steps.append(table_step(name, found, config))
         return config
 
     return add
 
 
-def distill_inputs(c: DistillConfig) -> list[str | None]:
-    return [c.model, c.data, c.pairs, c.train, c.predictions, c.languages, c.dev, c.mask_pseudo_labels]
+def table_step(name: str, entry: Stage, config: Any) -> Step:
+    """The step that runs `entry`'s function on `config`, fingerprinted by the files its `reads` name."""
+    inputs: list[str | None] = []
+    for read in entry.reads:
+        value = getattr(config, read)
+        inputs += list(value) if isinstance(value, list | tuple) else [value]
+    # A model name with a {tgt} template (one MT model per language) names no file to hash.
+    inputs = [None if isinstance(v, str) and "{" in v else v for v in inputs]
+    return Step(name, config, inputs, Path(config.out), lambda: run_stage(entry, config))
+
+
+def run_stage(entry: Stage, config: Any) -> Any:
+    """The stage's function, as the table names it, on a run's terms: it overwrites what the run wrote
+    before (its fingerprint changed) and resumes a training stage's checkpoint that matches."""
+    module, function = entry.run.split(":")
+    call = getattr(importlib.import_module(module), function)
+    return call(config, overwrite=True, **({"resume": "auto"} if entry.resume else {}))
 
 
 def distill_wiring(
