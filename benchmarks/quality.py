@@ -273,8 +273,8 @@ ROWS: dict[str, dict[str, Any]] = {
         "distill": "best",
     },
     "student-pairs": {"strategy": "confidence", "pairs": {"include_student_pairs": True}, "distill": "best"},
-    "self-train-en": {"kind": "self-train", "languages": "source"},
-    "self-train-full": {"kind": "self-train", "languages": "all"},
+    "self-train-en": {"kind": "self-train", "scope": "source"},
+    "self-train-full": {"kind": "self-train", "scope": "all"},
 }
 ROWS["ceiling"] = {"kind": "ceiling"}
 # XTREME's translation baselines (need --mt-model): fine-tune on the English training set plus its translation
@@ -356,14 +356,10 @@ def run_bench(
     plot_rows: list[str],
     mt_model: str | None = None,
 ) -> None:
+    """The bench's imports, then per seed the fine-tuned model and each row (quality_seed.SeedRun)."""
+    from quality_seed import SeedRun
+
     from alsace_cli.data.importer import ImportConfig, import_data
-    from alsace_cli.stages.distill import DistillConfig, distill
-    from alsace_cli.stages.evaluate import EvalConfig, evaluate
-    from alsace_cli.stages.finetune import FinetuneConfig, finetune
-    from alsace_cli.stages.pairs import PairsConfig, make_pairs
-    from alsace_cli.stages.predict import PredictConfig, predict
-    from alsace_cli.stages.select import SelectConfig, select
-    from alsace_cli.stages.vote import VoteConfig, vote
 
     root.mkdir(parents=True, exist_ok=True)
     runner = Runner(root)
@@ -372,99 +368,9 @@ def run_bench(
         out = root / "data" / f"{name}.parquet"
         runner.step(f"import {name}", out, lambda f=fields, o=out: import_data(ImportConfig(out=str(o), **f)))
         data[name] = str(out)
-    length = bench.max_length
     for seed in seeds:
-        s = root / f"seed{seed}"
-        finetuned = s / "finetuned"
-        runner.step(
-            f"seed{seed} finetune",
-            finetuned,
-            lambda: finetune(
-                FinetuneConfig(
-                    model=model,
-                    train=data["train"],
-                    out=str(finetuned),
-                    max_length=length,
-                    seed=seed,
-                    precision="fp32",
-                    dev=data["dev_en"] if bench.finetune_dev else None,
-                    **bench.finetune,
-                ),
-                resume="auto",
-            ),
-        )
-        predictions = s / "predictions.parquet"
-        runner.step(
-            f"seed{seed} predict",
-            predictions,
-            lambda: predict(
-                PredictConfig(
-                    model=str(finetuned),
-                    data=data["unlabeled"],
-                    out=str(predictions),
-                    max_length=length,
-                    precision="fp32",
-                )
-            ),
-        )
-        pseudo = s / "pseudo_labels.parquet"
-        runner.step(
-            f"seed{seed} vote",
-            pseudo,
-            lambda: vote(VoteConfig(predictions=str(predictions), out=str(pseudo))),
-        )
-
-        def languages_for(strategy: str) -> Path:
-            out = s / f"languages-{strategy}.parquet"
-            return runner.step(
-                f"seed{seed} select {strategy}",
-                out,
-                lambda: select(
-                    SelectConfig(
-                        predictions=str(predictions),
-                        pseudo_labels=str(pseudo),
-                        out=str(out),
-                        strategy=strategy,
-                        seed=seed,
-                    )
-                ),
-            )
-
-        def evaluate_model(row: str, model_dir: Path, languages: Path) -> None:
-            out = s / f"metrics-{row}.parquet"
-            if not (tune_only and "tune" in data):  # --tune-only: compare settings without touching test
-                runner.step(
-                    f"seed{seed} eval {row}",
-                    out,
-                    lambda: evaluate(
-                        EvalConfig(
-                            models=[str(model_dir)],
-                            data=data["test"],
-                            out=str(out),
-                            languages=str(languages),
-                            predictions_out=str(s / f"test-predictions-{row}.parquet"),
-                            max_length=length,
-                            precision="fp32",
-                        )
-                    ),
-                )
-            if "tune" in data:  # the labeled dev slice settings are compared on
-                tune = s / f"tune-{row}.parquet"
-                runner.step(
-                    f"seed{seed} tune-eval {row}",
-                    tune,
-                    lambda: evaluate(
-                        EvalConfig(
-                            models=[str(model_dir)],
-                            data=data["tune"],
-                            out=str(tune),
-                            languages=str(languages),
-                            max_length=length,
-                            precision="fp32",
-                        )
-                    ),
-                )
-
+        run = SeedRun(bench, data, root, seed, runner, model, tune_only, mt_model)
+        run.prepare()
         for row in rows:
             if (
                 seed != seeds[0]
@@ -472,172 +378,11 @@ def run_bench(
                 and not row.startswith(("recipe-", "ceiling", "baseline-"))
             ):
                 continue  # the full profile: 3 seeds for the core rows, one for the rest
-            spec = ROWS[row]
-            if spec.get("kind") == "recipe":
-                run_recipe(
-                    row, spec, bench, data, s, seed, runner, finetuned, predictions, pseudo, evaluate_model
-                )
-                continue
-            if spec.get("kind") == "baseline-bf16":
-                out = s / "finetuned-bf16"
-                runner.step(
-                    f"seed{seed} finetune bf16",
-                    out,
-                    lambda: finetune(
-                        FinetuneConfig(
-                            model=model,
-                            train=data["train"],
-                            out=str(out),
-                            max_length=length,
-                            seed=seed,
-                            precision="bf16",
-                            dev=data["dev_en"] if bench.finetune_dev else None,
-                            **bench.finetune,
-                        ),
-                        resume="auto",
-                    ),
-                )
-                evaluate_model(row, out, languages_for("confidence"))
-                continue
-            if spec.get("kind") in ("translate-train", "translate-test"):
-                if mt_model is None:
-                    log(f"{row}: {MT_NEEDED} (--mt-model): skipped")
-                    continue
-                translated = run_translation(spec["kind"], bench, data, root, runner, mt_model)
-                if spec["kind"] == "translate-train":
-                    out = s / "finetuned-translate-train"
-                    runner.step(
-                        f"seed{seed} finetune translate-train",
-                        out,
-                        lambda: finetune(
-                            FinetuneConfig(
-                                model=model,
-                                train=str(translated),
-                                out=str(out),
-                                max_length=length,
-                                seed=seed,
-                                precision="fp32",
-                                dev=data["dev_en"] if bench.finetune_dev else None,
-                                **bench.finetune,
-                            ),
-                            resume="auto",
-                        ),
-                    )
-                    evaluate_model(row, out, languages_for("confidence"))
-                else:  # the English model on the translated test set: its rows keep their ids and languages
-                    test_out = s / f"metrics-{row}.parquet"
-                    runner.step(
-                        f"seed{seed} eval {row}",
-                        test_out,
-                        lambda: evaluate(
-                            EvalConfig(
-                                models=[str(finetuned)],
-                                data=str(translated),
-                                out=str(test_out),
-                                max_length=length,
-                                languages=str(languages_for("confidence")),
-                                precision="fp32",
-                                predictions_out=str(s / f"test-predictions-{row}.parquet"),
-                            )
-                        ),
-                    )
-                continue
-            if spec.get("kind") == "ceiling":
-                if "corpus_labeled" in data:
-                    ceiling = run_ceiling(bench, data, s, seed, runner, model)
-                    evaluate_model(row, ceiling, languages_for("confidence"))
-                continue
-            if spec.get("kind") == "baseline":
-                evaluate_model(row, finetuned, languages_for("confidence"))
-                continue
-            if spec.get("kind") == "self-train":
-                from alsace_cli.stages.selftrain import SelfTrainConfig, self_train
-
-                out = s / row
-                runner.step(
-                    f"seed{seed} {row}",
-                    out,
-                    lambda out=out, spec=spec: self_train(
-                        SelfTrainConfig(
-                            model=str(finetuned),
-                            predictions=str(predictions),
-                            data=data["unlabeled"],
-                            out=str(out),
-                            languages=spec["languages"],
-                            keep=0.5,
-                            max_length=length,
-                            seed=seed,
-                            precision="fp32",
-                            **{k: v for k, v in bench.finetune.items() if k != "freeze_embeddings"},
-                        )
-                    ),
-                )
-                evaluate_model(row, out, languages_for("confidence"))
-                continue
-            languages = languages_for(spec["strategy"])
-            pair_options = spec.get("pairs", {})
-            pair_name = "-".join([spec["strategy"], *sorted(pair_options)]).replace("_", "-")
-            pairs = s / f"pairs-{pair_name}.parquet"
-            runner.step(
-                f"seed{seed} make-pairs {pair_name}",
-                pairs,
-                lambda: make_pairs(
-                    PairsConfig(
-                        data=data["unlabeled"], languages=str(languages), out=str(pairs), **pair_options
-                    )
-                ),
-            )
-            settings = dict(DISTILL[spec["distill"]])
-            guard = settings.pop("guard", True)
-            if settings.get("ce_weight"):
-                settings["train"] = data["train"]
-            if settings.pop("mask", False):
-                settings["mask_pseudo_labels"] = str(pseudo)
-            if settings.pop("rank_votes", False):
-                settings["pseudo_labels"] = str(pseudo)
-            if settings.get("teacher") in ("static", "ensemble"):
-                settings["predictions"] = str(predictions)
-            if settings.get("teacher") == "ensemble":
-                settings["languages"] = str(languages)
-            distilled = s / f"distilled-{row}"
-            runner.step(
-                f"seed{seed} distill {row}",
-                distilled,
-                lambda: distill(
-                    DistillConfig(
-                        model=str(finetuned),
-                        data=data["unlabeled"],
-                        pairs=str(pairs),
-                        out=str(distilled),
-                        max_steps=bench.distill_steps,
-                        pairs_per_batch=16,
-                        max_length=length,
-                        seed=seed,
-                        # Checks every sixth of the run: the dev test where guarded, the collapse detector always.
-                        dev=data["dev_en"] if guard else None,
-                        eval_every=bench.distill_steps // 6,
-                        precision="fp32",
-                        **settings,
-                    )
-                ),
-            )
-            evaluate_model(row, distilled, languages)
+            run.run_row(row, ROWS[row])
     summarize_bench(bench.name, rows, seeds, root, plot_rows)
 
 
-def run_recipe(
-    row: str,
-    spec: dict[str, Any],
-    bench: Bench,
-    data: dict[str, str],
-    s: Path,
-    seed: int,
-    runner: Runner,
-    finetuned: Path,
-    predictions: Path,
-    pseudo: Path,
-    evaluate_model: Callable,
-) -> None:
+def run_recipe(row: str, spec: dict[str, Any], run: Any) -> None:
     """One named recipe (alsace_cli/recipes) as `alsace run` applies it: its vote, select, pairs and distill
     settings, distill's inputs wired as run wires them, English dev as the guard's dev set (and the guard
     rule a run that names no recipe gets, for the `default` row)."""
@@ -647,6 +392,8 @@ def run_recipe(
     from alsace_cli.stages.vote import VoteConfig, vote
     from alsace_cli.training.teachers import teacher_class
 
+    bench, data, s, seed, runner = run.bench, run.data, run.s, run.seed, run.runner
+    finetuned, predictions, pseudo = run.finetuned, run.predictions, run.pseudo
     recipe = load_recipe(spec["recipe"], frozenset(PIPELINE))
     vote_opts, select_opts = recipe.get("vote", {}), recipe.get("select", {})
     pair_opts, settings = recipe.get("make-pairs", {}), dict(recipe.get("distill", {}))
@@ -713,7 +460,7 @@ def run_recipe(
             resume="auto",
         ),
     )
-    evaluate_model(row, distilled, languages)
+    run.evaluate_model(row, distilled, languages)
 
 
 def run_translation(
@@ -737,41 +484,6 @@ def run_translation(
         out = root / "data" / f"translate-test-{tag}.parquet"
         config = TranslateConfig(model=mt_model, data=data["test"], reverse=True, out=str(out))
     return runner.step(f"translate {kind} ({mt_model})", out, lambda: translate(config))
-
-
-def run_ceiling(bench: Bench, data: dict[str, str], s: Path, seed: int, runner: Runner, model: str) -> Path:
-    """The English training set plus the corpus with its labels, fine-tuned as the baseline is."""
-    import pandas as pd
-
-    from alsace_cli.io.artifacts import load_dataset, write_artifact
-    from alsace_cli.stages.finetune import FinetuneConfig, finetune
-
-    train = s.parent / "data" / "ceiling_train.parquet"
-    if not train.exists():
-        english, corpus = load_dataset(data["train"]), load_dataset(data["corpus_labeled"])
-        rows = pd.concat(
-            [english.frame, corpus.frame.assign(id="corpus-" + corpus.frame["id"])], ignore_index=True
-        )
-        write_artifact(rows, train, "dataset", {"task": english.task, "labels": english.labels})
-    out = s / "finetuned-ceiling"
-    runner.step(
-        f"seed{seed} finetune ceiling",
-        out,
-        lambda: finetune(
-            FinetuneConfig(
-                model=model,
-                train=str(train),
-                out=str(out),
-                max_length=bench.max_length,
-                seed=seed,
-                precision="fp32",
-                dev=data["dev_en"] if bench.finetune_dev else None,
-                **bench.finetune,
-            ),
-            resume="auto",
-        ),
-    )
-    return out
 
 
 def main() -> None:
