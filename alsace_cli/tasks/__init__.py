@@ -149,12 +149,15 @@ class Task:
     def dev_row_scores(self, model: Any, tokenizer: Any, dataset: Any, **settings: Any) -> Any:
         """Per dev row, 1.0 if the predicted label is right, else 0.0 (the guard's paired test reads these)."""
 
-        settings.pop("doc_stride", None)  # a QA setting: classification has no windows
         seen = settings.pop("predictions", None)  # a dict the caller reads each row's predicted label from
         probs = predict_probs(model, tokenizer, self, dataset.frame, **settings)  # `encoded`: batches kept
         if seen is not None:
             seen["pred"] = probs.argmax(axis=1)
         return self.correct(dataset.frame, probs)
+
+    def dev_options(self, config: Any) -> dict[str, Any]:
+        """The settings of `config` this task's dev scoring takes beyond length, batch, device, precision."""
+        return {}
 
     def dev_score(self, model: Any, tokenizer: Any, dataset: Any, **settings: Any) -> float:
         """The mean of dev_row_scores: accuracy here, F1 for QA."""

@@ -239,6 +239,9 @@ class QATask(Task):
             }
         )
 
+    def dev_options(self, config: Any) -> dict[str, Any]:
+        return {"doc_stride": config.doc_stride}  # the windows a long context is cut into
+
     def dev_row_scores(self, model: Any, tokenizer: Any, dataset: Any, **settings: Any) -> np.ndarray:
         """F1 (SQuAD normalisation) of each dev question's answer, in 0..1."""
         from types import SimpleNamespace

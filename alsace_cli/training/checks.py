@@ -40,7 +40,7 @@ class BestDevCheck:
             batch_size=config.eval_batch_size,
             device=self.accelerator.device,
             precision=config.precision,
-            doc_stride=config.doc_stride,
+            **self.task.dev_options(config),
         )
         log.rows[-1][self.task.dev_metric] = score
         model.train()
