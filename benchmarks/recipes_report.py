@@ -38,7 +38,7 @@ from alsace_cli.method.paired_tests import Outcomes, compare  # noqa: E402
 RUNS = ROOT / "benchmarks" / "runs"
 EXPORTS = Path(os.environ.get("ALSACE_GRID_EXPORTS", ROOT / "benchmarks" / "results" / "grid"))
 RECIPES = ["static", "static-ce", "static-ds", "ensemble-conf", "static-ds-ce", "paper"]  # the tie order
-BENCHES = ["xnli-2ep", "xcopa", "weak", "pawsx", "xnli"]
+BENCHES = ["xnli-2ep", "xcopa", "weak", "pawsx", "xnli"]  # recipes.py runs them in this order: cheapest first
 # How the grid was cut (recipes.py): `paper` runs on XCOPA only, so it cannot qualify.
 RUNS_ON = {"paper": {"xcopa"}}
 # Rows shown beside the candidates, not judged by the rule: each recipe under the fallback's guard rule
