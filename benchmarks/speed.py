@@ -55,249 +55,286 @@ def real_tokens(tokenizer, frame, max_length: int) -> int:
     return sum(len(ids) for ids in encoded["input_ids"])
 
 
-def row(name: str, args: argparse.Namespace) -> dict:
+def matmul_row(name: str, args: argparse.Namespace) -> dict:
+    """The machine's peak FLOP/s at the row's dtype."""
+    import torch
+
+    dtype = torch.bfloat16 if name.endswith("bf16") else torch.float32
+    a, b = torch.randn(2048, 2048, dtype=dtype), torch.randn(2048, 2048, dtype=dtype)
+    torch.matmul(a, b)
+    # The best of 5 trials of 10: a shared machine's slow moments would otherwise lower the peak and
+    # flatter every share of it.
+    seconds = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(10):
+            torch.matmul(a, b)
+        seconds = min(seconds, time.perf_counter() - start)
+    return {"gflops": 10 * 2 * 2048**3 / seconds / 1e9}
+
+
+def predict_row(name: str, args: argparse.Namespace) -> dict:
+    """Predict's rows: alsace's batched prediction, transformers' pipeline, a plain loop, a profile."""
     import pandas as pd
     import torch
 
-    work = Path(args.work)
-    model_dir = args.model
+    work, model_dir = Path(args.work), args.model
     frame = pd.read_parquet(work / "test.parquet")
-    if name.startswith("matmul"):
-        dtype = torch.bfloat16 if name.endswith("bf16") else torch.float32
-        a, b = torch.randn(2048, 2048, dtype=dtype), torch.randn(2048, 2048, dtype=dtype)
-        torch.matmul(a, b)
-        # The best of 5 trials of 10: a shared machine's slow moments would otherwise lower the peak and
-        # flatter every share of it.
-        seconds = float("inf")
-        for _ in range(5):
-            start = time.perf_counter()
-            for _ in range(10):
-                torch.matmul(a, b)
-            seconds = min(seconds, time.perf_counter() - start)
-        return {"gflops": 10 * 2 * 2048**3 / seconds / 1e9}
-    if name.startswith(("alsace-predict", "pipeline", "plain-loop")) or name == "profile":
-        from alsace_cli.tasks import get_task
-        from alsace_cli.tasks.models import load_model
+    from alsace_cli.tasks import get_task
+    from alsace_cli.tasks.models import load_model
 
-        # A new, random classification head: the speed is the same as a fine-tuned one's.
-        model, tokenizer = load_model(model_dir, "pair", NLI, new_head=True, max_length=args.max_length)
-        model.eval()
-        tokens = real_tokens(tokenizer, frame, args.max_length)
-        flop = 2 * non_embedding_parameters(model) * tokens
+    # A new, random classification head: the speed is the same as a fine-tuned one's.
+    model, tokenizer = load_model(model_dir, "pair", NLI, new_head=True, max_length=args.max_length)
+    model.eval()
+    tokens = real_tokens(tokenizer, frame, args.max_length)
+    flop = 2 * non_embedding_parameters(model) * tokens
+    start = time.perf_counter()
+    if name.startswith("alsace-predict"):
+        from alsace_cli.runtime.inference import predict_probs
+
+        precision = "bf16" if name.endswith("bf16") else "fp32"
+        if name.endswith(
+            "int8"
+        ):  # what `predict --quantize int8` does (alsace_cli.tasks.models.load_for_inference)
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        predict_probs(
+            model,
+            tokenizer,
+            get_task("pair"),
+            frame,
+            max_length=args.max_length,
+            batch_size=32,
+            device=torch.device("cpu"),
+            precision=precision,
+        )
+    elif name.startswith("pipeline"):
+        from transformers import pipeline
+
+        batch = int(name.split("-b")[1])
+        classify = pipeline("text-classification", model=model, tokenizer=tokenizer, device="cpu", top_k=None)
+        inputs = [{"text": a, "text_pair": b} for a, b in zip(frame["text_a"], frame["text_b"], strict=True)]
         start = time.perf_counter()
-        if name.startswith("alsace-predict"):
-            from alsace_cli.runtime.inference import predict_probs
-
-            precision = "bf16" if name.endswith("bf16") else "fp32"
-            if name.endswith(
-                "int8"
-            ):  # what `predict --quantize int8` does (alsace_cli.tasks.models.load_for_inference)
-                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-            predict_probs(
-                model,
-                tokenizer,
-                get_task("pair"),
-                frame,
-                max_length=args.max_length,
-                batch_size=32,
-                device=torch.device("cpu"),
-                precision=precision,
-            )
-        elif name.startswith("pipeline"):
-            from transformers import pipeline
-
-            batch = int(name.split("-b")[1])
-            classify = pipeline(
-                "text-classification", model=model, tokenizer=tokenizer, device="cpu", top_k=None
-            )
-            inputs = [
-                {"text": a, "text_pair": b} for a, b in zip(frame["text_a"], frame["text_b"], strict=True)
-            ]
-            start = time.perf_counter()
-            list(classify(inputs, batch_size=batch, truncation=True, max_length=args.max_length))
-        elif name == "plain-loop":
-            with torch.inference_mode():
-                for i in range(0, len(frame), 32):
-                    part = frame.iloc[i : i + 32]
-                    batch = tokenizer(
-                        part["text_a"].tolist(),
-                        part["text_b"].tolist(),
-                        truncation=True,
-                        max_length=args.max_length,
-                        padding="max_length",
-                        return_tensors="pt",
-                    )
-                    model(**batch)
-        elif name == "profile":
-            from torch.profiler import ProfilerActivity, profile
-
-            part = frame.iloc[:32]
-            batch = tokenizer(
-                part["text_a"].tolist(),
-                part["text_b"].tolist(),
-                truncation=True,
-                max_length=args.max_length,
-                padding=True,
-                return_tensors="pt",
-            )
-            with torch.inference_mode(), profile(activities=[ProfilerActivity.CPU]) as prof:
+        list(classify(inputs, batch_size=batch, truncation=True, max_length=args.max_length))
+    elif name == "plain-loop":
+        with torch.inference_mode():
+            for i in range(0, len(frame), 32):
+                part = frame.iloc[i : i + 32]
+                batch = tokenizer(
+                    part["text_a"].tolist(),
+                    part["text_b"].tolist(),
+                    truncation=True,
+                    max_length=args.max_length,
+                    padding="max_length",
+                    return_tensors="pt",
+                )
                 model(**batch)
-            return {"table": prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=8)}
-        seconds = time.perf_counter() - start
-        return {
-            "rows": len(frame),
-            "seconds": seconds,
-            "per_s": len(frame) / seconds,
-            "tokens": tokens,
-            "gflops": flop / seconds / 1e9,
-        }
-    if name == "profile-train":
-        # Where one training step's time goes (alsace's batches of 32 TaxiNLI pairs), with torch's default
-        # AdamW (a per-tensor loop on CPU) and the fused one alsace uses; and the operators of one forward.
-        import numpy as np
+    elif name == "profile":
         from torch.profiler import ProfilerActivity, profile
 
-        from alsace_cli.tasks import get_task
-        from alsace_cli.tasks.models import load_model
-
-        train = pd.read_parquet(work / "train.parquet")
-        model, tokenizer = load_model(model_dir, "pair", NLI, new_head=True, max_length=args.max_length)
-        features = get_task("pair").training_features(tokenizer, train, args)
-        model.train()
-        phases = {}
-        for fused in (False, True):
-            optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5, fused=fused)
-            times = {"batch": 0.0, "forward": 0.0, "backward": 0.0, "clip": 0.0, "optimizer": 0.0}
-            for step in range(5):
-                marks = [time.perf_counter()]
-                batch = features.collate(np.arange(step * 32, (step + 1) * 32))
-                marks.append(time.perf_counter())
-                loss = model(**batch).loss
-                marks.append(time.perf_counter())
-                loss.backward()
-                marks.append(time.perf_counter())
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                marks.append(time.perf_counter())
-                optimizer.step()
-                optimizer.zero_grad()
-                marks.append(time.perf_counter())
-                if step:  # the first step allocates the optimizer's state
-                    for key, a, b in zip(times, marks, marks[1:], strict=False):
-                        times[key] += (b - a) / 4
-            phases["fused AdamW" if fused else "default AdamW"] = {k: round(v, 3) for k, v in times.items()}
-        batch = features.collate(np.arange(32))
-        with profile(activities=[ProfilerActivity.CPU]) as prof:
-            model(**batch).loss.backward()
-        table = prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=10)
-        return {"phases": phases, "table": table}
-    if name.startswith("alsace-finetune"):
-        from alsace_cli.stages.finetune import FinetuneConfig, finetune
-
-        start = time.perf_counter()
-        finetune(
-            FinetuneConfig(
-                model=model_dir,
-                train=str(work / "train.parquet"),
-                out=str(work / "ft-alsace"),
-                epochs=1,
-                batch_size=32,
-                max_length=args.max_length,
-                learning_rate=5e-5,
-                warmup_ratio=0.0,
-                weight_decay=0.0,
-                device="cpu",
-                group_by_length="group" in name,
-                precision="bf16" if name.endswith("bf16") else "fp32",
-            ),
-            overwrite=True,
+        part = frame.iloc[:32]
+        batch = tokenizer(
+            part["text_a"].tolist(),
+            part["text_b"].tolist(),
+            truncation=True,
+            max_length=args.max_length,
+            padding=True,
+            return_tensors="pt",
         )
-        seconds = time.perf_counter() - start
-        return {"rows": args.train, "seconds": seconds, "per_s": args.train / seconds}
-    if name.startswith("trainer"):
-        from transformers import (
-            AutoModelForSequenceClassification,
-            AutoTokenizer,
-            DataCollatorWithPadding,
-            Trainer,
-            TrainingArguments,
-        )
+        with torch.inference_mode(), profile(activities=[ProfilerActivity.CPU]) as prof:
+            model(**batch)
+        return {"table": prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=8)}
+    seconds = time.perf_counter() - start
+    return {
+        "rows": len(frame),
+        "seconds": seconds,
+        "per_s": len(frame) / seconds,
+        "tokens": tokens,
+        "gflops": flop / seconds / 1e9,
+    }
 
-        start = time.perf_counter()
-        train = pd.read_parquet(work / "train.parquet")
-        tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        model = AutoModelForSequenceClassification.from_pretrained(model_dir, num_labels=3)
-        encoded = tokenizer(
-            train["text_a"].tolist(), train["text_b"].tolist(), truncation=True, max_length=args.max_length
-        )
-        rows = [
-            {"input_ids": i, "attention_mask": m, "token_type_ids": t, "labels": int(y)}
-            for i, m, t, y in zip(
-                encoded["input_ids"],
-                encoded["attention_mask"],
-                encoded.get("token_type_ids", encoded["attention_mask"]),
-                train["label"],
-                strict=True,
-            )
-        ]
-        targs = TrainingArguments(
-            output_dir=str(work / "ft-trainer"),
-            per_device_train_batch_size=32,
-            num_train_epochs=1,
+
+def profile_train_row(name: str, args: argparse.Namespace) -> dict:
+    import pandas as pd
+    import torch
+
+    work, model_dir = Path(args.work), args.model
+    # Where one training step's time goes (alsace's batches of 32 TaxiNLI pairs), with torch's default
+    # AdamW (a per-tensor loop on CPU) and the fused one alsace uses; and the operators of one forward.
+    import numpy as np
+    from torch.profiler import ProfilerActivity, profile
+
+    from alsace_cli.tasks import get_task
+    from alsace_cli.tasks.models import load_model
+
+    train = pd.read_parquet(work / "train.parquet")
+    model, tokenizer = load_model(model_dir, "pair", NLI, new_head=True, max_length=args.max_length)
+    features = get_task("pair").training_features(tokenizer, train, args)
+    model.train()
+    phases = {}
+    for fused in (False, True):
+        optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5, fused=fused)
+        times = {"batch": 0.0, "forward": 0.0, "backward": 0.0, "clip": 0.0, "optimizer": 0.0}
+        for step in range(5):
+            marks = [time.perf_counter()]
+            batch = features.collate(np.arange(step * 32, (step + 1) * 32))
+            marks.append(time.perf_counter())
+            loss = model(**batch).loss
+            marks.append(time.perf_counter())
+            loss.backward()
+            marks.append(time.perf_counter())
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            marks.append(time.perf_counter())
+            optimizer.step()
+            optimizer.zero_grad()
+            marks.append(time.perf_counter())
+            if step:  # the first step allocates the optimizer's state
+                for key, a, b in zip(times, marks, marks[1:], strict=False):
+                    times[key] += (b - a) / 4
+        phases["fused AdamW" if fused else "default AdamW"] = {k: round(v, 3) for k, v in times.items()}
+    batch = features.collate(np.arange(32))
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        model(**batch).loss.backward()
+    table = prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=10)
+    return {"phases": phases, "table": table}
+
+
+def finetune_row(name: str, args: argparse.Namespace) -> dict:
+    work, model_dir = Path(args.work), args.model
+    from alsace_cli.stages.finetune import FinetuneConfig, finetune
+
+    start = time.perf_counter()
+    finetune(
+        FinetuneConfig(
+            model=model_dir,
+            train=str(work / "train.parquet"),
+            out=str(work / "ft-alsace"),
+            epochs=1,
+            batch_size=32,
+            max_length=args.max_length,
             learning_rate=5e-5,
+            warmup_ratio=0.0,
             weight_decay=0.0,
-            report_to=[],
-            save_strategy="no",
-            logging_steps=1000,
-            train_sampling_strategy="group_by_length" if name.endswith("group") else "random",
-            use_cpu=True,
-            disable_tqdm=True,
+            device="cpu",
+            group_by_length="group" in name,
+            precision="bf16" if name.endswith("bf16") else "fp32",
+        ),
+        overwrite=True,
+    )
+    seconds = time.perf_counter() - start
+    return {"rows": args.train, "seconds": seconds, "per_s": args.train / seconds}
+
+
+def trainer_row(name: str, args: argparse.Namespace) -> dict:
+    import pandas as pd
+
+    work, model_dir = Path(args.work), args.model
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        DataCollatorWithPadding,
+        Trainer,
+        TrainingArguments,
+    )
+
+    start = time.perf_counter()
+    train = pd.read_parquet(work / "train.parquet")
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForSequenceClassification.from_pretrained(model_dir, num_labels=3)
+    encoded = tokenizer(
+        train["text_a"].tolist(), train["text_b"].tolist(), truncation=True, max_length=args.max_length
+    )
+    rows = [
+        {"input_ids": i, "attention_mask": m, "token_type_ids": t, "labels": int(y)}
+        for i, m, t, y in zip(
+            encoded["input_ids"],
+            encoded["attention_mask"],
+            encoded.get("token_type_ids", encoded["attention_mask"]),
+            train["label"],
+            strict=True,
         )
-        Trainer(
-            model=model, args=targs, train_dataset=rows, data_collator=DataCollatorWithPadding(tokenizer)
-        ).train()
-        seconds = time.perf_counter() - start
-        return {"rows": args.train, "seconds": seconds, "per_s": args.train / seconds}
-    if name.startswith("distill"):
-        from alsace_cli.stages.distill import DistillConfig, distill
+    ]
+    targs = TrainingArguments(
+        output_dir=str(work / "ft-trainer"),
+        per_device_train_batch_size=32,
+        num_train_epochs=1,
+        learning_rate=5e-5,
+        weight_decay=0.0,
+        report_to=[],
+        save_strategy="no",
+        logging_steps=1000,
+        train_sampling_strategy="group_by_length" if name.endswith("group") else "random",
+        use_cpu=True,
+        disable_tqdm=True,
+    )
+    Trainer(
+        model=model, args=targs, train_dataset=rows, data_collator=DataCollatorWithPadding(tokenizer)
+    ).train()
+    seconds = time.perf_counter() - start
+    return {"rows": args.train, "seconds": seconds, "per_s": args.train / seconds}
 
-        teacher = name.split("-")[1]
-        precision = "bf16" if name.endswith("bf16") else "fp32"
-        extra = {}
-        if teacher == "static":  # the targets come from predict, outside the timed part
-            from alsace_cli.stages.predict import PredictConfig, predict
 
-            extra["predictions"] = str(work / "unlabeled_predictions.parquet")
-            predict(
-                PredictConfig(
-                    model=str(work / "ft-alsace"),
-                    data=str(work / "unlabeled.parquet"),
-                    out=extra["predictions"],
-                    max_length=args.max_length,
-                    device="cpu",
-                ),
-                overwrite=True,
-            )
-        start = time.perf_counter()
-        distill(
-            DistillConfig(
+def distill_row(name: str, args: argparse.Namespace) -> dict:
+    work = Path(args.work)
+    from alsace_cli.stages.distill import DistillConfig, distill
+
+    teacher = name.split("-")[1]
+    precision = "bf16" if name.endswith("bf16") else "fp32"
+    extra = {}
+    if teacher == "static":  # the targets come from predict, outside the timed part
+        from alsace_cli.stages.predict import PredictConfig, predict
+
+        extra["predictions"] = str(work / "unlabeled_predictions.parquet")
+        predict(
+            PredictConfig(
                 model=str(work / "ft-alsace"),
                 data=str(work / "unlabeled.parquet"),
-                pairs=str(work / "pairs.parquet"),
-                out=str(work / f"d-{teacher}"),
-                max_steps=args.distill_steps,
-                pairs_per_batch=16,
+                out=extra["predictions"],
                 max_length=args.max_length,
-                teacher=teacher,
-                collapse_check=False,
                 device="cpu",
-                precision=precision,
-                **extra,
             ),
             overwrite=True,
         )
-        seconds = time.perf_counter() - start
-        pairs = args.distill_steps * 16
-        return {"rows": pairs, "seconds": seconds, "per_s": pairs / seconds}
+    start = time.perf_counter()
+    distill(
+        DistillConfig(
+            model=str(work / "ft-alsace"),
+            data=str(work / "unlabeled.parquet"),
+            pairs=str(work / "pairs.parquet"),
+            out=str(work / f"d-{teacher}"),
+            max_steps=args.distill_steps,
+            pairs_per_batch=16,
+            max_length=args.max_length,
+            teacher=teacher,
+            collapse_check=False,
+            device="cpu",
+            precision=precision,
+            **extra,
+        ),
+        overwrite=True,
+    )
+    seconds = time.perf_counter() - start
+    pairs = args.distill_steps * 16
+    return {"rows": pairs, "seconds": seconds, "per_s": pairs / seconds}
+
+
+# Row name prefix → the function that measures it.
+ROW_KINDS = (
+    ("matmul", matmul_row),
+    ("alsace-predict", predict_row),
+    ("pipeline", predict_row),
+    ("plain-loop", predict_row),
+    ("profile-train", profile_train_row),
+    ("profile", predict_row),
+    ("alsace-finetune", finetune_row),
+    ("trainer", trainer_row),
+    ("distill", distill_row),
+)
+
+
+def row(name: str, args: argparse.Namespace) -> dict:
+    for prefix, measure in ROW_KINDS:
+        if name.startswith(prefix):
+            return measure(name, args)
     raise SystemExit(f"unknown row {name}")
 
 
