@@ -22,6 +22,7 @@ from alsace_cli.io.provenance import make_provenance
 from alsace_cli.runtime import report
 from alsace_cli.runtime.distributed import processes
 from alsace_cli.training.checkpoints import Checkpointer, check_loss, interruptible
+from alsace_cli.training.checks import Checks
 from alsace_cli.training.objective import Objective, StepOutput
 from alsace_cli.training.setup import (
     TrainLog,
@@ -46,7 +47,7 @@ class Trainer:
         objective.check_processes(self.procs.world)
         start_tracking(self.accelerator, objective.stage, config)
 
-    def fit(self, model: Any, tokenizer: Any, checks: Any, resume: bool | str = False) -> Path:
+    def fit(self, model: Any, tokenizer: Any, checks: Checks, resume: bool | str = False) -> Path:
         """Train `model` (loaded by the stage); `resume` True continues from the checkpoint, "auto" does so
         if it matches this job. Returns the saved model directory."""
         config, objective, accelerator = self.config, self.objective, self.accelerator
