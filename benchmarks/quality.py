@@ -28,6 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from quality_report import summarize_bench
+from quality_seed import (
+    SeedRun,
+    baseline_row,
+    bf16_row,
+    ceiling_row,
+    distill_row,
+    self_train_row,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -357,8 +365,6 @@ def run_bench(
     mt_model: str | None = None,
 ) -> None:
     """The bench's imports, then per seed the fine-tuned model and each row (quality_seed.SeedRun)."""
-    from quality_seed import SeedRun
-
     from alsace_cli.data.importer import ImportConfig, import_data
 
     root.mkdir(parents=True, exist_ok=True)
@@ -378,7 +384,10 @@ def run_bench(
                 and not row.startswith(("recipe-", "ceiling", "baseline-"))
             ):
                 continue  # the full profile: 3 seeds for the core rows, one for the rest
-            run.run_row(row, ROWS[row])
+            spec = ROWS[row]
+            if "distill" in spec:
+                spec = {**spec, "settings": DISTILL[spec["distill"]]}
+            run.run_row(row, spec, ROW_KINDS)
     summarize_bench(bench.name, rows, seeds, root, plot_rows)
 
 
@@ -484,6 +493,45 @@ def run_translation(
         out = root / "data" / f"translate-test-{tag}.parquet"
         config = TranslateConfig(model=mt_model, data=data["test"], reverse=True, out=str(out))
     return runner.step(f"translate {kind} ({mt_model})", out, lambda: translate(config))
+
+
+def translation_row(run: SeedRun, row: str, spec: dict[str, Any]) -> None:
+    """translate-train: fine-tune on the training set and its translation; translate-test: the English model
+    on the test set translated into English (its rows keep their ids and languages)."""
+    if run.mt_model is None:
+        log(f"{row}: {MT_NEEDED} (--mt-model): skipped")
+        return
+    translated = run_translation(spec["kind"], run.bench, run.data, run.root, run.runner, run.mt_model)
+    if spec["kind"] == "translate-train":
+        out = run.finetune("finetune translate-train", run.s / "finetuned-translate-train", str(translated))
+        run.evaluate_model(row, out, run.languages_for("confidence"))
+        return
+    out = run.s / f"metrics-{row}.parquet"
+    evaluation = run._evaluation(
+        run.finetuned,
+        str(translated),
+        out,
+        run.languages_for("confidence"),
+        run.s / f"test-predictions-{row}.parquet",
+    )
+    run.step(f"eval {row}", out, evaluation)
+
+
+def recipe_row(run: SeedRun, row: str, spec: dict[str, Any]) -> None:
+    run_recipe(row, spec, run)
+
+
+# A row's kind → the function that makes and evaluates its model (quality_seed.SeedRun.run_row).
+ROW_KINDS: dict[str, Callable[[SeedRun, str, dict[str, Any]], None]] = {
+    "baseline": baseline_row,
+    "baseline-bf16": bf16_row,
+    "translate-train": translation_row,
+    "translate-test": translation_row,
+    "ceiling": ceiling_row,
+    "self-train": self_train_row,
+    "recipe": recipe_row,
+    "distill": distill_row,
+}
 
 
 def main() -> None:

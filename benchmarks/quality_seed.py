@@ -1,6 +1,6 @@
 """One seed of a quality bench (benchmarks/quality.py): the fine-tuned model, its predictions and votes, and
-each row's model made and evaluated. A row's `kind` picks its method here (ROW_KINDS); a row without one
-distils with a DISTILL entry. Every step is the Runner's: skipped when its artifact exists."""
+each row's model made and evaluated by the function its kind names (quality.ROW_KINDS; a row without a
+kind distils with its DISTILL entry). Every step is the Runner's: skipped when its artifact exists."""
 
 from __future__ import annotations
 
@@ -119,8 +119,9 @@ class SeedRun:
         )
         return lambda: evaluate(config)
 
-    def run_row(self, row: str, spec: dict[str, Any]) -> None:
-        ROW_KINDS[spec.get("kind", "distill")](self, row, spec)
+    def run_row(self, row: str, spec: dict[str, Any], kinds: dict[str, Callable[..., None]]) -> None:
+        """The row's model made and evaluated by the function its kind names (quality.ROW_KINDS)."""
+        kinds[spec.get("kind", "distill")](self, row, spec)
 
 
 def baseline_row(run: SeedRun, row: str, spec: dict[str, Any]) -> None:
@@ -130,30 +131,6 @@ def baseline_row(run: SeedRun, row: str, spec: dict[str, Any]) -> None:
 def bf16_row(run: SeedRun, row: str, spec: dict[str, Any]) -> None:
     out = run.finetune("finetune bf16", run.s / "finetuned-bf16", run.data["train"], precision="bf16")
     run.evaluate_model(row, out, run.languages_for("confidence"))
-
-
-def translation_row(run: SeedRun, row: str, spec: dict[str, Any]) -> None:
-    """translate-train: fine-tune on the training set and its translation; translate-test: the English model
-    on the test set translated into English (its rows keep their ids and languages)."""
-    from quality import MT_NEEDED, log, run_translation
-
-    if run.mt_model is None:
-        log(f"{row}: {MT_NEEDED} (--mt-model): skipped")
-        return
-    translated = run_translation(spec["kind"], run.bench, run.data, run.root, run.runner, run.mt_model)
-    if spec["kind"] == "translate-train":
-        out = run.finetune("finetune translate-train", run.s / "finetuned-translate-train", str(translated))
-        run.evaluate_model(row, out, run.languages_for("confidence"))
-        return
-    out = run.s / f"metrics-{row}.parquet"
-    evaluation = run._evaluation(
-        run.finetuned,
-        str(translated),
-        out,
-        run.languages_for("confidence"),
-        run.s / f"test-predictions-{row}.parquet",
-    )
-    run.step(f"eval {row}", out, evaluation)
 
 
 def ceiling_row(run: SeedRun, row: str, spec: dict[str, Any]) -> None:
@@ -196,9 +173,8 @@ def self_train_row(run: SeedRun, row: str, spec: dict[str, Any]) -> None:
 
 
 def distill_row(run: SeedRun, row: str, spec: dict[str, Any]) -> None:
-    """The row's select strategy and pairs options, then distill with its DISTILL entry."""
-    from quality import DISTILL
-
+    """The row's select strategy and pairs options, then distill with its settings (spec["settings"]: the
+    row's DISTILL entry, which quality.py adds)."""
     from alsace_cli.stages.distill import DistillConfig, distill
     from alsace_cli.stages.pairs import PairsConfig, make_pairs
 
@@ -210,7 +186,7 @@ def distill_row(run: SeedRun, row: str, spec: dict[str, Any]) -> None:
         data=run.data["unlabeled"], languages=str(languages), out=str(pairs), **pair_options
     )
     run.step(f"make-pairs {pair_name}", pairs, lambda: make_pairs(pairing))
-    settings, guard = distill_settings(run, DISTILL[spec["distill"]], languages)
+    settings, guard = distill_settings(run, spec["settings"], languages)
     distilled = run.s / f"distilled-{row}"
     steps = run.bench.distill_steps
     config = DistillConfig(
@@ -247,21 +223,3 @@ def distill_settings(run: SeedRun, entry: dict[str, Any], languages: Path) -> tu
     if settings.get("teacher") == "ensemble":
         settings["languages"] = str(languages)
     return settings, guard
-
-
-def recipe_row(run: SeedRun, row: str, spec: dict[str, Any]) -> None:
-    from quality import run_recipe
-
-    run_recipe(row, spec, run)
-
-
-ROW_KINDS: dict[str, Callable[[SeedRun, str, dict[str, Any]], None]] = {
-    "baseline": baseline_row,
-    "baseline-bf16": bf16_row,
-    "translate-train": translation_row,
-    "translate-test": translation_row,
-    "ceiling": ceiling_row,
-    "self-train": self_train_row,
-    "recipe": recipe_row,
-    "distill": distill_row,
-}
