@@ -16,7 +16,7 @@ declared names that no entry took, so the two cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from alsace_cli.errors import AlsaceError
 
@@ -52,16 +52,13 @@ class Registry(Mapping[str, T], Generic[T]):
         """The one entry that `fits`: registration order never decides, so two that fit are a bug."""
         found = [entry for entry in self._entries.values() if fits(entry)]
         if len(found) > 1:
-            raise TypeError(f"{len(found)} {self.what}s fit ({', '.join(map(str, self._names(found)))})")
+            raise TypeError(f"{len(found)} {self.what}s fit: {', '.join(entry.name for entry in found)}")
         if not found:
             raise AlsaceError(refusal)
         return found[0]
 
     def missing(self) -> list[str]:
         return [name for name in self.declared or () if name not in self._entries]
-
-    def _names(self, entries: list[Any]) -> list[str]:
-        return [entry.name for entry in entries]
 
     def __getitem__(self, name: str) -> T:
         return self._entries[name]
