@@ -109,7 +109,7 @@ def summarize(root: Path) -> None:
     from alsace_cli.stages.choose_recipe import choose
 
     print(
-        "| bench, dev set | rows | chosen (kept step) | dev change [95% CI] | English | average [95% CI] | gap | worst |"
+        "| bench, seed, dev set | rows | chosen (kept step) | dev change [95% CI] | English | average [95% CI] | gap | worst |"
     )
     print("|---|---|---|---|---|---|---|---|")
     for found in sorted(root.glob("*/seed*/auto-*/result.json")):
@@ -139,7 +139,7 @@ def summarize(root: Path) -> None:
         chosen = f"{winner['recipe']} ({winner['kept_step']})" if winner else "fine-tuned model"
         n = len(pd.read_parquet(found.parent / "distilled" / "guard_dev.parquet")) if winner else "-"
         print(
-            f"| {result['bench']}, {result['dev']} | {n} | {chosen} | {dev} | {test.get('en', '')} | {test.get('average', '')} {ci} | "
+            f"| {result['bench']}, seed {result['seed']}, {result['dev']} | {n} | {chosen} | {dev} | {test.get('en', '')} | {test.get('average', '')} {ci} | "
             f"{test.get('gap', '')} | {worst['lang']} {worst['difference']:+.2f} |"
         )
         for c in summaries:
