@@ -507,7 +507,7 @@ def translation_row(run: SeedRun, row: str, spec: dict[str, Any]) -> None:
         run.evaluate_model(row, out, run.languages_for("confidence"))
         return
     out = run.s / f"metrics-{row}.parquet"
-    evaluation = run._evaluation(
+    evaluation = run.evaluation(
         run.finetuned,
         str(translated),
         out,

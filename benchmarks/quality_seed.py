@@ -95,15 +95,15 @@ class SeedRun:
             self.step(
                 f"eval {row}",
                 out,
-                self._evaluation(
+                self.evaluation(
                     model_dir, "test", out, languages, self.s / f"test-predictions-{row}.parquet"
                 ),
             )
         if "tune" in self.data:  # the labeled dev slice settings are compared on
             tune = self.s / f"tune-{row}.parquet"
-            self.step(f"tune-eval {row}", tune, self._evaluation(model_dir, "tune", tune, languages))
+            self.step(f"tune-eval {row}", tune, self.evaluation(model_dir, "tune", tune, languages))
 
-    def _evaluation(
+    def evaluation(
         self, model_dir: Path, data: str, out: Path, languages: Path, predictions: Path | None = None
     ) -> Callable[[], Any]:
         from alsace_cli.stages.evaluate import EvalConfig, evaluate
