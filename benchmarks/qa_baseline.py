@@ -25,20 +25,16 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from qa_steps import QA, english_training, subset
+from steps import Runner, build_me5_small, options
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-QA = SHARED / "data" / "qa"
 sys.path.insert(0, str(ROOT))
 
-from alsace_cli.io.artifacts import dataset_meta, read_artifact, read_meta, write_artifact  # noqa: E402
+from alsace_cli.io.artifacts import read_artifact  # noqa: E402
 
 MLQA_LANGS = ["en", "es", "de", "ar", "hi", "vi", "zh"]
 REPEATS = 3  # timings on these machines are noisy: each side is timed 3 times, the median reported
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 def alsace(*args: str | Path) -> float:
@@ -47,18 +43,7 @@ def alsace(*args: str | Path) -> float:
     return time.perf_counter() - start
 
 
-def sample(src: Path, dst: Path, keep) -> None:
-    """A subset of an imported dataset, its metadata kept and the selection recorded."""
-    frame = read_artifact(src, "dataset").frame
-    meta = read_meta(src)
-    meta = dataset_meta("qa", [], meta.get("provenance")) | {
-        "qa_format": meta.get("qa_format"),
-        "subset_of": str(src),
-    }
-    write_artifact(keep(frame).reset_index(drop=True), dst, "dataset", meta)
-
-
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -73,214 +58,106 @@ def main() -> None:
     parser.add_argument("--mlqa-per-pair", type=int, default=40)
     parser.add_argument("--reference-python", default="/work/venv-tf4/bin/python")
     parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     root = Path(args.root)
     root.mkdir(parents=True, exist_ok=True)
-    timings_path = root / "timings.json"
-    timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
-    model = subprocess.run(
-        [str(SHARED / "tools/build-me5-small"), args.model_dir],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**__import__("os").environ, "PYTHON": sys.executable},
-    ).stdout.strip()
+    runner = Runner(root, tag="qa")
+    model = build_me5_small(args.model_dir)
+    length = {"max_length": args.max_length, "doc_stride": args.doc_stride}
+    english_training(runner, alsace, args.train_rows, args.seed)
+    evaluation_sets(runner, args)
+    finetune_and_evaluate(runner, model, args, length)
+    decoding_check(runner, args, length)
+    report(root, runner.timings, args)
 
-    def step(name: str, output: Path, action) -> None:
-        if output.exists():
-            return
-        log(f"{name} → {output.name}")
-        start = time.perf_counter()
-        action()
-        timings[name] = round(time.perf_counter() - start, 1)
-        timings_path.write_text(json.dumps(timings, indent=2))
-        log(f"{name}: {timings[name]:.0f} s")
 
-    length = ["--max-length", str(args.max_length), "--doc-stride", str(args.doc_stride)]
-    # The two sets number their questions independently: their ids are prefixed when they are joined.
-    step(
-        "import squad",
-        root / "squad.parquet",
-        lambda: alsace(
-            "data",
-            "import",
-            QA / "squad_en/train-subset-v1.1.json",
-            "--format",
-            "squad",
-            "--lang",
-            "en",
-            "--out",
-            root / "squad.parquet",
-        ),
-    )
-    step(
-        "import tydiqa",
-        root / "tydiqa_en.parquet",
-        lambda: alsace(
-            "data",
-            "import",
-            QA / "tydiqa/train-en.json",
-            "--format",
-            "tydiqa",
-            "--renumber-ids",
-            "--out",
-            root / "tydiqa_en.parquet",
-        ),
-    )
-
-    def joined(frame: pd.DataFrame) -> pd.DataFrame:
-        tydiqa = read_artifact(root / "tydiqa_en.parquet", "dataset").frame
-        both = pd.concat(
-            [frame.assign(id="squad-" + frame["id"]), tydiqa.assign(id="tydiqa-" + tydiqa["id"])]
-        )
-        return both.sample(n=min(args.train_rows, len(both)), random_state=args.seed)
-
-    step(
-        "sample train",
-        root / "train.parquet",
-        lambda: sample(root / "squad.parquet", root / "train.parquet", joined),
-    )
-    step(
+def evaluation_sets(runner: Runner, args: argparse.Namespace) -> None:
+    """The first --xquad-ids XQuAD ids in every language; --mlqa-per-pair MLQA dev questions per pair."""
+    root = runner.root
+    xquad_all, xquad = root / "xquad_all.parquet", root / "xquad.parquet"
+    xquad_files = sorted((QA / "xquad").glob("xquad.*.json"))
+    runner.step(
         "import xquad",
-        root / "xquad_all.parquet",
-        lambda: alsace(
-            "data",
-            "import",
-            *sorted((QA / "xquad").glob("xquad.*.json")),
-            "--format",
-            "squad",
-            "--out",
-            root / "xquad_all.parquet",
-        ),
+        xquad_all,
+        lambda: alsace("data", "import", *xquad_files, *options(format="squad", out=xquad_all)),
     )
-    step(
-        "slice xquad",
-        root / "xquad.parquet",
-        lambda: sample(
-            root / "xquad_all.parquet",
-            root / "xquad.parquet",
-            lambda f: f[f["id"].isin(pd.unique(f["id"])[: args.xquad_ids])],
-        ),
-    )
-    step(
+    first_ids = lambda f: f[f["id"].isin(pd.unique(f["id"])[: args.xquad_ids])]  # noqa: E731
+    runner.step("slice xquad", xquad, lambda: subset(xquad_all, xquad, first_ids))
+    mlqa_all, mlqa = root / "mlqa_all.parquet", root / "mlqa.parquet"
+    mlqa_files = sorted((QA / "mlqa/dev").glob("dev-context-*.json"))
+    runner.step(
         "import mlqa",
-        root / "mlqa_all.parquet",
-        lambda: alsace(
-            "data",
-            "import",
-            *sorted((QA / "mlqa/dev").glob("dev-context-*.json")),
-            "--format",
-            "mlqa",
-            "--out",
-            root / "mlqa_all.parquet",
-        ),
+        mlqa_all,
+        lambda: alsace("data", "import", *mlqa_files, *options(format="mlqa", out=mlqa_all)),
     )
-    step(
-        "slice mlqa",
-        root / "mlqa.parquet",
-        lambda: sample(
-            root / "mlqa_all.parquet",
-            root / "mlqa.parquet",
-            lambda f: f.groupby(["question_lang", "lang"]).sample(
-                n=args.mlqa_per_pair, random_state=args.seed
-            ),
-        ),
+    per_pair = lambda f: f.groupby(["question_lang", "lang"]).sample(  # noqa: E731
+        n=args.mlqa_per_pair, random_state=args.seed
     )
-    step(
-        "finetune",
-        root / "ft",
-        lambda: alsace(
-            "finetune",
-            "--model",
-            model,
-            "--train",
-            root / "train.parquet",
-            "--out",
-            root / "ft",
-            "--max-steps",
-            args.steps,
-            "--batch-size",
-            args.batch_size,
-            "--lr",
-            "5e-5",
-            "--warmup-ratio",
-            "0.1",
-            *length,
-            "--seed",
-            args.seed,
-            "--device",
-            "cpu",
-            "--save-every",
-            "50",
-        ),
+    runner.step("slice mlqa", mlqa, lambda: subset(mlqa_all, mlqa, per_pair))
+
+
+def finetune_and_evaluate(runner: Runner, model: str, args: argparse.Namespace, length: dict) -> None:
+    root = runner.root
+    ft = root / "ft"
+    settings = options(
+        model=model,
+        train=root / "train.parquet",
+        out=ft,
+        max_steps=args.steps,
+        batch_size=args.batch_size,
+        lr="5e-5",
+        warmup_ratio="0.1",
+        **length,
+        seed=args.seed,
+        device="cpu",
+        save_every="50",
     )
+    runner.step("finetune", ft, lambda: alsace("finetune", *settings))
     for name in ("xquad", "mlqa"):
-        step(
+        settings = options(
+            model=ft,
+            data=root / f"{name}.parquet",
+            out=root / f"metrics_{name}.parquet",
+            predictions_out=root / f"pred_{name}.parquet",
+            plot=root / f"{name}.png",
+            **length,
+            batch_size="32",
+            json=True,
+        )
+        runner.step(
             f"eval {name}",
             root / f"metrics_{name}.parquet",
-            lambda name=name: alsace(
-                "eval",
-                "--model",
-                root / "ft",
-                "--data",
-                root / f"{name}.parquet",
-                "--out",
-                root / f"metrics_{name}.parquet",
-                "--predictions-out",
-                root / f"pred_{name}.parquet",
-                "--plot",
-                root / f"{name}.png",
-                *length,
-                "--batch-size",
-                "32",
-                "--json",
-            ),
+            lambda settings=settings: alsace("eval", *settings),
         )
 
-    # Decoding agreement and speed on the same 200 questions.
+
+def decoding_check(runner: Runner, args: argparse.Namespace, length: dict) -> None:
+    """Decoding agreement and speed against transformers' pipeline, on the same 200 questions."""
+    root = runner.root
     questions = root / "agree_questions.parquet"
     # 200 questions spread over the 12 languages: the first 17 ids of each (16 of the last, zh).
-    step(
-        "slice 200",
-        questions,
-        lambda: sample(
-            root / "xquad.parquet", questions, lambda f: f.groupby("lang", sort=True).head(17).head(200)
-        ),
+    spread = lambda f: f.groupby("lang", sort=True).head(17).head(200)  # noqa: E731
+    runner.step("slice 200", questions, lambda: subset(root / "xquad.parquet", questions, spread))
+    predicted = root / "agree_alsace.parquet"
+    settings = options(model=root / "ft", data=questions, out=predicted, **length, batch_size="32")
+    runner.step("alsace predict 200", predicted, lambda: alsace("predict", *settings))
+    runner.step(
+        "alsace loop 200", root / "agree_alsace_loop.json", lambda: time_alsace_loop(root, questions, args)
     )
-    step(
-        "alsace predict 200",
-        root / "agree_alsace.parquet",
-        lambda: alsace(
-            "predict",
-            "--model",
-            root / "ft",
-            "--data",
-            questions,
-            "--out",
-            root / "agree_alsace.parquet",
-            *length,
-            "--batch-size",
-            "32",
-        ),
-    )
-    step("alsace loop 200", root / "agree_alsace_loop.json", lambda: time_alsace_loop(root, questions, args))
-    step(
-        "pipeline 200",
-        root / "agree_pipeline.json",
-        lambda: subprocess.run(
-            [
-                args.reference_python,
-                str(ROOT / "benchmarks/qa_reference.py"),
-                str(root / "ft"),
-                str(questions),
-                str(root / "agree_pipeline.json"),
-                str(args.max_length),
-                str(args.doc_stride),
-            ],
-            check=True,
-        ),
-    )
-    report(root, timings, args)
+    reference = [
+        args.reference_python,
+        str(ROOT / "benchmarks/qa_reference.py"),
+        str(root / "ft"),
+        str(questions),
+        str(root / "agree_pipeline.json"),
+        str(args.max_length),
+        str(args.doc_stride),
+    ]
+    runner.step("pipeline 200", root / "agree_pipeline.json", lambda: subprocess.run(reference, check=True))
 
 
 def time_alsace_loop(root: Path, questions: Path, args: argparse.Namespace) -> None:

@@ -30,21 +30,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from qa_steps import QA, english_training, subset
+from steps import Runner, build_me5_small, options
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-QA = SHARED / "data" / "qa"
 sys.path.insert(0, str(ROOT))
 
-from alsace_cli.io.artifacts import dataset_meta, read_artifact, read_meta, write_artifact  # noqa: E402
+from alsace_cli.io.artifacts import read_artifact  # noqa: E402
 
 ROWS = {  # name: distill flags (None: the fine-tuned model itself)
     "baseline": None,
@@ -57,25 +55,11 @@ ROWS = {  # name: distill flags (None: the fine-tuned model itself)
 }
 
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
 def alsace(*args: str | Path) -> None:
     subprocess.run(["alsace", *map(str, args)], check=True, stdout=subprocess.DEVNULL)
 
 
-def subset(src: Path, dst: Path, keep) -> None:
-    frame = read_artifact(src, "dataset").frame
-    meta = read_meta(src)
-    meta = dataset_meta("qa", [], meta.get("provenance")) | {
-        "qa_format": meta.get("qa_format"),
-        "subset_of": str(src),
-    }
-    write_artifact(keep(frame).reset_index(drop=True), dst, "dataset", meta)
-
-
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -95,290 +79,146 @@ def main() -> None:
     parser.add_argument("--doc-stride", type=int, default=48)
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--summarize-only", action="store_true")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     root = Path(args.root)
     root.mkdir(parents=True, exist_ok=True)
-    langs = args.langs.split(",")
     seeds = [int(s) for s in args.seeds.split(",")]
     if args.summarize_only:
         summarize(root, args, seeds)
         return
-    timings_path = root / "timings.json"
-    timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
-    model = subprocess.run(
-        [str(SHARED / "tools/build-me5-small"), args.model_dir],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHON": sys.executable},
-    ).stdout.strip()
-
-    def step(name: str, output: Path, action) -> None:
-        if output.exists():
-            return
-        log(f"{name} → {output.name}")
-        start = time.perf_counter()
-        action()
-        timings[name] = round(time.perf_counter() - start, 1)
-        timings_path.write_text(json.dumps(timings, indent=2))
-        log(f"{name}: {timings[name]:.0f} s")
-
-    length = ["--max-length", str(args.max_length), "--doc-stride", str(args.doc_stride)]
-    step(
-        "import squad",
-        root / "squad.parquet",
-        lambda: alsace(
-            "data",
-            "import",
-            QA / "squad_en/train-subset-v1.1.json",
-            "--format",
-            "squad",
-            "--lang",
-            "en",
-            "--out",
-            root / "squad.parquet",
-        ),
+    runner = Runner(root, tag="qa")
+    model = build_me5_small(args.model_dir)
+    length = {"max_length": args.max_length, "doc_stride": args.doc_stride}
+    english_training(runner, alsace, args.train_rows, 1)
+    xquad_parts(runner, args)
+    mlqa_slice(runner, args)
+    ft = root / "ft"
+    settings = options(
+        model=model,
+        train=root / "train.parquet",
+        out=ft,
+        max_steps=args.finetune_steps,
+        batch_size=16,
+        lr="5e-5",
+        warmup_ratio="0.1",
+        **length,
+        seed=1,
+        device="cpu",
     )
-    step(
-        "import tydiqa",
-        root / "tydiqa_en.parquet",
-        lambda: alsace(
-            "data",
-            "import",
-            QA / "tydiqa/train-en.json",
-            "--format",
-            "tydiqa",
-            "--renumber-ids",
-            "--out",
-            root / "tydiqa_en.parquet",
-        ),
-    )
+    runner.step("finetune", ft, lambda: alsace("finetune", *settings))
+    question_language_pairs(runner, ft, length)
+    evaluate(runner, "baseline", ft, length)
+    for seed in seeds:
+        distill_rows(runner, ft, seed, args, length)
+    summarize(root, args, seeds)
 
-    def english(frame: pd.DataFrame) -> pd.DataFrame:
-        tydiqa = read_artifact(root / "tydiqa_en.parquet", "dataset").frame
-        both = pd.concat(
-            [frame.assign(id="squad-" + frame["id"]), tydiqa.assign(id="tydiqa-" + tydiqa["id"])]
-        )
-        return both.sample(n=min(args.train_rows, len(both)), random_state=1)
 
-    step(
-        "sample train",
-        root / "train.parquet",
-        lambda: subset(root / "squad.parquet", root / "train.parquet", english),
-    )
-    step(
+def xquad_parts(runner: Runner, args: argparse.Namespace) -> None:
+    """XQuAD in --langs, cut into the distillation ids and the held-out ids, each also as every question ×
+    context combination."""
+    root, langs = runner.root, args.langs.split(",")
+    xquad_all = root / "xquad_all.parquet"
+    files = [QA / f"xquad/xquad.{lang}.json" for lang in langs]
+    runner.step(
         "import xquad",
-        root / "xquad_all.parquet",
-        lambda: alsace(
-            "data",
-            "import",
-            *[QA / f"xquad/xquad.{lang}.json" for lang in langs],
-            "--format",
-            "squad",
-            "--out",
-            root / "xquad_all.parquet",
-        ),
+        xquad_all,
+        lambda: alsace("data", "import", *files, *options(format="squad", out=xquad_all)),
     )
 
     def ids_between(a: int, b: int):
         return lambda f: f[f["id"].isin(pd.unique(f["id"])[a:b])]
 
     end = args.distill_ids + args.eval_ids
-    step(
-        "xquad distill part",
-        root / "xquad_distill.parquet",
-        lambda: subset(
-            root / "xquad_all.parquet", root / "xquad_distill.parquet", ids_between(0, args.distill_ids)
-        ),
-    )
-    step(
-        "xquad held-out part",
-        root / "xquad_heldout_same.parquet",
-        lambda: subset(
-            root / "xquad_all.parquet",
+    parts = {
+        "distill": ("xquad distill part", root / "xquad_distill.parquet", ids_between(0, args.distill_ids)),
+        "heldout": (
+            "xquad held-out part",
             root / "xquad_heldout_same.parquet",
             ids_between(args.distill_ids, end),
         ),
-    )
-    others = [lang for lang in langs if lang != "en"]
-    for name in ("distill", "heldout"):  # every question × context combination
-        src = root / ("xquad_distill.parquet" if name == "distill" else "xquad_heldout_same.parquet")
-        step(
-            f"xquad {name} all pairs",
-            root / f"xquad_{name}_gxlt.parquet",
-            lambda src=src, name=name: alsace(
-                "cross-sample",
-                "--data",
-                src,
-                "--target-languages",
-                ",".join(others),
-                "--out",
-                root / f"xquad_{name}_gxlt.parquet",
-            ),
+    }
+    for name, out, keep in parts.values():
+        runner.step(name, out, lambda out=out, keep=keep: subset(xquad_all, out, keep))
+    others = ",".join(lang for lang in langs if lang != "en")
+    for name, (_, src, _) in parts.items():  # every question × context combination
+        out = root / f"xquad_{name}_gxlt.parquet"
+        settings = options(data=src, target_languages=others, out=out)
+        runner.step(
+            f"xquad {name} all pairs", out, lambda settings=settings: alsace("cross-sample", *settings)
         )
-    step(
+
+
+def mlqa_slice(runner: Runner, args: argparse.Namespace) -> None:
+    """--mlqa-per-pair seeded MLQA dev questions per (question, context) pair of --langs."""
+    root, langs = runner.root, args.langs.split(",")
+    mlqa_all, mlqa = root / "mlqa_all.parquet", root / "mlqa.parquet"
+    files = [QA / f"mlqa/dev/dev-context-{c}-question-{q}.json" for c in langs for q in langs]
+    runner.step(
         "import mlqa",
-        root / "mlqa_all.parquet",
-        lambda: alsace(
-            "data",
-            "import",
-            *[QA / f"mlqa/dev/dev-context-{c}-question-{q}.json" for c in langs for q in langs],
-            "--format",
-            "mlqa",
-            "--out",
-            root / "mlqa_all.parquet",
-        ),
+        mlqa_all,
+        lambda: alsace("data", "import", *files, *options(format="mlqa", out=mlqa_all)),
     )
-    step(
-        "slice mlqa",
-        root / "mlqa.parquet",
-        lambda: subset(
-            root / "mlqa_all.parquet",
-            root / "mlqa.parquet",
-            lambda f: f.groupby(["question_lang", "lang"]).sample(n=args.mlqa_per_pair, random_state=1),
-        ),
+    per_pair = lambda f: f.groupby(["question_lang", "lang"]).sample(  # noqa: E731
+        n=args.mlqa_per_pair, random_state=1
     )
-    ft = root / "ft"
-    step(
-        "finetune",
-        ft,
-        lambda: alsace(
-            "finetune",
-            "--model",
-            model,
-            "--train",
-            root / "train.parquet",
-            "--out",
-            ft,
-            "--max-steps",
-            args.finetune_steps,
-            "--batch-size",
-            16,
-            "--lr",
-            "5e-5",
-            "--warmup-ratio",
-            "0.1",
-            *length,
-            "--seed",
-            1,
-            "--device",
-            "cpu",
-        ),
-    )
-    # ALSACE on question languages: the selection and pairs come from the fine-tuned model, once.
-    step(
-        "qlang predict",
-        root / "qlang_pred.parquet",
-        lambda: alsace(
-            "predict",
-            "--model",
-            ft,
-            "--data",
-            root / "xquad_distill_gxlt.parquet",
-            "--out",
-            root / "qlang_pred.parquet",
-            *length,
-            "--batch-size",
-            32,
-        ),
-    )
-    step(
+    runner.step("slice mlqa", mlqa, lambda: subset(mlqa_all, mlqa, per_pair))
+
+
+def question_language_pairs(runner: Runner, ft: Path, length: dict) -> None:
+    """ALSACE on question languages: the selection and pairs come from the fine-tuned model, once."""
+    root = runner.root
+    data, predictions = root / "xquad_distill_gxlt.parquet", root / "qlang_pred.parquet"
+    languages, pairs = root / "qlang_languages.parquet", root / "qlang_pairs.parquet"
+    settings = options(model=ft, data=data, out=predictions, **length, batch_size=32)
+    runner.step("qlang predict", predictions, lambda: alsace("predict", *settings))
+    runner.step(
         "qlang select",
-        root / "qlang_languages.parquet",
-        lambda: alsace(
-            "select", "--predictions", root / "qlang_pred.parquet", "--out", root / "qlang_languages.parquet"
-        ),
+        languages,
+        lambda: alsace("select", *options(predictions=predictions, out=languages)),
     )
-    step(
-        "qlang pairs",
-        root / "qlang_pairs.parquet",
-        lambda: alsace(
-            "make-pairs",
-            "--data",
-            root / "xquad_distill_gxlt.parquet",
-            "--languages",
-            root / "qlang_languages.parquet",
-            "--question-language-pairs",
-            "--out",
-            root / "qlang_pairs.parquet",
-        ),
-    )
+    settings = options(data=data, languages=languages, question_language_pairs=True, out=pairs)
+    runner.step("qlang pairs", pairs, lambda: alsace("make-pairs", *settings))
 
-    def evaluate(tag: str, model_dir: Path) -> None:
-        for data in ("xquad_heldout_gxlt", "mlqa"):
-            out = root / f"metrics_{tag}_{data}.parquet"
-            step(
-                f"eval {tag} {data}",
-                out,
-                lambda data=data, out=out: alsace(
-                    "eval",
-                    "--model",
-                    model_dir,
-                    "--data",
-                    root / f"{data}.parquet",
-                    "--out",
-                    out,
-                    *length,
-                    "--batch-size",
-                    32,
-                ),
-            )
 
-    evaluate("baseline", ft)
-    for seed in seeds:
-        sampled = root / f"sampled_s{seed}.parquet"
-        step(
-            f"cross-sample s{seed}",
-            sampled,
-            lambda seed=seed, sampled=sampled: alsace(
-                "cross-sample",
-                "--data",
-                root / "xquad_distill.parquet",
-                "--n",
-                1,
-                "--seed",
-                seed,
-                "--out",
-                sampled,
-            ),
+def evaluate(runner: Runner, tag: str, model_dir: Path, length: dict) -> None:
+    for data in ("xquad_heldout_gxlt", "mlqa"):
+        out = runner.root / f"metrics_{tag}_{data}.parquet"
+        settings = options(
+            model=model_dir, data=runner.root / f"{data}.parquet", out=out, **length, batch_size=32
         )
-        for row, flags in ROWS.items():
-            if flags is None:
-                continue
-            out = root / f"{row}_s{seed}"
-            data = (
-                ["--data", root / "xquad_distill_gxlt.parquet", "--pairs", root / "qlang_pairs.parquet"]
-                if row == "qlang-alsace"
-                else ["--data", sampled]
-            )
-            step(
-                f"distill {row} s{seed}",
-                out,
-                lambda flags=flags, out=out, data=data, seed=seed: alsace(
-                    "distill",
-                    "--model",
-                    ft,
-                    *data,
-                    "--out",
-                    out,
-                    "--teacher",
-                    "epoch",
-                    *flags,
-                    "--max-steps",
-                    args.steps,
-                    "--pairs-per-batch",
-                    args.batch,
-                    "--lr",
-                    args.lr,
-                    *length,
-                    "--seed",
-                    seed,
-                    "--device",
-                    "cpu",
-                ),
-            )
-            evaluate(f"{row}_s{seed}", out)
-    summarize(root, args, seeds)
+        runner.step(f"eval {tag} {data}", out, lambda settings=settings: alsace("eval", *settings))
+
+
+def distill_rows(runner: Runner, ft: Path, seed: int, args: argparse.Namespace, length: dict) -> None:
+    """Every distill row of one seed; the SKD rows read `cross-sample --n 1` of the distillation ids."""
+    root = runner.root
+    sampled = root / f"sampled_s{seed}.parquet"
+    settings = options(data=root / "xquad_distill.parquet", n=1, seed=seed, out=sampled)
+    runner.step(f"cross-sample s{seed}", sampled, lambda: alsace("cross-sample", *settings))
+    for row, flags in ROWS.items():
+        if flags is None:
+            continue
+        out = root / f"{row}_s{seed}"
+        data = (
+            ["--data", root / "xquad_distill_gxlt.parquet", "--pairs", root / "qlang_pairs.parquet"]
+            if row == "qlang-alsace"
+            else ["--data", sampled]
+        )
+        command = [
+            "distill",
+            *options(model=ft),
+            *data,
+            *options(out=out, teacher="epoch"),
+            *flags,
+            *options(max_steps=args.steps, pairs_per_batch=args.batch, lr=args.lr, **length),
+            *options(seed=seed, device="cpu"),
+        ]
+        runner.step(f"distill {row} s{seed}", out, lambda command=command: alsace(*command))
+        evaluate(runner, f"{row}_s{seed}", out, length)
 
 
 def summary_of(path: Path) -> dict:

@@ -18,7 +18,6 @@ fine-tuned baseline of a seed is trained once and shared by every row of that se
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ from quality_seed import (
     distill_row,
     self_train_row,
 )
+from steps import Runner, log
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -326,32 +326,6 @@ XNLI_ROWS = [
     *("alsace-live-guard", "scale", "no-weak-students", "no-weak-teachers", "student-pairs"),
     *("self-train-en", "self-train-full"),
 ]
-
-
-def log(message: str) -> None:
-    print(f"[quality {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-class Runner:
-    """Runs a step unless its output exists; records each step's wall time in <root>/timings.json."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.timings_path = root / "timings.json"
-        self.timings: dict[str, float] = (
-            json.loads(self.timings_path.read_text()) if self.timings_path.exists() else {}
-        )
-
-    def step(self, name: str, output: Path, action: Callable[[], Any]) -> Path:
-        if output.exists():
-            return output
-        log(f"{name} → {output.relative_to(self.root)}")
-        start = time.perf_counter()
-        action()
-        self.timings[name] = round(time.perf_counter() - start, 1)
-        self.timings_path.write_text(json.dumps(self.timings, indent=2, sort_keys=True))
-        log(f"{name}: {self.timings[name]:.0f} s")
-        return output
 
 
 def run_bench(

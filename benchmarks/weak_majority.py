@@ -25,6 +25,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +37,8 @@ ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH_DIR))
 
-from quality import Runner  # noqa: E402
 from selection import load_gold, weak_copies, weakest_languages  # noqa: E402
+from steps import Runner  # noqa: E402
 
 # Row → vote options, select options, guarded. Every rule of selection.py whose teachers differ.
 ROWS: dict[str, dict[str, Any]] = {
@@ -96,7 +98,7 @@ def build_set(quality: Path, seed: int, gold: pd.Series, out: Path) -> tuple[Pat
     return corpus_path, predictions_path, weakest
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -108,14 +110,11 @@ def main() -> None:
     )
     parser.add_argument("--quality", default=str(ROOT / "benchmarks/runs/quality/xnli-2ep"))
     parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/weak-majority"))
-    args = parser.parse_args()
-    from alsace_cli.io.artifacts import write_artifact
-    from alsace_cli.stages.distill import DistillConfig, distill
-    from alsace_cli.stages.evaluate import EvalConfig, evaluate
-    from alsace_cli.stages.pairs import PairsConfig, make_pairs
-    from alsace_cli.stages.select import SelectConfig, select
-    from alsace_cli.stages.vote import VoteConfig, vote
+    return parser.parse_args()
 
+
+def main() -> None:
+    args = parse_args()
     quality, seed = Path(args.quality), args.seed
     finetuned = quality / f"seed{seed}" / "finetuned"
     if not finetuned.exists():
@@ -123,9 +122,26 @@ def main() -> None:
     root = Path(args.root)
     out = root / f"seed{seed}"
     out.mkdir(parents=True, exist_ok=True)
-    runner = Runner(root)
     gold = load_gold(ROOT / "benchmarks/runs/selection")
     corpus, predictions, weakest = build_set(quality, seed, gold, out)
+    run = WeakRun(Runner(root), quality, seed, out, corpus, predictions, test_set(quality, out, weakest))
+    run.evaluate_model("baseline", finetuned)
+    rows = [DEFAULT_ROW if r == "default" else r for r in args.rows.split(",") if r]
+    for row in rows:
+        spec = ROWS[row]
+        if "recipe" in spec:
+            run.recipe_row(row, spec)
+        else:
+            run.rule_row(row, spec)
+    report = summarize(out, rows, gold, weakest)
+    (out / "results.md").write_text(report)
+    print(report)
+
+
+def test_set(quality: Path, out: Path, weakest: list[str]) -> Path:
+    """XNLI test ids 0-999 in English, Spanish and the 5 real languages the copies are made of."""
+    from alsace_cli.io.artifacts import write_artifact
+
     test = out / "test.parquet"
     if not test.exists():
         frame = pd.read_parquet(quality / "data" / "test.parquet")
@@ -135,154 +151,129 @@ def main() -> None:
             "dataset",
             {"task": "pair", "labels": ["entailment", "neutral", "contradiction"]},
         )
+    return test
 
-    def evaluate_model(row: str, model: Path) -> Path:
-        metrics = out / f"metrics-{row}.parquet"
-        return runner.step(
-            f"seed{seed} eval {row}",
-            metrics,
-            lambda: evaluate(
-                EvalConfig(
-                    models=[str(model)],
-                    data=str(test),
-                    out=str(metrics),
-                    max_length=MAX_LENGTH,
-                    precision="fp32",
-                    predictions_out=str(out / f"test-predictions-{row}.parquet"),
-                )
-            ),
-        )
 
-    evaluate_model("baseline", finetuned)
-    rows = [DEFAULT_ROW if r == "default" else r for r in args.rows.split(",") if r]
+@dataclass
+class WeakRun:
+    """One seed's rows on the `en+es+weak` set: each runs vote, select, make-pairs, distill and eval."""
 
-    def run_row(row: str) -> None:  # a function, so that each step's closure sees this row's paths
-        spec = ROWS[row]
-        if "recipe" in spec:
-            return run_recipe(row, spec)
-        votes = out / f"votes-{row}.parquet"
-        runner.step(
-            f"seed{seed} vote {row}",
-            votes,
-            lambda: vote(VoteConfig(predictions=str(predictions), out=str(votes), **spec["vote"])),
+    runner: Runner
+    quality: Path
+    seed: int
+    out: Path
+    corpus: Path
+    predictions: Path
+    test: Path
+
+    @property
+    def finetuned(self) -> Path:
+        return self.quality / f"seed{self.seed}" / "finetuned"
+
+    def step(self, what: str, output: Path, action: Callable[[], Any]) -> Path:
+        return self.runner.step(f"seed{self.seed} {what}", output, action)
+
+    def evaluate_model(self, row: str, model: Path) -> Path:
+        from alsace_cli.stages.evaluate import EvalConfig, evaluate
+
+        metrics = self.out / f"metrics-{row}.parquet"
+        config = EvalConfig(
+            models=[str(model)],
+            data=str(self.test),
+            out=str(metrics),
+            max_length=MAX_LENGTH,
+            precision="fp32",
+            predictions_out=str(self.out / f"test-predictions-{row}.parquet"),
         )
-        languages = out / f"languages-{row}.parquet"
-        runner.step(
-            f"seed{seed} select {row}",
-            languages,
-            lambda: select(
-                SelectConfig(
-                    predictions=str(predictions),
-                    pseudo_labels=str(votes),
-                    out=str(languages),
-                    **spec["select"],
-                )
-            ),
+        return self.step(f"eval {row}", metrics, lambda: evaluate(config))
+
+    def vote_select_pairs(
+        self, row: str, vote_options: dict, select_options: dict, pairs_options: dict
+    ) -> tuple[Path, Path, Path]:
+        from alsace_cli.stages.pairs import PairsConfig, make_pairs
+        from alsace_cli.stages.select import SelectConfig, select
+        from alsace_cli.stages.vote import VoteConfig, vote
+
+        predictions = str(self.predictions)
+        votes = self.out / f"votes-{row}.parquet"
+        voting = VoteConfig(predictions=predictions, out=str(votes), **vote_options)
+        self.step(f"vote {row}", votes, lambda: vote(voting))
+        languages = self.out / f"languages-{row}.parquet"
+        selecting = SelectConfig(
+            predictions=predictions, pseudo_labels=str(votes), out=str(languages), **select_options
         )
-        pairs = out / f"pairs-{row}.parquet"
-        runner.step(
-            f"seed{seed} make-pairs {row}",
-            pairs,
-            lambda: make_pairs(PairsConfig(data=str(corpus), languages=str(languages), out=str(pairs))),
+        self.step(f"select {row}", languages, lambda: select(selecting))
+        pairs = self.out / f"pairs-{row}.parquet"
+        pairing = PairsConfig(
+            data=str(self.corpus), languages=str(languages), out=str(pairs), **pairs_options
         )
-        distilled = out / f"distilled-{row}"
+        self.step(f"make-pairs {row}", pairs, lambda: make_pairs(pairing))
+        return votes, languages, pairs
+
+    def rule_row(self, row: str, spec: dict[str, Any]) -> None:
+        """A selection rule's teachers with BENCHMARKS' static settings, guarded or not."""
+        from alsace_cli.stages.distill import DistillConfig, distill
+
+        _, _, pairs = self.vote_select_pairs(row, spec["vote"], spec["select"], {})
+        distilled = self.out / f"distilled-{row}"
         guarded = spec["guard"]
-        runner.step(
-            f"seed{seed} distill {row}",
-            distilled,
-            lambda: distill(
-                DistillConfig(
-                    model=str(finetuned),
-                    data=str(corpus),
-                    pairs=str(pairs),
-                    out=str(distilled),
-                    teacher="static",
-                    predictions=str(predictions),
-                    learning_rate=2e-5,
-                    max_steps=150,
-                    pairs_per_batch=16,
-                    max_length=MAX_LENGTH,
-                    seed=seed,
-                    dev=str(quality / "data" / "dev_en.parquet") if guarded else None,
-                    eval_every=25 if guarded else 0,
-                    collapse_check=guarded,
-                    precision="fp32",
-                )
-            ),
+        config = DistillConfig(
+            model=str(self.finetuned),
+            data=str(self.corpus),
+            pairs=str(pairs),
+            out=str(distilled),
+            teacher="static",
+            predictions=str(self.predictions),
+            learning_rate=2e-5,
+            max_steps=150,
+            pairs_per_batch=16,
+            max_length=MAX_LENGTH,
+            seed=self.seed,
+            dev=str(self.quality / "data" / "dev_en.parquet") if guarded else None,
+            eval_every=25 if guarded else 0,
+            collapse_check=guarded,
+            precision="fp32",
         )
-        evaluate_model(row, distilled)
+        self.step(f"distill {row}", distilled, lambda: distill(config))
+        self.evaluate_model(row, distilled)
 
-    def run_recipe(row: str, spec: dict[str, Any]) -> None:
+    def recipe_row(self, row: str, spec: dict[str, Any]) -> None:
+        """A named recipe as `alsace run` applies it, guarded on English XNLI dev."""
+        from alsace_cli.stages.distill import DistillConfig, distill
         from alsace_cli.training.teachers import teacher_class
 
         recipe = load_recipe(spec["recipe"], frozenset(PIPELINE))
         settings = dict(recipe.get("distill", {}))
         if spec.get("guard_rule"):
             settings["guard_rule"] = spec["guard_rule"]
-        votes = out / f"votes-{row}.parquet"
-        runner.step(
-            f"seed{seed} vote {row}",
-            votes,
-            lambda: vote(VoteConfig(predictions=str(predictions), out=str(votes), **recipe.get("vote", {}))),
-        )
-        languages = out / f"languages-{row}.parquet"
-        runner.step(
-            f"seed{seed} select {row}",
-            languages,
-            lambda: select(
-                SelectConfig(
-                    predictions=str(predictions),
-                    pseudo_labels=str(votes),
-                    out=str(languages),
-                    seed=seed,
-                    **recipe.get("select", {}),
-                )
-            ),
-        )
-        pairs = out / f"pairs-{row}.parquet"
-        runner.step(
-            f"seed{seed} make-pairs {row}",
-            pairs,
-            lambda: make_pairs(
-                PairsConfig(
-                    data=str(corpus), languages=str(languages), out=str(pairs), **recipe.get("make-pairs", {})
-                )
-            ),
+        select_options = {"seed": self.seed, **recipe.get("select", {})}
+        votes, languages, pairs = self.vote_select_pairs(
+            row, recipe.get("vote", {}), select_options, recipe.get("make-pairs", {})
         )
         needs = teacher_class(settings.get("teacher", "live")).needs
         wired = {
-            "predictions": str(predictions) if "predictions" in needs else None,
+            "predictions": str(self.predictions) if "predictions" in needs else None,
             "languages": str(languages) if "languages" in needs else None,
-            "train": str(quality / "data" / "train.parquet") if settings.get("ce_weight", 0) > 0 else None,
+            "train": str(self.quality / "data" / "train.parquet")
+            if settings.get("ce_weight", 0) > 0
+            else None,
             "mask_pseudo_labels": str(votes) if settings.pop("mask_pseudo_labels", False) else None,
         }
-        distilled = out / f"distilled-{row}"
-        runner.step(
-            f"seed{seed} distill {row}",
-            distilled,
-            lambda: distill(
-                DistillConfig(
-                    model=str(finetuned),
-                    data=str(corpus),
-                    pairs=str(pairs),
-                    out=str(distilled),
-                    max_length=MAX_LENGTH,
-                    seed=seed,
-                    dev=str(quality / "data" / "dev_en.parquet"),
-                    precision="fp32",
-                    **wired,
-                    **settings,
-                ),
-                resume="auto",
-            ),
+        distilled = self.out / f"distilled-{row}"
+        config = DistillConfig(
+            model=str(self.finetuned),
+            data=str(self.corpus),
+            pairs=str(pairs),
+            out=str(distilled),
+            max_length=MAX_LENGTH,
+            seed=self.seed,
+            dev=str(self.quality / "data" / "dev_en.parquet"),
+            precision="fp32",
+            **wired,
+            **settings,
         )
-        evaluate_model(row, distilled)
-
-    for row in rows:
-        run_row(row)
-    report = summarize(out, rows, gold, weakest)
-    (out / "results.md").write_text(report)
-    print(report)
+        self.step(f"distill {row}", distilled, lambda: distill(config, resume="auto"))
+        self.evaluate_model(row, distilled)
 
 
 def summarize(out: Path, rows: list[str], gold: pd.Series, weakest: list[str]) -> str:
