@@ -35,6 +35,10 @@ class StepOutput:
 
 class Objective(ABC):
     name: ClassVar[str]  # the registry's key (training/objectives)
+    output_type: ClassVar[str | None] = None  # trains tasks of this output type (tasks/output_types)
+    reads_pairs: ClassVar[bool | None] = (
+        None  # fits only with (True) or without (False) --pairs; None: either
+    )
     stage: ClassVar[str] = "distill"  # names the provenance, checkpoint, tracker and progress bar
     batch_size: int
     labels: list[str]  # saved with the model
@@ -47,7 +51,8 @@ class Objective(ABC):
     @classmethod
     def fits(cls, task: Any, config: Any) -> bool:
         """Whether this objective trains `task` under `config` (the registry asks; no task name is tested)."""
-        return False
+        pairs_fit = cls.reads_pairs is None or cls.reads_pairs == bool(getattr(config, "pairs", None))
+        return cls.output_type is not None and task.output_type == cls.output_type and pairs_fit
 
     @classmethod
     def check(cls, config: Any) -> None:

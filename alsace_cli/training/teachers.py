@@ -45,7 +45,8 @@ class Teacher:
     needs: ClassVar[tuple[str, ...]] = ()  # config fields (OPTIONS) that must be set
     fixed: ClassVar[bool] = False
     across_processes: ClassVar[bool] = True  # under DDP one forward with gradient per step only
-    spans: ClassVar[bool] = False  # also teaches extractive QA (start and end distributions)
+    # The output types (tasks/output_types) whose distributions it gives: labels, or also QA's start and end.
+    outputs: ClassVar[frozenset[str]] = frozenset({"labels"})
     draws_pairs: ClassVar[bool] = True  # trains on pairs; False: on each row of the pairs, toward one target
 
     def __init__(self, config: DistillConfig) -> None:
@@ -103,10 +104,17 @@ def teacher_class(name: str) -> type[Teacher]:
     return TEACHERS.get_entry(name)
 
 
+def check_teaches(config: DistillConfig, output_type: str, what: str) -> None:
+    """Refuse a teacher that gives no distributions of `output_type`, naming those that do."""
+    if output_type not in teacher_class(config.teacher).outputs:
+        usable = " or ".join(name for name, cls in TEACHERS.items() if output_type in cls.outputs)
+        raise AlsaceError(f"--teacher {config.teacher}: for {what} use {usable}")
+
+
 @register_teacher
 class LiveTeacher(Teacher):
     name = "live"
-    spans = True
+    outputs = frozenset({"labels", "spans"})
 
     def forward(self, model: Any, inputs: Any) -> Any:
         import torch
@@ -156,7 +164,7 @@ class EpochTeacher(Teacher):
     """A frozen copy of the model, re-synced at the start of each pass over the items."""
 
     name = "epoch"
-    spans = True
+    outputs = frozenset({"labels", "spans"})
 
     def start(self, model: Any, accelerator: Any) -> None:
         self.frozen = copy.deepcopy(accelerator.unwrap_model(model)).eval()

@@ -42,10 +42,7 @@ from alsace_cli.training.teachers import teacher_class
 @register_objective
 class LabelPairDistillation(Objective):
     name = "label-pairs"
-
-    @classmethod
-    def fits(cls, task: Any, config: DistillConfig) -> bool:
-        return task.output_type == "labels"
+    output_type = "labels"
 
     @classmethod
     def check(cls, config: DistillConfig) -> None:

@@ -26,14 +26,12 @@ from alsace_cli.runtime.batching import shuffled_batches
 from alsace_cli.runtime.report import plural
 from alsace_cli.training.objective import Objective, StepOutput
 from alsace_cli.training.objectives import register_objective
-from alsace_cli.training.teachers import TEACHERS, teacher_class
+from alsace_cli.training.teachers import check_teaches, teacher_class
 
 
 def check_span_teacher(config: DistillConfig) -> None:
     """A QA objective needs a teacher that gives start and end distributions."""
-    if not teacher_class(config.teacher).spans:
-        usable = " or ".join(name for name, cls in TEACHERS.items() if cls.spans)
-        raise AlsaceError(f"--teacher {config.teacher}: for QA use {usable}")
+    check_teaches(config, SpanDistillation.output_type, "QA")
 
 
 def check_span_options(config: DistillConfig) -> None:
@@ -55,6 +53,8 @@ def check_span_options(config: DistillConfig) -> None:
 
 class SpanDistillation(Objective):
     """What the QA objectives share: reading the data, the teacher, batches over windows."""
+
+    output_type = "spans"
 
     require_answers = True
 
@@ -95,10 +95,7 @@ class SpanDistillation(Objective):
 @register_objective
 class QAAnswerDistillation(SpanDistillation):
     name = "qa-answers"
-
-    @classmethod
-    def fits(cls, task: Any, config: DistillConfig) -> bool:
-        return task.output_type == "spans" and not config.pairs
+    reads_pairs = False
 
     @classmethod
     def check(cls, config: DistillConfig) -> None:

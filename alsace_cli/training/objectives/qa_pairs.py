@@ -31,11 +31,8 @@ from alsace_cli.training.objectives.qa_answers import SpanDistillation, check_sp
 @register_objective
 class QAQuestionPairDistillation(SpanDistillation):
     name = "qa-question-pairs"
+    reads_pairs = True
     require_answers = False
-
-    @classmethod
-    def fits(cls, task: Any, config: DistillConfig) -> bool:
-        return task.output_type == "spans" and bool(config.pairs)
 
     @classmethod
     def check(cls, config: DistillConfig) -> None:
