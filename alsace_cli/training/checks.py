@@ -10,7 +10,18 @@ None). distill's guard (guard.py) is one; finetune's best epoch on a dev set is 
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from accelerate import Accelerator
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+    from alsace_cli.configs import FinetuneConfig
+    from alsace_cli.io.artifacts import Dataset
+    from alsace_cli.tasks import Task
+    from alsace_cli.training.objective import Objective
+    from alsace_cli.training.setup import TrainLog
 
 
 class Checks(Protocol):
@@ -18,13 +29,15 @@ class Checks(Protocol):
 
     decision: dict[str, Any] | None
 
-    def setup(self, tokenizer: Any, accelerator: Any, objective: Any) -> None: ...
-    def begin(self, model: Any, log: Any) -> None: ...
-    def after_step(self, model: Any, step: int, total: int, log: Any) -> bool: ...
-    def restore(self, model: Any, total: int) -> None: ...
+    def setup(
+        self, tokenizer: PreTrainedTokenizerBase, accelerator: Accelerator, objective: Objective
+    ) -> None: ...
+    def begin(self, model: PreTrainedModel, log: TrainLog) -> None: ...
+    def after_step(self, model: PreTrainedModel, step: int, total: int, log: TrainLog) -> bool: ...
+    def restore(self, model: PreTrainedModel, total: int) -> None: ...
     def state_dict(self) -> dict[str, Any]: ...
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
-    def dev_rows(self) -> Any: ...
+    def dev_rows(self) -> pd.DataFrame | None: ...
     def note(self) -> str: ...
 
 
@@ -33,17 +46,19 @@ class BestDevCheck:
 
     decision = None
 
-    def __init__(self, task: Any, dev: Any, config: Any) -> None:
+    def __init__(self, task: Task, dev: Dataset, config: FinetuneConfig) -> None:
         self.task, self.dev, self.config = task, dev, config
         self.best_score, self.best_state = -1.0, None
 
-    def setup(self, tokenizer: Any, accelerator: Any, objective: Any) -> None:
+    def setup(
+        self, tokenizer: PreTrainedTokenizerBase, accelerator: Accelerator, objective: Objective
+    ) -> None:
         self.tokenizer, self.accelerator, self.objective = tokenizer, accelerator, objective
 
-    def begin(self, model: Any, log: Any) -> None:
+    def begin(self, model: PreTrainedModel, log: TrainLog) -> None:
         pass
 
-    def after_step(self, model: Any, step: int, total: int, log: Any) -> bool:
+    def after_step(self, model: PreTrainedModel, step: int, total: int, log: TrainLog) -> bool:
         if self.dev is None or not (step % self.objective.steps_per_epoch == 0 or step == total):
             return False
         config = self.config
@@ -65,7 +80,7 @@ class BestDevCheck:
             self.best_state = {k: v.detach().cpu().clone() for k, v in unwrapped.state_dict().items()}
         return False
 
-    def restore(self, model: Any, total: int) -> None:
+    def restore(self, model: PreTrainedModel, total: int) -> None:
         if self.best_state is not None:
             model.load_state_dict(self.best_state)
 

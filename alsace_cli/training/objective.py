@@ -10,11 +10,19 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from alsace_cli.runtime.batching import batches_per_pass
+
+if TYPE_CHECKING:
+    import torch
+    from accelerate import Accelerator
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+    from alsace_cli.tasks import Task
+    from alsace_cli.training.setup import TrainLog
 
 
 @dataclass
@@ -27,10 +35,10 @@ class StepOutput:
     many of this process's items counted (the trainer then weights each process by its share of them).
     """
 
-    loss: Any
+    loss: torch.Tensor
     logged: dict[str, Any]
     extra: dict[str, float] = field(default_factory=dict)
-    kept: Any = None
+    kept: torch.Tensor | None = None
 
 
 class Objective(ABC):
@@ -42,14 +50,14 @@ class Objective(ABC):
     stage: ClassVar[str] = "distill"  # names the provenance, checkpoint, tracker and progress bar
     batch_size: int
     labels: list[str]  # saved with the model
-    task: Any  # the task trained (its model card says so)
+    task: Task  # the task trained (its model card says so)
     languages: list[str]  # the languages trained on (the model card's)
     inputs: dict[str, str | None]  # recorded in the provenance and the checkpoint's fingerprint
     n_items: int = 0
     batches: list[np.ndarray]
 
     @classmethod
-    def fits(cls, task: Any, config: Any) -> bool:
+    def fits(cls, task: Task, config: Any) -> bool:
         """Whether this objective trains `task` under `config` (the registry asks; no task name is tested)."""
         pairs_fit = cls.reads_pairs is None or cls.reads_pairs == bool(getattr(config, "pairs", None))
         return cls.output_type is not None and task.output_type == cls.output_type and pairs_fit
@@ -66,17 +74,17 @@ class Objective(ABC):
     def check_processes(self, world: int) -> None:
         """Refuse what cannot run across `world` processes."""
 
-    def build(self, tokenizer: Any) -> None:
+    def build(self, tokenizer: PreTrainedTokenizerBase) -> None:
         """Make the items that need the tokenizer; sets `n_items`."""
 
-    def start(self, model: Any, accelerator: Any, total: int) -> None:
+    def start(self, model: PreTrainedModel, accelerator: Accelerator, total: int) -> None:
         """Once the model is prepared: the batches of `total` steps and any copy of the model."""
 
-    def before_step(self, step: int, model: Any, accelerator: Any) -> None:
+    def before_step(self, step: int, model: PreTrainedModel, accelerator: Accelerator) -> None:
         pass
 
     @abstractmethod
-    def loss_step(self, model: Any, index: np.ndarray, step: int) -> StepOutput:
+    def loss_step(self, model: PreTrainedModel, index: np.ndarray, step: int) -> StepOutput:
         """One batch's loss (the trainer calls backward on it) and what the log records."""
 
     @property
@@ -102,5 +110,5 @@ class Objective(ABC):
         pass
 
     @abstractmethod
-    def summary(self, log: Any, total: int) -> str:
+    def summary(self, log: TrainLog, total: int) -> str:
         """The line the stage prints when training ends."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,13 @@ from alsace_cli.errors import AlsaceError
 from alsace_cli.registry import Registry
 from alsace_cli.training.ensemble import ensemble_items
 from alsace_cli.training.inputs import pair_rows, static_targets
+
+if TYPE_CHECKING:
+    import torch
+    from accelerate import Accelerator
+    from transformers import PreTrainedModel
+
+    from alsace_cli.io.artifacts import Dataset
 
 # The config inputs a teacher may need, and the option that names each.
 OPTIONS = {
@@ -66,7 +73,7 @@ class Teacher:
 
     def items(
         self,
-        data: Any,
+        data: Dataset,
         pairs: pd.DataFrame,
         student_rows: np.ndarray,
         teacher_rows: np.ndarray,
@@ -75,16 +82,18 @@ class Teacher:
         """The rows trained on (pairs, or what replaces them) and each one's student and teacher row."""
         return pairs, student_rows, teacher_rows
 
-    def start(self, model: Any, accelerator: Any) -> None:
+    def start(self, model: PreTrainedModel, accelerator: Accelerator) -> None:
         """Called once the model is prepared."""
 
-    def start_step(self, step: int, steps_per_epoch: int, model: Any, accelerator: Any) -> None:
+    def start_step(
+        self, step: int, steps_per_epoch: int, model: PreTrainedModel, accelerator: Accelerator
+    ) -> None:
         """Called before each step."""
 
-    def forward(self, model: Any, inputs: Any) -> Any:
+    def forward(self, model: PreTrainedModel, inputs: dict[str, torch.Tensor]) -> Any:
         raise NotImplementedError
 
-    def targets(self, index: np.ndarray, device: Any) -> Any:
+    def targets(self, index: np.ndarray, device: torch.device) -> torch.Tensor:
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:
@@ -116,7 +125,7 @@ class LiveTeacher(Teacher):
     name = "live"
     outputs = frozenset({"labels", "spans"})
 
-    def forward(self, model: Any, inputs: Any) -> Any:
+    def forward(self, model: PreTrainedModel, inputs: dict[str, torch.Tensor]) -> Any:
         import torch
 
         model.train(False)  # no dropout: the target is the model's prediction
@@ -130,7 +139,7 @@ class FixedTeacher(Teacher):
     fixed = True
     log_probs: np.ndarray
 
-    def targets(self, index: np.ndarray, device: Any) -> Any:
+    def targets(self, index: np.ndarray, device: torch.device) -> torch.Tensor:
         import torch
 
         return torch.from_numpy(self.log_probs[index]).to(device)
@@ -154,7 +163,7 @@ class MutualTeacher(Teacher):
     name = "mutual"
     across_processes = False
 
-    def forward(self, model: Any, inputs: Any) -> Any:
+    def forward(self, model: PreTrainedModel, inputs: dict[str, torch.Tensor]) -> Any:
         model.train(True)  # both sides in train mode, with gradient, as the authors' code
         return model(**inputs)
 
@@ -166,15 +175,17 @@ class EpochTeacher(Teacher):
     name = "epoch"
     outputs = frozenset({"labels", "spans"})
 
-    def start(self, model: Any, accelerator: Any) -> None:
+    def start(self, model: PreTrainedModel, accelerator: Accelerator) -> None:
         self.frozen = copy.deepcopy(accelerator.unwrap_model(model)).eval()
         self.frozen.requires_grad_(False)
 
-    def start_step(self, step: int, steps_per_epoch: int, model: Any, accelerator: Any) -> None:
+    def start_step(
+        self, step: int, steps_per_epoch: int, model: PreTrainedModel, accelerator: Accelerator
+    ) -> None:
         if (step - 1) % steps_per_epoch == 0:
             self.frozen.load_state_dict(accelerator.unwrap_model(model).state_dict())
 
-    def forward(self, model: Any, inputs: Any) -> Any:
+    def forward(self, model: PreTrainedModel, inputs: dict[str, torch.Tensor]) -> Any:
         import torch
 
         with torch.no_grad():
