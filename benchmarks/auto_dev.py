@@ -104,6 +104,62 @@ def distill_candidates(bench, s: Path, data: Path, dev: Path, out: Path, precisi
     return done
 
 
+def candidates_on_test(bench, s: Path, data: Path, out: Path) -> list[dict]:
+    """Each candidate's kept checkpoint alone on the test ids, paired against the fine-tuned model (one eval
+    of all four models: each is compared with the first)."""
+    from alsace_cli.configs import EvalConfig
+    from alsace_cli.io.artifacts import read_artifact
+    from alsace_cli.stages.evaluate import evaluate
+
+    result = json.loads((out / "result.json").read_text())
+    names = [c["recipe"] for c in result["choice"]["candidates"]]
+    metrics = out / "metrics-candidates.parquet"
+    if not metrics.exists():
+        evaluate(
+            EvalConfig(
+                models=[str(s / "finetuned"), *(str(out / f"distilled-{n}") for n in names)],
+                data=str(test_set(bench, data, out / "test.parquet")),
+                out=str(metrics),
+                languages=str(s / "languages-confidence.parquet"),
+                max_length=bench.max_length,
+                precision="fp32",
+            )
+        )
+    comparisons = read_artifact(metrics, "metrics").meta.get("comparisons", [])
+    rows = []
+    for name in names:
+        mine = {
+            (r.get("lang") or r["what"]): r for r in comparisons if r["model"].endswith(f"distilled-{name}")
+        }
+        candidate = next(c for c in result["choice"]["candidates"] if c["recipe"] == name)
+        rows.append({"recipe": name, "kept_step": candidate.get("kept_step"), "test": mine})
+    (out / "candidates.json").write_text(json.dumps(rows, indent=2, default=str))
+    return rows
+
+
+def dev_cell(c: dict) -> str:
+    return f"{c['change_points']:+.2f} [{c['ci_low']:+.2f}, {c['ci_high']:+.2f}], {c['p_holm']:.3g}"
+
+
+def print_candidates(result: dict, rows: list[dict]) -> None:
+    print(
+        "| bench, seed, dev set | candidate (kept step) | dev change [95% CI], Holm p | English [95% CI] | average [95% CI] | gap |"
+    )
+    print("|---|---|---|---|---|---|")
+    chosen = {c["recipe"]: c for c in result["choice"]["candidates"]}
+    for row in rows:
+        test = row["test"]
+        cell = {
+            k: f"{test[k]['difference']:+.2f} [{test[k]['ci_low']:+.2f}, {test[k]['ci_high']:+.2f}]"
+            for k in ("en", "average")
+            if k in test
+        }
+        print(
+            f"| {result['bench']}, seed {result['seed']}, {result['dev']} | {row['recipe']} ({row['kept_step']}) "
+            f"| {dev_cell(chosen[row['recipe']])} | {cell.get('en', '')} | {cell.get('average', '')} | {test['gap']['difference']:+.2f} |"
+        )
+
+
 def summarize(root: Path) -> None:
     """Every auto run's choice and test comparison under `root`, as the Markdown rows BENCHMARKS.md quotes."""
     from alsace_cli.stages.choose_recipe import choose
@@ -160,9 +216,18 @@ def main() -> None:
     parser.add_argument("--precision", default="bf16")
     parser.add_argument("--root", default=str(ROOT / "benchmarks/runs/quality"))
     parser.add_argument("--summarize", action="store_true", help="print every finished run's rows and stop")
+    parser.add_argument(
+        "--candidates", action="store_true", help="each candidate of a finished run alone on test, and stop"
+    )
     args = parser.parse_args()
     if args.summarize:
         return summarize(Path(args.root))
+    if args.candidates:
+        bench = BENCHES[args.bench]()
+        s = Path(args.root) / bench.name / f"seed{args.seed}"
+        out = s / f"auto-{args.dev}-{args.precision}"
+        rows = candidates_on_test(bench, s, s.parent / "data", out)
+        return print_candidates(json.loads((out / "result.json").read_text()), rows)
     from alsace_cli.configs import EvalConfig
     from alsace_cli.stages.choose_recipe import choose_recipe
     from alsace_cli.stages.evaluate import evaluate
