@@ -70,6 +70,17 @@ def verdict(found: pd.DataFrame, signal: str) -> dict:
     }
 
 
+def by_bench(found: pd.DataFrame) -> pd.DataFrame:
+    """Each signal's Spearman ρ within each benchmark (the rule pools them; this shows where each stands)."""
+    rows = []
+    for bench, group in found.groupby("bench"):
+        row = {"bench": bench, "checks": len(group)}
+        for signal in SIGNALS:
+            row[signal] = round(group[[signal, "dev_change"]].rank().corr().iloc[0, 1], 3)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -79,6 +90,7 @@ def main() -> None:
     if found.empty:
         raise SystemExit("no auto run with label-free signals: run benchmarks/auto_dev.py first")
     print(found.round(2).to_string(index=False))
+    print(by_bench(found).to_string(index=False))
     print(pd.DataFrame([verdict(found, s) for s in SIGNALS]).to_string(index=False))
 
 
