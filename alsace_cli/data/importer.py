@@ -89,14 +89,15 @@ def _xtreme_columns(
 
 def _generic_columns(frame: pd.DataFrame, path: Path, config: ImportConfig) -> tuple[str, dict[str, str]]:
     task = config.task
-    if task is None and {"premise", "question", "choice1", "choice2"} <= set(map(str, frame.columns)):
-        task = "multiple-choice"  # XCOPA / COPA JSONL
+    columns = set(map(str, frame.columns))
+    if task is None:  # XCOPA / COPA JSONL: every multiple-choice column is there
+        found = (t.name for t in TASKS.values() if t.known_by_columns and set(t.text_columns) <= columns)
+        task = next(found, None)
     if task is None:
         has_pair = _pick(frame, path, "text_b", config.text_b_column, False) is not None
         task = "pair" if has_pair else "single"
+    # The options that name text columns (a task with other text columns reads its own names).
     given = {"text_a": config.text_a_column, "text_b": config.text_b_column, "text": config.text_column}
-    if task == "multiple-choice":
-        given = {}
     mapping = {name: _pick(frame, path, name, given.get(name), True) for name in get_task(task).text_columns}
     label = _pick(frame, path, "label", config.label_column, config.label_column is not None)
     if label is not None:

@@ -63,6 +63,9 @@ class Task:
     probs_per_label: bool = True
     # A row attribute eval also reports accuracy by (probe: "country"), where the data has that column.
     breakdown: str | None = None
+    # Whether a file holding every one of its text columns is this task's, when `data import` is given no
+    # --task (a multiple-choice file's columns say what it is; a single text column could be anything).
+    known_by_columns: bool = False
 
     @property
     def has_label_set(self) -> bool:

@@ -50,6 +50,7 @@ MULTIPLE_CHOICE = register_task(
         ("premise", "question", "choice1", "choice2"),
         "premise, question (cause/effect), two choices: XCOPA, COPA",
         head="ForMultipleChoice",
+        known_by_columns=True,
         pipeline_tag="multiple-choice",
         probs_per_label=False,
     )
