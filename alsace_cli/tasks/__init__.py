@@ -26,7 +26,13 @@ from alsace_cli.registry import Registry
 from alsace_cli.runtime.inference import predict_probs, predictions_frame, text_lengths
 
 if TYPE_CHECKING:
-    from transformers import PreTrainedTokenizerBase
+    from pathlib import Path
+
+    import numpy as np
+    import torch
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+    from alsace_cli.io.artifacts import Dataset
 
 
 @dataclass
@@ -102,13 +108,13 @@ class Task:
         """from_pretrained's arguments for a model trained for this task (a classifier needs none)."""
         return {}
 
-    def correct(self, frame: pd.DataFrame, probs: Any) -> Any:
+    def correct(self, frame: pd.DataFrame, probs: np.ndarray) -> np.ndarray:
         """Per row, 1.0 where the prediction is right, else 0.0 (the argmax is the label)."""
         import numpy as np
 
         return (probs.argmax(axis=1) == frame["label"].to_numpy(dtype=np.int64)).astype(np.float64)
 
-    def validate_rows(self, frame: pd.DataFrame, path: Any, labels: list[str]) -> None:
+    def validate_rows(self, frame: pd.DataFrame, path: str | Path, labels: list[str]) -> None:
         """Checks of the task's own columns, after the common ones (none for classification)."""
 
     def training_features(
@@ -128,11 +134,11 @@ class Task:
 
     def predict_chunk(
         self,
-        model: Any,
-        tokenizer: Any,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
         frame: pd.DataFrame,
-        config: Any,
-        device: Any,
+        config: Any,  # predict's or eval's config: max_length, batch_size, precision (QA: its decoding)
+        device: torch.device,
         on_batch: Callable[[int], None] | None = None,
     ) -> pd.DataFrame:
 
@@ -149,7 +155,9 @@ class Task:
         )
         return predictions_frame(frame["id"], frame["lang"], probs)
 
-    def dev_row_scores(self, model: Any, tokenizer: Any, dataset: Any, **settings: Any) -> Any:
+    def dev_row_scores(
+        self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, dataset: Dataset, **settings: Any
+    ) -> np.ndarray:
         """Per dev row, 1.0 if the predicted label is right, else 0.0 (the guard's paired test reads these)."""
 
         seen = settings.pop("predictions", None)  # a dict the caller reads each row's predicted label from
@@ -162,7 +170,9 @@ class Task:
         """The settings of `config` this task's dev scoring takes beyond length, batch, device, precision."""
         return {}
 
-    def dev_score(self, model: Any, tokenizer: Any, dataset: Any, **settings: Any) -> float:
+    def dev_score(
+        self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, dataset: Dataset, **settings: Any
+    ) -> float:
         """The mean of dev_row_scores: accuracy here, F1 for QA."""
         return float(self.dev_row_scores(model, tokenizer, dataset, **settings).mean())
 
