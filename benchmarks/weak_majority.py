@@ -51,6 +51,7 @@ ROWS: dict[str, dict[str, Any]] = {
 MAX_LENGTH = 80
 sys.path.insert(0, str(ROOT))
 from alsace_cli.configs.recipes import (  # noqa: E402
+    DEFAULT_RECIPE,
     default_name,
     load_recipe,
     recipe_names,
@@ -60,6 +61,10 @@ from alsace_cli.configs.table import PIPELINE  # noqa: E402
 # Each named recipe as `alsace run` applies it, guarded (English XNLI dev as the guard's dev set).
 ROWS.update({f"recipe-{name}": {"recipe": name} for name in recipe_names()})
 ROWS.update({f"recipe-{name}-gain": {"recipe": name, "guard_rule": "gain"} for name in recipe_names()})
+# `--recipe auto` as a run with target-language dev rows gets it: the default recipe's vote, select and pairs,
+# each candidate under the guard on XNLI dev ids 500-799 in en, es and the 5 languages the copies are made of
+# (their text is those languages'), the choice between them, the chosen model on test.
+ROWS["auto"] = {"auto": True}
 # `--rows default`: what a run that names no recipe gets, under its own name (quality.py's DEFAULT_ROW).
 DEFAULT_ROW = f"recipe-{default_name()}"
 
@@ -129,7 +134,9 @@ def main() -> None:
     rows = [DEFAULT_ROW if r == "default" else r for r in args.rows.split(",") if r]
     for row in rows:
         spec = ROWS[row]
-        if "recipe" in spec:
+        if spec.get("auto"):
+            run.auto_row(row, weakest)
+        elif "recipe" in spec:
             run.recipe_row(row, spec)
         else:
             run.rule_row(row, spec)
@@ -237,10 +244,65 @@ class WeakRun:
         self.step(f"distill {row}", distilled, lambda: distill(config))
         self.evaluate_model(row, distilled)
 
+    def distill_settings(self, settings: dict, votes: Path, languages: Path) -> dict[str, Any]:
+        """A recipe's [distill] with its inputs wired as `alsace run` wires them."""
+        from alsace_cli.training.teachers import teacher_class
+
+        settings = dict(settings)
+        needs = teacher_class(settings.get("teacher", "live")).needs
+        mask = settings.pop("mask_pseudo_labels", False)
+        train = self.quality / "data" / "train.parquet"
+        return {
+            "predictions": str(self.predictions) if "predictions" in needs else None,
+            "languages": str(languages) if "languages" in needs else None,
+            "train": str(train) if settings.get("ce_weight", 0) > 0 else None,
+            "mask_pseudo_labels": str(votes) if mask else None,
+            **settings,
+        }
+
+    def auto_row(self, row: str, weakest: list[str]) -> None:
+        from alsace_cli.io.artifacts import load_dataset, write_artifact
+        from alsace_cli.stages.choose_recipe import choose_recipe
+        from alsace_cli.stages.distill import DistillConfig, distill
+        from alsace_cli.stages.run_settings import auto_distill_sections
+
+        recipe = load_recipe(DEFAULT_RECIPE, frozenset(PIPELINE))
+        select_options = {"seed": self.seed, **recipe.get("select", {})}
+        votes, languages, pairs = self.vote_select_pairs(
+            row, recipe.get("vote", {}), select_options, recipe.get("make-pairs", {})
+        )
+        dev = self.out / "dev-target.parquet"
+        if not dev.exists():
+            tune = load_dataset(self.quality / "data" / "tune.parquet")
+            keep = tune.frame[tune.frame["lang"].isin(["en", "es", *weakest])].reset_index(drop=True)
+            write_artifact(keep, dev, "dataset", dict(tune.meta))
+        candidates = {}
+        for name, settings in auto_distill_sections({}).items():
+            target = self.out / f"distilled-{row}-{name}"
+            config = DistillConfig(
+                model=str(self.finetuned),
+                data=str(self.corpus),
+                pairs=str(pairs),
+                out=str(target),
+                max_length=MAX_LENGTH,
+                seed=self.seed,
+                dev=str(dev),
+                precision="bf16",
+                **self.distill_settings(settings, votes, languages),
+            )
+            self.step(f"distill {row} {name}", target, lambda config=config: distill(config, resume="auto"))
+            candidates[name] = str(target)
+        distilled = self.out / f"distilled-{row}"
+        self.step(
+            f"choose {row}",
+            distilled,
+            lambda: choose_recipe(candidates, str(self.finetuned), str(distilled), 0.05),
+        )
+        self.evaluate_model(row, distilled)
+
     def recipe_row(self, row: str, spec: dict[str, Any]) -> None:
         """A named recipe as `alsace run` applies it, guarded on English XNLI dev."""
         from alsace_cli.stages.distill import DistillConfig, distill
-        from alsace_cli.training.teachers import teacher_class
 
         recipe = load_recipe(spec["recipe"], frozenset(PIPELINE))
         settings = dict(recipe.get("distill", {}))
@@ -250,15 +312,6 @@ class WeakRun:
         votes, languages, pairs = self.vote_select_pairs(
             row, recipe.get("vote", {}), select_options, recipe.get("make-pairs", {})
         )
-        needs = teacher_class(settings.get("teacher", "live")).needs
-        wired = {
-            "predictions": str(self.predictions) if "predictions" in needs else None,
-            "languages": str(languages) if "languages" in needs else None,
-            "train": str(self.quality / "data" / "train.parquet")
-            if settings.get("ce_weight", 0) > 0
-            else None,
-            "mask_pseudo_labels": str(votes) if settings.pop("mask_pseudo_labels", False) else None,
-        }
         distilled = self.out / f"distilled-{row}"
         config = DistillConfig(
             model=str(self.finetuned),
@@ -269,8 +322,7 @@ class WeakRun:
             seed=self.seed,
             dev=str(self.quality / "data" / "dev_en.parquet"),
             precision="fp32",
-            **wired,
-            **settings,
+            **self.distill_settings(settings, votes, languages),
         )
         self.step(f"distill {row}", distilled, lambda: distill(config, resume="auto"))
         self.evaluate_model(row, distilled)
@@ -301,16 +353,19 @@ def summarize(out: Path, rows: list[str], gold: pd.Series, weakest: list[str]) -
         right = float((votes.loc[gold.index].to_numpy() == gold.to_numpy()).mean()) * 100
         roles = pd.read_parquet(out / f"languages-{row}.parquet")
         teachers = roles.loc[roles["role"] == "teacher", "lang"].tolist()
-        guard = json.loads((out / f"distilled-{row}" / "alsace_provenance.json").read_text()).get("guard", {})
-        vote_spec = ROWS[row].get("vote") or load_recipe(ROWS[row]["recipe"], frozenset(PIPELINE)).get(
-            "vote", {}
-        )
+        provenance = json.loads((out / f"distilled-{row}" / "alsace_provenance.json").read_text())
+        guard = provenance.get("guard", {})
+        kept = guard.get("kept_step", "?")
+        if "auto" in provenance:  # which candidate `auto` kept, if any
+            kept = f"{provenance['auto']['chosen'] or 'fine-tuned'}, {kept}"
+        recipe = ROWS[row].get("recipe", DEFAULT_RECIPE)
+        vote_spec = ROWS[row].get("vote") or load_recipe(recipe, frozenset(PIPELINE)).get("vote", {})
         vote_rule = vote_spec.get("rule", "majority") + (
             ", degenerate out" if vote_spec.get("exclude_degenerate") else ""
         )
         lines.append(
             f"| {row} | {vote_rule} | {right:.1f} | {len(teachers)}: {', '.join(teachers)} | "
-            f"{guard.get('kept_step', '?')} | {acc['en']:.2f} | {acc['es']:.2f} | {acc[weakest].mean():.2f} | "
+            f"{kept} | {acc['en']:.2f} | {acc['es']:.2f} | {acc[weakest].mean():.2f} | "
             f"{acc.mean():.2f} | {acc.mean() - base.mean():+.2f} | {acc['en'] - base['en']:+.2f} |"
         )
     return "\n".join(lines) + "\n"

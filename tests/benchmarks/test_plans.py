@@ -86,6 +86,10 @@ class Recorder:
 
         return staged
 
+    def choose(self, candidates: dict, finetuned: str, out: str, alpha: float) -> None:
+        self.events.append(["choose_recipe", self.clean(candidates), self.clean([finetuned, out]), alpha])
+        self.touch(out)
+
     def timings(self) -> None:
         found = {
             str(t.relative_to(self.tmp)): sorted(json.loads(t.read_text()))
@@ -113,11 +117,13 @@ def qa_plan(script: str, rec: Recorder, monkeypatch: pytest.MonkeyPatch, *argv: 
 
 
 def weak_majority_plan(rec: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
+    import alsace_cli.stages.choose_recipe as choose_recipe
     import alsace_cli.stages.distill as distill
     import alsace_cli.stages.evaluate as evaluate
     import alsace_cli.stages.pairs as pairs
     import alsace_cli.stages.select as select
     import alsace_cli.stages.vote as vote
+    from alsace_cli.io.artifacts import write_artifact
 
     module = load("weak_majority", monkeypatch)
     for owner, name in (
@@ -128,6 +134,7 @@ def weak_majority_plan(rec: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
         (vote, "vote"),
     ):
         monkeypatch.setattr(owner, name, rec.stage(name))
+    monkeypatch.setattr(choose_recipe, "choose_recipe", rec.choose)
     monkeypatch.setattr(module, "load_gold", lambda _: pd.Series(dtype=str))
     weakest = ["ur", "tr", "hi", "sw", "zh"]
     monkeypatch.setattr(
@@ -139,6 +146,16 @@ def weak_majority_plan(rec: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
     (quality / "data").mkdir()
     test = {"id": ["0", "0"], "lang": ["en", "fr"], "premise": ["a", "b"], "hypothesis": ["c", "d"]}
     pd.DataFrame({**test, "label": ["entailment"] * 2}).to_parquet(quality / "data" / "test.parquet")
+    tune = {
+        "id": ["5", "5", "5"],
+        "lang": ["en", "fr", "ur"],
+        "text_a": ["a", "b", "c"],
+        "text_b": ["d", "e", "f"],
+    }
+    labels = {"task": "pair", "labels": ["entailment", "neutral", "contradiction"]}
+    write_artifact(
+        pd.DataFrame({**tune, "label": [0, 0, 0]}), quality / "data" / "tune.parquet", "dataset", labels
+    )
     argv = ["--quality", str(quality), "--root", str(rec.tmp / "wm"), "--rows", ",".join(module.ROWS)]
     monkeypatch.setattr(sys, "argv", ["weak_majority", *argv])
     module.main()
