@@ -38,6 +38,7 @@ def checks(root: Path) -> pd.DataFrame:
         for _, check in log.iloc[1:].iterrows():
             row = {
                 "bench": log_path.parts[-5],
+                "seed": log_path.parts[-4],
                 "run": log_path.parts[-3],
                 "candidate": log_path.parts[-2],
                 "step": int(check["step"]),
@@ -51,7 +52,7 @@ def checks(root: Path) -> pd.DataFrame:
 
 def verdict(found: pd.DataFrame, signal: str) -> dict:
     rho = found[[signal, "dev_change"]].rank().corr().iloc[0, 1] if len(found) > 2 else float("nan")
-    picks = found.loc[found.groupby(["bench", "run", "candidate"])[signal].idxmax()]
+    picks = found.loc[found.groupby(["bench", "seed", "run", "candidate"])[signal].idxmax()]
     harmful = int((picks["dev_p_worse"] < ALPHA).sum())
     enough = len(found) >= MIN_CHECKS and found["bench"].nunique() >= MIN_BENCHES
     adopted = enough and rho >= MIN_RHO and harmful == 0
