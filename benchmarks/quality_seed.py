@@ -210,6 +210,8 @@ def distill_row(run: SeedRun, row: str, spec: dict[str, Any]) -> None:
 
 def distill_settings(run: SeedRun, entry: dict[str, Any], languages: Path) -> tuple[dict[str, Any], bool]:
     """A DISTILL entry as DistillConfig fields, its inputs wired; and whether the guard runs on English dev."""
+    from alsace_cli.training.teachers import teacher_class
+
     settings = dict(entry)
     guard = settings.pop("guard", True)
     if settings.get("ce_weight"):
@@ -218,8 +220,9 @@ def distill_settings(run: SeedRun, entry: dict[str, Any], languages: Path) -> tu
         settings["mask_pseudo_labels"] = str(run.pseudo)
     if settings.pop("rank_votes", False):
         settings["pseudo_labels"] = str(run.pseudo)
-    if settings.get("teacher") in ("static", "ensemble"):
+    needs = teacher_class(settings.get("teacher", "live")).needs
+    if "predictions" in needs:
         settings["predictions"] = str(run.predictions)
-    if settings.get("teacher") == "ensemble":
+    if "languages" in needs:
         settings["languages"] = str(languages)
     return settings, guard
