@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     import torch
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-    from alsace_cli.io.artifacts import Dataset
-
 
 @dataclass
 class TrainingFeatures:
@@ -156,9 +154,10 @@ class Task:
         return predictions_frame(frame["id"], frame["lang"], probs)
 
     def dev_row_scores(
-        self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, dataset: Dataset, **settings: Any
+        self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, dataset: Any, **settings: Any
     ) -> np.ndarray:
-        """Per dev row, 1.0 if the predicted label is right, else 0.0 (the guard's paired test reads these)."""
+        """Per dev row, 1.0 if the predicted label is right, else 0.0 (the guard's paired test reads these).
+        `dataset` is an io.artifacts.Dataset (not annotated so: io imports tasks)."""
 
         seen = settings.pop("predictions", None)  # a dict the caller reads each row's predicted label from
         probs = predict_probs(model, tokenizer, self, dataset.frame, **settings)  # `encoded`: batches kept
@@ -171,7 +170,7 @@ class Task:
         return {}
 
     def dev_score(
-        self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, dataset: Dataset, **settings: Any
+        self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, dataset: Any, **settings: Any
     ) -> float:
         """The mean of dev_row_scores: accuracy here, F1 for QA."""
         return float(self.dev_row_scores(model, tokenizer, dataset, **settings).mean())
