@@ -104,27 +104,34 @@ def distill_candidates(bench, s: Path, data: Path, dev: Path, out: Path, precisi
     return done
 
 
+def on_test(bench, s: Path, data: Path, out: Path, models: list[Path], metrics: Path) -> None:
+    """`models` and the fine-tuned model (first: each is compared with it) on the test ids, in fp32."""
+    from alsace_cli.configs import EvalConfig
+    from alsace_cli.stages.evaluate import evaluate
+
+    if metrics.exists():
+        return
+    evaluate(
+        EvalConfig(
+            models=[str(s / "finetuned"), *map(str, models)],
+            data=str(test_set(bench, data, out / "test.parquet")),
+            out=str(metrics),
+            languages=str(s / "languages-confidence.parquet"),
+            max_length=bench.max_length,
+            precision="fp32",
+        )
+    )
+
+
 def candidates_on_test(bench, s: Path, data: Path, out: Path) -> list[dict]:
     """Each candidate's kept checkpoint alone on the test ids, paired against the fine-tuned model (one eval
     of all four models: each is compared with the first)."""
-    from alsace_cli.configs import EvalConfig
     from alsace_cli.io.artifacts import read_artifact
-    from alsace_cli.stages.evaluate import evaluate
 
     result = json.loads((out / "result.json").read_text())
     names = [c["recipe"] for c in result["choice"]["candidates"]]
     metrics = out / "metrics-candidates.parquet"
-    if not metrics.exists():
-        evaluate(
-            EvalConfig(
-                models=[str(s / "finetuned"), *(str(out / f"distilled-{n}") for n in names)],
-                data=str(test_set(bench, data, out / "test.parquet")),
-                out=str(metrics),
-                languages=str(s / "languages-confidence.parquet"),
-                max_length=bench.max_length,
-                precision="fp32",
-            )
-        )
+    on_test(bench, s, data, out, [out / f"distilled-{n}" for n in names], metrics)
     comparisons = read_artifact(metrics, "metrics").meta.get("comparisons", [])
     rows = []
     for name in names:
@@ -228,9 +235,7 @@ def main() -> None:
         out = s / f"auto-{args.dev}-{args.precision}"
         rows = candidates_on_test(bench, s, s.parent / "data", out)
         return print_candidates(json.loads((out / "result.json").read_text()), rows)
-    from alsace_cli.configs import EvalConfig
     from alsace_cli.stages.choose_recipe import choose_recipe
-    from alsace_cli.stages.evaluate import evaluate
     from alsace_cli.stages.pairs import PairsConfig, make_pairs
 
     bench = BENCHES[args.bench]()
@@ -257,17 +262,7 @@ def main() -> None:
         {n: d for n, (d, _) in done.items()}, str(s / "finetuned"), str(out / "distilled"), 0.05
     )
     metrics = out / "metrics.parquet"
-    if not metrics.exists():
-        evaluate(
-            EvalConfig(
-                models=[str(s / "finetuned"), str(out / "distilled")],
-                data=str(test_set(bench, data, out / "test.parquet")),
-                out=str(metrics),
-                languages=str(s / "languages-confidence.parquet"),
-                max_length=bench.max_length,
-                precision="fp32",
-            )
-        )
+    on_test(bench, s, data, out, [out / "distilled"], metrics)
     from alsace_cli.io.artifacts import read_artifact
 
     comparisons = read_artifact(metrics, "metrics").meta.get("comparisons", [])

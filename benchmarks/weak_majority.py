@@ -244,6 +244,22 @@ class WeakRun:
         self.step(f"distill {row}", distilled, lambda: distill(config))
         self.evaluate_model(row, distilled)
 
+    def distill_config(self, out: Path, pairs: Path, dev: Path, precision: str, settings: dict[str, Any]):
+        """A recipe row's DistillConfig: the fine-tuned model on the set's corpus and `pairs`, guarded on `dev`."""
+        from alsace_cli.stages.distill import DistillConfig
+
+        return DistillConfig(
+            model=str(self.finetuned),
+            data=str(self.corpus),
+            pairs=str(pairs),
+            out=str(out),
+            max_length=MAX_LENGTH,
+            seed=self.seed,
+            dev=str(dev),
+            precision=precision,
+            **settings,
+        )
+
     def distill_settings(self, settings: dict, votes: Path, languages: Path) -> dict[str, Any]:
         """A recipe's [distill] with its inputs wired as `alsace run` wires them."""
         from alsace_cli.training.teachers import teacher_class
@@ -263,7 +279,7 @@ class WeakRun:
     def auto_row(self, row: str, weakest: list[str]) -> None:
         from alsace_cli.io.artifacts import load_dataset, write_artifact
         from alsace_cli.stages.choose_recipe import choose_recipe
-        from alsace_cli.stages.distill import DistillConfig, distill
+        from alsace_cli.stages.distill import distill
         from alsace_cli.stages.run_settings import auto_distill_sections
 
         recipe = load_recipe(DEFAULT_RECIPE, frozenset(PIPELINE))
@@ -279,17 +295,8 @@ class WeakRun:
         candidates = {}
         for name, settings in auto_distill_sections({}).items():
             target = self.out / f"distilled-{row}-{name}"
-            config = DistillConfig(
-                model=str(self.finetuned),
-                data=str(self.corpus),
-                pairs=str(pairs),
-                out=str(target),
-                max_length=MAX_LENGTH,
-                seed=self.seed,
-                dev=str(dev),
-                precision="bf16",
-                **self.distill_settings(settings, votes, languages),
-            )
+            wired = self.distill_settings(settings, votes, languages)
+            config = self.distill_config(target, pairs, dev, "bf16", wired)
             self.step(f"distill {row} {name}", target, lambda config=config: distill(config, resume="auto"))
             candidates[name] = str(target)
         distilled = self.out / f"distilled-{row}"
@@ -302,7 +309,7 @@ class WeakRun:
 
     def recipe_row(self, row: str, spec: dict[str, Any]) -> None:
         """A named recipe as `alsace run` applies it, guarded on English XNLI dev."""
-        from alsace_cli.stages.distill import DistillConfig, distill
+        from alsace_cli.stages.distill import distill
 
         recipe = load_recipe(spec["recipe"], frozenset(PIPELINE))
         settings = dict(recipe.get("distill", {}))
@@ -313,16 +320,9 @@ class WeakRun:
             row, recipe.get("vote", {}), select_options, recipe.get("make-pairs", {})
         )
         distilled = self.out / f"distilled-{row}"
-        config = DistillConfig(
-            model=str(self.finetuned),
-            data=str(self.corpus),
-            pairs=str(pairs),
-            out=str(distilled),
-            max_length=MAX_LENGTH,
-            seed=self.seed,
-            dev=str(self.quality / "data" / "dev_en.parquet"),
-            precision="fp32",
-            **self.distill_settings(settings, votes, languages),
+        dev = self.quality / "data" / "dev_en.parquet"
+        config = self.distill_config(
+            distilled, pairs, dev, "fp32", self.distill_settings(settings, votes, languages)
         )
         self.step(f"distill {row}", distilled, lambda: distill(config, resume="auto"))
         self.evaluate_model(row, distilled)
