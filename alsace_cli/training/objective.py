@@ -44,9 +44,8 @@ class StepOutput:
 class Objective(ABC):
     name: ClassVar[str]  # the registry's key (training/objectives)
     output_type: ClassVar[str | None] = None  # trains tasks of this output type (tasks/output_types)
-    reads_pairs: ClassVar[bool | None] = (
-        None  # fits only with (True) or without (False) --pairs; None: either
-    )
+    # Fits only with (True) or without (False) --pairs; None: either.
+    reads_pairs: ClassVar[bool | None] = None
     stage: ClassVar[str] = "distill"  # names the provenance, checkpoint, tracker and progress bar
     batch_size: int
     labels: list[str]  # saved with the model
