@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from qa_steps import QA, english_training, subset
+from qa_steps import QA, english_training, finetune, subset
 from steps import Runner, build_me5_small, options
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,21 +102,7 @@ def evaluation_sets(runner: Runner, args: argparse.Namespace) -> None:
 
 def finetune_and_evaluate(runner: Runner, model: str, args: argparse.Namespace, length: dict) -> None:
     root = runner.root
-    ft = root / "ft"
-    settings = options(
-        model=model,
-        train=root / "train.parquet",
-        out=ft,
-        max_steps=args.steps,
-        batch_size=args.batch_size,
-        lr="5e-5",
-        warmup_ratio="0.1",
-        **length,
-        seed=args.seed,
-        device="cpu",
-        save_every="50",
-    )
-    runner.step("finetune", ft, lambda: alsace("finetune", *settings))
+    ft = finetune(runner, alsace, model, args.steps, args.batch_size, length, args.seed, save_every="50")
     for name in ("xquad", "mlqa"):
         settings = options(
             model=ft,

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from qa_steps import QA, english_training, subset
+from qa_steps import QA, english_training, finetune, subset
 from steps import Runner, build_me5_small, options
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,20 +96,7 @@ def main() -> None:
     english_training(runner, alsace, args.train_rows, 1)
     xquad_parts(runner, args)
     mlqa_slice(runner, args)
-    ft = root / "ft"
-    settings = options(
-        model=model,
-        train=root / "train.parquet",
-        out=ft,
-        max_steps=args.finetune_steps,
-        batch_size=16,
-        lr="5e-5",
-        warmup_ratio="0.1",
-        **length,
-        seed=1,
-        device="cpu",
-    )
-    runner.step("finetune", ft, lambda: alsace("finetune", *settings))
+    ft = finetune(runner, alsace, model, args.finetune_steps, 16, length, 1)
     question_language_pairs(runner, ft, length)
     evaluate(runner, "baseline", ft, length)
     for seed in seeds:

@@ -54,3 +54,31 @@ def english_training(runner: Runner, alsace: Callable[..., object], train_rows: 
         return both.sample(n=min(train_rows, len(both)), random_state=seed)
 
     return runner.step("sample train", train, lambda: subset(squad, train, joined))
+
+
+def finetune(
+    runner: Runner,
+    alsace: Callable[..., object],
+    model: str,
+    steps: int,
+    batch_size: int,
+    length: dict,
+    seed: int,
+    **extra: object,
+) -> Path:
+    """<root>/ft: `model` fine-tuned on <root>/train.parquet (lr 5e-5, warmup 10%, on the CPU)."""
+    ft = runner.root / "ft"
+    settings = options(
+        model=model,
+        train=runner.root / "train.parquet",
+        out=ft,
+        max_steps=steps,
+        batch_size=batch_size,
+        lr="5e-5",
+        warmup_ratio="0.1",
+        **length,
+        seed=seed,
+        device="cpu",
+        **extra,
+    )
+    return runner.step("finetune", ft, lambda: alsace("finetune", *settings))
