@@ -67,39 +67,43 @@ def test_set(bench, data: Path, out: Path) -> Path:
     return out
 
 
+def candidate_config(
+    bench, s: Path, data: Path, dev: Path, out: Path, precision: str, seed: int, settings: dict
+):
+    """One candidate's distill config: its recipe's [distill] `settings`, the seed's artifacts as inputs (a
+    teacher's predictions and languages only where it reads them; the English training set only under a
+    cross-entropy term)."""
+    from alsace_cli.configs import DistillConfig
+    from alsace_cli.training.teachers import teacher_class
+
+    needs = teacher_class(settings.get("teacher", "live")).needs
+    return DistillConfig(
+        model=str(s / "finetuned"),
+        data=str(data / "unlabeled.parquet"),
+        pairs=str(s / "pairs-confidence.parquet"),
+        out=str(out),
+        dev=str(dev),
+        max_length=bench.max_length,
+        seed=seed,
+        precision=precision,
+        predictions=str(s / "predictions.parquet") if "predictions" in needs else None,
+        languages=str(s / "languages-confidence.parquet") if "languages" in needs else None,
+        train=str(data / "train.parquet") if settings.get("ce_weight", 0) > 0 else None,
+        **settings,
+    )
+
+
 def distill_candidates(bench, s: Path, data: Path, dev: Path, out: Path, precision: str, seed: int) -> dict:
     """Each candidate distilled under the guard on `dev`; returns {name: (directory, wall seconds)}."""
-    from alsace_cli.configs import DistillConfig
     from alsace_cli.stages.distill import distill
-    from alsace_cli.training.teachers import teacher_class
 
     done = {}
     for name, settings in auto_distill_sections({}).items():
         target = out / f"distilled-{name}"
-        settings = dict(settings)
-        needs = teacher_class(settings.get("teacher", "live")).needs
-        wired = {
-            "predictions": str(s / "predictions.parquet") if "predictions" in needs else None,
-            "languages": str(s / "languages-confidence.parquet") if "languages" in needs else None,
-            "train": str(data / "train.parquet") if settings.get("ce_weight", 0) > 0 else None,
-        }
         start = time.perf_counter()
         if not target.exists():
-            distill(
-                DistillConfig(
-                    model=str(s / "finetuned"),
-                    data=str(data / "unlabeled.parquet"),
-                    pairs=str(s / "pairs-confidence.parquet"),
-                    out=str(target),
-                    dev=str(dev),
-                    max_length=bench.max_length,
-                    seed=seed,
-                    precision=precision,
-                    **wired,
-                    **settings,
-                ),
-                resume="auto",
-            )
+            config = candidate_config(bench, s, data, dev, target, precision, seed, dict(settings))
+            distill(config, resume="auto")
         done[name] = (str(target), round(time.perf_counter() - start, 1))
     return done
 

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from auto_dev import candidate_config  # noqa: E402
 from quality import BENCHES  # noqa: E402
 
 from alsace_cli.stages.run_settings import auto_distill_sections  # noqa: E402
@@ -41,26 +42,12 @@ PARTS = [
 
 
 def config(bench_name: str, seed: int, recipe: str, steps: int, out: Path):
-    from alsace_cli.configs import DistillConfig
-    from alsace_cli.training.teachers import teacher_class
-
+    """The candidate as auto_dev.py runs it on the bench's full dev set, cut to `steps` steps."""
     bench, root = BENCHES[bench_name](), ROOT / "benchmarks/runs/quality" / bench_name
-    s, data = root / f"seed{seed}", root / "data"
     settings = dict(auto_distill_sections({})[recipe]) | {"max_steps": steps, "eval_every": 25}
-    needs = teacher_class(settings.get("teacher", "live")).needs
-    return DistillConfig(
-        model=str(s / "finetuned"),
-        data=str(data / "unlabeled.parquet"),
-        pairs=str(s / "pairs-confidence.parquet"),
-        out=str(out),
-        dev=str(data / "tune.parquet"),
-        predictions=str(s / "predictions.parquet") if "predictions" in needs else None,
-        languages=str(s / "languages-confidence.parquet") if "languages" in needs else None,
-        train=str(data / "train.parquet") if settings.get("ce_weight", 0) > 0 else None,
-        max_length=bench.max_length,
-        seed=seed,
-        precision="bf16",
-        **settings,
+    data = root / "data"
+    return candidate_config(
+        bench, root / f"seed{seed}", data, data / "tune.parquet", out, "bf16", seed, settings
     )
 
 
