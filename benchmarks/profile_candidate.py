@@ -31,6 +31,8 @@ from alsace_cli.stages.run_settings import auto_distill_sections  # noqa: E402
 PARTS = [
     ("training steps", "training/trainer.py", "_step"),
     ("  forward (loss_step)", "objectives/label_pairs.py", "loss_step"),
+    ("    cross-entropy term", "objectives/label_pairs.py", "_with_cross_entropy"),
+    ("    encoding rows", "tasks/multiple_choice.py", "encode"),
     ("  backward", "accelerate/accelerator.py", "backward"),
     ("  optimizer step", "accelerate/optimizer.py", "step"),
     ("  gradient clipping", "accelerate/accelerator.py", "clip_grad_norm_"),

@@ -62,6 +62,15 @@ def write_dataset(
     return write_artifact(frame, path, "dataset", dataset_meta(task, labels or LABELS))
 
 
+@pytest.fixture(autouse=True)
+def _no_step0_check_from_another_test():
+    """Each test measures its own step-0 guard checks: a distill in an earlier test (some patch what a
+    check measures) must not hand its check on (alsace_cli/training/step0_memo.py)."""
+    from alsace_cli.training import step0_memo
+
+    step0_memo.forget()
+
+
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("data")

@@ -25,6 +25,7 @@ from alsace_cli.training.checkpoints import check_training_outputs
 from alsace_cli.training.dev_set import DevSet
 from alsace_cli.training.guard import Guard, GuardSettings
 from alsace_cli.training.objectives import objective_for
+from alsace_cli.training.step0_memo import step0_key
 from alsace_cli.training.teachers import teacher_class
 from alsace_cli.training.trainer import Trainer
 
@@ -86,7 +87,10 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
             f"{config.dev}: task or labels {dev.labels} differ from {config.data}'s {data.labels}"
         )
     dev_set = DevSet(dev, config.source_lang, config.guard_alpha) if dev is not None else None
-    guard = Guard(GuardSettings.of(config), dev_set, corpus=objective.collapse_corpus(), task=task)
+    corpus = objective.collapse_corpus()
+    guard = Guard(
+        GuardSettings.of(config), dev_set, corpus=corpus, task=task, step0_key=step0_key(config, corpus)
+    )
     trainer = Trainer(config, objective)
     model, tokenizer = load_model(
         config.model, data.task, data.labels, max_length=config.max_length, hub=hub_options(config)

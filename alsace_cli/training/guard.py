@@ -40,6 +40,7 @@ from alsace_cli.runtime.inference import predict_probs
 from alsace_cli.training.collapse import label_histogram, onto_one_label
 from alsace_cli.training.dev_set import DevSet
 from alsace_cli.training.guard_rules import Check, GuardRules, GuardSettings
+from alsace_cli.training.step0_memo import Step0, remember, remembered
 
 
 @dataclass
@@ -60,6 +61,8 @@ class Guard(GuardRules):
     tokenizer: Any = None
     accelerator: Any = None
     start_pred: np.ndarray | None = None  # step 0's predicted labels on the dev rows (label-free signals)
+    encoded: dict[str, dict] = field(default_factory=dict)  # each sample's tokenized batches (tokenize once)
+    step0_key: str | None = None  # where step 0's check is shared with other distills (step0_memo.py)
 
     def setup(self, tokenizer: Any, accelerator: Any, objective: Any = None) -> None:
         self.tokenizer, self.accelerator = tokenizer, accelerator
@@ -93,11 +96,15 @@ class Guard(GuardRules):
         """Measure at `step`; returns True when the collapse detector fired (the caller stops training)."""
         if not self.active:
             return False
-        check = Check(step, alpha=self.config.guard_alpha)
-        if self.dev is not None:
-            self._measure_dev(model, check)
-        if self.corpus is not None:
-            self._measure_collapse(model, check)
+        check = self._remembered_step0() if step == 0 else None
+        if check is None:
+            check = Check(step, alpha=self.config.guard_alpha)
+            if self.dev is not None:
+                self._measure_dev(model, check)
+            if self.corpus is not None:
+                self._measure_collapse(model, check)
+            if step == 0:
+                remember(self.step0_key, Step0(check, self.start_pred, self.reference))
         model.train()
         if check.acceptable:
             self._keep(model, check)
@@ -106,6 +113,17 @@ class Guard(GuardRules):
         if step > 0:
             report.info(self._describe(check))
         return check.collapsed
+
+    def _remembered_step0(self) -> Check | None:
+        """Step 0's check from an earlier distill in this process with the same key (training/step0_memo.py)."""
+        found = remembered(self.step0_key)
+        if found is None:
+            return None
+        self.start_pred, self.reference = found.start_pred, found.reference
+        report.info(
+            "distill guard: step 0's check reused from an earlier distill in this process (same weights, rows, settings)"
+        )
+        return found.check
 
     def _measure_dev(self, model, check: Check) -> None:
         """The dev rows' scores, per language, the label-free signals, and the paired tests against step 0."""
@@ -128,7 +146,16 @@ class Guard(GuardRules):
         """The collapse detector: each sample's predicted-label histogram and entropy against step 0's."""
         settings = self._settings()
         measured = {
-            name: label_histogram(predict_probs(model, self.tokenizer, self.task, rows, **settings))
+            name: label_histogram(
+                predict_probs(
+                    model,
+                    self.tokenizer,
+                    self.task,
+                    rows,
+                    **settings,
+                    encoded=self.encoded.setdefault(name, {}),
+                )
+            )
             for name, rows in self.corpus.items()
         }
         if self.reference is None:

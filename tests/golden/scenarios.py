@@ -77,6 +77,15 @@ def baseline_config(run_dir: Path, out: Path) -> Path:
     return out
 
 
+def sample_dev(out: Path) -> Path:
+    """The sample's test ids 0-14 in its 6 languages, as a dev set for `--recipe auto`."""
+    from alsace_cli.io.artifacts import dataset_meta, load_dataset, write_artifact
+
+    test = load_dataset(SAMPLE / "test.parquet", require_labels=True)
+    rows = test.frame[test.frame["id"].astype(int) < 15]
+    return write_artifact(rows.reset_index(drop=True), out, "dataset", dataset_meta(test.task, test.labels))
+
+
 def interrupted_at(step: int, run: Callable[[], None]) -> None:
     """Run `run` with SIGINT delivered while the training loop logs `step`; it must stop with exit 130."""
     from alsace_cli.training import setup as training
@@ -118,6 +127,14 @@ def run_all(w: Path) -> None:
         sample_config("alsace.toml", w / "sample-rule", w / "rule.toml"),
         "--set",
         "distill.collapse_check=false",
+    )
+    # `--recipe auto` (the default with a dev set beyond English): three candidates from one fine-tuned model.
+    alsace(
+        "run",
+        "--config",
+        sample_config("alsace.toml", w / "sample-auto", w / "auto.toml"),
+        "--set",
+        f"run.dev={sample_dev(w / 'dev.parquet')}",
     )
     alsace("run", "--config", baseline_config(q, w / "qa.toml"))
     alsace("run", "--config", sample_config("qa.toml", w / "qa-run", w / "qa-run.toml"))
