@@ -34,7 +34,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "pair_rule": ("lang", "role", "teaches", "learns"),
     "metrics": ("model", "lang", "n", "accuracy", "gap"),
     "train_log": ("step", "epoch", "loss", "lr"),
-    "guard_dev": ("id", "lang", "step0", "kept"),  # distill's dev rows scored at step 0 and at the kept step
+    "guard_dev": (
+        "id",
+        "lang",
+        "step0",
+        "kept",
+    ),  # distill's dev rows scored at step 0, the kept step, each check
     "qa_predictions": ("id", "lang", "question_lang", "answer", "answer_start", "score", "candidates"),
     "qa_metrics": ("model", "question_lang", "lang", "n", "exact_match", "f1"),
 }

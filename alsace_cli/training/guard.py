@@ -275,7 +275,8 @@ class Guard(GuardRules):
         self.start_pred = guard.get("start_pred")
 
     def dev_rows(self) -> pd.DataFrame | None:
-        """Each dev row's score at step 0 and at the kept step (what `--recipe auto` compares candidates on)."""
+        """Each dev row's score at step 0, at the kept step (what `--recipe auto` compares candidates on) and
+        at every check (`step<k>`: for a correction that reads how the checks move together)."""
         if self.dev is None or self.decision is None or not self.history:
             return None
         kept = next(c for c in self.history if c.step == self.decision["kept_step"])
@@ -284,7 +285,7 @@ class Guard(GuardRules):
             {
                 "id": frame["id"].astype(str).to_numpy(),
                 "lang": self.dev.langs,
-                "step0": self.history[0].rows,
+                **{f"step{c.step}": c.rows for c in self.history},
                 "kept": kept.rows,
             }
         )

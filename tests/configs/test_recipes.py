@@ -115,6 +115,15 @@ def test_a_multilingual_dev_set_makes_the_default_auto(tmp_path: Path, data_dir:
     for name in AUTO_CANDIDATES:  # each candidate's guard kept its dev rows at step 0 and at the kept step
         rows = pd.read_parquet(tmp_path / "run" / f"distilled-{name}" / "guard_dev.parquet")
         assert len(rows) == 24 and set(rows["lang"]) == set(LANGS)
+        log = pd.read_parquet(tmp_path / "run" / f"distilled-{name}" / "train_log.parquet")
+        checks = log.dropna(
+            subset=["dev_accuracy"]
+        )  # and each check's row scores, which average to its score
+        assert [c for c in rows if c.startswith("step")] == [f"step{s}" for s in checks["step"]]
+        assert all(
+            rows[f"step{s}"].mean() == pytest.approx(a)
+            for s, a in zip(checks["step"], checks["dev_accuracy"], strict=True)
+        )
     assert (tmp_path / "run" / "distilled" / "recipe_choice.json").exists()
     # An English-only dev set keeps today's default, and says what it cannot see.
     en = write_dataset(pair_rows(["en"], 6, labeled=True, offset=300), tmp_path / "dev_en.parquet")
