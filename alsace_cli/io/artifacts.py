@@ -34,12 +34,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "pair_rule": ("lang", "role", "teaches", "learns"),
     "metrics": ("model", "lang", "n", "accuracy", "gap"),
     "train_log": ("step", "epoch", "loss", "lr"),
-    "guard_dev": (
-        "id",
-        "lang",
-        "step0",
-        "kept",
-    ),  # distill's dev rows scored at step 0, the kept step, each check
+    # distill's dev rows scored at step 0 and the kept step (and at each check: step<k>)
+    "guard_dev": ("id", "lang", "step0", "kept"),
     "qa_predictions": ("id", "lang", "question_lang", "answer", "answer_start", "score", "candidates"),
     "qa_metrics": ("model", "question_lang", "lang", "n", "exact_match", "f1"),
 }

@@ -89,7 +89,11 @@ def distill(config: DistillConfig, overwrite: bool = False, resume: bool | str =
     dev_set = DevSet(dev, config.source_lang, config.guard_alpha) if dev is not None else None
     corpus = objective.collapse_corpus()
     guard = Guard(
-        GuardSettings.of(config), dev_set, corpus=corpus, task=task, step0_key=step0_key(config, corpus)
+        GuardSettings.of(config),
+        dev_set,
+        corpus=corpus,
+        task=task,
+        step0_key=step0_key(config, corpus) if dev is not None or corpus else None,
     )
     trainer = Trainer(config, objective)
     model, tokenizer = load_model(
