@@ -112,6 +112,32 @@ def finetuned(data_dir: Path, tiny_base: Path) -> Path:
     return finetune(config)
 
 
+def english_teacher_pairs(data_dir: Path, folder: Path, materialize: bool = False) -> Path:
+    """make-pairs on the fixture corpus with English its one teacher (select's output written by hand)."""
+    from alsace_cli.stages.pairs import PairsConfig, make_pairs
+
+    languages = pd.DataFrame(
+        {
+            "lang": ["de", "en", "fr", "ru"],
+            "n": 8,
+            "avg_confidence": 0.5,
+            "score": 0.25,
+            "role": ["student", "teacher", "student", "student"],
+        }
+    )
+    write_artifact(languages, folder / "languages.parquet", "languages", {})
+    out = folder / "pairs.parquet"
+    make_pairs(
+        PairsConfig(
+            materialize=materialize,
+            data=str(data_dir / "unlabeled.parquet"),
+            languages=str(folder / "languages.parquet"),
+            out=str(out),
+        )
+    )
+    return out
+
+
 def predictions_frame(rows: list[tuple[str, str, list[float]]]) -> pd.DataFrame:
     """Hand-written predictions: (id, lang, probs)."""
     return pd.DataFrame(

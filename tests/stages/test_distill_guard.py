@@ -170,29 +170,11 @@ def test_the_detector_fires_on_a_collapsed_tiny_model_and_the_guard_rolls_back(d
 
 def test_distill_stops_when_the_detector_fires(data_dir, finetuned, tmp_path, monkeypatch) -> None:
     """An end-to-end run whose teacher targets are one label: training stops at the first check after it."""
-    from alsace_cli.io.artifacts import write_artifact
     from alsace_cli.stages.distill import distill
-    from alsace_cli.stages.pairs import PairsConfig, make_pairs
     from alsace_cli.training import teachers
+    from tests.conftest import english_teacher_pairs
 
-    languages = pd.DataFrame(
-        {
-            "lang": ["de", "en", "fr", "ru"],
-            "n": 8,
-            "avg_confidence": 0.5,
-            "score": 0.25,
-            "role": ["student", "teacher", "student", "student"],
-        }
-    )
-    write_artifact(languages, tmp_path / "languages.parquet", "languages", {})
-    make_pairs(
-        PairsConfig(
-            materialize=True,
-            data=str(data_dir / "unlabeled.parquet"),
-            languages=str(tmp_path / "languages.parquet"),
-            out=str(tmp_path / "pairs.parquet"),
-        )
-    )
+    english_teacher_pairs(data_dir, tmp_path, materialize=True)
     one_label = np.log(np.tile(np.array([[0.001, 0.998, 0.001]], dtype=np.float32), (24, 1)))
     monkeypatch.setattr(
         teachers, "static_targets", lambda predictions, data, corpus, rows, *a: one_label[: len(rows)]

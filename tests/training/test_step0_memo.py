@@ -12,34 +12,14 @@ import torch
 from safetensors.torch import load_file
 
 from alsace_cli.configs import DistillConfig
-from alsace_cli.io.artifacts import write_artifact
 from alsace_cli.training import step0_memo
 from alsace_cli.training.guard import Guard
+from tests.conftest import english_teacher_pairs
 
 
 @pytest.fixture
 def pairs(data_dir: Path, tmp_path: Path) -> Path:
-    from alsace_cli.stages.pairs import PairsConfig, make_pairs
-
-    languages = pd.DataFrame(
-        {
-            "lang": ["de", "en", "fr", "ru"],
-            "n": 8,
-            "avg_confidence": 0.5,
-            "score": 0.25,
-            "role": ["student", "teacher", "student", "student"],
-        }
-    )
-    write_artifact(languages, tmp_path / "languages.parquet", "languages", {})
-    out = tmp_path / "pairs.parquet"
-    make_pairs(
-        PairsConfig(
-            data=str(data_dir / "unlabeled.parquet"),
-            languages=str(tmp_path / "languages.parquet"),
-            out=str(out),
-        )
-    )
-    return out
+    return english_teacher_pairs(data_dir, tmp_path)
 
 
 def candidate(data_dir: Path, finetuned: Path, pairs: Path, out: Path, **settings) -> DistillConfig:
