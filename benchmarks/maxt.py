@@ -52,18 +52,15 @@ def id_changes(rows: pd.DataFrame) -> tuple[np.ndarray, list[int]]:
     return per_id.to_numpy(), steps
 
 
-def statistics(changes: np.ndarray) -> np.ndarray:
-    """T_k = Σ D[·, k] / sqrt(Σ D[·, k]²), 0 where no id changed."""
-    scale = np.sqrt((changes**2).sum(axis=0))
-    return np.divide(changes.sum(axis=0), scale, out=np.zeros(changes.shape[1]), where=scale > 0)
-
-
 def maxt_adjusted(changes: np.ndarray, flips: int = 10000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(single-step max-T adjusted p, the same permutation's unadjusted p) per check (columns of `changes`)."""
-    observed = statistics(changes)
+    """(single-step max-T adjusted p, the same permutation's unadjusted p) per check (columns of `changes`).
+    A check's statistic is T_k = Σ D[·, k] / sqrt(Σ D[·, k]²), 0 where no id changed; a flip leaves the
+    denominator as it is."""
     scale = np.sqrt((changes**2).sum(axis=0))
     signs = np.random.default_rng(seed).choice([-1.0, 1.0], size=(flips, changes.shape[0]))
-    drawn = np.divide(signs @ changes, scale, out=np.zeros((flips, changes.shape[1])), where=scale > 0)
+    sums = np.vstack([changes.sum(axis=0), signs @ changes])  # the observed sums, then each flip's
+    t = np.divide(sums, scale, out=np.zeros_like(sums), where=scale > 0)
+    observed, drawn = t[0], t[1:]
     largest = drawn.max(axis=1)
     adjusted = (1 + (largest[:, None] >= observed[None, :]).sum(axis=0)) / (flips + 1)
     unadjusted = (1 + (drawn >= observed[None, :]).sum(axis=0)) / (flips + 1)
